@@ -1,0 +1,41 @@
+# dealtracker — `make run` serves the desk with the demo deal; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint format bench clean-db help
+
+help:
+	@echo "make run    - install, migrate, load the demo and serve http://127.0.0.1:8000"
+	@echo "make test   - install and run the static checks and the whole test suite"
+	@echo "make bench  - benchmark the pages on a small and a large database"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "dealtracker needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m dealtracker.launcher serve
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-django \
+		ALLOWED_HOSTS=desk.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+test: $(STAMP) check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean-db:
+	rm -rf .pgdata .pgdata-test

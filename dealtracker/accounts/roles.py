@@ -1,0 +1,65 @@
+"""The roles of DESIGN.md as Django groups carrying model permissions.
+
+A reader browses everything (drafts and internal notes included); an editor
+also writes sources, passages, claims, evidence and assessments in the desk; an
+admin also manages parties, deals, phases, clauses and users in the admin.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+JOURNALISTS = "Journalists"
+EDITORS = "Editors"
+ADMINS = "Admins"
+
+DOMAIN_APPS = ("deals", "sources", "claims")
+
+# (app_label, model) pairs an editor adds, changes and deletes in the desk.
+EDITOR_MODELS = (
+    ("sources", "source"),
+    ("sources", "sourcerevision"),
+    ("sources", "passage"),
+    ("claims", "claim"),
+    ("claims", "evidence"),
+    ("claims", "verificationchange"),
+    ("claims", "assessment"),
+)
+
+
+class Role(models.TextChoices):
+    READER = "reader", "reader (journalist)"
+    EDITOR = "editor", "editor"
+    ADMIN = "admin", "admin"
+
+
+ROLE_GROUP = {Role.READER: JOURNALISTS, Role.EDITOR: EDITORS, Role.ADMIN: ADMINS}
+
+
+def group_permissions(Permission, ContentType) -> dict[str, list]:
+    """The permissions of each group, given the (possibly historical) models."""
+    domain_types = ContentType.objects.filter(app_label__in=DOMAIN_APPS)
+    view = list(Permission.objects.filter(content_type__in=domain_types, codename__startswith="view_"))
+    editor_extra = []
+    for app_label, model in EDITOR_MODELS:
+        editor_extra += list(
+            Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"add_{model}", f"change_{model}", f"delete_{model}"],
+            )
+        )
+    admin_types = ContentType.objects.filter(app_label__in=(*DOMAIN_APPS, "auth"))
+    return {
+        JOURNALISTS: view,
+        EDITORS: view + editor_extra,
+        ADMINS: list(Permission.objects.filter(content_type__in=admin_types)),
+    }
+
+
+def is_admin(user) -> bool:
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.groups.filter(name=ADMINS).exists())
+    )

@@ -1,0 +1,243 @@
+"""Claims (what others say), evidence (the passages they rest on) and
+assessments (what the newsroom itself concludes). The two are never mixed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from dealtracker.constraints import in_vocabulary
+from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
+from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.sources.models import Passage
+
+
+class ClaimKind(models.TextChoices):
+    COMPLIANCE = "compliance", "compliance"
+    OFFER = "offer", "offer or position"
+    DEMAND = "demand", "demand"
+    FIGURE = "figure", "figure"
+    OTHER = "other", "other"
+
+
+class ClaimCompliance(models.TextChoices):
+    COMPLIED = "complied", "complied"
+    PARTLY = "partly", "partly complied"
+    NOT_COMPLIED = "not_complied", "not complied"
+    NOT_YET_DUE = "not_yet_due", "not yet due"
+    UNCLEAR = "unclear", "unclear"
+
+
+class ClaimVerification(models.TextChoices):
+    UNVERIFIED = "unverified", "unverified"
+    CORROBORATED = "corroborated", "corroborated"
+    DISPUTED = "disputed", "disputed"
+    REFUTED = "refuted", "refuted"
+
+
+class Claim(models.Model):
+    Kind = ClaimKind
+
+    Compliance = ClaimCompliance
+
+    Verification = ClaimVerification
+
+    statement = models.TextField(help_text="What is claimed, in the editor's words.")
+    claimant = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_made"
+    )
+    attribution = models.CharField(
+        max_length=500, blank=True, help_text="Who says it, e.g. “a senior Palestinian official”."
+    )
+    subjects = models.ManyToManyField(Party, blank=True, related_name="claims_about")
+    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    clause = models.ForeignKey(Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    compliance = models.CharField(max_length=12, choices=Compliance.choices, blank=True)
+    made_on = models.DateField(null=True, blank=True)
+    made_on_precision = precision_field()
+    verification = models.CharField(
+        max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=12, default="en")
+    # Optimistic concurrency: a save must name the version it was read at.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[subjects])
+
+    class Meta:
+        ordering = ["-made_on", "-id"]
+        constraints = [
+            in_vocabulary("kind", ClaimKind, "claim_kind_valid"),
+            in_vocabulary("verification", ClaimVerification, "claim_verification_valid"),
+            in_vocabulary("made_on_precision", DatePrecision, "claim_date_precision_valid"),
+            # A compliance claim asserts a compliance; no other kind does.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="compliance", compliance__in=ClaimCompliance.values)
+                    | (~Q(kind="compliance") & Q(compliance=""))
+                ),
+                name="claim_compliance_only_for_compliance_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(published_at__isnull=False),
+                name="claim_published_has_time",
+            ),
+            models.CheckConstraint(condition=~Q(statement=""), name="claim_statement_nonempty"),
+        ]
+        indexes = [
+            models.Index(fields=["-made_on", "-id"], name="claim_order_idx"),
+            models.Index(fields=["kind"], name="claim_kind_idx"),
+            models.Index(fields=["compliance"], name="claim_compliance_idx"),
+            models.Index(fields=["verification"], name="claim_verification_idx"),
+            models.Index(fields=["is_published", "-made_on", "-id"], name="claim_published_order_idx"),
+            models.Index(fields=["updated_at"], name="claim_updated_idx"),
+            GinIndex(fields=["search_vector"], name="claim_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.statement if len(self.statement) <= 80 else self.statement[:77] + "…"
+        return text
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:claim-detail", kwargs={"pk": self.pk})
+
+    @property
+    def made_on_display(self) -> str:
+        return format_loose_date(self.made_on, self.made_on_precision)
+
+    @property
+    def claimed_by(self) -> str:
+        """Who claims it, as a reader should see it."""
+        if self.claimant_id and self.attribution:
+            return f"{self.attribution} ({self.claimant.label})"
+        if self.claimant_id:
+            return self.claimant.name
+        return self.attribution or "unattributed"
+
+
+class EvidenceRelation(models.TextChoices):
+    STATES = "states", "states"
+    SUPPORTS = "supports", "supports"
+    DISPUTES = "disputes", "disputes"
+    CONTEXT = "context", "context"
+
+
+class Evidence(models.Model):
+    """A claim resting on a passage."""
+
+    Relation = EvidenceRelation
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="evidence")
+    relation = models.CharField(max_length=10, choices=Relation.choices, default=Relation.STATES)
+    note = models.TextField(blank=True, help_text="Internal: never shown to public visitors.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["claim", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "passage"], name="evidence_once_per_passage"),
+            in_vocabulary("relation", EvidenceRelation, "evidence_relation_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} {self.relation} passage {self.passage_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:claim-detail", kwargs={"pk": self.claim_id}) + f"#evidence-{self.pk}"
+
+
+class VerificationChange(models.Model):
+    """A change of a claim's verification status, with the editor's short note."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verification_changes")
+    from_status = models.CharField(max_length=12, choices=Claim.Verification.choices)
+    to_status = models.CharField(max_length=12, choices=Claim.Verification.choices)
+    note = models.TextField(help_text="Internal: never shown to public visitors.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "-changed_at", "-id"]
+        constraints = [
+            in_vocabulary("from_status", Claim.Verification, "verification_change_from_valid"),
+            in_vocabulary("to_status", Claim.Verification, "verification_change_to_valid"),
+            models.CheckConstraint(condition=~Q(note=""), name="verification_change_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class AssessmentLevel(models.TextChoices):
+    NOT_STARTED = "not_started", "not started"
+    MINIMAL = "minimal", "minimal"
+    INTERMEDIATE = "intermediate", "intermediate"
+    FULL = "full", "full"
+
+
+class Assessment(models.Model):
+    """The newsroom's dated judgement of how far one party has carried out one clause."""
+
+    Level = AssessmentLevel
+
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="assessments")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField()
+    level = models.CharField(max_length=12, choices=Level.choices)
+    rationale = models.TextField()
+    claims = models.ManyToManyField(Claim, blank=True, related_name="assessments")
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[claims])
+
+    class Meta:
+        ordering = ["clause", "party", "-assessed_on", "-id"]
+        constraints = [
+            in_vocabulary("level", AssessmentLevel, "assessment_level_valid"),
+            models.CheckConstraint(condition=~Q(rationale=""), name="assessment_has_rationale"),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(published_at__isnull=False),
+                name="assessment_published_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clause", "party", "-assessed_on", "-id"], name="assessment_latest_idx"),
+            models.Index(fields=["party", "-assessed_on"], name="assessment_party_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} on {self.clause}: {self.get_level_display()} ({self.assessed_on})"
+
+    def get_absolute_url(self) -> str:
+        return self.clause.get_absolute_url() + f"#assessment-{self.pk}"

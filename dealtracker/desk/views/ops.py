@@ -1,0 +1,48 @@
+"""Health check and error pages."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness and database check for load balancers: 200 when the database answers, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(
+        request, "error.html", {"status": status, "title": title, "message": message}, status=status
+    )
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 400, "Bad request", "The request could not be understood. Check the address or the form and try again.")
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 403, "Not allowed", "Your account does not have permission to do this. Ask an admin if you need it.")
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 404, "Not found", "There is nothing at this address. It may have been moved or deleted.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No template context processors here: the database may be the problem.
+    from django.template import loader
+
+    html = loader.get_template("500.html").render()
+    return HttpResponse(html, status=500)

@@ -1,0 +1,33 @@
+"""pytest plugin: a database for the tests before Django reads its settings.
+
+With DATABASE_URL unset, an embedded PostgreSQL 18 is started in
+`.pgdata-test/` (stopped when the run ends); with it set, that server is used.
+Loaded with `-p dealtracker.pytest_plugin` from pyproject's addopts.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dealtracker.launcher import BASE_DIR, ensure_database_url
+
+# Settings for tests: production defaults, but plain HTTP on the test client.
+_TEST_ENV = {
+    "SECRET_KEY": "test-secret-key-not-for-production-use-0123456789abcdef",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_COOKIES": "false",
+    "STATIC_PLAIN": "true",
+    "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    "SITE_URL": "http://testserver",
+}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # A wrapper runs before pytest-django's own (tryfirst) hook reads settings.
+    for name, value in _TEST_ENV.items():
+        os.environ.setdefault(name, value)
+    ensure_database_url(data_dir=BASE_DIR / ".pgdata-test", stop_on_exit=True)
+    return (yield)

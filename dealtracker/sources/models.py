@@ -1,0 +1,183 @@
+"""Sources (the reports claims come from), every revision of their text, and passages.
+
+Offsets are Unicode code points into a revision's canonical text (see
+canonical.py), as the W3C TextPositionSelector and Python strings count.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from dealtracker.constraints import in_vocabulary
+
+# Characters of context kept before and after a quote (TextQuoteSelector).
+CONTEXT_CHARS = 32
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "yi", "ckb", "dv", "sd", "ug"}
+
+
+class SourceKind(models.TextChoices):
+    NEWS_REPORT = "news_report", "news report"
+    OFFICIAL_STATEMENT = "official_statement", "official statement"
+    AGREEMENT_TEXT = "agreement_text", "agreement text"
+    NGO_REPORT = "ngo_report", "NGO report"
+    TRANSCRIPT = "transcript", "transcript"
+    SOCIAL_POST = "social_post", "social post"
+
+
+class Source(models.Model):
+    Kind = SourceKind
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_REPORT)
+    title = models.CharField(max_length=500)
+    outlet = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    # Who the report credits, e.g. "a senior Palestinian official, via The Times of Israel".
+    attribution = models.TextField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=12, default="en", help_text="BCP 47 code, e.g. en, ar, he")
+    # The current revision's canonical text, kept here for reading and search.
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical text")
+    # Flags a wire copy: the same text as another source under another URL.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            in_vocabulary("kind", SourceKind, "source_kind_valid"),
+            # Same URL twice is a revision, never a second source.
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
+            models.CheckConstraint(condition=~Q(text=""), name="source_text_nonempty"),
+        ]
+        indexes = [
+            models.Index(fields=["text_hash"], name="source_text_hash_idx"),
+            models.Index(fields=["kind"], name="source_kind_idx"),
+            models.Index(fields=["language"], name="source_language_idx"),
+            models.Index(fields=["-published_on", "-id"], name="source_order_idx"),
+            models.Index(fields=["outlet"], name="source_outlet_idx"),
+            GinIndex(fields=["search_vector"], name="source_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.outlet})" if self.outlet else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:source-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_rtl(self) -> bool:
+        return self.language.split("-")[0].lower() in RTL_LANGUAGES
+
+
+class SourceRevision(models.Model):
+    """One version of a source's canonical text. Revision 1 is the text as it came in."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64)
+    note = models.TextField(blank=True, help_text="Why the text was revised.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "number"], name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} — revision {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:source-revision", kwargs={"pk": self.source_id, "number": self.number})
+
+
+class PassageAnchorStatus(models.TextChoices):
+    ANCHORED = "anchored", "anchored"
+    MOVED = "moved", "moved"
+    CHANGED = "changed", "changed"
+    ORPHANED = "orphaned", "orphaned"
+
+
+class Passage(models.Model):
+    AnchorStatus = PassageAnchorStatus
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    # Offsets into revision_anchored's text (for an orphaned passage: the last
+    # revision it matched).
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    revision_made = models.ForeignKey(
+        SourceRevision, on_delete=models.PROTECT, related_name="passages_made"
+    )
+    revision_anchored = models.ForeignKey(
+        SourceRevision, on_delete=models.PROTECT, related_name="passages_anchored"
+    )
+    anchor_status = models.CharField(
+        max_length=10, choices=AnchorStatus.choices, default=AnchorStatus.ANCHORED
+    )
+    # Set when re-anchoring was not certain (fuzzy match, changed words).
+    needs_review = models.BooleanField(default=False)
+    # The wording before the last re-anchoring changed it (for "changed").
+    previous_quote = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="Internal: never shown to public visitors.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+
+    class Meta:
+        ordering = ["source", "start", "end", "id"]
+        constraints = [
+            # end <= length of the revision's text is checked by a trigger
+            # (it needs the revision row); see migration sources 0002.
+            models.CheckConstraint(condition=Q(start__gte=0) & Q(end__gt=F("start")), name="passage_nonempty"),
+            models.CheckConstraint(
+                condition=Exact(Length("quote"), F("end") - F("start")), name="passage_quote_matches_span"
+            ),
+            in_vocabulary("anchor_status", PassageAnchorStatus, "passage_anchor_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["source", "start", "end"], name="passage_span_idx"),
+            models.Index(fields=["anchor_status"], name="passage_status_idx"),
+            models.Index(fields=["needs_review"], condition=Q(needs_review=True), name="passage_review_idx"),
+            GinIndex(fields=["search_vector"], name="passage_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:57] + "…"
+        return f"“{quote}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:source-detail", kwargs={"pk": self.source_id}) + f"#passage-{self.pk}"

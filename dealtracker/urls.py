@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dealtracker.desk.views.ops import healthz
+
+admin.site.site_header = "dealtracker administration"
+admin.site.site_title = "dealtracker admin"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("dealtracker.desk.urls")),
+]
+
+handler400 = "dealtracker.desk.views.ops.bad_request"
+handler403 = "dealtracker.desk.views.ops.permission_denied"
+handler404 = "dealtracker.desk.views.ops.page_not_found"
+handler500 = "dealtracker.desk.views.ops.server_error"
