@@ -44,7 +44,9 @@ class Source(models.Model):
     attribution = models.TextField(blank=True)
     url = models.URLField(max_length=2000, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=12, default="en", help_text="BCP 47 code, e.g. en, ar, he")
+    language = models.CharField(
+        max_length=12, default="en", help_text="BCP 47 code, e.g. en, ar, he"
+    )
     # The current revision's canonical text, kept here for reading and search.
     text = models.TextField()
     text_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical text")
@@ -162,16 +164,21 @@ class Passage(models.Model):
         constraints = [
             # end <= length of the revision's text is checked by a trigger
             # (it needs the revision row); see migration sources 0002.
-            models.CheckConstraint(condition=Q(start__gte=0) & Q(end__gt=F("start")), name="passage_nonempty"),
             models.CheckConstraint(
-                condition=Exact(Length("quote"), F("end") - F("start")), name="passage_quote_matches_span"
+                condition=Q(start__gte=0) & Q(end__gt=F("start")), name="passage_nonempty"
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("quote"), F("end") - F("start")),
+                name="passage_quote_matches_span",
             ),
             in_vocabulary("anchor_status", PassageAnchorStatus, "passage_anchor_status_valid"),
         ]
         indexes = [
             models.Index(fields=["source", "start", "end"], name="passage_span_idx"),
             models.Index(fields=["anchor_status"], name="passage_status_idx"),
-            models.Index(fields=["needs_review"], condition=Q(needs_review=True), name="passage_review_idx"),
+            models.Index(
+                fields=["needs_review"], condition=Q(needs_review=True), name="passage_review_idx"
+            ),
             GinIndex(fields=["search_vector"], name="passage_search_gin"),
         ]
 
@@ -181,3 +188,48 @@ class Passage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:source-detail", kwargs={"pk": self.source_id}) + f"#passage-{self.pk}"
+
+
+class Reanchoring(models.Model):
+    """The outcome of re-anchoring one passage when its source's text was revised."""
+
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="reanchorings")
+    from_revision = models.ForeignKey(SourceRevision, on_delete=models.CASCADE, related_name="+")
+    to_revision = models.ForeignKey(
+        SourceRevision, on_delete=models.CASCADE, related_name="reanchorings"
+    )
+    status = models.CharField(max_length=10, choices=PassageAnchorStatus.choices)
+    # How the anchoring module found it (exact, diff, fuzzy, ...) and how sure it was.
+    method = models.CharField(max_length=40, blank=True)
+    score = models.FloatField(default=0.0)
+    needs_review = models.BooleanField(default=False)
+    old_start = models.PositiveIntegerField()
+    old_end = models.PositiveIntegerField()
+    old_quote = models.TextField()
+    new_start = models.PositiveIntegerField(null=True, blank=True)
+    new_end = models.PositiveIntegerField(null=True, blank=True)
+    new_quote = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["to_revision", "passage", "id"]
+        constraints = [
+            in_vocabulary("status", PassageAnchorStatus, "reanchoring_status_valid"),
+            # An orphaned passage has no new span; every other outcome has one.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="orphaned", new_start__isnull=True, new_end__isnull=True)
+                    | (
+                        ~Q(status="orphaned")
+                        & Q(new_start__isnull=False, new_end__gt=F("new_start"))
+                    )
+                ),
+                name="reanchoring_span_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["passage", "-id"], name="reanchoring_passage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"passage {self.passage_id}: {self.status} in revision {self.to_revision_id}"
