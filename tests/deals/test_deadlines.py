@@ -16,7 +16,11 @@ def deal(db):
 @pytest.fixture
 def phase_two(deal):
     return Phase.objects.create(
-        deal=deal, order=2, name="Phase two", planned_start=D(2025, 3, 2), planned_end=D(2025, 4, 12)
+        deal=deal,
+        order=2,
+        name="Phase two",
+        planned_start=D(2025, 3, 2),
+        planned_end=D(2025, 4, 12),
     )
 
 
@@ -30,13 +34,21 @@ def test_absolute_deadline_is_due_on_its_date(deal):
 
 
 def test_loose_deadline_falls_due_at_the_end_of_its_period(deal):
-    clause = Clause(deal=deal, reference="1", title="t", deadline_date=D(2025, 2, 1), deadline_date_precision="early")
+    clause = Clause(
+        deal=deal,
+        reference="1",
+        title="t",
+        deadline_date=D(2025, 2, 1),
+        deadline_date_precision="early",
+    )
     due = clause_due_date(clause)
     assert due.date == D(2025, 2, 10)
     assert due.display == "early February 2025"
 
 
-def test_relative_deadline_uses_the_planned_start_until_the_actual_start_is_recorded(deal, phase_two):
+def test_relative_deadline_uses_the_planned_start_until_the_actual_start_is_recorded(
+    deal, phase_two
+):
     clause = Clause(
         deal=deal,
         reference="2.1",
