@@ -1,0 +1,352 @@
+"""Writes on claims and evidence: each one function, atomic, named as in DESIGN.md.
+
+Claims are saved with optimistic concurrency: a save names the version the
+editor opened; when someone else saved in between, `ClaimChanged` says what
+changed, field by field, and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dealtracker.deals.loose_dates import DatePrecision, format_loose_date
+from dealtracker.deals.models import Deal, Party
+from dealtracker.sources.models import Passage, Source
+
+from .models import Claim, Evidence, VerificationChange
+
+# The fields an editor edits in the claim form (verification and publishing
+# have their own endpoints, with a note and a confirmation).
+EDITABLE_FIELDS = (
+    "statement",
+    "claimant",
+    "attribution",
+    "subjects",
+    "deal",
+    "phase",
+    "clause",
+    "kind",
+    "compliance",
+    "made_on",
+    "made_on_precision",
+    "language",
+)
+# Fields shown in a "changed since you opened it" diff, beyond the editable ones.
+DIFF_FIELDS = (*EDITABLE_FIELDS, "verification", "is_published")
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    opened: str
+    current: str
+    yours: str | None = None
+
+
+class ClaimChanged(Exception):
+    """Someone saved the claim after the editor opened it; nothing was written."""
+
+    def __init__(self, claim: Claim, expected_version: int, changes: list[Change]) -> None:
+        self.claim = claim
+        self.expected_version = expected_version
+        self.changes = changes
+        super().__init__(
+            f"This claim was changed by someone else since you opened it "
+            f"(you opened version {expected_version}, it is now version {claim.version})."
+        )
+
+
+def _user(by):
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _label(field: str) -> str:
+    return Claim._meta.get_field(field).verbose_name
+
+
+def _display(claim, field: str, value: Any = None, *, use_value: bool = False) -> str:
+    """A field's value as an editor reads it (choice labels, names, loose dates)."""
+    if field == "subjects":
+        parties = value if use_value else claim.subjects.all()
+        return ", ".join(sorted(str(p) for p in parties)) or "—"
+    if not use_value:
+        value = getattr(claim, field)
+    if value is None or value == "":
+        return "—"
+    model_field = Claim._meta.get_field(field)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if field == "made_on":
+        precision = getattr(claim, "made_on_precision", DatePrecision.DAY) or DatePrecision.DAY
+        return format_loose_date(value, precision)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _opened_snapshot(claim: Claim, version: int) -> dict[str, str] | None:
+    """The claim's values as they were at `version`, from its history (None if not kept)."""
+    record = claim.history.filter(version=version).order_by("-history_date", "-history_id").first()
+    if record is None:
+        return None
+    snapshot = {}
+    for field in DIFF_FIELDS:
+        if field == "subjects":
+            ids = list(record.subjects.values_list("party_id", flat=True))
+            snapshot[field] = _display(
+                None, field, Party.objects.filter(pk__in=ids), use_value=True
+            )
+        else:
+            try:
+                value = getattr(record, field)
+            except Exception:  # a related row deleted since: show what is known
+                value = getattr(record, f"{field}_id", None)
+            snapshot[field] = _display(record, field, value, use_value=True)
+    return snapshot
+
+
+def claim_changes(*, claim: Claim, expected_version: int, data: dict | None = None) -> list[Change]:
+    """What differs between the version the editor opened and the claim now."""
+    current = {f: _display(claim, f) for f in DIFF_FIELDS}
+    opened = _opened_snapshot(claim, expected_version)
+    yours = {}
+    if data is not None:
+        for f in EDITABLE_FIELDS:
+            if f in data:
+                yours[f] = _display(claim, f, data[f], use_value=True)
+    changes = []
+    for f in DIFF_FIELDS:
+        if opened is not None:
+            differs = opened[f] != current[f]
+        else:
+            # Without a record of what was opened, show where the editor's
+            # values and the stored ones disagree.
+            differs = f in yours and yours[f] != current[f]
+        if differs:
+            changes.append(
+                Change(f, _label(f), opened[f] if opened else "?", current[f], yours.get(f))
+            )
+    return changes
+
+
+def claim_validate(data: dict[str, Any]) -> None:
+    """The rules a claim's fields must keep together; raises ValidationError by field."""
+    errors: dict[str, str] = {}
+    kind = data.get("kind") or Claim.Kind.OTHER
+    compliance = data.get("compliance") or ""
+    if kind == Claim.Kind.COMPLIANCE and not compliance:
+        errors["compliance"] = "A compliance claim must say which compliance it asserts."
+    if kind != Claim.Kind.COMPLIANCE and compliance:
+        errors["compliance"] = "Only a compliance claim asserts a compliance; leave it empty."
+    deal = data.get("deal")
+    phase = data.get("phase")
+    clause = data.get("clause")
+    if phase is not None and (deal is None or phase.deal_id != deal.pk):
+        errors["phase"] = "The phase must belong to the claim's deal."
+    if clause is not None and (deal is None or clause.deal_id != deal.pk):
+        errors["clause"] = "The clause must belong to the claim's deal."
+    if clause is not None and phase is not None and clause.phase_id not in (None, phase.pk):
+        errors.setdefault("clause", "The clause belongs to another phase than the one chosen.")
+    if not (data.get("statement") or "").strip():
+        errors["statement"] = "Say what is claimed."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(claim: Claim, data: dict[str, Any]) -> list | None:
+    subjects = None
+    for field in EDITABLE_FIELDS:
+        if field not in data:
+            continue
+        if field == "subjects":
+            subjects = list(data[field] or [])
+            continue
+        value = data[field]
+        if field in {"statement", "attribution"}:
+            value = (value or "").strip()
+        if field == "compliance":
+            value = value or ""
+        if field == "made_on_precision":
+            value = value or DatePrecision.DAY
+        setattr(claim, field, value)
+    return subjects
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    data: dict[str, Any],
+    by=None,
+    passage: Passage | None = None,
+    relation: str = Evidence.Relation.STATES,
+    note: str = "",
+) -> Claim:
+    """Create a draft claim; with a passage, it rests on it (one transaction)."""
+    claim_validate(data)
+    claim = Claim(created_by=_user(by))
+    subjects = _apply(claim, data)
+    claim.save()
+    if subjects:
+        claim.subjects.set(subjects)
+    if passage is not None:
+        evidence_link(claim=claim, passage=passage, relation=relation, note=note, by=by)
+    return claim
+
+
+@transaction.atomic
+def claim_update(*, claim: Claim, data: dict[str, Any], expected_version: int, by=None) -> Claim:
+    """Save an editor's changes, or raise ClaimChanged when someone saved in between.
+
+    The row is locked (SELECT ... FOR UPDATE) before its version is compared,
+    so of two concurrent saves naming the same version exactly one wins.
+    """
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    if current.version != expected_version:
+        raise ClaimChanged(
+            current,
+            expected_version,
+            claim_changes(claim=current, expected_version=expected_version, data=data),
+        )
+    merged = {f: getattr(current, f) for f in EDITABLE_FIELDS if f != "subjects"}
+    merged.update(data)
+    claim_validate(merged)
+    subjects = _apply(current, data)
+    current.version = expected_version + 1
+    current.save()
+    if subjects is not None:
+        current.subjects.set(subjects)
+    return current
+
+
+def _bump(claim: Claim, **fields) -> Claim:
+    """Change a few fields of a locked claim and its version (others' open forms go stale)."""
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save()
+    return current
+
+
+@transaction.atomic
+def claim_publish(*, claim: Claim, by=None) -> Claim:
+    if claim.is_published:
+        return claim
+    return _bump(claim, is_published=True, published_at=timezone.now())
+
+
+@transaction.atomic
+def claim_unpublish(*, claim: Claim, by=None) -> Claim:
+    if not claim.is_published:
+        return claim
+    return _bump(claim, is_published=False, published_at=None)
+
+
+@transaction.atomic
+def claim_verification_set(*, claim: Claim, status: str, note: str, by=None) -> VerificationChange:
+    """Change the verification status with the editor's short note (kept as a VerificationChange)."""
+    note = (note or "").strip()
+    errors = {}
+    if status not in Claim.Verification.values:
+        errors["status"] = "Choose one of the verification statuses."
+    if not note:
+        errors["note"] = "Say briefly why the status changes."
+    if errors:
+        raise ValidationError(errors)
+    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    if current.verification == status:
+        raise ValidationError(
+            {"status": f"The claim is already {current.get_verification_display()}."}
+        )
+    change = VerificationChange.objects.create(
+        claim=current,
+        from_status=current.verification,
+        to_status=status,
+        note=note,
+        changed_by=_user(by),
+    )
+    _bump(current, verification=status)
+    return change
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, by=None) -> None:
+    """Delete a claim with its evidence links; history keeps both (restorable)."""
+    # Evidence one by one so each gets its own history row before the claim goes.
+    for evidence in Evidence.objects.filter(claim=claim).order_by("id"):
+        evidence.delete()
+    claim.delete()
+
+
+@transaction.atomic
+def evidence_link(
+    *,
+    claim: Claim,
+    passage: Passage,
+    relation: str = Evidence.Relation.STATES,
+    note: str = "",
+    by=None,
+) -> Evidence:
+    """Rest a claim on a passage (at most once per claim and passage)."""
+    if relation not in Evidence.Relation.values:
+        raise ValidationError({"relation": "Choose states, supports, disputes or context."})
+    if Evidence.objects.filter(claim=claim, passage=passage).exists():
+        raise ValidationError(
+            {"claim": f"Claim {claim.pk} already rests on this passage; edit that link instead."}
+        )
+    try:
+        with transaction.atomic():
+            return Evidence.objects.create(
+                claim=claim,
+                passage=passage,
+                relation=relation,
+                note=(note or "").strip(),
+                created_by=_user(by),
+            )
+    except IntegrityError:
+        # A concurrent link of the same pair won the unique constraint.
+        raise ValidationError(
+            {"claim": f"Claim {claim.pk} already rests on this passage; edit that link instead."}
+        ) from None
+
+
+@transaction.atomic
+def evidence_update(*, evidence: Evidence, relation: str, note: str, by=None) -> Evidence:
+    if relation not in Evidence.Relation.values:
+        raise ValidationError({"relation": "Choose states, supports, disputes or context."})
+    evidence.relation = relation
+    evidence.note = (note or "").strip()
+    evidence.save(update_fields=["relation", "note", "updated_at"])
+    return evidence
+
+
+@transaction.atomic
+def evidence_unlink(*, evidence: Evidence, by=None) -> None:
+    evidence.delete()
+
+
+def deal_for_new_claim(*, source: Source, came_from: Deal | None = None) -> Deal | None:
+    """The deal a claim made from this source belongs to (DESIGN.md: a source knows no deals).
+
+    The deal of the page the editor came from wins; else the deal most of the
+    source's existing claims belong to (ties: the lowest id, to be stable).
+    """
+    if came_from is not None:
+        return came_from
+    rows = (
+        Claim.objects.filter(evidence__passage__source=source, deal__isnull=False)
+        .values_list("id", "deal_id")
+        .distinct()
+    )
+    deal_ids = Counter(deal_id for _, deal_id in rows)
+    if not deal_ids:
+        return None
+    best = max(deal_ids.values())
+    return Deal.objects.filter(pk=min(k for k, v in deal_ids.items() if v == best)).first()
