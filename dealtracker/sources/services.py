@@ -1,0 +1,361 @@
+"""Writes on sources: adding one, revising its text (re-anchoring every passage), deleting it.
+
+Text is canonicalised here, once, on the way in (canonical.py); nothing after
+this module ever sees uncanonical text. Every function that writes several rows
+runs in one transaction, so a refusal or an error leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from simple_history.utils import bulk_update_with_history
+
+from . import anchoring
+from .canonical import canonicalize, text_hash
+from .models import CONTEXT_CHARS, Passage, PassageAnchorStatus, Reanchoring, Source, SourceRevision
+
+
+class DuplicateKind(StrEnum):
+    # The same report again (same URL and text, or the same text with no URL): use the existing one.
+    SAME = "same"
+    # The same URL with other text: offered as a revision of the existing source.
+    NEW_TEXT = "new_text"
+    # The same text under another URL (a wire copy): the editor decides.
+    WIRE_COPY = "wire_copy"
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    kind: DuplicateKind
+    source: Source
+
+    @property
+    def message(self) -> str:
+        if self.kind == DuplicateKind.SAME:
+            return f"This report is already here as source {self.source.pk}."
+        if self.kind == DuplicateKind.NEW_TEXT:
+            return (
+                f"Source {self.source.pk} has this URL with different text. "
+                "Revise it instead of adding a second source."
+            )
+        return (
+            f"Source {self.source.pk} has the same text under another address (a wire copy). "
+            "Open it, or add this one flagged as its copy."
+        )
+
+
+class DuplicateSource(Exception):
+    """Raised by source_create when the report is already present."""
+
+    def __init__(self, duplicate: Duplicate):
+        super().__init__(duplicate.message)
+        self.duplicate = duplicate
+
+
+def text_too_long_message(size: int) -> str:
+    limit = settings.SOURCE_MAX_BYTES
+    return (
+        f"The text is {size:,} bytes long; the limit is {limit:,} bytes. "
+        "Split the report or ask an admin to raise SOURCE_MAX_BYTES."
+    )
+
+
+def source_text_prepare(raw: str) -> str:
+    """Canonical text ready to store, or ValidationError (empty, too long)."""
+    text = canonicalize(raw or "")
+    if not text.strip():
+        raise ValidationError("The text is empty.", code="empty")
+    size = len(text.encode("utf-8"))
+    if size > settings.SOURCE_MAX_BYTES:
+        raise ValidationError(text_too_long_message(size), code="too_long")
+    return text
+
+
+def source_find_duplicate(*, url: str, text_hash: str) -> Duplicate | None:
+    """Which existing source this report duplicates, if any (DESIGN.md: same URL, same text)."""
+    url = (url or "").strip()
+    if url:
+        by_url = Source.objects.filter(url=url).first()
+        if by_url is not None:
+            kind = DuplicateKind.SAME if by_url.text_hash == text_hash else DuplicateKind.NEW_TEXT
+            return Duplicate(kind, by_url)
+    by_text = Source.objects.filter(text_hash=text_hash).order_by("id").first()
+    if by_text is None:
+        return None
+    if not url:
+        return Duplicate(DuplicateKind.SAME, by_text)
+    return Duplicate(DuplicateKind.WIRE_COPY, by_text)
+
+
+def source_create(
+    *,
+    text: str,
+    title: str,
+    by,
+    kind: str = Source.Kind.NEWS_REPORT,
+    outlet: str = "",
+    author: str = "",
+    attribution: str = "",
+    url: str = "",
+    published_on: datetime.date | None = None,
+    language: str = "en",
+    copy_of: Source | None = None,
+) -> Source:
+    """Add a source with its revision 1.
+
+    Raises ValidationError for empty or oversized text or no title, and
+    DuplicateSource when the report is already here — except a wire copy when
+    the editor chose to add it anyway (`copy_of` names the source it copies).
+    """
+    canonical = source_text_prepare(text)
+    title = canonicalize(title or "").replace("\n", " ")
+    if not title:
+        raise ValidationError("A source needs a title.", code="no_title")
+    url = (url or "").strip()
+    digest = text_hash(canonical)
+    duplicate = source_find_duplicate(url=url, text_hash=digest)
+    if duplicate is not None:
+        accepted_copy = (
+            duplicate.kind == DuplicateKind.WIRE_COPY
+            and copy_of is not None
+            and copy_of.text_hash == digest
+        )
+        if not accepted_copy:
+            raise DuplicateSource(duplicate)
+    try:
+        with transaction.atomic():
+            source = Source(
+                kind=kind,
+                title=title,
+                outlet=outlet.strip(),
+                author=author.strip(),
+                attribution=attribution.strip(),
+                url=url,
+                published_on=published_on,
+                language=(language or "en").strip(),
+                text=canonical,
+                text_hash=digest,
+                duplicate_of=copy_of,
+                created_by=by,
+            )
+            # Recorded as the change's author outside a request too (commands, tests).
+            source._history_user = by
+            source.save()
+            SourceRevision.objects.create(
+                source=source, number=1, text=canonical, text_hash=digest, created_by=by
+            )
+    except IntegrityError:
+        # Another editor added the same URL a moment ago.
+        duplicate = source_find_duplicate(url=url, text_hash=digest)
+        if duplicate is None:
+            raise
+        raise DuplicateSource(duplicate) from None
+    return source
+
+
+@dataclass
+class RevisionOutcome:
+    """What revising a source did: the new revision and how each passage ended."""
+
+    source: Source
+    revision: SourceRevision | None
+    reanchorings: list[Reanchoring] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.revision is None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(r.status for r in self.reanchorings)
+        return {status: counted.get(status, 0) for status in PassageAnchorStatus.values}
+
+    @property
+    def to_review(self) -> list[Reanchoring]:
+        """Changed, orphaned or uncertain passages: what an editor must look at."""
+        return [
+            r
+            for r in self.reanchorings
+            if r.needs_review
+            or r.status in (PassageAnchorStatus.CHANGED, PassageAnchorStatus.ORPHANED)
+        ]
+
+
+_PASSAGE_FIELDS = [
+    "start",
+    "end",
+    "quote",
+    "prefix",
+    "suffix",
+    "revision_anchored",
+    "anchor_status",
+    "needs_review",
+    "previous_quote",
+    "updated_at",
+]
+
+
+def source_revise(*, source: Source, new_text: str, note: str = "", by) -> RevisionOutcome:
+    """Correct or replace a source's text; keep the old one as a revision; re-anchor every passage.
+
+    Passages anchored to the current revision are re-anchored with one diff.
+    Orphaned passages (tied to the last revision they matched) are retried too,
+    one diff per such older revision: a later correction often restores the
+    words they quote, and a passage that comes back is flagged for review. Each
+    outcome is recorded as a Reanchoring row. Unchanged text makes no revision.
+    """
+    canonical = source_text_prepare(new_text)
+    digest = text_hash(canonical)
+    with transaction.atomic():
+        source = Source.objects.select_for_update().get(pk=source.pk)
+        if digest == source.text_hash:
+            return RevisionOutcome(source=source, revision=None)
+        current = source.revisions.order_by("-number").first()
+        revision = SourceRevision.objects.create(
+            source=source,
+            number=(current.number if current else 0) + 1,
+            text=canonical,
+            text_hash=digest,
+            note=(note or "").strip(),
+            created_by=by,
+        )
+        source.text = canonical
+        source.text_hash = digest
+        if by is not None:
+            source._history_user = by
+        source.save(update_fields=["text", "text_hash", "updated_at"])
+
+        passages = list(
+            Passage.objects.filter(source=source).select_related("revision_anchored").order_by("id")
+        )
+        groups: dict[int, list[Passage]] = defaultdict(list)
+        for passage in passages:
+            groups[passage.revision_anchored_id].append(passage)
+
+        reanchorings: list[Reanchoring] = []
+        for group in groups.values():
+            old_revision = group[0].revision_anchored
+            anchors = [
+                anchoring.Anchor(
+                    start=p.start, end=p.end, quote=p.quote, prefix=p.prefix, suffix=p.suffix
+                )
+                for p in group
+            ]
+            results = anchoring.reanchor(old_revision.text, canonical, anchors)
+            for passage, result in zip(group, results, strict=True):
+                reanchorings.append(_apply(passage, result, old_revision, revision, canonical))
+
+        if passages:
+            bulk_update_with_history(
+                passages,
+                Passage,
+                _PASSAGE_FIELDS,
+                default_user=by,
+                default_change_reason=f"re-anchored to revision {revision.number}",
+            )
+            Reanchoring.objects.bulk_create(reanchorings)
+    return RevisionOutcome(source=source, revision=revision, reanchorings=reanchorings)
+
+
+def _apply(
+    passage: Passage,
+    result: anchoring.Reanchored,
+    old_revision: SourceRevision,
+    new_revision: SourceRevision,
+    new_text: str,
+) -> Reanchoring:
+    """Move one passage to its re-anchored span (in memory) and describe what happened."""
+    old_start, old_end, old_quote = passage.start, passage.end, passage.quote
+    status = result.status
+    spanned = (
+        result.start is not None
+        and result.end is not None
+        and 0 <= result.start < result.end <= len(new_text)
+    )
+    if status == PassageAnchorStatus.ORPHANED or not spanned:
+        status = PassageAnchorStatus.ORPHANED
+        # Kept where it was, tied to the last revision it matched.
+        passage.anchor_status = status
+        passage.needs_review = True
+    else:
+        # The quote is always the stored text's, never the matcher's copy of it.
+        quote = new_text[result.start : result.end]
+        if status == PassageAnchorStatus.CHANGED and quote == old_quote:
+            status = PassageAnchorStatus.MOVED
+        elif (
+            status in (PassageAnchorStatus.ANCHORED, PassageAnchorStatus.MOVED)
+            and quote != old_quote
+        ):
+            status = PassageAnchorStatus.CHANGED
+        quote, prefix, suffix = anchoring.quote_selector(
+            new_text, result.start, result.end, context=CONTEXT_CHARS
+        )
+        passage.start, passage.end = result.start, result.end
+        passage.quote, passage.prefix, passage.suffix = quote, prefix, suffix
+        passage.revision_anchored = new_revision
+        if quote != old_quote:
+            passage.previous_quote = old_quote
+        # A flag an editor has not cleared yet stays set.
+        passage.needs_review = (
+            passage.needs_review
+            or result.needs_review
+            or status == PassageAnchorStatus.CHANGED
+            or passage.anchor_status == PassageAnchorStatus.ORPHANED
+        )
+        passage.anchor_status = status
+    spanned_now = status != PassageAnchorStatus.ORPHANED
+    return Reanchoring(
+        passage=passage,
+        from_revision=old_revision,
+        to_revision=new_revision,
+        status=status,
+        method=(result.method or "")[:40],
+        score=float(result.score or 0.0),
+        needs_review=passage.needs_review,
+        old_start=old_start,
+        old_end=old_end,
+        old_quote=old_quote,
+        new_start=passage.start if spanned_now else None,
+        new_end=passage.end if spanned_now else None,
+        new_quote=passage.quote if spanned_now else "",
+    )
+
+
+class SourceInUse(Exception):
+    """A source whose passages evidence rests on cannot be deleted."""
+
+
+def source_delete(*, source: Source) -> None:
+    """Delete a source with its revisions and passages, unless evidence rests on them.
+
+    The refusal names the claims that still point at its passages (DESIGN.md: unlink first).
+    """
+    try:
+        with transaction.atomic():
+            # Passages first: the revisions they were made on protect them, and
+            # deleting them is where evidence (PROTECT) refuses.
+            Passage.objects.filter(source=source).delete()
+            source.delete()
+    except ProtectedError as exc:
+        # The sources app knows nothing of claims: describe whatever protects the passages.
+        lines = []
+        for obj in sorted(exc.protected_objects, key=lambda o: (type(o).__name__, o.pk)):
+            claim = getattr(obj, "claim", None)
+            passage = getattr(obj, "passage", None)
+            if claim is not None and passage is not None:
+                lines.append(f"claim {claim.pk} “{claim}” rests on passage {passage}")
+            else:
+                lines.append(f"{obj._meta.verbose_name} {obj.pk} ({obj})")
+        raise SourceInUse(
+            "This source cannot be deleted: evidence still points at its passages — "
+            + "; ".join(lines)
+            + ". Unlink that evidence first."
+        ) from None

@@ -1,0 +1,244 @@
+"""Adding, revising and deleting sources (dealtracker.sources.services), against PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dealtracker.claims.models import Claim, Evidence
+from dealtracker.sources.anchoring import quote_selector
+from dealtracker.sources.canonical import text_hash
+from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
+from dealtracker.sources.services import (
+    DuplicateKind,
+    DuplicateSource,
+    SourceInUse,
+    source_create,
+    source_delete,
+    source_find_duplicate,
+    source_revise,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Paragraphs far enough apart (more than the 32 characters of context) that an
+# edit in one leaves the others' context alone.
+REPORT = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
+    "Those talks were cut off by White House advisor Gabe Witkoff after news of them became public.\n"
+    "An aside that the corrected report drops altogether, with nothing like it left anywhere.\n"
+    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
+)
+CORRECTED = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
+    "Those talks were cut off by White House envoy Steve Witkoff after news of them became public.\n"
+    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
+)
+
+
+def mark(source: Source, quote: str, *, occurrence: int = 0) -> Passage:
+    """A passage on the source's current text (what the reading view's marking does)."""
+    revision = source.revisions.order_by("-number").first()
+    start = -1
+    for _ in range(occurrence + 1):
+        start = revision.text.index(quote, start + 1)
+    end = start + len(quote)
+    quote, prefix, suffix = quote_selector(revision.text, start, end)
+    return Passage.objects.create(
+        source=source,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        revision_made=revision,
+        revision_anchored=revision,
+    )
+
+
+def test_source_create_stores_canonical_text_and_revision_one(editor):
+    source = source_create(
+        text="Cafe\u0301 talks\r\n\r\n\r\nsecond\tline  \x07with a bell ",
+        title="  A report ",
+        url="https://news.example/a",
+        by=editor,
+    )
+    assert source.text == "Café talks\n\nsecond line with a bell"
+    assert source.text_hash == text_hash(source.text)
+    assert source.title == "A report"
+    (revision,) = source.revisions.all()
+    assert (revision.number, revision.text, revision.created_by) == (1, source.text, editor)
+    assert source.history.first().history_user == editor
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n ", "\x00\x01"])
+def test_source_create_refuses_empty_text(editor, text):
+    with pytest.raises(ValidationError, match="empty"):
+        source_create(text=text, title="Nothing", by=editor)
+    assert not Source.objects.exists()
+
+
+def test_source_create_refuses_text_over_the_size_limit(editor, settings):
+    settings.SOURCE_MAX_BYTES = 100
+    with pytest.raises(ValidationError, match="limit is 100 bytes"):
+        source_create(text="é" * 60, title="Too long", by=editor)
+    assert not Source.objects.exists()
+
+
+def test_the_same_url_with_the_same_text_leads_to_the_existing_source(editor):
+    first = source_create(text=REPORT, title="Report", url="https://news.example/a", by=editor)
+    with pytest.raises(DuplicateSource) as caught:
+        source_create(text=REPORT + "\n", title="Again", url="https://news.example/a", by=editor)
+    assert caught.value.duplicate.kind == DuplicateKind.SAME
+    assert caught.value.duplicate.source == first
+    assert Source.objects.count() == 1
+
+
+def test_the_same_text_pasted_without_url_leads_to_the_existing_source(editor):
+    first = source_create(text=REPORT, title="Report", by=editor)
+    found = source_find_duplicate(url="", text_hash=text_hash(REPORT))
+    assert found.kind == DuplicateKind.SAME and found.source == first
+    with pytest.raises(DuplicateSource):
+        source_create(text="  " + REPORT, title="Report", by=editor)
+
+
+def test_the_same_url_with_new_text_is_offered_as_a_revision(editor):
+    first = source_create(text=REPORT, title="Report", url="https://news.example/a", by=editor)
+    with pytest.raises(DuplicateSource) as caught:
+        source_create(text=CORRECTED, title="Report", url="https://news.example/a", by=editor)
+    assert caught.value.duplicate.kind == DuplicateKind.NEW_TEXT
+    assert caught.value.duplicate.source == first
+    assert "Revise it" in str(caught.value)
+
+
+def test_a_wire_copy_is_flagged_and_can_be_added_as_a_copy(editor):
+    first = source_create(text=REPORT, title="Report", url="https://wire.example/a", by=editor)
+    with pytest.raises(DuplicateSource) as caught:
+        source_create(text=REPORT, title="Copy", url="https://paper.example/b", by=editor)
+    assert caught.value.duplicate.kind == DuplicateKind.WIRE_COPY
+    copy = source_create(
+        text=REPORT, title="Copy", url="https://paper.example/b", copy_of=first, by=editor
+    )
+    assert copy.duplicate_of == first
+    assert copy.text_hash == first.text_hash
+
+
+def test_revising_re_anchors_passages_before_inside_and_after_an_edit(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    before = mark(source, "release all remaining Israeli hostages")
+    inside = mark(source, "White House advisor Gabe Witkoff")
+    dropped = mark(source, "the corrected report drops altogether")
+    after = mark(source, "More than 50,000 Palestinians have died")
+    claim = Claim.objects.create(statement="Witkoff cut off the talks")
+    evidence = Evidence.objects.create(claim=claim, passage=inside)
+
+    outcome = source_revise(source=source, new_text=CORRECTED, note="Envoy's name", by=editor)
+
+    assert outcome.revision.number == 2
+    assert outcome.revision.note == "Envoy's name"
+    source.refresh_from_db()
+    assert source.text == CORRECTED
+    assert list(source.revisions.values_list("number", flat=True)) == [1, 2]
+    assert SourceRevision.objects.get(source=source, number=1).text == REPORT
+
+    for passage in (before, inside, dropped, after):
+        passage.refresh_from_db()
+    assert before.anchor_status == "anchored"
+    assert (before.start, before.quote) == (CORRECTED.index(before.quote), before.quote)
+    assert after.anchor_status == "moved"
+    assert (
+        CORRECTED[after.start : after.end]
+        == after.quote
+        == "More than 50,000 Palestinians have died"
+    )
+    assert not after.needs_review
+    assert inside.anchor_status == "changed"
+    assert "Steve Witkoff" in inside.quote
+    assert CORRECTED[inside.start : inside.end] == inside.quote
+    assert inside.previous_quote == "White House advisor Gabe Witkoff"
+    assert inside.needs_review
+    # Orphaned: kept, tied to the last revision it matched, flagged.
+    assert dropped.anchor_status == "orphaned"
+    assert dropped.needs_review
+    assert dropped.revision_anchored.number == 1
+    assert dropped.quote == "the corrected report drops altogether"
+    for passage in (before, inside, after):
+        assert passage.revision_anchored == outcome.revision
+        assert passage.revision_made.number == 1
+
+    evidence.refresh_from_db()
+    assert evidence.passage == inside
+    assert outcome.counts == {"anchored": 1, "moved": 1, "changed": 1, "orphaned": 1}
+    assert {r.passage_id for r in outcome.to_review} == {inside.pk, dropped.pk}
+    rows = {r.passage_id: r for r in Reanchoring.objects.filter(to_revision=outcome.revision)}
+    assert len(rows) == 4
+    assert rows[inside.pk].old_quote == "White House advisor Gabe Witkoff"
+    assert "Steve" in rows[inside.pk].new_quote
+    assert rows[dropped.pk].new_start is None and rows[dropped.pk].status == "orphaned"
+    assert rows[after.pk].old_start == REPORT.index("More than") and rows[after.pk].method
+    # Each passage's history records the re-anchoring, by whom.
+    assert inside.history.first().history_user == editor
+    assert inside.history.first().history_change_reason == "re-anchored to revision 2"
+
+
+def test_an_orphaned_passage_is_retried_and_comes_back_when_its_words_return(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    dropped = mark(source, "the corrected report drops altogether")
+    source_revise(source=source, new_text=CORRECTED, by=editor)
+    dropped.refresh_from_db()
+    assert dropped.anchor_status == "orphaned"
+
+    outcome = source_revise(source=source, new_text=REPORT, note="Restored the aside", by=editor)
+
+    dropped.refresh_from_db()
+    assert dropped.anchor_status != "orphaned"
+    assert dropped.revision_anchored == outcome.revision
+    assert REPORT[dropped.start : dropped.end] == dropped.quote
+    # It was lost once: an editor should look at it again.
+    assert dropped.needs_review
+    (row,) = outcome.reanchorings
+    assert row.from_revision.number == 1 and row.to_revision.number == 3
+
+
+def test_revising_to_whitespace_only_changes_makes_no_revision(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    mark(source, "release all remaining Israeli hostages")
+    outcome = source_revise(
+        source=source, new_text=REPORT.replace(" ", "  ") + "\r\n\r\n", by=editor
+    )
+    assert outcome.unchanged
+    assert source.revisions.count() == 1
+    assert not Reanchoring.objects.exists()
+
+
+def test_revising_to_empty_text_is_refused_and_nothing_changes(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    mark(source, "release all remaining Israeli hostages")
+    with pytest.raises(ValidationError):
+        source_revise(source=source, new_text=" \n ", by=editor)
+    source.refresh_from_db()
+    assert source.text == REPORT and source.revisions.count() == 1
+
+
+def test_a_source_without_evidence_is_deleted_with_its_passages_and_revisions(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    mark(source, "release all remaining Israeli hostages")
+    source_delete(source=source)
+    assert not Source.objects.exists()
+    assert not Passage.objects.exists()
+    assert not SourceRevision.objects.exists()
+
+
+def test_deleting_a_source_that_evidence_rests_on_is_refused_saying_what_points_at_it(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    passage = mark(source, "release all remaining Israeli hostages")
+    claim = Claim.objects.create(statement="Hamas offers to free every hostage")
+    Evidence.objects.create(claim=claim, passage=passage)
+    with pytest.raises(SourceInUse) as caught:
+        source_delete(source=source)
+    message = str(caught.value)
+    assert f"claim {claim.pk}" in message
+    assert "Hamas offers to free every hostage" in message
+    assert "Unlink" in message
+    assert Source.objects.filter(pk=source.pk).exists()
+    assert Passage.objects.filter(pk=passage.pk).exists()
