@@ -7,9 +7,14 @@ lists what it returns runs a fixed number of queries however many rows there are
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.sources.models import Passage
 
 from .models import Claim, Evidence
 
@@ -101,3 +106,110 @@ def claim_for_page(*, pk: int, user) -> Claim:
         evidence_prefetch(),
     )
     return claims.get(pk=pk)
+
+
+# --- deals seen through their claims ----------------------------------------
+
+
+def claim_deal_id():
+    """The deal a claim belongs to: its own, or its clause's, or its phase's."""
+    return Coalesce("deal_id", "clause__deal_id", "phase__deal_id")
+
+
+def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
+    """Newest activity first: the later of the deal's own change and its latest claim's."""
+    latest = (
+        visible_claims(user=user)
+        .annotate(of_deal=claim_deal_id())
+        .filter(of_deal=OuterRef("pk"))
+        .order_by()
+        .values("of_deal")
+        .annotate(at=Max("updated_at"))
+        .values("at")
+    )
+    return deals.annotate(
+        last_claim_at=Subquery(latest),
+        last_activity=Greatest(F("updated_at"), Coalesce(Subquery(latest), F("updated_at"))),
+    ).order_by("-last_activity", "-id")
+
+
+@dataclass
+class DealComplianceCounts:
+    """How many compliance claims about a deal assert each compliance (refuted not counted)."""
+
+    counts: dict[str, int]
+
+    @property
+    def items(self) -> list[tuple[str, str, int]]:
+        from .compliance import COMPLIANCE_ORDER, COMPLIANCE_SYMBOLS
+
+        return [
+            (c.value, f"{COMPLIANCE_SYMBOLS[c]} {c.label}", self.counts[c.value])
+            for c in COMPLIANCE_ORDER
+            if self.counts.get(c.value)
+        ]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def compliance_counts_by_deal(*, deal_ids: list[int], user) -> dict[int, DealComplianceCounts]:
+    """{deal id: counts by asserted compliance} for many deals in one query."""
+    rows = (
+        visible_claims(user=user)
+        .filter(kind=Claim.Kind.COMPLIANCE)
+        .exclude(verification=Claim.Verification.REFUTED)
+        .annotate(of_deal=claim_deal_id())
+        .filter(of_deal__in=deal_ids)
+        .order_by()
+        .values("of_deal", "compliance")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counts[row["of_deal"]][row["compliance"]] = row["n"]
+    return {pk: DealComplianceCounts(counts.get(pk, {})) for pk in deal_ids}
+
+
+def claims_for_deal_ids(deal_ids: list[int], *, user) -> QuerySet[Claim]:
+    return visible_claims(user=user).annotate(of_deal=claim_deal_id()).filter(of_deal__in=deal_ids)
+
+
+# --- evidence in its context ----------------------------------------------------
+
+# Characters of the source shown before and after a quote on a claim's page.
+CONTEXT_CHARS = 240
+
+
+@dataclass
+class QuoteInContext:
+    before: str
+    quote: str
+    after: str
+    # True when the context came from the source's text, False for the stored selectors.
+    from_source: bool
+
+
+def passage_in_context(passage: Passage, *, chars: int = CONTEXT_CHARS) -> QuoteInContext:
+    """The passage with some text before and after it. Taken from the source's current
+    text when the passage is anchored to it (the offsets hold the quote), else from the
+    passage's own stored prefix and suffix."""
+    text = passage.source.text
+    start, end = passage.start, passage.end
+    if (
+        passage.revision_anchored_id
+        and passage.anchor_status != Passage.AnchorStatus.ORPHANED
+        and text[start:end] == passage.quote
+    ):
+        lo = max(0, start - chars)
+        hi = min(len(text), end + chars)
+        before = text[lo:start]
+        after = text[end:hi]
+        # Cut at a word boundary so the context does not begin or end mid-word.
+        if lo > 0 and " " in before:
+            before = "…" + before[before.index(" ") + 1 :]
+        if hi < len(text) and " " in after:
+            after = after[: after.rindex(" ")] + "…"
+        return QuoteInContext(before, passage.quote, after, True)
+    return QuoteInContext(passage.prefix, passage.quote, passage.suffix, False)

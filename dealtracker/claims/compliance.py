@@ -1,0 +1,225 @@
+"""The compliance matrix: one row per clause, one column per obliged party.
+
+DESIGN.md, "Compliance matrix cell": the published and, for logged-in users,
+draft claims of kind *compliance* about that party on that clause (a claim
+with several subject parties counts in each party's cell), counted by asserted
+compliance; refuted claims are shown struck through and not counted. The cell
+is *contested* when, among the counted claims, at least one says complied and
+one says not complied.
+
+Counting is done in SQL, in one grouped query over claims and their subjects,
+so the matrix costs the same number of queries whatever the number of cells.
+The assessment half of the rule (latest assessment against latest claim) is
+left to `assessment` and `disagrees`, which stay None/False until it is wired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from dealtracker.deals.models import Clause, Deal, Party
+
+from .models import Claim, ClaimCompliance, ClaimVerification
+from .queries import visible_claims
+
+# Shown next to the words, so that no compliance is told by colour alone.
+COMPLIANCE_SYMBOLS = {
+    ClaimCompliance.COMPLIED: "✓",
+    ClaimCompliance.PARTLY: "◐",
+    ClaimCompliance.NOT_COMPLIED: "✗",
+    ClaimCompliance.NOT_YET_DUE: "…",
+    ClaimCompliance.UNCLEAR: "?",
+}
+# The order the counts are read out in a cell.
+COMPLIANCE_ORDER = [
+    ClaimCompliance.COMPLIED,
+    ClaimCompliance.PARTLY,
+    ClaimCompliance.NOT_COMPLIED,
+    ClaimCompliance.UNCLEAR,
+    ClaimCompliance.NOT_YET_DUE,
+]
+
+
+@dataclass
+class ComplianceCount:
+    compliance: str
+    label: str
+    symbol: str
+    count: int
+
+
+@dataclass
+class MatrixCell:
+    clause: Clause
+    party: Party
+    obliged: bool = True
+    # Counted claims by asserted compliance (refuted claims excluded).
+    counts: dict[str, int] = field(default_factory=dict)
+    refuted: int = 0
+    # Filled in by the assessment rule once it is wired; the template already shows them.
+    assessment: object | None = None
+    disagrees: bool = False
+
+    @property
+    def counted(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total(self) -> int:
+        return self.counted + self.refuted
+
+    @property
+    def contested(self) -> bool:
+        return is_contested(self.counts)
+
+    @property
+    def summary(self) -> list[ComplianceCount]:
+        return [
+            ComplianceCount(c.value, c.label, COMPLIANCE_SYMBOLS[c], self.counts[c.value])
+            for c in COMPLIANCE_ORDER
+            if self.counts.get(c.value)
+        ]
+
+    @property
+    def url(self) -> str:
+        return reverse(
+            "desk:deal-matrix-cell",
+            kwargs={
+                "slug": self.clause.deal.slug,
+                "ref": self.clause.reference,
+                "party_slug": self.party.slug,
+            },
+        )
+
+    @property
+    def dom_id(self) -> str:
+        return f"cell-{self.clause.pk}-{self.party.pk}"
+
+
+@dataclass
+class MatrixRow:
+    clause: Clause
+    cells: list[MatrixCell]
+
+
+@dataclass
+class Matrix:
+    deal: Deal
+    parties: list[Party]
+    rows: list[MatrixRow]
+
+    @property
+    def contested_cells(self) -> int:
+        return sum(1 for row in self.rows for cell in row.cells if cell.contested)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows and self.parties)
+
+
+def is_contested(counts: dict[str, int]) -> bool:
+    """At least one counted claim says complied and one says not complied."""
+    return bool(counts.get(ClaimCompliance.COMPLIED) and counts.get(ClaimCompliance.NOT_COMPLIED))
+
+
+def matrix_claims(*, user):
+    """Claims that can appear in a matrix cell: visible compliance claims."""
+    return visible_claims(user=user).filter(kind=Claim.Kind.COMPLIANCE, clause__isnull=False)
+
+
+def _cell_counts(claims) -> dict[tuple[int, int], dict]:
+    """{(clause_id, party_id): {"counts": {compliance: n}, "refuted": n}} in one query."""
+    through = Claim.subjects.through
+    rows = (
+        through.objects.filter(claim__in=claims.values("pk"))
+        .values("claim__clause_id", "party_id", "claim__compliance")
+        .annotate(
+            counted=Count("pk", filter=~Q(claim__verification=ClaimVerification.REFUTED)),
+            refuted=Count("pk", filter=Q(claim__verification=ClaimVerification.REFUTED)),
+        )
+        .order_by()
+    )
+    cells: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        key = (row["claim__clause_id"], row["party_id"])
+        cell = cells.setdefault(key, {"counts": {}, "refuted": 0})
+        if row["counted"]:
+            cell["counts"][row["claim__compliance"]] = row["counted"]
+        cell["refuted"] += row["refuted"]
+    return cells
+
+
+def compliance_matrix(*, deal: Deal, user, clauses: list[Clause] | None = None) -> Matrix:
+    """The deal's matrix. Pass `clauses` (with obliged_parties prefetched) to reuse them."""
+    if clauses is None:
+        clauses = list(
+            deal.clauses.select_related("phase", "deal").prefetch_related("obliged_parties")
+        )
+    parties: dict[int, Party] = {}
+    for clause in clauses:
+        for party in clause.obliged_parties.all():
+            parties.setdefault(party.pk, party)
+    columns = sorted(parties.values(), key=lambda p: (p.label.lower(), p.pk))
+    counts = _cell_counts(matrix_claims(user=user).filter(clause__deal=deal))
+    rows = []
+    for clause in clauses:
+        obliged = {p.pk for p in clause.obliged_parties.all()}
+        if not obliged:
+            continue
+        cells = []
+        for party in columns:
+            found = counts.get((clause.pk, party.pk), {"counts": {}, "refuted": 0})
+            cells.append(
+                MatrixCell(
+                    clause=clause,
+                    party=party,
+                    obliged=party.pk in obliged,
+                    counts=found["counts"],
+                    refuted=found["refuted"],
+                )
+            )
+        rows.append(MatrixRow(clause=clause, cells=cells))
+    return Matrix(deal=deal, parties=columns, rows=rows)
+
+
+def matrix_cell(*, clause: Clause, party: Party, user) -> MatrixCell:
+    """One cell, counted by the same rule as the whole matrix."""
+    counts = _cell_counts(matrix_claims(user=user).filter(clause=clause, subjects=party))
+    found = counts.get((clause.pk, party.pk), {"counts": {}, "refuted": 0})
+    obliged = any(p.pk == party.pk for p in clause.obliged_parties.all())
+    return MatrixCell(
+        clause=clause,
+        party=party,
+        obliged=obliged,
+        counts=found["counts"],
+        refuted=found["refuted"],
+    )
+
+
+def clause_cells(*, clause: Clause, user) -> list[MatrixCell]:
+    """The matrix row of one clause (one cell per obliged party), in one counting query."""
+    counts = _cell_counts(matrix_claims(user=user).filter(clause=clause))
+    return [
+        MatrixCell(
+            clause=clause,
+            party=party,
+            counts=counts.get((clause.pk, party.pk), {}).get("counts", {}),
+            refuted=counts.get((clause.pk, party.pk), {}).get("refuted", 0),
+        )
+        for party in sorted(clause.obliged_parties.all(), key=lambda p: (p.label.lower(), p.pk))
+    ]
+
+
+def party_compliance_counts(*, party: Party, user) -> dict[str, int]:
+    """Counted compliance claims about a party, by asserted compliance (refuted excluded)."""
+    rows = (
+        visible_claims(user=user)
+        .filter(kind=Claim.Kind.COMPLIANCE, subjects=party)
+        .exclude(verification=ClaimVerification.REFUTED)
+        .order_by()
+        .values("compliance")
+        .annotate(n=Count("pk"))
+    )
+    return {row["compliance"]: row["n"] for row in rows}

@@ -1,0 +1,106 @@
+"""Reused reads of deals, phases, clauses and parties, with their joins done."""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from .models import Clause, Deal, DealParty, Party, Phase
+
+
+def memberships_prefetch() -> Prefetch:
+    return Prefetch(
+        "memberships",
+        queryset=DealParty.objects.select_related("party").order_by("role", "party__name", "id"),
+    )
+
+
+def deals_for_list(*, status: str | None = None, party: Party | None = None) -> QuerySet[Deal]:
+    """Deals with their parties and phases, for lists; filtered by status and party."""
+    deals = Deal.objects.prefetch_related(
+        memberships_prefetch(), Prefetch("phases", queryset=Phase.objects.order_by("order"))
+    )
+    if status:
+        deals = deals.filter(status=status)
+    if party is not None:
+        deals = deals.filter(pk__in=DealParty.objects.filter(party=party).values("deal_id"))
+    return deals
+
+
+def deal_for_page(*, slug: str) -> Deal:
+    """A deal with the deals it answers and supersedes; raises Deal.DoesNotExist."""
+    return Deal.objects.select_related("answers", "supersedes").get(slug=slug)
+
+
+def related_deals(*, deal: Deal) -> QuerySet[Deal]:
+    """Deals that answer or supersede this one (counter-proposals, successors)."""
+    return Deal.objects.filter(Q(answers=deal) | Q(supersedes=deal)).order_by("title", "id")
+
+
+def clauses_for_deal(*, deal: Deal) -> QuerySet[Clause]:
+    """A deal's clauses in order, with phase, deadline phase and obliged parties."""
+    return (
+        deal.clauses.select_related("deal", "phase", "deadline_phase")
+        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
+        .order_by("position", "reference", "id")
+    )
+
+
+def clause_for_page(*, deal: Deal, ref: str) -> Clause:
+    return (
+        Clause.objects.select_related("deal", "phase", "deadline_phase")
+        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
+        .get(deal=deal, reference=ref)
+    )
+
+
+def current_phase(phases: list[Phase]) -> Phase | None:
+    """The phase a reader should see as 'now': the active (or stalled) one, else the
+    latest completed, else the first scheduled."""
+    for status in (Phase.Status.ACTIVE, Phase.Status.STALLED):
+        for phase in phases:
+            if phase.status == status:
+                return phase
+    done = [p for p in phases if p.status == Phase.Status.COMPLETED]
+    if done:
+        return done[-1]
+    return phases[0] if phases else None
+
+
+def parties_for_list(*, kind: str | None = None, name: str | None = None) -> QuerySet[Party]:
+    """Parties with how many deals they are in and how many clauses oblige them."""
+    parties = Party.objects.annotate(
+        deal_count=Coalesce(
+            Subquery(
+                DealParty.objects.filter(party=OuterRef("pk"))
+                .order_by()
+                .values("party")
+                .annotate(n=Count("deal", distinct=True))
+                .values("n")
+            ),
+            0,
+        )
+    )
+    if kind:
+        parties = parties.filter(kind=kind)
+    if name:
+        parties = parties.filter(
+            Q(name__icontains=name) | Q(short_name__icontains=name) | Q(aliases__contains=[name])
+        )
+    return parties.order_by("name", "id")
+
+
+def party_memberships(*, party: Party) -> QuerySet[DealParty]:
+    return (
+        DealParty.objects.filter(party=party)
+        .select_related("deal")
+        .order_by("-deal__date_agreed", "deal__title", "role", "id")
+    )
+
+
+def clauses_obliging(*, party: Party) -> QuerySet[Clause]:
+    return (
+        Clause.objects.filter(obliged_parties=party)
+        .select_related("deal", "phase", "deadline_phase")
+        .order_by("deal__title", "deal_id", "position", "reference", "id")
+    )

@@ -1,0 +1,41 @@
+"""Small template helpers for the reading pages: symbols that go with words,
+so that no status is told by colour alone."""
+
+from __future__ import annotations
+
+from django import template
+
+from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
+from dealtracker.claims.models import ClaimVerification
+from dealtracker.deals.loose_dates import format_loose_date
+from dealtracker.deals.timeline import STATUS_SYMBOLS
+
+register = template.Library()
+
+VERIFICATION_SYMBOLS = {
+    ClaimVerification.UNVERIFIED: "○",
+    ClaimVerification.CORROBORATED: "✔",
+    ClaimVerification.DISPUTED: "⚠",
+    ClaimVerification.REFUTED: "✗",
+}
+
+
+@register.filter
+def compliance_symbol(value: str) -> str:
+    return COMPLIANCE_SYMBOLS.get(value, "")
+
+
+@register.filter
+def verification_symbol(value: str) -> str:
+    return VERIFICATION_SYMBOLS.get(value, "")
+
+
+@register.filter
+def phase_symbol(value: str) -> str:
+    return STATUS_SYMBOLS.get(value, "")
+
+
+@register.filter
+def loose_date(value, precision: str = "day") -> str:
+    """A date shown only as precisely as it is known: 'early February 2025'."""
+    return format_loose_date(value, precision or "day")

@@ -1,0 +1,404 @@
+"""The reading pages journalists open every day: home, deals, phases, clauses,
+the compliance matrix, comparisons, claims and parties.
+
+Every page runs a fixed number of queries whatever the amount of data (the
+reads in the domain apps do the joins); drafts and internal notes are hidden
+from public visitors by `visible_claims` and `can_see_internal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from dealtracker.claims import queries as claim_queries
+from dealtracker.claims.compliance import (
+    COMPLIANCE_ORDER,
+    COMPLIANCE_SYMBOLS,
+    Matrix,
+    MatrixCell,
+    clause_cells,
+    compliance_matrix,
+    matrix_cell,
+    party_compliance_counts,
+)
+from dealtracker.claims.models import Claim
+from dealtracker.deals import queries as deal_queries
+from dealtracker.deals.compare import compare_clauses, comparison_counts
+from dealtracker.deals.deadlines import clause_due_date
+from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
+from dealtracker.deals.timeline import phase_timeline
+from dealtracker.desk.access import can_see_internal, reader_required
+
+DEALS_PER_PAGE = 20
+PARTIES_PER_PAGE = 50
+CLAIMS_PER_PAGE = 25
+HOME_DEALS = 12
+HOME_CLAIMS = 10
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _is_partial(request: HttpRequest) -> bool:
+    """A non-boosted, non-history-restore HTMX request gets only the partial."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+
+@dataclass
+class Paging:
+    page: Page
+    param: str
+    base: Any  # the request's QueryDict
+
+    def _url(self, number: int) -> str:
+        params = self.base.copy()
+        params[self.param] = number
+        return "?" + params.urlencode()
+
+    @property
+    def prev_url(self) -> str:
+        return self._url(self.page.previous_page_number()) if self.page.has_previous() else ""
+
+    @property
+    def next_url(self) -> str:
+        return self._url(self.page.next_page_number()) if self.page.has_next() else ""
+
+
+def _paginate(request: HttpRequest, items, per_page: int, param: str = "page") -> Paging:
+    """A page of items; a bad or too-large page number gives the nearest page, never an error."""
+    paginator = Paginator(items, per_page)
+    return Paging(paginator.get_page(request.GET.get(param)), param, request.GET)
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def _as_of(request: HttpRequest) -> tuple[dt.date | None, list[str]]:
+    """?as_of=YYYY-MM-DD: validated here; a bad value is ignored with a notice."""
+    if "as_of" not in request.GET:
+        return None, []
+    form = AsOfForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data["as_of"], []
+    return None, ["The date in “as_of” was not understood (use YYYY-MM-DD) and was ignored."]
+
+
+def _filter_notices(form: forms.Form) -> list[str]:
+    """Notices for the filters that were ignored because their values were not valid."""
+    return [
+        f"The filter “{name}” was ignored: {'; '.join(str(e) for e in errors)}"
+        for name, errors in form.errors.items()
+    ]
+
+
+def _valid_filters(form: forms.Form) -> dict[str, Any]:
+    """Filter values that are valid; invalid ones are dropped (and announced)."""
+    form.is_valid()
+    return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+
+
+def _today(request: HttpRequest) -> dt.date:
+    return timezone.localdate()
+
+
+def _get_deal(slug: str) -> Deal:
+    try:
+        return deal_queries.deal_for_page(slug=slug)
+    except Deal.DoesNotExist as exc:
+        raise Http404("No deal at this address.") from exc
+
+
+def _get_clause(deal: Deal, ref: str) -> Clause:
+    try:
+        return deal_queries.clause_for_page(deal=deal, ref=ref)
+    except Clause.DoesNotExist as exc:
+        raise Http404("No clause with this reference in the deal.") from exc
+
+
+@dataclass
+class DealRow:
+    """A deal as lists show it: status, parties, current phase, claims by compliance."""
+
+    deal: Deal
+    current_phase: Phase | None
+    compliance: claim_queries.DealComplianceCounts
+
+
+def _deal_rows(deals: list[Deal], *, user) -> list[DealRow]:
+    counts = claim_queries.compliance_counts_by_deal(deal_ids=[d.pk for d in deals], user=user)
+    return [
+        DealRow(d, deal_queries.current_phase(list(d.phases.all())), counts[d.pk]) for d in deals
+    ]
+
+
+# --- home and lists ---------------------------------------------------------------
+
+
+@require_GET
+@reader_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The deals, newest activity first, and the latest claims across deals."""
+    deals = list(
+        claim_queries.deals_by_activity(deal_queries.deals_for_list(), user=request.user)[
+            :HOME_DEALS
+        ]
+    )
+    context = {
+        "deal_rows": _deal_rows(deals, user=request.user),
+        "deal_total": Deal.objects.count(),
+        "latest_claims": list(claim_queries.latest_claims(user=request.user, limit=HOME_CLAIMS)),
+    }
+    return render(request, "desk/home.html", context)
+
+
+class DealFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "any status"), *Deal.Status.choices], required=False)
+    party = forms.ModelChoiceField(
+        queryset=Party.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="any party",
+    )
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def deal_list(request: HttpRequest) -> HttpResponse:
+    """All deals, filtered by status and party, paginated, newest activity first."""
+    form = DealFilterForm(request.GET)
+    filters = _valid_filters(form)
+    deals = claim_queries.deals_by_activity(
+        deal_queries.deals_for_list(status=filters.get("status"), party=filters.get("party")),
+        user=request.user,
+    )
+    paging = _paginate(request, deals, DEALS_PER_PAGE)
+    context = {
+        "form": form,
+        "notices": _filter_notices(form),
+        "paging": paging,
+        "deal_rows": _deal_rows(list(paging.page.object_list), user=request.user),
+    }
+    template = "desk/deal_list.html#deal-list" if _is_partial(request) else "desk/deal_list.html"
+    return render(request, template, context)
+
+
+class PartyFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "any kind"), *Party.Kind.choices], required=False)
+    name = forms.CharField(required=False, max_length=100, strip=True)
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def party_list(request: HttpRequest) -> HttpResponse:
+    """All parties, filtered by kind and name, paginated."""
+    form = PartyFilterForm(request.GET)
+    filters = _valid_filters(form)
+    parties = deal_queries.parties_for_list(kind=filters.get("kind"), name=filters.get("name"))
+    paging = _paginate(request, parties, PARTIES_PER_PAGE)
+    context = {"form": form, "notices": _filter_notices(form), "paging": paging}
+    template = "desk/party_list.html#party-list" if _is_partial(request) else "desk/party_list.html"
+    return render(request, template, context)
+
+
+# --- a deal, its matrix, phases and clauses -------------------------------------------
+
+
+def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
+    user = request.user
+    as_of, notices = _as_of(request)
+    memberships = list(deal.memberships.select_related("party").order_by("role", "party__name"))
+    phases = list(deal.phases.order_by("order"))
+    clauses = list(deal_queries.clauses_for_deal(deal=deal))
+    for clause in clauses:
+        clause.due = clause_due_date(clause)
+    groups: list[tuple[Phase | None, list[Clause]]] = [
+        (phase, [c for c in clauses if c.phase_id == phase.pk]) for phase in phases
+    ]
+    deal_wide = [c for c in clauses if c.phase_id is None]
+    if deal_wide:
+        groups.insert(0, (None, deal_wide))
+    matrix: Matrix = compliance_matrix(deal=deal, user=user, clauses=clauses)
+    return {
+        "deal": deal,
+        "notices": notices,
+        "as_of": as_of,
+        "memberships": memberships,
+        "related": list(deal_queries.related_deals(deal=deal)),
+        "phases": phases,
+        "timeline": phase_timeline(deal=deal, phases=phases, today=_today(request)),
+        "clause_groups": groups,
+        "clause_count": len(clauses),
+        "matrix": matrix,
+        "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
+        "show_internal": can_see_internal(user),
+    }
+
+
+@require_GET
+@reader_required
+def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A deal: parties, timeline, clauses by phase, compliance matrix."""
+    deal = _get_deal(slug)
+    return render(request, "desk/deal_detail.html", _deal_context(request, deal))
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str) -> HttpResponse:
+    """One matrix cell's claims: in place on the deal page (HTMX), or the deal page
+    opened at that cell when the address is visited directly."""
+    deal = _get_deal(slug)
+    clause = _get_clause(deal, ref)
+    party = Party.objects.filter(slug=party_slug).first()
+    if party is None:
+        raise Http404("No party at this address.")
+    cell: MatrixCell = matrix_cell(clause=clause, party=party, user=request.user)
+    claims = list(
+        claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
+    )
+    cell_context = {
+        "cell": cell,
+        "cell_claims": claims,
+        "show_internal": can_see_internal(request.user),
+    }
+    if _is_partial(request):
+        cell_context["deal"] = deal
+        return render(request, "desk/deal_detail.html#matrix-cell", cell_context)
+    context = _deal_context(request, deal)
+    context.update(cell_context)
+    return render(request, "desk/deal_detail.html", context)
+
+
+@require_GET
+@reader_required
+def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
+    """A phase: its dates and status, its clauses, and every claim about it."""
+    deal = _get_deal(slug)
+    phase = Phase.objects.filter(deal=deal, order=order).first()
+    if phase is None:
+        raise Http404("No phase with this number in the deal.")
+    clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
+    for clause in clauses:
+        clause.due = clause_due_date(clause)
+    paging = _paginate(
+        request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
+    )
+    context = {
+        "deal": deal,
+        "phase": phase,
+        "clauses": clauses,
+        "paging": paging,
+        "show_internal": can_see_internal(request.user),
+        "timeline": phase_timeline(deal=deal, phases=[phase], today=_today(request)),
+    }
+    return render(request, "desk/phase_detail.html", context)
+
+
+@require_GET
+@reader_required
+def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    """A clause: its text, the parties it obliges, its due date, and every claim about it."""
+    deal = _get_deal(slug)
+    clause = _get_clause(deal, ref)
+    paging = _paginate(
+        request, claim_queries.claims_for_clause(clause=clause, user=request.user), CLAIMS_PER_PAGE
+    )
+    context = {
+        "deal": deal,
+        "clause": clause,
+        "due": clause_due_date(clause),
+        "cells": clause_cells(clause=clause, user=request.user),
+        "paging": paging,
+        "show_internal": can_see_internal(request.user),
+    }
+    return render(request, "desk/clause_detail.html", context)
+
+
+@require_GET
+@reader_required
+def deal_compare(request: HttpRequest, slug: str, other_slug: str) -> HttpResponse:
+    """Two versions of a deal side by side, clause by clause."""
+    left = _get_deal(slug)
+    right = _get_deal(other_slug)
+    pairs = compare_clauses(
+        list(deal_queries.clauses_for_deal(deal=left)),
+        list(deal_queries.clauses_for_deal(deal=right)),
+    )
+    context = {"left": left, "right": right, "pairs": pairs, "counts": comparison_counts(pairs)}
+    return render(request, "desk/deal_compare.html", context)
+
+
+# --- claims and parties ---------------------------------------------------------------
+
+
+@require_GET
+@reader_required
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A claim with each evidence passage shown in its context, linked to its source."""
+    try:
+        claim = claim_queries.claim_for_page(pk=pk, user=request.user)
+    except Claim.DoesNotExist as exc:
+        raise Http404("No claim at this address.") from exc
+    show_internal = can_see_internal(request.user)
+    evidence = [
+        (item, claim_queries.passage_in_context(item.passage)) for item in claim.evidence.all()
+    ]
+    changes = (
+        list(claim.verification_changes.order_by("-changed_at", "-id")) if show_internal else []
+    )
+    context = {
+        "claim": claim,
+        "evidence": evidence,
+        "changes": changes,
+        "show_internal": show_internal,
+    }
+    return render(request, "desk/claim_detail.html", context)
+
+
+@require_GET
+@reader_required
+def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A party: its deals and roles, the clauses that oblige it, claims it made and about it."""
+    party = Party.objects.filter(slug=slug).first()
+    if party is None:
+        raise Http404("No party at this address.")
+    user = request.user
+    memberships: list[DealParty] = list(deal_queries.party_memberships(party=party))
+    clauses = _paginate(request, deal_queries.clauses_obliging(party=party), 50, "clauses_page")
+    for clause in clauses.page.object_list:
+        clause.due = clause_due_date(clause)
+    compliance = party_compliance_counts(party=party, user=user)
+
+    context = {
+        "party": party,
+        "memberships": memberships,
+        "clauses": clauses,
+        "made": _paginate(
+            request, claim_queries.claims_made_by_party(party=party, user=user), 20, "made_page"
+        ),
+        "about": _paginate(
+            request, claim_queries.claims_about_party(party=party, user=user), 20, "about_page"
+        ),
+        "compliance": [
+            (c.label, COMPLIANCE_SYMBOLS[c], compliance[c.value])
+            for c in COMPLIANCE_ORDER
+            if compliance.get(c.value)
+        ],
+        "show_internal": can_see_internal(user),
+    }
+    return render(request, "desk/party_detail.html", context)

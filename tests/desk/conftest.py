@@ -1,0 +1,346 @@
+"""Fixtures for the reading pages, reusable by anyone testing desk pages.
+
+- `world`: a small deal told like the demo one — parties with roles, two phases
+  with dates, three clauses, one source with passages, and claims that make the
+  matrix interesting (Israel's cell on 2.1 is contested; a refuted claim; a draft
+  claim; internal notes on the deal, a passage and an evidence link). Everything a
+  public visitor must not see carries the word SECRET or DRAFT.
+- `many_rows`: the same plus a big deal for query-bound tests: 30 clauses, 10
+  parties, 300 claims (each with 2 subjects and 2 evidence passages), 15 more
+  deals. Built with bulk_create in well under a second.
+
+Both return a SimpleNamespace; see the attributes set at the end of each builder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from dealtracker.claims.models import Claim, Evidence
+from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
+from dealtracker.sources.models import Passage, Source, SourceRevision
+
+REPORT = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately if Israel "
+    "agrees to end its military campaign in Gaza, a senior Palestinian official said.\n\n"
+    "The second phase of the agreement, scheduled to begin on March 2, was supposed to "
+    "bring a complete halt to hostilities and a full Israeli withdrawal from Gaza. However, "
+    "the official accused Israel of refusing to honor that part of the deal.\n\n"
+    "Israeli officials said all withdrawals due so far had been carried out on time.\n\n"
+    "Gabe Witkoff, the US envoy, said talks would continue."
+)
+
+
+def make_source(text: str = REPORT, *, title: str = "Hamas offers to free all hostages") -> Source:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    source = Source.objects.create(
+        title=title,
+        outlet="The Times of Israel",
+        text=text,
+        text_hash=digest,
+        published_on=dt.date(2025, 3, 10),
+    )
+    SourceRevision.objects.create(source=source, number=1, text=text, text_hash=digest)
+    return source
+
+
+def make_passage(source: Source, quote: str, *, note: str = "") -> Passage:
+    revision = source.revisions.get(number=1)
+    start = source.text.index(quote)
+    end = start + len(quote)
+    return Passage.objects.create(
+        source=source,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=source.text[max(0, start - 32) : start],
+        suffix=source.text[end : end + 32],
+        revision_made=revision,
+        revision_anchored=revision,
+        note=note,
+    )
+
+
+def make_claim(*, subjects=(), passages=(), evidence_note: str = "", **fields) -> Claim:
+    fields.setdefault("is_published", True)
+    if fields["is_published"]:
+        fields.setdefault("published_at", timezone.now())
+    if "compliance" in fields:
+        fields.setdefault("kind", Claim.Kind.COMPLIANCE)
+    claim = Claim.objects.create(**fields)
+    claim.subjects.set(subjects)
+    for passage in passages:
+        Evidence.objects.create(claim=claim, passage=passage, note=evidence_note)
+    return claim
+
+
+def build_world() -> SimpleNamespace:
+    israel = Party.objects.create(name="Israel", slug="israel", kind=Party.Kind.STATE)
+    hamas = Party.objects.create(name="Hamas", slug="hamas", kind=Party.Kind.ARMED_GROUP)
+    egypt = Party.objects.create(name="Egypt", slug="egypt", kind=Party.Kind.STATE)
+    official = Party.objects.create(
+        name="Palestinian negotiators", slug="palestinian-negotiators", kind=Party.Kind.OTHER
+    )
+    deal = Deal.objects.create(
+        title="Test ceasefire and hostage deal",
+        slug="test-deal",
+        status=Deal.Status.IN_FORCE,
+        date_agreed=dt.date(2025, 1, 15),
+        summary="A three-phase ceasefire.",
+        editor_note="SECRET editor note about the deal",
+    )
+    DealParty.objects.create(deal=deal, party=israel, role=DealParty.Role.SIGNATORY)
+    DealParty.objects.create(deal=deal, party=hamas, role=DealParty.Role.SIGNATORY)
+    DealParty.objects.create(deal=deal, party=egypt, role=DealParty.Role.MEDIATOR)
+    phase1 = Phase.objects.create(
+        deal=deal,
+        order=1,
+        name="First truce",
+        status=Phase.Status.COMPLETED,
+        planned_start=dt.date(2025, 1, 19),
+        planned_end=dt.date(2025, 3, 1),
+        actual_start=dt.date(2025, 1, 19),
+        actual_end=dt.date(2025, 3, 1),
+    )
+    phase2 = Phase.objects.create(
+        deal=deal,
+        order=2,
+        name="Permanent ceasefire",
+        status=Phase.Status.STALLED,
+        planned_start=dt.date(2025, 3, 2),
+        planned_end=dt.date(2025, 4, 12),
+    )
+    hostages = Clause.objects.create(
+        deal=deal,
+        phase=phase1,
+        reference="1.1",
+        position=1,
+        title="Release of hostages",
+        text="Hamas releases 33 hostages; Israel releases prisoners.",
+        category=Clause.Category.HOSTAGES_PRISONERS,
+    )
+    hostages.obliged_parties.set([israel, hamas])
+    withdrawal = Clause.objects.create(
+        deal=deal,
+        phase=phase2,
+        reference="2.1",
+        position=2,
+        title="Full withdrawal",
+        text="Israel withdraws its forces from Gaza.",
+        category=Clause.Category.WITHDRAWAL,
+    )
+    withdrawal.obliged_parties.set([israel])
+    monitoring = Clause.objects.create(
+        deal=deal,
+        reference="0.1",
+        position=0,
+        title="Mediators monitor",
+        category=Clause.Category.MONITORING,
+    )
+    monitoring.obliged_parties.set([egypt])
+
+    source = make_source()
+    p_refuse = make_passage(
+        source,
+        "the official accused Israel of refusing to honor that part of the deal",
+        note="SECRET passage note",
+    )
+    p_done = make_passage(
+        source, "Israeli officials said all withdrawals due so far had been carried out on time"
+    )
+    p_witkoff = make_passage(source, "Gabe Witkoff, the US envoy")
+
+    accused = make_claim(
+        statement="Israel refused to honour phase two",
+        claimant=official,
+        attribution="a senior Palestinian official",
+        deal=deal,
+        clause=withdrawal,
+        compliance=Claim.Compliance.NOT_COMPLIED,
+        made_on=dt.date(2025, 3, 10),
+        subjects=[israel],
+        passages=[p_refuse],
+        evidence_note="SECRET evidence note",
+    )
+    denied = make_claim(
+        statement="Israel has carried out every withdrawal due",
+        claimant=israel,
+        deal=deal,
+        clause=withdrawal,
+        compliance=Claim.Compliance.COMPLIED,
+        made_on=dt.date(2025, 3, 11),
+        subjects=[israel],
+        passages=[p_done],
+    )
+    refuted = make_claim(
+        statement="Both sides completed the hostage exchange early",
+        attribution="an anonymous blogger",
+        clause=hostages,
+        compliance=Claim.Compliance.COMPLIED,
+        verification=Claim.Verification.REFUTED,
+        made_on=dt.date(2025, 2, 1),
+        subjects=[israel, hamas],
+        passages=[p_witkoff],
+    )
+    draft = make_claim(
+        statement="DRAFT claim Hamas delayed a release",
+        attribution="an Israeli official",
+        clause=hostages,
+        compliance=Claim.Compliance.PARTLY,
+        made_on=dt.date(2025, 2, 15),
+        subjects=[hamas],
+        is_published=False,
+        passages=[p_refuse],
+    )
+    return SimpleNamespace(
+        deal=deal,
+        israel=israel,
+        hamas=hamas,
+        egypt=egypt,
+        official=official,
+        phase1=phase1,
+        phase2=phase2,
+        hostages=hostages,
+        withdrawal=withdrawal,
+        monitoring=monitoring,
+        source=source,
+        p_refuse=p_refuse,
+        p_done=p_done,
+        p_witkoff=p_witkoff,
+        accused=accused,
+        denied=denied,
+        refuted=refuted,
+        draft=draft,
+    )
+
+
+@pytest.fixture
+def world(db) -> SimpleNamespace:
+    return build_world()
+
+
+def build_many_rows() -> SimpleNamespace:
+    """A big deal: 30 clauses x 10 obliged parties, 300 claims with subjects and evidence."""
+    parties = Party.objects.bulk_create(
+        [
+            Party(name=f"Party {i:02}", slug=f"party-{i:02}", kind=Party.Kind.STATE)
+            for i in range(10)
+        ]
+    )
+    deal = Deal.objects.create(title="Big deal", slug="big-deal", status=Deal.Status.IN_FORCE)
+    others = Deal.objects.bulk_create(
+        [
+            Deal(title=f"Other deal {i:02}", slug=f"other-{i:02}", answers=deal if i == 0 else None)
+            for i in range(15)
+        ]
+    )
+    DealParty.objects.bulk_create(
+        [DealParty(deal=deal, party=p) for p in parties]
+        + [DealParty(deal=d, party=p) for d in others for p in parties[:3]]
+    )
+    phases = Phase.objects.bulk_create(
+        [
+            Phase(
+                deal=deal,
+                order=i + 1,
+                name=f"Phase {i + 1}",
+                status=Phase.Status.ACTIVE if i == 1 else Phase.Status.SCHEDULED,
+                planned_start=dt.date(2025, 1 + 3 * i, 1),
+                planned_end=dt.date(2025, 3 + 3 * i, 28),
+                actual_start=dt.date(2025, 1 + 3 * i, 5) if i < 2 else None,
+            )
+            for i in range(3)
+        ]
+        + [Phase(deal=d, order=1, name="Only phase") for d in others]
+    )
+    clauses = Clause.objects.bulk_create(
+        [
+            Clause(
+                deal=deal,
+                phase=phases[i % 3],
+                reference=f"{i % 3 + 1}.{i}",
+                position=i,
+                title=f"Term {i}",
+                text=f"The parties shall do thing number {i}.",
+            )
+            for i in range(30)
+        ]
+        + [
+            Clause(deal=d, reference="1.1", title="Term", text="The parties shall do thing 1.")
+            for d in others
+        ]
+    )
+    through = Clause.obliged_parties.through
+    through.objects.bulk_create(
+        [through(clause=c, party=p) for c in clauses[:30] for p in parties]
+        + [through(clause=c, party=p) for c in clauses[30:] for p in parties[:2]]
+    )
+    text = " ".join(f"Sentence number {i} says something about the deal." for i in range(400))
+    source = make_source(text, title="Long report")
+    revision = source.revisions.get(number=1)
+    passages = []
+    for i in range(300):
+        quote = f"Sentence number {i} says something"
+        start = text.index(quote + " ")
+        passages.append(
+            Passage(
+                source=source,
+                start=start,
+                end=start + len(quote),
+                quote=quote,
+                revision_made=revision,
+                revision_anchored=revision,
+            )
+        )
+    passages = Passage.objects.bulk_create(passages)
+    compliances = list(Claim.Compliance.values)
+    now = timezone.now()
+    claims = Claim.objects.bulk_create(
+        [
+            Claim(
+                statement=f"Claim {i}",
+                claimant=parties[(i + 1) % 10],
+                deal=deal,
+                clause=clauses[i % 30],
+                kind=Claim.Kind.COMPLIANCE,
+                compliance=compliances[i % len(compliances)],
+                made_on=dt.date(2025, 1, 1) + dt.timedelta(days=i % 200),
+                is_published=i % 7 != 0,
+                published_at=now if i % 7 != 0 else None,
+                verification=Claim.Verification.REFUTED if i % 11 == 0 else "unverified",
+            )
+            for i in range(300)
+        ]
+    )
+    subjects = Claim.subjects.through
+    subjects.objects.bulk_create(
+        [subjects(claim=c, party=parties[i % 10]) for i, c in enumerate(claims)]
+        + [subjects(claim=c, party=parties[(i + 3) % 10]) for i, c in enumerate(claims)]
+    )
+    Evidence.objects.bulk_create(
+        [Evidence(claim=c, passage=passages[i]) for i, c in enumerate(claims)]
+        + [Evidence(claim=c, passage=passages[(i + 1) % 300]) for i, c in enumerate(claims)]
+    )
+    return SimpleNamespace(
+        deal=deal,
+        other_deals=others,
+        parties=parties,
+        phases=phases[:3],
+        clauses=clauses[:30],
+        claims=claims,
+        source=source,
+        passages=passages,
+    )
+
+
+@pytest.fixture
+def many_rows(world) -> SimpleNamespace:
+    """`world` plus a big deal (30 clauses, 10 parties, 300 claims with evidence)."""
+    big = build_many_rows()
+    big.world = world
+    return big
