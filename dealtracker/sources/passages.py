@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from . import anchoring
 from .models import CONTEXT_CHARS, Passage, Source, SourceRevision
 
 # What counts as surrounding whitespace of a selection (canonical text has no
@@ -51,9 +52,16 @@ def current_revision(source: Source) -> SourceRevision:
     return revision
 
 
-def quote_selector(text: str, start: int, end: int, context: int = CONTEXT_CHARS):
-    """(quote, prefix, suffix) of text[start:end] with `context` code points either side."""
-    return text[start:end], text[max(0, start - context) : start], text[end : end + context]
+def offsets_from_utf16(text: str, start: int, end: int) -> tuple[int, int]:
+    """Browser offsets (UTF-16 units) as code points; a split surrogate pair is refused."""
+    try:
+        return anchoring.utf16_to_codepoint(text, start), anchoring.utf16_to_codepoint(text, end)
+    except ValueError:
+        raise ValidationError(
+            f"The selection does not fall on characters of the text ({len(text)} characters); "
+            "reload the page and select again.",
+            code="past_end",
+        ) from None
 
 
 def parse_offset(value, name: str) -> int:
@@ -111,7 +119,7 @@ def passage_mark(*, source: Source, start: int, end: int, by=None) -> Marked:
     )
     if existing is not None:
         return Marked(existing, created=False, trimmed=trimmed)
-    quote, prefix, suffix = quote_selector(revision.text, start, end)
+    quote, prefix, suffix = anchoring.quote_selector(revision.text, start, end, CONTEXT_CHARS)
     passage = Passage.objects.create(
         source=source,
         start=start,

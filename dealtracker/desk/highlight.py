@@ -1,0 +1,100 @@
+"""A source's text as HTML with every passage highlighted, overlaps included.
+
+The text is cut at every passage boundary; each piece is wrapped in one
+<mark> per passage covering it, opened in (start, longest first) order, so
+properly nested passages become nested elements and crossing ones are split
+into fragments (the first carries id="passage-<id>", the anchor the claim
+page links to). Nothing but the text itself becomes text nodes, so the
+container's textContent equals the canonical text exactly — the selection
+script counts offsets on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+
+@dataclass(frozen=True)
+class Span:
+    id: int
+    start: int
+    end: int
+    url: str
+    label: str  # accessible name of the passage's link
+    number: int  # shown next to the highlight (1, 2, ...)
+
+
+def spans_from_passages(passages: Iterable, url_for) -> list[Span]:
+    spans = []
+    for number, p in enumerate(sorted(passages, key=lambda p: (p.start, -p.end, p.id)), 1):
+        count = getattr(p, "claim_count", None)
+        claims = "" if count is None else f", {count} claim{'s' if count != 1 else ''}"
+        quote = p.quote if len(p.quote) <= 60 else p.quote[:57] + "…"
+        spans.append(
+            Span(p.id, p.start, p.end, url_for(p), f"Passage {number}{claims}: “{quote}”", number)
+        )
+    return spans
+
+
+def _open(span: Span, first: bool, depth: int) -> str:
+    attrs = format_html(
+        'class="hl{}" data-passage="{}" data-depth="{}" hx-get="{}" hx-target="#passage-panel"'
+        ' hx-swap="outerHTML" hx-push-url="true" hx-trigger="click consume"',
+        "" if first else " hl-cont",
+        span.id,
+        depth,
+        span.url,
+    )
+    if not first:
+        return f"<mark {attrs}>"
+    # An empty link (its marker is CSS generated content) keeps the text
+    # exact while giving keyboard users a focusable way into each passage.
+    link = format_html(
+        '<a class="hl-link" href="{}" data-n="{}" aria-label="{}" hx-get="{}"'
+        ' hx-target="#passage-panel" hx-swap="outerHTML" hx-push-url="true"'
+        ' hx-trigger="click consume"></a>',
+        span.url,
+        span.number,
+        span.label,
+        span.url,
+    )
+    return format_html('<mark id="passage-{}" {}>', span.id, attrs) + link
+
+
+def highlight(text: str, spans: Sequence[Span]) -> SafeString:
+    """HTML of text with spans as nested <mark> elements (text escaped, nothing added)."""
+    length = len(text)
+    spans = [s for s in spans if 0 <= s.start < s.end <= length]
+    if not spans:
+        return mark_safe(escape(text))  # noqa: S308 - escaped just here
+    order = {s.id: (s.start, -s.end, s.id) for s in spans}
+    starts: dict[int, list[Span]] = {}
+    for s in spans:
+        starts.setdefault(s.start, []).append(s)
+    cuts = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans)})
+    active: dict[int, Span] = {}
+    opened: set[int] = set()
+    stack: list[int] = []
+    out: list[str] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        for sid in [sid for sid, s in active.items() if s.end <= a]:
+            del active[sid]
+        for s in starts.get(a, ()):
+            active[s.id] = s
+        wanted = sorted(active, key=order.__getitem__)
+        keep = 0
+        while keep < len(stack) and keep < len(wanted) and stack[keep] == wanted[keep]:
+            keep += 1
+        out.extend("</mark>" for _ in stack[keep:])
+        del stack[keep:]
+        for sid in wanted[keep:]:
+            stack.append(sid)
+            out.append(_open(active[sid], sid not in opened, len(stack)))
+            opened.add(sid)
+        out.append(escape(text[a:b]))
+    out.extend("</mark>" for _ in stack)
+    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above

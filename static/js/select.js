@@ -1,0 +1,113 @@
+/*
+ * Turn the reader's text selection into offsets of the source's canonical text.
+ *
+ * The text container (#source-text) holds exactly the canonical text: its
+ * text nodes, in order, spell it (highlights are elements around the text, the
+ * passage numbers are CSS generated content). So the offset of a selection
+ * boundary is the length of the text from the container's start to that
+ * boundary, which a Range measures. Browsers count UTF-16 code units; the form
+ * says so (unit=utf16) and the server converts to code points, the unit the
+ * passages are stored in. Loaded only for editors; no inline script (CSP).
+ */
+(function () {
+  "use strict";
+
+  function container() {
+    return document.getElementById("source-text");
+  }
+
+  function form() {
+    return document.getElementById("mark-form");
+  }
+
+  // Offset (UTF-16 units) of a boundary point, from the start of the container.
+  function offsetOf(box, node, offset) {
+    var before = document.createRange();
+    before.selectNodeContents(box);
+    before.setEnd(node, offset);
+    return before.toString().length;
+  }
+
+  // The selection's [start, end) in UTF-16 units of the container's text, or null.
+  function selectedOffsets() {
+    var box = container();
+    var selection = window.getSelection();
+    if (!box || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
+      return null;
+    }
+    var range = selection.getRangeAt(0);
+    if (!range.intersectsNode(box)) {
+      return null;
+    }
+    var whole = document.createRange();
+    whole.selectNodeContents(box);
+    var length = whole.toString().length;
+    // A selection running past the text's edges counts from/to the edge.
+    var start = range.compareBoundaryPoints(Range.START_TO_START, whole) <= 0
+      ? 0
+      : offsetOf(box, range.startContainer, range.startOffset);
+    var end = range.compareBoundaryPoints(Range.END_TO_END, whole) >= 0
+      ? length
+      : offsetOf(box, range.endContainer, range.endOffset);
+    if (end <= start) {
+      return null;
+    }
+    return { start: start, end: end };
+  }
+
+  function update() {
+    var f = form();
+    if (!f) {
+      return;
+    }
+    var button = f.querySelector("button[type=submit]");
+    var status = document.getElementById("mark-status");
+    var offsets = selectedOffsets();
+    if (offsets) {
+      f.elements.start.value = String(offsets.start);
+      f.elements.end.value = String(offsets.end);
+      if (button.disabled && status) {
+        status.textContent = "Text selected: press Mark selected text to mark it.";
+      }
+      button.disabled = false;
+    } else if (document.activeElement !== button) {
+      // Focus on the button itself may come with a collapsed selection in some
+      // browsers: keep the last offsets then, so the press still marks them.
+      f.elements.start.value = "";
+      f.elements.end.value = "";
+      button.disabled = true;
+    }
+  }
+
+  document.addEventListener("selectionchange", update);
+
+  document.addEventListener("submit", function (event) {
+    var f = form();
+    if (event.target === f && (!f.elements.start.value || !f.elements.end.value)) {
+      // Nothing selected: do not send an empty mark.
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // After a mark, link or edit: the selection is gone with the swapped text;
+  // disable the button and take keyboard focus to the panel's answer.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var panel = document.getElementById("passage-panel");
+    if (panel && event.target === panel) {
+      var f = form();
+      if (f && event.detail && event.detail.requestConfig &&
+          event.detail.requestConfig.elt === f) {
+        window.getSelection().removeAllRanges();
+        f.elements.start.value = "";
+        f.elements.end.value = "";
+        f.querySelector("button[type=submit]").disabled = true;
+        var heading = panel.querySelector("h2");
+        (heading || panel).setAttribute("tabindex", "-1");
+        (heading || panel).focus();
+      }
+    }
+  });
+
+  update();
+})();
