@@ -2,7 +2,11 @@
 
 from django.urls import path, register_converter
 
-from .views import pages, reading  # noqa: F401
+from .views import (  # noqa: F401
+    annotate,  # source reading view, annotating, claim editing
+    pages,
+    reading,
+)
 
 
 class ClauseRefConverter:
@@ -40,5 +44,36 @@ urlpatterns = [
     path("parties/<slug:slug>/", pages.party_detail, name="party-detail"),
     # --- end of reading pages ---
     # --- editing (editors) ---
+    # --- source reading view, annotating, claim editing ---
+    path("sources/<int:pk>/", annotate.source_detail, name="source-detail"),
+    path("sources/<int:pk>/passages/", annotate.passage_create, name="passage-create"),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/",
+        annotate.passage_detail,
+        name="passage-detail",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/evidence/",
+        annotate.evidence_create,
+        name="evidence-create",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/edit/",
+        annotate.passage_edit,
+        name="passage-edit",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/delete/",
+        annotate.passage_remove,
+        name="passage-delete",
+    ),
+    path("evidence/<int:pk>/edit/", annotate.evidence_edit, name="evidence-edit"),
+    path("evidence/<int:pk>/delete/", annotate.evidence_remove, name="evidence-delete"),
+    path("claims/lookup/", annotate.claim_lookup, name="claim-lookup"),
+    path("claims/<int:pk>/edit/", annotate.claim_edit, name="claim-edit"),
+    path("claims/<int:pk>/verification/", annotate.claim_verification, name="claim-verification"),
+    path("claims/<int:pk>/publish/", annotate.claim_publish_view, name="claim-publish"),
+    path("claims/<int:pk>/delete/", annotate.claim_delete_view, name="claim-delete"),
+    # --- end of source reading view, annotating, claim editing ---
     # --- records (assessments, deadlines) ---
 ]
