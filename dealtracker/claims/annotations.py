@@ -1,0 +1,221 @@
+"""Evidence as W3C Web Annotations (JSON-LD).
+
+One annotation per evidence link: the claim is the body (a TextualBody with
+the statement, whose id is the claim's page), the passage is the target: the
+source with a TextQuoteSelector and a TextPositionSelector (Unicode code
+points into the anchored revision's text, as the model counts) and a TimeState
+whose `cached` copy is that revision. The revision the passage was first marked
+on, the evidence relation and the anchoring status are extra terms in our own
+context (documented on /data/).
+
+Collections: a source's annotations are one AnnotationCollection with its only
+page embedded; the whole database is an AnnotationCollection whose pages cover
+fixed ranges of evidence ids (page N: ids N*size+1 .. (N+1)*size), so a page's
+address always means the same rows, needs no OFFSET and no COUNT(*); a page may
+hold fewer items than the size (deleted evidence, drafts hidden from public
+visitors) and the `next` links still lead through every page. For the same
+reason the collection states no `total` (optional in the model) and pages no
+`startIndex`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from dealtracker.sources.models import Source
+
+from .exports import absolute
+from .models import Evidence
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
+PAGE_SIZE = 100
+
+# Our own terms, under the data dictionary's address.
+MOTIVATION = "describing"
+
+
+def extra_context() -> dict[str, Any]:
+    base = absolute(reverse("desk:data-dictionary")) + "#annotation-"
+    return {
+        "dt": base,
+        "relation": "dt:relation",
+        "anchorStatus": "dt:anchorStatus",
+        "revisionMade": {"@id": "dt:revisionMade", "@type": "@id"},
+        "claimStatus": "dt:claimStatus",
+    }
+
+
+def revision_url(revision) -> str:
+    """A revision's page: /sources/<id>/revisions/<n>/ (DESIGN.md's address map)."""
+    try:
+        return absolute(revision.get_absolute_url())
+    except NoReverseMatch:
+        # Until the revision page is routed, its address is still the one the map fixes.
+        source_url = reverse("desk:source-detail", kwargs={"pk": revision.source_id})
+        return absolute(f"{source_url}revisions/{revision.number}/")
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def annotation_evidence(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """The joins an annotation needs: claim, passage, its revisions and source."""
+    return evidence.select_related(
+        "claim",
+        "passage__source",
+        "passage__revision_made",
+        "passage__revision_anchored",
+    )
+
+
+def visible_evidence(*, user) -> QuerySet[Evidence]:
+    """Evidence of the claims the user may see (public visitors: published claims only)."""
+    from .queries import user_sees_drafts
+
+    evidence = Evidence.objects.all()
+    if not user_sees_drafts(user):
+        evidence = evidence.filter(claim__is_published=True)
+    return evidence
+
+
+def annotation_id(evidence: Evidence) -> str:
+    return absolute(reverse("desk:claim-detail", kwargs={"pk": evidence.claim_id})) + (
+        f"#evidence-{evidence.pk}"
+    )
+
+
+def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, Any]:
+    """One evidence link as a W3C Web Annotation."""
+    claim = evidence.claim
+    passage = evidence.passage
+    source = passage.source
+    anchored = passage.revision_anchored
+    data: dict[str, Any] = {}
+    if with_context:
+        data["@context"] = [ANNO_CONTEXT, extra_context()]
+    data.update(
+        {
+            "id": annotation_id(evidence),
+            "type": "Annotation",
+            "motivation": MOTIVATION,
+            "created": _iso(evidence.created_at),
+            "modified": _iso(max(evidence.updated_at, claim.updated_at)),
+            "generator": {
+                "id": absolute("/"),
+                "type": "Software",
+                "name": "dealtracker",
+            },
+            "relation": evidence.relation,
+            "body": {
+                "id": absolute(claim.get_absolute_url()),
+                "type": "TextualBody",
+                "value": claim.statement,
+                "format": "text/plain",
+                "language": claim.language,
+                "claimStatus": claim.verification,
+            },
+            "target": {
+                "type": "SpecificResource",
+                "source": absolute(source.get_absolute_url()),
+                "state": {
+                    "type": "TimeState",
+                    "cached": revision_url(anchored),
+                    "sourceDate": _iso(anchored.created_at),
+                },
+                "selector": [
+                    {
+                        "type": "TextQuoteSelector",
+                        "exact": passage.quote,
+                        "prefix": passage.prefix,
+                        "suffix": passage.suffix,
+                    },
+                    {
+                        "type": "TextPositionSelector",
+                        "start": passage.start,
+                        "end": passage.end,
+                    },
+                ],
+                "anchorStatus": passage.anchor_status,
+                "revisionMade": revision_url(passage.revision_made),
+            },
+        }
+    )
+    return data
+
+
+def source_collection(source: Source, *, user) -> dict[str, Any]:
+    """Every annotation on one source, as a collection with its single page embedded."""
+    evidence = annotation_evidence(
+        visible_evidence(user=user).filter(passage__source=source)
+    ).order_by("id")
+    items = [annotation(e, with_context=False) for e in evidence]
+    collection_id = absolute(reverse("desk:source-annotations", kwargs={"pk": source.pk}))
+    return {
+        "@context": [ANNO_CONTEXT, extra_context()],
+        "id": collection_id,
+        "type": "AnnotationCollection",
+        "label": f"Evidence marked in “{source.title}”",
+        "total": len(items),
+        "first": {
+            "id": collection_id + "#page-0",
+            "type": "AnnotationPage",
+            "startIndex": 0,
+            "items": items,
+        },
+    }
+
+
+def _collection_url() -> str:
+    return absolute(reverse("desk:annotations"))
+
+
+def _page_url(number: int) -> str:
+    return f"{_collection_url()}?page={number}"
+
+
+def last_page_number(*, size: int = PAGE_SIZE) -> int:
+    """The page holding the highest evidence id (0 when there is none)."""
+    top = Evidence.objects.aggregate(top=Max("id"))["top"] or 0
+    return max(top - 1, 0) // size
+
+
+def database_collection(*, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """The whole database's annotations: the collection, pointing at its first and last pages."""
+    last = last_page_number(size=size)
+    return {
+        "@context": [ANNO_CONTEXT, extra_context()],
+        "id": _collection_url(),
+        "type": "AnnotationCollection",
+        "label": "Every evidence link in dealtracker",
+        "first": _page_url(0),
+        "last": _page_url(last),
+    }
+
+
+def database_page(number: int, *, user, size: int = PAGE_SIZE) -> dict[str, Any] | None:
+    """Page `number` of the whole database's annotations; None past the last page."""
+    last = last_page_number(size=size)
+    if number < 0 or number > last:
+        return None
+    low, high = number * size, (number + 1) * size
+    evidence = annotation_evidence(
+        visible_evidence(user=user).filter(id__gt=low, id__lte=high)
+    ).order_by("id")
+    page: dict[str, Any] = {
+        "@context": [ANNO_CONTEXT, extra_context()],
+        "id": _page_url(number),
+        "type": "AnnotationPage",
+        "partOf": {"id": _collection_url(), "type": "AnnotationCollection"},
+        "items": [annotation(e, with_context=False) for e in evidence],
+    }
+    if number > 0:
+        page["prev"] = _page_url(number - 1)
+    if number < last:
+        page["next"] = _page_url(number + 1)
+    return page

@@ -1,0 +1,605 @@
+"""What leaves dealtracker as files: the claims CSV, a whole deal as JSON, and the
+claims the Atom feeds carry. The data dictionary (/data/) documents each field
+from the descriptions kept here, so the page and the files cannot drift apart.
+
+Visibility: public visitors get published claims only and never internal
+notes; `include_internal` (logged-in readers) adds drafts' notes to the deal
+JSON. The CSV never carries notes. Feeds carry published claims only, always:
+feed readers fetch anonymously, and a private feed URL would leak drafts.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from dealtracker.deals.loose_dates import format_loose_date
+from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
+from dealtracker.sources.models import Passage
+
+from .listing import claims_of_deal
+from .models import Claim, Evidence
+from .queries import visible_claims
+
+# --- absolute links -----------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on this site (feeds, exports, W3C ids), from settings.SITE_URL."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# --- CSV ----------------------------------------------------------------------
+
+# Separator between several values in one cell (subjects, evidence).
+MULTI_SEPARATOR = " | "
+
+# (column, description) in file order. /data/ shows these descriptions.
+CSV_COLUMNS: list[tuple[str, str]] = [
+    ("id", "The claim's number in dealtracker; stable."),
+    ("url", "The claim's page (absolute link)."),
+    ("statement", "What is claimed, in the editors' words."),
+    (
+        "claimed_by",
+        "Who claims it, as shown on the site: the attribution and/or the claimant party.",
+    ),
+    ("claimant", "The claimant party's name, when a party is named."),
+    ("claimant_slug", "The claimant party's identifier in addresses (e.g. /parties/<slug>/)."),
+    ("attribution", "Free-text attribution, e.g. “a senior Palestinian official”."),
+    (
+        "subjects",
+        f"The parties the claim is about, by name, separated by “{MULTI_SEPARATOR.strip()}”.",
+    ),
+    ("subject_slugs", "The same parties' identifiers, in the same order."),
+    ("deal", "The deal's title (directly, or through the claim's phase or clause)."),
+    ("deal_slug", "The deal's identifier (e.g. /deals/<slug>/)."),
+    (
+        "phase",
+        "The phase's number within the deal, when the claim is about a phase or one of its clauses.",
+    ),
+    ("clause_ref", "The clause's reference within the deal, e.g. 2.1."),
+    ("clause_title", "The clause's title."),
+    ("kind", "The kind of claim (vocabulary “claim kind”)."),
+    (
+        "compliance",
+        "For compliance claims: the compliance asserted (vocabulary “asserted compliance”); empty otherwise.",
+    ),
+    ("verification", "The newsroom's verification status (vocabulary “verification status”)."),
+    (
+        "made_on",
+        "The date the claim was made, YYYY-MM-DD: the first day of the period when the date is loose.",
+    ),
+    ("made_on_precision", "How precisely made_on is known (vocabulary “date precision”)."),
+    ("made_on_display", "The date as the site shows it, e.g. “early February 2025”."),
+    ("published", "yes when published; no for a draft (drafts appear only for logged-in users)."),
+    ("updated_at", "When the claim last changed, ISO 8601 UTC."),
+    ("evidence_count", "How many passages the claim rests on."),
+    (
+        "evidence_relations",
+        "For each passage: how it relates to the claim (vocabulary “evidence relation”).",
+    ),
+    ("evidence_quotes", "For each passage: its exact quote from the source text."),
+    ("evidence_source_titles", "For each passage: the source's title."),
+    (
+        "evidence_source_urls",
+        "For each passage: the source's original address (empty when it has none).",
+    ),
+    ("evidence_links", "For each passage: its place in the source's reading view on this site."),
+]
+
+# Leading characters a spreadsheet would read as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell's text; one that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """The joins a CSV row needs, in two extra queries per chunk (subjects, evidence)."""
+    return claims.select_related(
+        "claimant", "deal", "phase__deal", "clause__deal", "clause__phase"
+    ).prefetch_related(
+        Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.select_related("passage__source").order_by("id"),
+        ),
+    )
+
+
+def claim_deal(claim: Claim) -> Deal | None:
+    if claim.deal_id:
+        return claim.deal
+    if claim.clause_id:
+        return claim.clause.deal
+    if claim.phase_id:
+        return claim.phase.deal
+    return None
+
+
+def claim_phase(claim: Claim) -> Phase | None:
+    if claim.phase_id:
+        return claim.phase
+    if claim.clause_id:
+        return claim.clause.phase
+    return None
+
+
+def csv_row(claim: Claim) -> list[str]:
+    subjects = list(claim.subjects.all())
+    evidence = list(claim.evidence.all())
+    deal = claim_deal(claim)
+    phase = claim_phase(claim)
+    values = [
+        claim.pk,
+        absolute(claim.get_absolute_url()),
+        claim.statement,
+        claim.claimed_by,
+        claim.claimant.name if claim.claimant_id else "",
+        claim.claimant.slug if claim.claimant_id else "",
+        claim.attribution,
+        MULTI_SEPARATOR.join(p.name for p in subjects),
+        MULTI_SEPARATOR.join(p.slug for p in subjects),
+        deal.title if deal else "",
+        deal.slug if deal else "",
+        phase.order if phase else "",
+        claim.clause.reference if claim.clause_id else "",
+        claim.clause.title if claim.clause_id else "",
+        claim.kind,
+        claim.compliance,
+        claim.verification,
+        claim.made_on.isoformat() if claim.made_on else "",
+        claim.made_on_precision if claim.made_on else "",
+        claim.made_on_display,
+        "yes" if claim.is_published else "no",
+        claim.updated_at.astimezone(dt.UTC).isoformat(),
+        len(evidence),
+        MULTI_SEPARATOR.join(e.relation for e in evidence),
+        MULTI_SEPARATOR.join(e.passage.quote for e in evidence),
+        MULTI_SEPARATOR.join(e.passage.source.title for e in evidence),
+        MULTI_SEPARATOR.join(e.passage.source.url for e in evidence),
+        MULTI_SEPARATOR.join(absolute(e.passage.get_absolute_url()) for e in evidence),
+    ]
+    return [safe_cell(v) for v in values]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (for csv.writer)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(claims: QuerySet[Claim], *, chunk_size: int = 500) -> Iterator[str]:
+    """The CSV text line by line: a header, then one row per claim, in the queryset's order.
+
+    Rows are read in chunks (iterator with prefetches per chunk) so memory stays
+    flat however many claims there are.
+    """
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])  # BOM: Excel reads UTF-8
+    for claim in csv_claims(claims).iterator(chunk_size=chunk_size):
+        yield writer.writerow(csv_row(claim))
+
+
+# --- a whole deal as JSON -----------------------------------------------------
+
+DEAL_JSON_VERSION = 1
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _loose(value: dt.date | None, precision: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        "date": value.isoformat(),
+        "precision": precision,
+        "display": format_loose_date(value, precision),
+    }
+
+
+def party_json(party: Party) -> dict[str, Any]:
+    return {
+        "slug": party.slug,
+        "name": party.name,
+        "short_name": party.short_name,
+        "kind": party.kind,
+        "aliases": list(party.aliases),
+        "url": absolute(party.get_absolute_url()),
+    }
+
+
+def deal_header_json(deal: Deal, *, include_internal: bool) -> dict[str, Any]:
+    """The deal's own fields. Extend here (ceasefire facts) and in DEAL_JSON_FIELDS."""
+    data: dict[str, Any] = {
+        "slug": deal.slug,
+        "title": deal.title,
+        "url": absolute(deal.get_absolute_url()),
+        "status": deal.status,
+        "summary": deal.summary,
+        "date_agreed": _loose(deal.date_agreed, deal.date_agreed_precision),
+        "supersedes": deal.supersedes.slug if deal.supersedes_id else None,
+        "answers": deal.answers.slug if deal.answers_id else None,
+        "language": deal.language,
+        "updated_at": _datetime(deal.updated_at),
+    }
+    if include_internal:
+        data["editor_note"] = deal.editor_note
+    return data
+
+
+def phase_json(phase: Phase) -> dict[str, Any]:
+    return {
+        "order": phase.order,
+        "name": phase.name,
+        "description": phase.description,
+        "status": phase.status,
+        "planned_start": _loose(phase.planned_start, phase.planned_start_precision),
+        "planned_end": _loose(phase.planned_end, phase.planned_end_precision),
+        "actual_start": _loose(phase.actual_start, phase.actual_start_precision),
+        "actual_end": _loose(phase.actual_end, phase.actual_end_precision),
+        "url": absolute(phase.get_absolute_url()),
+    }
+
+
+def clause_json(clause: Clause, *, phase_orders: dict[int, int]) -> dict[str, Any]:
+    if clause.deadline_date:
+        deadline: dict[str, Any] | None = {
+            "type": "date",
+            **(_loose(clause.deadline_date, clause.deadline_date_precision) or {}),
+        }
+    elif clause.deadline_delay is not None:
+        deadline = {
+            "type": "delay",
+            "amount": clause.deadline_delay,
+            "unit": clause.deadline_delay_unit,
+            "anchor": clause.deadline_anchor,
+            "phase": phase_orders.get(clause.deadline_phase_id),
+        }
+    else:
+        deadline = None
+    return {
+        "reference": clause.reference,
+        "title": clause.title,
+        "text": clause.text,
+        "category": clause.category,
+        "phase": phase_orders.get(clause.phase_id) if clause.phase_id else None,
+        "obliged_parties": [p.slug for p in clause.obliged_parties.all()],
+        "deadline": deadline,
+        "language": clause.language,
+        "url": absolute(clause.get_absolute_url()),
+    }
+
+
+def evidence_json(evidence: Evidence, *, include_internal: bool) -> dict[str, Any]:
+    passage: Passage = evidence.passage
+    data: dict[str, Any] = {
+        "relation": evidence.relation,
+        "passage": {
+            "id": passage.pk,
+            "source": passage.source_id,
+            "start": passage.start,
+            "end": passage.end,
+            "quote": passage.quote,
+            "prefix": passage.prefix,
+            "suffix": passage.suffix,
+            "revision_made": passage.revision_made.number,
+            "revision_anchored": passage.revision_anchored.number,
+            "anchor_status": passage.anchor_status,
+            "url": absolute(passage.get_absolute_url()),
+        },
+    }
+    if include_internal:
+        data["note"] = evidence.note
+        data["passage"]["note"] = passage.note
+    return data
+
+
+def claim_json(
+    claim: Claim, *, phase_orders: dict[int, int], include_internal: bool
+) -> dict[str, Any]:
+    phase = claim_phase(claim)
+    return {
+        "id": claim.pk,
+        "url": absolute(claim.get_absolute_url()),
+        "statement": claim.statement,
+        "claimed_by": claim.claimed_by,
+        "claimant": claim.claimant.slug if claim.claimant_id else None,
+        "attribution": claim.attribution,
+        "subjects": [p.slug for p in claim.subjects.all()],
+        "phase": phase_orders.get(phase.pk) if phase else None,
+        "clause": claim.clause.reference if claim.clause_id else None,
+        "kind": claim.kind,
+        "compliance": claim.compliance or None,
+        "verification": claim.verification,
+        "made_on": _loose(claim.made_on, claim.made_on_precision),
+        "published": claim.is_published,
+        "published_at": _datetime(claim.published_at),
+        "updated_at": _datetime(claim.updated_at),
+        "language": claim.language,
+        "evidence": [
+            evidence_json(e, include_internal=include_internal) for e in claim.evidence.all()
+        ],
+    }
+
+
+def source_json(source) -> dict[str, Any]:
+    return {
+        "id": source.pk,
+        "kind": source.kind,
+        "title": source.title,
+        "outlet": source.outlet,
+        "author": source.author,
+        "attribution": source.attribution,
+        "url": source.url,
+        "published_on": _date(source.published_on),
+        "language": source.language,
+        "page": absolute(source.get_absolute_url()),
+    }
+
+
+def deal_claims(*, deal: Deal, user) -> QuerySet[Claim]:
+    """Claims of a deal (directly or through its phases and clauses) the user may see."""
+    claims = visible_claims(user=user).filter(claims_of_deal(deal))
+    return (
+        claims.select_related("claimant", "clause__phase", "phase")
+        .prefetch_related(
+            Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related(
+                    "passage__source", "passage__revision_made", "passage__revision_anchored"
+                ).order_by("id"),
+            ),
+        )
+        .order_by("-made_on", "-id")
+    )
+
+
+def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]:
+    """A whole deal: its parties, phases, clauses, claims and their evidence, and the sources cited.
+
+    Built from small per-object functions so new sections (ceasefire facts,
+    assessments) are one more key here and one more entry in DEAL_JSON_FIELDS.
+    """
+    memberships = list(
+        DealParty.objects.filter(deal=deal).select_related("party").order_by("party__name", "role")
+    )
+    phases = list(deal.phases.order_by("order"))
+    phase_orders = {p.pk: p.order for p in phases}
+    clauses = list(
+        deal.clauses.order_by("position", "reference").prefetch_related(
+            Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+        )
+    )
+    claims = list(deal_claims(deal=deal, user=user))
+
+    parties: dict[int, dict[str, Any]] = {}
+    for membership in memberships:
+        entry = parties.setdefault(
+            membership.party_id, {**party_json(membership.party), "roles": []}
+        )
+        entry["roles"].append(membership.role)
+    # Parties that claims and clauses name without being parties to the deal.
+    others: dict[int, Party] = {}
+    for clause in clauses:
+        for party in clause.obliged_parties.all():
+            others.setdefault(party.pk, party)
+    sources: dict[int, Any] = {}
+    for claim in claims:
+        if claim.claimant_id:
+            others.setdefault(claim.claimant_id, claim.claimant)
+        for party in claim.subjects.all():
+            others.setdefault(party.pk, party)
+        for evidence in claim.evidence.all():
+            sources.setdefault(evidence.passage.source_id, evidence.passage.source)
+    for pk, party in others.items():
+        parties.setdefault(pk, {**party_json(party), "roles": []})
+
+    return {
+        "format": "dealtracker-deal",
+        "version": DEAL_JSON_VERSION,
+        "generated_at": _datetime(dt.datetime.now(dt.UTC)),
+        "deal": deal_header_json(deal, include_internal=include_internal),
+        "parties": sorted(parties.values(), key=lambda p: (p["name"], p["slug"])),
+        "phases": [phase_json(p) for p in phases],
+        "clauses": [clause_json(c, phase_orders=phase_orders) for c in clauses],
+        "claims": [
+            claim_json(c, phase_orders=phase_orders, include_internal=include_internal)
+            for c in claims
+        ],
+        "sources": [source_json(s) for _, s in sorted(sources.items())],
+    }
+
+
+# Every key of the deal JSON, for /data/ (a test checks a real export against it).
+LOOSE_DATE = (
+    "A loose date: {date (YYYY-MM-DD, first day of the period), precision, display}, or null."
+)
+DEAL_JSON_FIELDS: list[tuple[str, str]] = [
+    ("format", "Always “dealtracker-deal”."),
+    ("version", f"The format's version, now {DEAL_JSON_VERSION}."),
+    ("generated_at", "When the file was made, ISO 8601 UTC."),
+    ("deal", "The deal itself."),
+    ("deal.slug", "Identifier in addresses: /deals/<slug>/."),
+    ("deal.title", "Title."),
+    ("deal.url", "The deal's page."),
+    ("deal.status", "Status (vocabulary “deal status”)."),
+    ("deal.summary", "Summary."),
+    ("deal.date_agreed", LOOSE_DATE),
+    ("deal.supersedes", "Slug of the deal this one supersedes, or null."),
+    (
+        "deal.answers",
+        "Slug of the deal or proposal this one answers (a counter-proposal), or null.",
+    ),
+    ("deal.language", "Language of the deal's texts (BCP 47)."),
+    ("deal.updated_at", "When the deal last changed, ISO 8601 UTC."),
+    ("deal.editor_note", "Internal note; only in exports made by logged-in users."),
+    ("parties", "Every party the deal names, the clauses oblige or the claims mention."),
+    (
+        "parties[].slug",
+        "Identifier: /parties/<slug>/. Claims and clauses refer to parties by slug.",
+    ),
+    ("parties[].name", "Name."),
+    ("parties[].short_name", "Short name (may be empty)."),
+    ("parties[].kind", "Kind of party (vocabulary “party kind”)."),
+    ("parties[].aliases", "Other names the party goes by."),
+    ("parties[].url", "The party's page."),
+    (
+        "parties[].roles",
+        "Its roles in the deal (vocabulary “role in a deal”); empty when it is not a party to it.",
+    ),
+    ("phases", "The deal's phases, in order."),
+    ("phases[].order", "Number of the phase within the deal (1, 2, ...)."),
+    ("phases[].name", "Name."),
+    ("phases[].description", "Description."),
+    ("phases[].status", "Status (vocabulary “phase status”)."),
+    ("phases[].planned_start", LOOSE_DATE),
+    ("phases[].planned_end", LOOSE_DATE),
+    ("phases[].actual_start", LOOSE_DATE),
+    ("phases[].actual_end", LOOSE_DATE),
+    ("phases[].url", "The phase's page."),
+    ("clauses", "The deal's terms, in the deal's order."),
+    ("clauses[].reference", "Reference within the deal, e.g. 2.1."),
+    ("clauses[].title", "Title."),
+    ("clauses[].text", "Text of the term."),
+    ("clauses[].category", "Category (vocabulary “clause category”)."),
+    ("clauses[].phase", "Order of the phase it belongs to, or null for a deal-wide term."),
+    ("clauses[].obliged_parties", "Slugs of the parties it obliges."),
+    (
+        "clauses[].deadline",
+        "null; or {type: “date”, date, precision, display}; or {type: “delay”, amount, unit "
+        "(vocabulary “deadline unit”), anchor (vocabulary “deadline anchor”), phase (order)}.",
+    ),
+    ("clauses[].language", "Language of the clause's text."),
+    ("clauses[].url", "The clause's page."),
+    (
+        "claims",
+        "Claims about the deal, its phases or clauses, newest first (published only for public visitors).",
+    ),
+    ("claims[].id", "The claim's number; its page is claims[].url."),
+    ("claims[].url", "The claim's page."),
+    ("claims[].statement", "What is claimed, in the editors' words."),
+    ("claims[].claimed_by", "Who claims it, as shown on the site."),
+    ("claims[].claimant", "Slug of the claimant party, or null."),
+    ("claims[].attribution", "Free-text attribution."),
+    ("claims[].subjects", "Slugs of the parties the claim is about."),
+    (
+        "claims[].phase",
+        "Order of the phase the claim is about (directly or through its clause), or null.",
+    ),
+    ("claims[].clause", "Reference of the clause the claim is about, or null."),
+    ("claims[].kind", "Kind (vocabulary “claim kind”)."),
+    (
+        "claims[].compliance",
+        "Asserted compliance for compliance claims (vocabulary “asserted compliance”), else null.",
+    ),
+    ("claims[].verification", "Verification status (vocabulary “verification status”)."),
+    ("claims[].made_on", LOOSE_DATE),
+    (
+        "claims[].published",
+        "true when published; false for a draft (only in exports by logged-in users).",
+    ),
+    ("claims[].published_at", "When it was published, ISO 8601 UTC, or null."),
+    ("claims[].updated_at", "When it last changed, ISO 8601 UTC."),
+    ("claims[].language", "Language of the statement."),
+    ("claims[].evidence", "The passages the claim rests on."),
+    (
+        "claims[].evidence[].relation",
+        "How the passage relates to the claim (vocabulary “evidence relation”).",
+    ),
+    ("claims[].evidence[].note", "Internal note; only in exports made by logged-in users."),
+    ("claims[].evidence[].passage", "The marked span of the source text."),
+    ("claims[].evidence[].passage.id", "The passage's number."),
+    ("claims[].evidence[].passage.source", "The source's id (see sources[])."),
+    (
+        "claims[].evidence[].passage.start",
+        "Offset of the quote's first character in the anchored revision's text, in Unicode code points.",
+    ),
+    (
+        "claims[].evidence[].passage.end",
+        "Offset just after the quote's last character (end − start = length of quote).",
+    ),
+    ("claims[].evidence[].passage.quote", "The exact quoted text."),
+    ("claims[].evidence[].passage.prefix", "Up to 32 characters of text before the quote."),
+    ("claims[].evidence[].passage.suffix", "Up to 32 characters of text after the quote."),
+    (
+        "claims[].evidence[].passage.revision_made",
+        "Number of the source revision the passage was marked on.",
+    ),
+    (
+        "claims[].evidence[].passage.revision_anchored",
+        "Number of the revision the offsets refer to now.",
+    ),
+    (
+        "claims[].evidence[].passage.anchor_status",
+        "Re-anchoring outcome (vocabulary “anchoring status”).",
+    ),
+    ("claims[].evidence[].passage.url", "The passage in the source's reading view."),
+    ("claims[].evidence[].passage.note", "Internal note; only in exports made by logged-in users."),
+    ("sources", "Every source the claims' evidence cites."),
+    ("sources[].id", "The source's number; its page is sources[].page."),
+    ("sources[].kind", "Kind of source (vocabulary “source kind”)."),
+    ("sources[].title", "Title."),
+    ("sources[].outlet", "Outlet that published it."),
+    ("sources[].author", "Author."),
+    ("sources[].attribution", "Who the report credits."),
+    ("sources[].url", "Original address (may be empty)."),
+    ("sources[].published_on", "Publication date, YYYY-MM-DD, or null."),
+    ("sources[].language", "Language (BCP 47)."),
+    ("sources[].page", "The source's reading view on this site."),
+]
+
+
+# --- Atom feeds ---------------------------------------------------------------
+
+FEED_ITEMS = 50
+
+
+def feed_claims(*, deal: Deal | None = None, limit: int = FEED_ITEMS) -> list[Claim]:
+    """New and changed published claims, most recently changed first (drafts never)."""
+    claims = Claim.objects.filter(is_published=True)
+    if deal is not None:
+        claims = claims.filter(claims_of_deal(deal))
+    return list(
+        claims.select_related("claimant", "deal", "clause__deal", "phase__deal")
+        .prefetch_related(Prefetch("subjects", queryset=Party.objects.order_by("name", "id")))
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def feed_summary_html(claim: Claim) -> str:
+    """The entry's summary (Atom type="html"): every piece of text escaped."""
+    from django.utils.html import escape
+
+    parts = [f"Claimed by {escape(claim.claimed_by)}."]
+    subjects = [p.name for p in claim.subjects.all()]
+    if subjects:
+        parts.append(f"About {escape(', '.join(subjects))}.")
+    deal = claim_deal(claim)
+    if deal:
+        parts.append(f"Deal: {escape(deal.title)}.")
+    kind = claim.get_kind_display()
+    if claim.compliance:
+        kind += f" — {claim.get_compliance_display()}"
+    parts.append(f"Kind: {escape(kind)}. Verification: {escape(claim.get_verification_display())}.")
+    if claim.made_on:
+        parts.append(f"Made {escape(claim.made_on_display)}.")
+    return f"<p>{escape(claim.statement)}</p><p>{' '.join(parts)}</p>"

@@ -1,0 +1,246 @@
+"""The claims list: its filters, its order and its keyset pages.
+
+The list, its CSV and the search's "more claims" link share these reads, so a
+filter means the same thing everywhere.
+
+Order: by date made, newest first (or oldest first), then by id. A claim with
+no date sorts as the oldest (it comes last when newest come first). Pages are
+keyset pages on (sort date, id) — no OFFSET and no COUNT(*) over the table —
+and the indexes of claims migration 0003 serve both directions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from dealtracker.deals.models import Clause, Deal, Party, Phase
+
+from .models import Claim
+from .queries import visible_claims
+from .search import text_matches
+
+# An undated claim sorts as if made on this day (before any real one). The
+# same expression is indexed in claims migration 0003; keep them identical.
+UNDATED = dt.date(1, 1, 1)
+PAGE_SIZE = 50
+# "More than N claims" instead of counting a whole large table.
+COUNT_CAP = 1000
+
+
+def sort_date() -> Coalesce:
+    return Coalesce(F("made_on"), Value(UNDATED, output_field=DateField()))
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    """What the claims list is narrowed to. Empty values mean "any"."""
+
+    deal: Deal | None = None
+    phase: Phase | None = None
+    clause: Clause | None = None
+    claimant: Party | None = None
+    subject: Party | None = None
+    kind: str = ""
+    compliance: str = ""
+    verification: str = ""
+    made_from: dt.date | None = None
+    made_to: dt.date | None = None
+    q: str = ""
+    oldest_first: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            [
+                self.deal,
+                self.phase,
+                self.clause,
+                self.claimant,
+                self.subject,
+                self.kind,
+                self.compliance,
+                self.verification,
+                self.made_from,
+                self.made_to,
+                self.q,
+            ]
+        )
+
+
+def claims_of_deal(deal: Deal) -> Q:
+    """Claims tied to a deal directly or through one of its phases or clauses.
+
+    Written as three indexed tests (deal_id, clause_id, phase_id) rather than
+    joins, so PostgreSQL can OR three index scans.
+    """
+    return (
+        Q(deal_id=deal.pk)
+        | Q(clause_id__in=Clause.objects.filter(deal_id=deal.pk).values("pk"))
+        | Q(phase_id__in=Phase.objects.filter(deal_id=deal.pk).values("pk"))
+    )
+
+
+def claims_about(party: Party) -> Exists:
+    """The party is one of the claim's subjects (index on the through table's party_id)."""
+    through = Claim.subjects.through
+    return Exists(through.objects.filter(claim_id=OuterRef("pk"), party_id=party.pk))
+
+
+def filtered_claims(*, user, filters: ClaimFilters) -> QuerySet[Claim]:
+    """The claims the user may see, narrowed by the filters, in list order."""
+    claims = visible_claims(user=user).annotate(sort_date=sort_date())
+    if filters.clause is not None:
+        claims = claims.filter(clause_id=filters.clause.pk)
+    elif filters.phase is not None:
+        # A claim about a phase: said of the phase itself or of one of its clauses.
+        claims = claims.filter(
+            Q(phase_id=filters.phase.pk)
+            | Q(clause_id__in=Clause.objects.filter(phase_id=filters.phase.pk).values("pk"))
+        )
+    elif filters.deal is not None:
+        claims = claims.filter(claims_of_deal(filters.deal))
+    if filters.claimant is not None:
+        claims = claims.filter(claimant_id=filters.claimant.pk)
+    if filters.subject is not None:
+        claims = claims.filter(claims_about(filters.subject))
+    if filters.kind:
+        claims = claims.filter(kind=filters.kind)
+    if filters.compliance:
+        claims = claims.filter(compliance=filters.compliance)
+    if filters.verification:
+        claims = claims.filter(verification=filters.verification)
+    if filters.made_from:
+        # On the sort date, so the range bounds the index scan.
+        claims = claims.filter(sort_date__gte=filters.made_from)
+    if filters.made_to:
+        claims = claims.filter(made_on__isnull=False, sort_date__lte=filters.made_to)
+    if filters.q:
+        claims = claims.filter(text_matches(filters.q))
+    if filters.oldest_first:
+        return claims.order_by("sort_date", "id")
+    return claims.order_by("-sort_date", "-id")
+
+
+def with_list_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """What a row of the list shows: claimant, deal, phase, clause, subjects."""
+    return claims.select_related(
+        "claimant", "deal", "phase__deal", "clause__deal", "clause__phase"
+    ).prefetch_related(Prefetch("subjects", queryset=Party.objects.order_by("name", "id")))
+
+
+# --- keyset pages --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the list: the (sort date, id) of a row."""
+
+    day: dt.date
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()}.{self.pk}"
+
+    @classmethod
+    def parse(cls, raw: str) -> Cursor:
+        """'2025-03-02.123' -> Cursor; ValueError when it is not one."""
+        day, sep, pk = raw.partition(".")
+        if not sep or not pk.isdigit() or len(pk) > 18:
+            raise ValueError(f"not a list position: {raw!r}")
+        return cls(dt.date.fromisoformat(day), int(pk))
+
+    @classmethod
+    def of(cls, claim: Claim) -> Cursor:
+        return cls(claim.sort_date, claim.pk)
+
+
+class _RowCompare(Func):
+    """(a, b) < (c, d): a row comparison PostgreSQL uses as an index-scan bound."""
+
+    arity = 4
+
+    def __init__(self, a, b, c, d, *, op: str):
+        self.op = op
+        super().__init__(a, b, c, d, output_field=BooleanField())
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, p = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(p)
+        return f"(({parts[0]}, {parts[1]}) {self.op} ({parts[2]}, {parts[3]}))", params
+
+
+def _beyond(cursor: Cursor, *, op: str) -> _RowCompare:
+    return _RowCompare(
+        sort_date(),
+        F("id"),
+        Value(cursor.day, output_field=DateField()),
+        Value(cursor.pk),
+        op=op,
+    )
+
+
+@dataclass
+class ClaimPage:
+    claims: list[Claim]
+    next_cursor: Cursor | None = None
+    prev_cursor: Cursor | None = None
+    # Shown as "N claims" or "more than COUNT_CAP claims".
+    total: int = 0
+    total_capped: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_label(self) -> str:
+        noun = "claim" if self.total == 1 else "claims"
+        if self.total_capped:
+            return f"more than {COUNT_CAP:,} claims"
+        return f"{self.total:,} {noun}"
+
+
+def claim_page(
+    claims: QuerySet[Claim],
+    *,
+    oldest_first: bool,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> ClaimPage:
+    """One page of an ordered `filtered_claims` queryset, after or before a position."""
+    # "After" means further along the list's order, whichever way it runs.
+    forward_op, backward_op = (">", "<") if oldest_first else ("<", ">")
+    if before is not None:
+        rows = list(claims.filter(_beyond(before, op=backward_op)).reverse()[: size + 1])
+        has_more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        page = ClaimPage(claims=rows)
+        page.next_cursor = Cursor.of(rows[-1]) if rows else before
+        page.prev_cursor = Cursor.of(rows[0]) if rows and has_more_before else None
+    else:
+        page_qs = claims.filter(_beyond(after, op=forward_op)) if after is not None else claims
+        rows = list(page_qs[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size]
+        page = ClaimPage(claims=rows)
+        page.next_cursor = Cursor.of(rows[-1]) if has_more else None
+        page.prev_cursor = Cursor.of(rows[0]) if after is not None and rows else None
+    total = claims.order_by().values("pk")[: COUNT_CAP + 1].count()
+    page.total, page.total_capped = min(total, COUNT_CAP), total > COUNT_CAP
+    return page

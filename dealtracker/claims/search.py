@@ -1,0 +1,83 @@
+"""Full-text matching that uses the GIN indexes on `search_vector`.
+
+Each row's vector is built with its own language's configuration (see
+`dealtracker_ts_config` in dealtracker/search_sql.py). A tsquery computed per
+row from the row's language cannot use the index, so a match is two tests:
+
+1. the row's vector matches the OR of `websearch_to_tsquery(config, q)` under
+   every configuration in use — a constant, so the GIN index answers it;
+2. the row's vector matches `websearch_to_tsquery(row's config, q)` — the exact
+   test, evaluated only on the rows the index found. It keeps `-word` right:
+   OR-ing across configurations alone would let a row through the branch whose
+   stemming of the excluded word differs from the row's.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import BooleanField, Expression, F, Func, Q, TextField, Value
+
+# Every configuration dealtracker_ts_config() can return (a test checks the two agree).
+SEARCH_CONFIGS: tuple[str, ...] = (
+    "simple",
+    "english",
+    "arabic",
+    "french",
+    "german",
+    "spanish",
+    "italian",
+    "portuguese",
+    "dutch",
+    "russian",
+    "turkish",
+)
+
+# Longest search text accepted; more is cut (a query of a few words is what people type).
+MAX_QUERY_CHARS = 200
+
+
+def clean_query_text(q: str) -> str:
+    """The search text as it will be sent: NUL bytes removed, trimmed, bounded."""
+    return q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+
+
+def ts_config(language: str | Expression) -> Func:
+    """dealtracker_ts_config(language) as an expression."""
+    lang = F(language) if isinstance(language, str) else language
+    return Func(lang, function="dealtracker_ts_config", output_field=TextField())
+
+
+def any_config_query(q: str) -> SearchQuery:
+    """websearch_to_tsquery(c1, q) || websearch_to_tsquery(c2, q) || ... — one constant."""
+    combined = None
+    for config in SEARCH_CONFIGS:
+        part = SearchQuery(q, search_type="websearch", config=config)
+        combined = part if combined is None else combined | part
+    return combined
+
+
+def row_config_query(q: str, language: str | Expression) -> SearchQuery:
+    """websearch_to_tsquery(<row's configuration>, q): exact, but per row."""
+    return SearchQuery(Value(q), search_type="websearch", config=ts_config(language))
+
+
+class _Matches(Func):
+    """vector @@ query as a boolean expression usable in .filter()."""
+
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+
+    def __init__(self, vector, query):
+        super().__init__(vector, query, output_field=BooleanField())
+
+
+def text_matches(q: str, *, language: str = "language", vector: str = "search_vector") -> Q:
+    """A filter: the row's search vector matches the web-search text q (see module doc)."""
+    return Q(_Matches(F(vector), any_config_query(q))) & Q(
+        _Matches(F(vector), row_config_query(q, language))
+    )
+
+
+def text_rank(q: str, *, vector: str = "search_vector") -> SearchRank:
+    """ts_rank_cd (cover density: words near each other count more) against the constant query."""
+    return SearchRank(F(vector), any_config_query(q), cover_density=True)

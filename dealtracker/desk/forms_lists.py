@@ -1,0 +1,151 @@
+"""GET forms of the claims list, its CSV and the search.
+
+Policy for bad filter values (consistent everywhere): on the HTML list a bad
+value (unknown deal or party slug, unknown phase or clause of the deal, a value
+outside a vocabulary, a malformed date or page position) is *ignored* and the
+page says so in a notice; the list is never a 500. The CSV cannot carry a
+notice, so it answers 400 with the same messages instead of silently
+exporting more than was asked for.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from dealtracker.claims.listing import ClaimFilters, Cursor
+from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
+from dealtracker.claims.search import clean_query_text
+from dealtracker.deals.models import Clause, Deal, Party, Phase
+
+ANY = [("", "any")]
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(label="Text", required=False, max_length=1000)
+    deal = forms.ChoiceField(label="Deal", required=False)
+    phase = forms.IntegerField(label="Phase", required=False, min_value=1, max_value=32767)
+    clause = forms.CharField(label="Clause", required=False, max_length=20)
+    claimant = forms.ChoiceField(label="Claimed by", required=False)
+    subject = forms.ChoiceField(label="About", required=False)
+    kind = forms.ChoiceField(label="Kind", required=False, choices=ANY + ClaimKind.choices)
+    compliance = forms.ChoiceField(
+        label="Asserted compliance", required=False, choices=ANY + ClaimCompliance.choices
+    )
+    verification = forms.ChoiceField(
+        label="Verification", required=False, choices=ANY + ClaimVerification.choices
+    )
+    made_from = forms.DateField(
+        label="Made from",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    made_to = forms.DateField(
+        label="Made until",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = forms.ChoiceField(
+        label="Order",
+        required=False,
+        choices=[("newest", "newest first"), ("oldest", "oldest first")],
+    )
+    # Page positions; links set them, the form never shows them.
+    after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, deals: list[Deal], parties: list[Party]):
+        super().__init__(data)
+        self.deals_by_slug = {deal.slug: deal for deal in deals}
+        self.parties_by_slug = {party.slug: party for party in parties}
+        self.fields["deal"].choices = ANY + [(d.slug, d.title) for d in deals]
+        party_choices = ANY + [(p.slug, p.name) for p in parties]
+        self.fields["claimant"].choices = party_choices
+        self.fields["subject"].choices = party_choices
+        self.range_invalid = False
+        self.deal_obj: Deal | None = None
+        self.phase_obj: Phase | None = None
+        self.clause_obj: Clause | None = None
+
+    def clean_q(self) -> str:
+        return clean_query_text(self.cleaned_data.get("q") or "")
+
+    def _cursor(self, name: str) -> Cursor | None:
+        raw = self.cleaned_data.get(name)
+        if not raw:
+            return None
+        try:
+            return Cursor.parse(raw)
+        except ValueError:
+            self.add_error(name, "This page position is not valid; showing the first page.")
+            return None
+
+    def clean_after(self):
+        return self._cursor("after")
+
+    def clean_before(self):
+        return self._cursor("before")
+
+    def clean(self):
+        data = super().clean()
+        made_from, made_to = data.get("made_from"), data.get("made_to")
+        if made_from and made_to and made_from > made_to:
+            self.range_invalid = True
+            self.add_error(None, "The date range ends before it starts; it was ignored.")
+        self.deal_obj = self.deals_by_slug.get(data.get("deal") or "")
+        if data.get("phase") is not None:
+            if self.deal_obj is None:
+                self.add_error("phase", "Choose a deal to filter by one of its phases.")
+            else:
+                self.phase_obj = Phase.objects.filter(
+                    deal=self.deal_obj, order=data["phase"]
+                ).first()
+                if self.phase_obj is None:
+                    self.add_error("phase", "This deal has no such phase.")
+        if data.get("clause"):
+            if self.deal_obj is None:
+                self.add_error("clause", "Choose a deal to filter by one of its clauses.")
+            else:
+                self.clause_obj = (
+                    Clause.objects.filter(deal=self.deal_obj, reference=data["clause"])
+                    .select_related("phase")
+                    .first()
+                )
+                if self.clause_obj is None:
+                    self.add_error("clause", "This deal has no clause with that reference.")
+        return data
+
+    def error_messages(self) -> list[str]:
+        """Each invalid filter, named by its label, in a sentence."""
+        messages = []
+        for name, errors in self.errors.items():
+            label = (self.fields[name].label or name) if name in self.fields else "Dates"
+            for error in errors:
+                messages.append(f"{label}: {error}")
+        return messages
+
+    def filters(self) -> ClaimFilters:
+        """The valid filters; invalid ones are left out (see error_messages)."""
+        data = self.cleaned_data
+        return ClaimFilters(
+            deal=self.deal_obj,
+            phase=self.phase_obj,
+            clause=self.clause_obj,
+            claimant=self.parties_by_slug.get(data.get("claimant") or ""),
+            subject=self.parties_by_slug.get(data.get("subject") or ""),
+            kind=data.get("kind") or "",
+            compliance=data.get("compliance") or "",
+            verification=data.get("verification") or "",
+            made_from=None if self.range_invalid else data.get("made_from"),
+            made_to=None if self.range_invalid else data.get("made_to"),
+            q=data.get("q") or "",
+            oldest_first=data.get("sort") == "oldest",
+        )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=1000)
+
+    def clean_q(self) -> str:
+        return clean_query_text(self.cleaned_data.get("q") or "")

@@ -1,0 +1,237 @@
+"""The claims list, search, exports (CSV, deal JSON, Atom feeds, W3C annotations)
+and the data dictionary that explains them."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from dealtracker.claims import annotations, exports
+from dealtracker.claims.listing import claim_page, filtered_claims, with_list_details
+from dealtracker.claims.models import Claim
+from dealtracker.deals.models import Deal, Party
+from dealtracker.sources.models import Source
+
+from .. import dictionary
+from ..access import can_see_internal, reader_required
+from ..forms_lists import ClaimFilterForm, SearchForm
+from ..search import site_search
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+
+def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
+    deals = list(Deal.objects.only("id", "slug", "title").order_by("title", "id"))
+    parties = list(Party.objects.only("id", "slug", "name", "short_name").order_by("name", "id"))
+    form = ClaimFilterForm(request.GET, deals=deals, parties=parties)
+    form.is_valid()
+    return form
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """Claims, filtered by query parameters, newest first, in keyset pages."""
+    form = _claim_filter_form(request)
+    filters = form.filters()
+    claims = with_list_details(filtered_claims(user=request.user, filters=filters))
+    page = claim_page(
+        claims,
+        oldest_first=filters.oldest_first,
+        after=form.cleaned_data.get("after"),
+        before=form.cleaned_data.get("before"),
+    )
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "notices": form.error_messages(),
+        "is_first_page": not (form.cleaned_data.get("after") or form.cleaned_data.get("before")),
+        "phases": list(filters.deal.phases.all()) if filters.deal else [],
+        "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
+        "sees_drafts": can_see_internal(request.user),
+    }
+    template = "desk/claim_list.html"
+    if _wants_partial(request):
+        template += "#claim-list"
+    return render(request, template, context)
+
+
+@require_GET
+@reader_required
+def claim_csv(request: HttpRequest) -> HttpResponse:
+    """The claims list as CSV, same filters, every matching row (streamed).
+
+    A bad filter value is a 400 here, not a notice: a file cannot carry one,
+    and silently exporting more than was asked would mislead.
+    """
+    form = _claim_filter_form(request)
+    errors = [m for m in form.error_messages() if not m.startswith(("after", "before"))]
+    if errors:
+        return HttpResponseBadRequest(
+            "The CSV was not made; these filters are not valid:\n"
+            + "\n".join(f"- {e}" for e in errors)
+            + "\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    claims = filtered_claims(user=request.user, filters=form.filters())
+    response = StreamingHttpResponse(
+        exports.csv_lines(claims), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="dealtracker-claims.csv"'
+    return response
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def search(request: HttpRequest) -> HttpResponse:
+    """Search clauses, claims, sources and passages; parties by (misspelled) name."""
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    notices = [] if form.is_valid() else ["The search text is too long; shorten it."]
+    results = site_search(q, user=request.user)
+    return render(
+        request,
+        "desk/search.html",
+        {"form": form, "q": q, "results": results, "notices": notices},
+    )
+
+
+@require_GET
+@reader_required
+def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """A whole deal as JSON (see /data/ for every key)."""
+    deal = get_object_or_404(Deal.objects.select_related("supersedes", "answers"), slug=slug)
+    document = exports.deal_document(
+        deal, user=request.user, include_internal=can_see_internal(request.user)
+    )
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'inline; filename="{deal.slug}.json"'
+    return response
+
+
+class ClaimsFeed(Feed):
+    """New and changed published claims, all deals (drafts never: feeds are read anonymously)."""
+
+    feed_type = Atom1Feed
+    title = "dealtracker — new and changed claims"
+    subtitle = "Claims about ceasefire deals, newest changes first."
+
+    def link(self) -> str:
+        return exports.absolute(reverse("desk:claim-list"))
+
+    def feed_url(self) -> str:
+        return exports.absolute(reverse("desk:claims-feed"))
+
+    def items(self):
+        return exports.feed_claims()
+
+    def item_title(self, item: Claim) -> str:
+        # Atom titles are plain text; the feed writer escapes them once.
+        return item.statement if len(item.statement) <= 200 else item.statement[:197] + "…"
+
+    def item_description(self, item: Claim) -> str:
+        return exports.feed_summary_html(item)
+
+    def item_link(self, item: Claim) -> str:
+        return exports.absolute(item.get_absolute_url())
+
+    def item_guid(self, item: Claim) -> str:
+        return exports.absolute(item.get_absolute_url())
+
+    def item_pubdate(self, item: Claim):
+        return item.published_at or item.created_at
+
+    def item_updateddate(self, item: Claim):
+        return item.updated_at
+
+    def item_author_name(self, item: Claim) -> str:
+        return item.claimed_by
+
+    def item_categories(self, item: Claim) -> list[str]:
+        categories = [item.get_kind_display(), item.get_verification_display()]
+        if item.compliance:
+            categories.append(item.get_compliance_display())
+        return categories
+
+
+class DealFeed(ClaimsFeed):
+    """New and changed published claims of one deal."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Deal:
+        return Deal.objects.get(slug=slug)
+
+    def title(self, obj: Deal) -> str:
+        return f"dealtracker — claims about {obj.title}"
+
+    def link(self, obj: Deal) -> str:
+        return exports.absolute(obj.get_absolute_url())
+
+    def feed_url(self, obj: Deal) -> str:
+        return exports.absolute(reverse("desk:deal-feed", kwargs={"slug": obj.slug}))
+
+    def items(self, obj: Deal):
+        return exports.feed_claims(deal=obj)
+
+
+claims_feed = require_GET(reader_required(ClaimsFeed()))
+deal_feed = require_GET(reader_required(DealFeed()))
+
+JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
+
+def _jsonld(document: dict) -> HttpResponse:
+    return JsonResponse(
+        document,
+        content_type=JSONLD,
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+
+
+@require_GET
+@reader_required
+def source_annotations(request: HttpRequest, pk: int) -> HttpResponse:
+    """A source's evidence as a W3C AnnotationCollection."""
+    source = get_object_or_404(Source.objects.only("id", "title"), pk=pk)
+    return _jsonld(annotations.source_collection(source, user=request.user))
+
+
+@require_GET
+@reader_required
+def all_annotations(request: HttpRequest) -> HttpResponse:
+    """Every annotation: the collection, or with ?page=N one AnnotationPage."""
+    raw = request.GET.get("page")
+    if raw is None:
+        return _jsonld(annotations.database_collection())
+    if not raw.isdigit() or len(raw) > 12:
+        return HttpResponseBadRequest(
+            "page must be a whole number, 0 or more.", content_type="text/plain; charset=utf-8"
+        )
+    page = annotations.database_page(int(raw), user=request.user)
+    if page is None:
+        raise Http404("No such page of annotations.")
+    return _jsonld(page)
+
+
+@require_GET
+@reader_required
+def data_dictionary(request: HttpRequest) -> HttpResponse:
+    """Every field and value of the exports, generated from the code that writes them."""
+    return render(request, "desk/data_dictionary.html", dictionary.dictionary_context())
