@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from .views import (  # noqa: F401
     annotate,  # source reading view, annotating, claim editing
+    lists,  # claims list, search, exports, annotations, data dictionary
     pages,
     reading,
 )
@@ -43,6 +44,21 @@ urlpatterns = [
     path("parties/", pages.party_list, name="party-list"),
     path("parties/<slug:slug>/", pages.party_detail, name="party-detail"),
     # --- end of reading pages ---
+    # --- lists, search, exports ---
+    path("claims/", lists.claim_list, name="claim-list"),
+    path("claims.csv", lists.claim_csv, name="claim-csv"),
+    path("search/", lists.search, name="search"),
+    path("deals/<slug:slug>.json", lists.deal_json, name="deal-json"),
+    path("deals/<slug:slug>/feed.atom", lists.deal_feed, name="deal-feed"),
+    path("feeds/claims.atom", lists.claims_feed, name="claims-feed"),
+    path(
+        "sources/<int:pk>/annotations.jsonld",
+        lists.source_annotations,
+        name="source-annotations",
+    ),
+    path("annotations.jsonld", lists.all_annotations, name="annotations"),
+    path("data/", lists.data_dictionary, name="data-dictionary"),
+    # --- end of lists, search, exports ---
     # --- editing (editors) ---
     # --- source reading view, annotating, claim editing ---
     path("sources/<int:pk>/", annotate.source_detail, name="source-detail"),
