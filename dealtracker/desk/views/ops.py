@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from dealtracker.desk.middleware import database_trouble, database_trouble_response
 
 
 @never_cache
@@ -29,20 +34,38 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 400, "Bad request", "The request could not be understood. Check the address or the form and try again.")
+    return _error(
+        request,
+        400,
+        "Bad request",
+        "The request could not be understood. Check the address or the form and try again.",
+    )
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "Not allowed", "Your account does not have permission to do this. Ask an admin if you need it.")
+    return _error(
+        request,
+        403,
+        "Not allowed",
+        "Your account does not have permission to do this. Ask an admin if you need it.",
+    )
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 404, "Not found", "There is nothing at this address. It may have been moved or deleted.")
+    return _error(
+        request,
+        404,
+        "Not found",
+        "There is nothing at this address. It may have been moved or deleted.",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500 page; a database outage met outside a view (sessions, auth) still gets the 503 page."""
+    # Django calls this inside its `except` block, so the exception is at hand.
+    kind = database_trouble(sys.exc_info()[1])
+    if kind is not None:
+        return database_trouble_response(kind)
     # No template context processors here: the database may be the problem.
-    from django.template import loader
-
     html = loader.get_template("500.html").render()
     return HttpResponse(html, status=500)
