@@ -188,8 +188,15 @@ def _text_context(request: HttpRequest, *, source: Source) -> dict:
     }
 
 
-def _page_context(request: HttpRequest, *, source: Source, passage: Passage | None, **extra):
-    context = _panel_context(request, source=source, passage=passage, **extra)
+def _page_context(
+    request: HttpRequest,
+    *,
+    source: Source,
+    passage: Passage | None,
+    deal: Deal | None = None,
+    **extra,
+):
+    context = _panel_context(request, source=source, passage=passage, deal=deal, **extra)
     context.update(_text_context(request, source=source))
     if can_see_internal(request.user):
         context["orphans"] = list(
@@ -236,9 +243,9 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     deal = _came_from_deal(request)
     if _partial(request):
-        context = _page_context(request, source=source, passage=None, came_from_deal=deal)
+        context = _page_context(request, source=source, passage=None, deal=deal)
         return render(request, f"{TEMPLATE}#source-text", context)
-    context = _page_context(request, source=source, passage=None, came_from_deal=deal)
+    context = _page_context(request, source=source, passage=None, deal=deal)
     return render(request, TEMPLATE, context)
 
 
@@ -260,7 +267,7 @@ def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
     deal = _came_from_deal(request)
     if _partial(request):
         return _panel_response(request, source=source, passage=passage)
-    context = _page_context(request, source=source, passage=passage, came_from_deal=deal)
+    context = _page_context(request, source=source, passage=passage, deal=deal)
     return render(request, TEMPLATE, context)
 
 
