@@ -1,0 +1,338 @@
+"""The claims list: filters, notices for bad values, HTMX partials, keyset pages,
+visibility and query bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from dealtracker.claims.models import Claim
+from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
+
+URL = "/claims/"
+
+
+@pytest.fixture
+def w(db):
+    return build_lists_world()
+
+
+def shown_ids(response) -> list[int]:
+    """Claim ids in the list, in order."""
+    return [int(x) for x in re.findall(r'<tr id="claim-(\d+)"', response.content.decode())]
+
+
+def test_urls_are_the_designed_addresses():
+    assert reverse("desk:claim-list") == "/claims/"
+    assert reverse("desk:claim-csv") == "/claims.csv"
+
+
+def test_reader_sees_every_claim_newest_first_with_undated_last(reader_client, w):
+    response = reader_client.get(URL)
+    assert response.status_code == 200
+    assert shown_ids(response) == [
+        w.draft.pk,
+        w.figure.pk,
+        w.offer.pk,
+        w.refused.pk,
+        w.complied.pk,
+        w.aid.pk,
+    ]
+    body = response.content.decode()
+    assert "draft</span>" in body
+    assert "early February 2025" in body
+    assert "undated" in body
+
+
+def test_oldest_first_reverses_the_order(reader_client, w):
+    response = reader_client.get(URL, {"sort": "oldest"})
+    assert shown_ids(response) == [
+        w.aid.pk,
+        w.complied.pk,
+        w.refused.pk,
+        w.offer.pk,
+        w.figure.pk,
+        w.draft.pk,
+    ]
+
+
+def test_public_visitor_sees_published_claims_only(client, public_read, w):
+    response = client.get(URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert w.draft.pk not in shown_ids(response)
+    assert "DRAFT" not in body and "SECRET" not in body
+    assert len(shown_ids(response)) == 5
+
+
+def test_anonymous_is_sent_to_login_when_site_is_not_public(client, w):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"deal": "gaza-ceasefire-2025"}, ["offer", "refused", "complied", "aid"]),
+        ({"deal": "gaza-ceasefire-2025", "phase": "2"}, ["offer", "refused"]),
+        ({"deal": "gaza-ceasefire-2025", "clause": "1.1"}, ["complied"]),
+        ({"claimant": "hamas"}, ["offer", "refused"]),
+        ({"subject": "israel"}, ["offer", "refused", "complied", "aid"]),
+        ({"subject": "qatar"}, ["draft"]),
+        ({"kind": "offer"}, ["offer"]),
+        ({"kind": "compliance", "compliance": "not_complied"}, ["refused"]),
+        ({"compliance": "complied"}, ["complied"]),
+        ({"verification": "corroborated"}, ["offer"]),
+        ({"made_from": "2025-03-02", "made_to": "2025-03-10"}, ["offer", "refused"]),
+        ({"made_from": "2025-03-11"}, ["draft", "figure"]),
+        ({"made_to": "2025-02-28"}, ["complied"]),
+        ({"q": "withdraws"}, ["offer", "complied"]),
+        ({"q": '"phase two"'}, ["refused"]),
+        ({"q": "hostages or palestinians"}, ["figure", "offer", "refused"]),
+        ({"q": "israel -hostages"}, ["refused", "complied"]),
+        ({"subject": "israel", "kind": "compliance", "verification": "disputed"}, ["refused"]),
+    ],
+)
+def test_each_filter_narrows_the_list(reader_client, w, params, expected):
+    response = reader_client.get(URL, params)
+    assert response.status_code == 200
+    wanted = [getattr(w, name).pk for name in expected]
+    assert shown_ids(response) == wanted
+    assert "Some filters were ignored" not in response.content.decode()
+
+
+def test_phase_filter_includes_claims_about_its_clauses(reader_client, w):
+    # `refused` is about clause 2.1 of phase 2 without naming the phase itself.
+    assert w.refused.phase_id is None
+    response = reader_client.get(URL, {"deal": w.deal.slug, "phase": 2})
+    assert w.refused.pk in shown_ids(response)
+
+
+def test_deal_filter_includes_claims_tied_only_through_a_clause(reader_client, w):
+    claim = make_claim(
+        statement="Through the clause only", clause=w.hostages, made_on=dt.date(2025, 5, 1)
+    )
+    response = reader_client.get(URL, {"deal": w.deal.slug})
+    assert shown_ids(response)[0] == claim.pk
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"claimant": "nobody"}, "Claimed by"),
+        ({"subject": "<script>alert(1)</script>"}, "About"),
+        ({"deal": "no-such-deal"}, "Deal"),
+        ({"kind": "rumour"}, "Kind"),
+        ({"verification": "true"}, "Verification"),
+        ({"made_from": "2025-02-30"}, "Made from"),
+        ({"made_to": "yesterday"}, "Made until"),
+        ({"phase": "2"}, "Phase"),
+        ({"deal": "gaza-ceasefire-2025", "phase": "9"}, "Phase"),
+        ({"deal": "gaza-ceasefire-2025", "phase": "-1"}, "Phase"),
+        ({"deal": "gaza-ceasefire-2025", "clause": "9.9"}, "Clause"),
+        ({"after": "garbage"}, "after"),
+        ({"before": "2025-13-01.5"}, "before"),
+        ({"made_from": "2025-03-10", "made_to": "2025-03-01"}, "ends before it starts"),
+        ({"sort": "sideways"}, "Order"),
+        ({"q": "x" * 1001}, "Text"),
+    ],
+)
+def test_a_bad_filter_value_is_ignored_with_a_notice(reader_client, w, params, message):
+    response = reader_client.get(URL, params)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Some filters were ignored" in body
+    assert message in body
+    assert "<script>alert(1)</script>" not in body
+    # The bad filter narrows nothing; the others still apply.
+    if set(params) <= {
+        "claimant",
+        "subject",
+        "deal",
+        "kind",
+        "verification",
+        "after",
+        "before",
+        "sort",
+        "q",
+    }:
+        assert len(shown_ids(response)) == 6
+
+
+def test_a_bad_value_leaves_the_other_filters_applied(reader_client, w):
+    response = reader_client.get(URL, {"claimant": "nobody", "kind": "offer"})
+    assert shown_ids(response) == [w.offer.pk]
+    assert "Some filters were ignored" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "<script>alert(1)</script>",
+        '" onerror=alert(1) "',
+        "a & b | !c",
+        "'); DROP TABLE x; --",
+        "\x00nul",
+        "((((",
+        "-",
+        "or",
+    ],
+)
+def test_hostile_text_is_escaped_and_never_an_error(reader_client, w, q):
+    response = reader_client.get(URL, {"q": q})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert 'onerror=alert(1) "' not in body
+
+
+def test_statements_with_markup_are_shown_as_text(reader_client, w):
+    make_claim(
+        statement="<script>alert('x')</script><img src=x onerror=alert(2)>",
+        made_on=dt.date(2026, 1, 1),
+    )
+    body = reader_client.get(URL).content.decode()
+    assert "<script>alert('x')" not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_htmx_request_gets_only_the_list_partial(reader_client, w):
+    response = reader_client.get(URL, {"kind": "offer"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="claim-list"' in body
+    assert shown_ids(response) == [w.offer.pk]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_history_restore_gets_the_full_page(reader_client, w):
+    response = reader_client.get(
+        URL, {"kind": "offer"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.content.decode()
+
+
+def test_full_page_form_works_without_javascript_and_pushes_urls(reader_client, w):
+    body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
+    assert '<form class="filters" method="get" action="/claims/"' in body
+    assert 'hx-push-url="true"' in body
+    assert 'hx-target="#claim-list"' in body
+    # Every control is labelled.
+    for name in [
+        "q",
+        "deal",
+        "claimant",
+        "subject",
+        "kind",
+        "compliance",
+        "verification",
+        "made_from",
+        "made_to",
+        "sort",
+        "phase",
+        "clause",
+    ]:
+        assert f'for="id_{name}"' in body, name
+    # Phases and clauses of the chosen deal are offered.
+    assert '<option value="2.1"' in body
+    assert "Second phase" in body
+
+
+def test_csv_link_carries_the_filters(reader_client, w):
+    body = reader_client.get(URL, {"kind": "offer", "subject": "israel"}).content.decode()
+    assert re.search(r'href="/claims\.csv\?kind=offer&amp;subject=israel"', body)
+
+
+def test_pages_follow_on_without_overlap_and_back(reader_client, w):
+    bulk_claims(120, subjects=[w.israel])
+    first = reader_client.get(URL, {"subject": "israel"})
+    ids_1 = shown_ids(first)
+    assert len(ids_1) == 50
+    body = first.content.decode()
+    assert "more than" not in body and "124 claims" in body
+    next_url = re.search(r'rel="next" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+    second = reader_client.get(URL + next_url)
+    ids_2 = shown_ids(second)
+    assert len(ids_2) == 50 and not set(ids_1) & set(ids_2)
+    body_2 = second.content.decode()
+    third_url = re.search(r'rel="next" href="([^"]+)"', body_2).group(1).replace("&amp;", "&")
+    ids_3 = shown_ids(reader_client.get(URL + third_url))
+    assert len(ids_3) == 24 and not (set(ids_1) | set(ids_2)) & set(ids_3)
+    # Everything, in the list's order, exactly once.
+    expected = list(
+        Claim.objects.filter(subjects=w.israel)
+        .order_by("-made_on", "-id")
+        .values_list("id", flat=True)
+    )
+    undated = [pk for pk in expected if Claim.objects.get(pk=pk).made_on is None]
+    dated = [pk for pk in expected if pk not in undated]
+    assert ids_1 + ids_2 + ids_3 == dated + undated
+    # Back from page 2 gives page 1 again.
+    prev_url = re.search(r'rel="prev" href="([^"]+)"', body_2).group(1).replace("&amp;", "&")
+    assert shown_ids(reader_client.get(URL + prev_url)) == ids_1
+
+
+def test_paging_oldest_first_also_follows_on(reader_client, w):
+    bulk_claims(60)
+    first = reader_client.get(URL, {"sort": "oldest"})
+    ids_1 = shown_ids(first)
+    next_url = (
+        re.search(r'rel="next" href="([^"]+)"', first.content.decode())
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    assert "sort=oldest" in next_url
+    ids_2 = shown_ids(reader_client.get(URL + next_url))
+    assert len(ids_1) + len(ids_2) == 66
+    assert not set(ids_1) & set(ids_2)
+
+
+def test_count_is_capped_instead_of_counting_everything(reader_client, w, monkeypatch):
+    from dealtracker.claims import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 10)
+    bulk_claims(30)
+    body = reader_client.get(URL).content.decode()
+    assert "more than 10 claims" in body
+
+
+def test_query_count_is_bounded_with_many_rows(reader_client, w, django_assert_max_num_queries):
+    bulk_claims(300, deal=w.deal, subjects=[w.israel, w.hamas], passages=[w.p_refuse, w.p_aid])
+    with django_assert_max_num_queries(14):
+        response = reader_client.get(
+            URL, {"deal": w.deal.slug, "subject": "israel", "q": "ceasefire"}
+        )
+    assert len(shown_ids(response)) == 50
+    with django_assert_max_num_queries(14):
+        response = reader_client.get(URL, headers={"HX-Request": "true"})
+    assert len(shown_ids(response)) == 50
+
+
+def test_the_list_uses_the_keyset_index(w, reader):
+    """The page query is an index scan on the sort key, never a sort of the whole table."""
+    from django.db import connection
+
+    from dealtracker.claims.listing import ClaimFilters, filtered_claims
+
+    bulk_claims(50)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = (
+            filtered_claims(user=reader, filters=ClaimFilters())
+            .values("id")[:51]
+            .query.sql_with_params()
+        )
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "claim_list_order_idx" in plan, plan
+    assert "Sort" not in plan.split("Index")[0], plan
+
+
+def test_post_is_not_allowed(reader_client, w):
+    assert reader_client.post(URL).status_code == 405
