@@ -7,6 +7,7 @@ from .views import (  # noqa: F401
     lists,  # claims list, search, exports, annotations, data dictionary
     pages,
     reading,
+    sources_in,  # sources list, adding and revising sources, review, history
 )
 
 
@@ -91,5 +92,24 @@ urlpatterns = [
     path("claims/<int:pk>/publish/", annotate.claim_publish_view, name="claim-publish"),
     path("claims/<int:pk>/delete/", annotate.claim_delete_view, name="claim-delete"),
     # --- end of source reading view, annotating, claim editing ---
+    # --- sources in: list, add, revise, revisions, review, history ---
+    path("sources/", sources_in.source_list, name="source-list"),
+    path("sources/new/", sources_in.source_new, name="source-new"),
+    path("sources/review/", sources_in.passage_review, name="passage-review"),
+    path("sources/<int:pk>/revise/", sources_in.source_revise, name="source-revise"),
+    path("sources/<int:pk>/delete/", sources_in.source_delete, name="source-delete"),
+    path(
+        "sources/<int:pk>/revisions/<int:number>/",
+        sources_in.source_revision,
+        name="source-revision",
+    ),
+    path("sources/<int:pk>/history/", sources_in.source_history, name="source-history"),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/history/",
+        sources_in.passage_history,
+        name="passage-history",
+    ),
+    path("claims/<int:pk>/history/", sources_in.claim_history, name="claim-history"),
+    # --- end of sources in ---
     # --- records (assessments, deadlines) ---
 ]

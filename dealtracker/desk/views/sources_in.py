@@ -1,0 +1,505 @@
+"""The editors' sources side: the sources list, adding a source, revising its text,
+its revisions, the passages to review after re-anchoring, and change history.
+
+The reading view of one source (/sources/<id>/) is in views/annotate.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dealtracker.claims.models import Claim
+from dealtracker.claims.search import text_matches
+from dealtracker.sources import services
+from dealtracker.sources.extract import (
+    ExtractError,
+    extract,
+    format_for_filename,
+    format_for_media_type,
+)
+from dealtracker.sources.fetch import FetchError, fetch_url
+from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
+
+from .. import history
+from ..access import permission_required, reader_required
+from ..forms_sources import SourceFilterForm, SourceNewForm, SourceReviseForm
+
+SOURCES_PER_PAGE = 25
+REVIEW_PER_PAGE = 25
+HISTORY_PER_PAGE = 50
+OUTCOMES_PER_PAGE = 100
+
+# Metadata an extracted document may fill in when the editor left the field empty.
+PREFILLED = ("title", "outlet", "author", "published_on", "language", "url")
+DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
+
+
+@dataclass
+class Paging:
+    """A page plus previous/next URLs keeping the other query parameters (pagination.html)."""
+
+    page: Page
+    param: str
+    base: Any
+
+    def _url(self, number: int) -> str:
+        params = self.base.copy()
+        params[self.param] = number
+        return "?" + params.urlencode()
+
+    @property
+    def prev_url(self) -> str:
+        return self._url(self.page.previous_page_number()) if self.page.has_previous() else ""
+
+    @property
+    def next_url(self) -> str:
+        return self._url(self.page.next_page_number()) if self.page.has_next() else ""
+
+
+def _paginate(request: HttpRequest, items, per_page: int, param: str = "page") -> Paging:
+    # A bad or too large page number gives the nearest page, never an error.
+    return Paging(Paginator(items, per_page).get_page(request.GET.get(param)), param, request.GET)
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+
+# --- the sources list -------------------------------------------------------------
+
+
+@require_GET
+@reader_required
+@vary_on_headers("HX-Request")
+def source_list(request: HttpRequest) -> HttpResponse:
+    """Every source, newest first, filtered by kind, language, outlet and words."""
+    languages = list(
+        Source.objects.order_by("language").values_list("language", flat=True).distinct()
+    )
+    outlets = list(
+        Source.objects.exclude(outlet="")
+        .order_by("outlet")
+        .values_list("outlet", flat=True)
+        .distinct()
+    )
+    form = SourceFilterForm(request.GET, languages=languages, outlets=outlets)
+    form.is_valid()
+    filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+    sources = Source.objects.defer("text", "search_vector").select_related("duplicate_of")
+    if filters.get("kind"):
+        sources = sources.filter(kind=filters["kind"])
+    if filters.get("language"):
+        sources = sources.filter(language=filters["language"])
+    if filters.get("outlet"):
+        sources = sources.filter(outlet=filters["outlet"])
+    q = (filters.get("q") or "").strip()
+    if q:
+        sources = sources.filter(text_matches(q) | Q(title__icontains=q))
+    sources = sources.annotate(
+        passage_count=Count("passages", distinct=True),
+        review_count=Count(
+            "passages",
+            filter=Q(passages__needs_review=True) | Q(passages__anchor_status="orphaned"),
+            distinct=True,
+        ),
+        revision_count=Subquery(
+            SourceRevision.objects.filter(source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+    ).order_by("-published_on", "-id")
+    paging = _paginate(request, sources, SOURCES_PER_PAGE)
+    context = {
+        "form": form,
+        "paging": paging,
+        "notices": [
+            f"The filter “{name}” was ignored: {'; '.join(str(e) for e in errors)}"
+            for name, errors in form.errors.items()
+        ],
+    }
+    template = "desk/source_list.html"
+    if _wants_partial(request):
+        template += "#source-list"
+    return render(request, template, context)
+
+
+# --- adding a source --------------------------------------------------------------
+
+
+def _document_from(form: SourceNewForm, action: str):
+    """The extracted document for this request, or None when the text was pasted."""
+    upload = form.cleaned_data.get("upload")
+    if upload:
+        fmt = format_for_filename(upload.name)
+        data = upload.read(settings.SOURCE_MAX_BYTES + 1)
+        if len(data) > settings.SOURCE_MAX_BYTES:
+            raise ExtractError(
+                f"The file is larger than the limit of {settings.SOURCE_MAX_BYTES:,} bytes."
+            )
+        return extract(data, fmt, declared_charset=getattr(upload, "charset", None))
+    url = form.cleaned_data.get("url")
+    if action == "fetch" or (url and not form.cleaned_data.get("text", "").strip()):
+        if not url:
+            raise ExtractError("Give the address (URL) to fetch.")
+        fetched = fetch_url(url)
+        fmt = format_for_media_type(fetched.content_type)
+        if fmt is None:
+            raise ExtractError(
+                f"The page is “{fetched.content_type or 'of no declared type'}”, not a web page or text."
+            )
+        return extract(fetched.body, fmt, declared_charset=fetched.charset, url=fetched.url)
+    return None
+
+
+def _prefilled(form: SourceNewForm, document) -> dict[str, Any]:
+    """The form's values with the document's text, and its metadata where the editor left blanks."""
+    data = {name: form.cleaned_data.get(name) for name in form.fields if name != "upload"}
+    if document is not None:
+        data["text"] = document.text
+        for name, value in document.metadata().items():
+            if name in PREFILLED and not data.get(name):
+                data[name] = value
+    if not data.get("language"):
+        data["language"] = "en"
+    return data
+
+
+def _render_new(request, form, *, status=200, duplicate=None, notice="") -> HttpResponse:
+    context = {
+        "form": form,
+        "details": [form[name] for name in DETAIL_FIELDS],
+        "duplicate": duplicate,
+        "notice": notice,
+        "max_bytes": settings.SOURCE_MAX_BYTES,
+    }
+    return render(request, "desk/source_new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("sources.add_source")
+def source_new(request: HttpRequest) -> HttpResponse:
+    """Add a source: paste, upload or fetch; check the pre-filled details; save."""
+    if request.method == "GET":
+        return _render_new(request, SourceNewForm(initial={"language": "en"}))
+
+    form = SourceNewForm(request.POST, request.FILES)
+    action = request.POST.get("action", "save")
+    if not form.is_valid():
+        status = 413 if form.too_large() else 422
+        return _render_new(request, form, status=status)
+    try:
+        document = _document_from(form, action)
+    except (ExtractError, FetchError) as exc:
+        form.add_error("upload" if form.cleaned_data.get("upload") else "url", str(exc))
+        status = 413 if "larger than the limit" in str(exc) else 422
+        return _render_new(request, form, status=status)
+
+    data = _prefilled(form, document)
+    if action in ("fetch", "read"):
+        # Show what was found for the editor to check before saving.
+        return _render_new(
+            request,
+            SourceNewForm(initial=data),
+            notice="Check the text and the details found in the document, then save.",
+        )
+
+    checked = SourceNewForm(data)
+    checked.is_valid()
+    if not data.get("text", "").strip():
+        checked.add_error("text", "Paste the text, upload a file or give an address to fetch.")
+    if not data.get("title"):
+        checked.add_error("title", "A source needs a title.")
+    if checked.errors:
+        return _render_new(request, checked, status=413 if checked.too_large() else 422)
+
+    copy_of = None
+    if request.POST.get("copy_of", "").isdigit():
+        copy_of = Source.objects.filter(pk=int(request.POST["copy_of"])).first()
+    try:
+        source = services.source_create(
+            text=data["text"],
+            title=data["title"],
+            kind=data.get("kind") or Source.Kind.NEWS_REPORT,
+            outlet=data.get("outlet") or "",
+            author=data.get("author") or "",
+            attribution=data.get("attribution") or "",
+            url=data.get("url") or "",
+            published_on=data.get("published_on"),
+            language=data.get("language") or "en",
+            copy_of=copy_of,
+            by=request.user,
+        )
+    except ValidationError as exc:
+        checked.add_error("text", exc)
+        return _render_new(request, checked, status=413 if "limit" in str(exc) else 422)
+    except services.DuplicateSource as exc:
+        duplicate = exc.duplicate
+        if duplicate.kind == services.DuplicateKind.SAME:
+            messages.info(request, duplicate.message)
+            return redirect(duplicate.source.get_absolute_url())
+        # Same URL with new text (offer a revision) or a wire copy (the editor decides).
+        return _render_new(request, SourceNewForm(initial=data), status=409, duplicate=duplicate)
+
+    if source.duplicate_of_id:
+        messages.success(
+            request, f"Source added, flagged as a copy of source {source.duplicate_of_id}."
+        )
+    else:
+        messages.success(request, "Source added. Select a sentence to mark a passage.")
+    return redirect(source.get_absolute_url())
+
+
+# --- revising a source ------------------------------------------------------------
+
+
+def _current_revision(source: Source) -> SourceRevision:
+    revision = source.revisions.order_by("-number").first()
+    if revision is None:
+        raise Http404("This source has no text.")
+    return revision
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(
+    "sources.change_source", "sources.add_sourcerevision", "sources.change_passage"
+)
+def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct or replace the text; on save, show how every passage was re-anchored."""
+    source = get_object_or_404(Source, pk=pk)
+    current = _current_revision(source)
+    context: dict[str, Any] = {"source": source, "current": current, "conflict": None, "notice": ""}
+    status = 200
+    if request.method == "GET":
+        form = SourceReviseForm(initial={"text": source.text, "base_revision": current.number})
+    elif request.POST.get("load"):
+        # Text brought from the add-source page (same URL, new text): shown, not saved yet.
+        form = SourceReviseForm(
+            initial={
+                "text": request.POST.get("text", ""),
+                "base_revision": current.number,
+                "note": request.POST.get("note", ""),
+            }
+        )
+        context["notice"] = (
+            "This is the new text from the same address. Check it and save it as a revision."
+        )
+    else:
+        form = SourceReviseForm(request.POST)
+        if not form.is_valid():
+            too_large = any(e.code == "too_large" for e in form.errors.as_data().get("text", []))
+            status = 413 if too_large else 422
+        elif form.cleaned_data["base_revision"] != current.number:
+            status = 409
+            context["conflict"] = current
+        else:
+            try:
+                outcome = services.source_revise(
+                    source=source,
+                    new_text=form.cleaned_data["text"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error("text", exc)
+                status = 413 if "limit" in str(exc) else 422
+            else:
+                if outcome.unchanged:
+                    context["notice"] = (
+                        "The text is unchanged (after canonicalisation); no revision was made."
+                    )
+                else:
+                    counts = outcome.counts
+                    messages.success(
+                        request,
+                        f"Revision {outcome.revision.number} saved. Passages: "
+                        f"{counts['anchored']} anchored, {counts['moved']} moved, "
+                        f"{counts['changed']} changed, {counts['orphaned']} orphaned.",
+                    )
+                    return redirect(outcome.revision.get_absolute_url())
+    context["form"] = form
+    context["passage_count"] = source.passages.count()
+    return render(request, "desk/source_revise.html", context, status=status)
+
+
+@require_GET
+@reader_required
+def source_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One revision's text, with how the passages were re-anchored when it was made."""
+    source = get_object_or_404(Source.objects.defer("text", "search_vector"), pk=pk)
+    revision = get_object_or_404(
+        SourceRevision.objects.select_related("created_by"), source=source, number=number
+    )
+    revisions = list(
+        SourceRevision.objects.filter(source=source)
+        .only("id", "number", "created_at", "note", "source_id")
+        .order_by("number")
+    )
+    outcomes = (
+        Reanchoring.objects.filter(to_revision=revision)
+        .select_related("passage")
+        .order_by("passage__start", "passage_id")
+    )
+    counts = {status: 0 for status in Passage.AnchorStatus.values}
+    for row in outcomes.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    paging = _paginate(request, outcomes, OUTCOMES_PER_PAGE)
+    context = {
+        "source": source,
+        "revision": revision,
+        "revisions": revisions,
+        "is_current": revisions and revisions[-1].number == revision.number,
+        "paging": paging,
+        "counts": counts,
+        "counted": sum(counts.values()),
+        "show_who": request.user.is_authenticated,
+    }
+    return render(request, "desk/source_revision.html", context)
+
+
+# --- passages to review -----------------------------------------------------------
+
+
+@require_GET
+@permission_required("sources.change_passage")
+@vary_on_headers("HX-Request")
+def passage_review(request: HttpRequest) -> HttpResponse:
+    """Passages re-anchoring left orphaned, changed or uncertain, for editors to fix."""
+    latest = Reanchoring.objects.filter(passage=OuterRef("pk")).order_by("-id")
+    passages = (
+        Passage.objects.filter(
+            Q(anchor_status=Passage.AnchorStatus.ORPHANED) | Q(needs_review=True)
+        )
+        .select_related("source", "revision_anchored")
+        .defer("source__text", "source__search_vector", "revision_anchored__text", "search_vector")
+        .annotate(
+            evidence_count=Count("evidence", distinct=True),
+            last_method=Subquery(latest.values("method")[:1]),
+        )
+        .order_by("source_id", "start", "id")
+    )
+    status = request.GET.get("status", "")
+    if status in Passage.AnchorStatus.values:
+        passages = passages.filter(anchor_status=status)
+    paging = _paginate(request, passages, REVIEW_PER_PAGE)
+    context = {
+        "paging": paging,
+        "status": status,
+        "statuses": Passage.AnchorStatus.choices,
+    }
+    template = "desk/passage_review.html"
+    if _wants_partial(request):
+        template += "#review-list"
+    return render(request, template, context)
+
+
+# --- deleting a source ------------------------------------------------------------
+
+
+@require_POST
+@permission_required("sources.delete_source")
+def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a source with its passages and revisions, unless evidence rests on them (409)."""
+    source = get_object_or_404(Source, pk=pk)
+    try:
+        services.source_delete(source=source)
+    except services.SourceInUse as exc:
+        return render(
+            request,
+            "error.html",
+            {"status": 409, "title": "This source is in use", "message": str(exc)},
+            status=409,
+        )
+    messages.success(request, f"Source “{source.title}” deleted. Its history is kept.")
+    return redirect(reverse("desk:source-list"))
+
+
+# --- history ----------------------------------------------------------------------
+
+
+def _render_history(
+    request, *, title: str, back_url: str, back_label: str, entries, obj=None
+) -> HttpResponse:
+    paging = _paginate(request, entries, HISTORY_PER_PAGE)
+    context = {
+        "title": title,
+        "back_url": back_url,
+        "back_label": back_label,
+        "paging": paging,
+        "object": obj,
+    }
+    return render(request, "desk/history.html", context)
+
+
+@require_GET
+@permission_required("claims.change_claim")
+def claim_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what on a claim and its evidence links, and when (deleted claims too)."""
+    entries = history.claim_history(claim_pk=pk)
+    if not entries:
+        raise Http404("No claim has ever had this number.")
+    claim = Claim.objects.filter(pk=pk).first()
+    return _render_history(
+        request,
+        title=f"History of claim {pk}",
+        back_url=claim.get_absolute_url() if claim else "",
+        back_label=str(claim) if claim else "deleted claim",
+        entries=entries,
+        obj=claim,
+    )
+
+
+@require_GET
+@permission_required("sources.change_source")
+def source_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what on a source (its details; the text's changes are its revisions)."""
+    entries = history.source_history(source_pk=pk)
+    if not entries:
+        raise Http404("No source has ever had this number.")
+    source = Source.objects.defer("text", "search_vector").filter(pk=pk).first()
+    return _render_history(
+        request,
+        title=f"History of source {pk}",
+        back_url=source.get_absolute_url() if source else "",
+        back_label=source.title if source else "deleted source",
+        entries=entries,
+        obj=source,
+    )
+
+
+@require_GET
+@permission_required("sources.change_passage")
+def passage_history(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+    """Who marked, re-anchored, edited or linked a passage, and when."""
+    entries = history.passage_history(passage_pk=passage_pk)
+    passage = (
+        Passage.objects.filter(pk=passage_pk)
+        .only("id", "source_id", "quote", "start", "end")
+        .first()
+    )
+    if not entries or (passage is not None and passage.source_id != pk):
+        raise Http404("No passage of this source has ever had this number.")
+    return _render_history(
+        request,
+        title=f"History of passage {passage_pk}",
+        back_url=passage.get_absolute_url()
+        if passage
+        else reverse("desk:source-detail", args=[pk]),
+        back_label=str(passage) if passage else f"source {pk}",
+        entries=entries,
+        obj=passage,
+    )
