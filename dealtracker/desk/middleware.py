@@ -68,3 +68,31 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("database %s on %s %s: %s", kind, request.method, request.path, exception)
         return database_trouble_response(kind)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values)
+
+
+class RejectNulMiddleware:
+    """Refuse requests whose path, query or form data hold a NUL character (400).
+
+    PostgreSQL cannot store NUL in text, and psycopg raises on it: one stray
+    `%00` in a filter would otherwise be a 500 wherever a view uses a parameter
+    without a Form. Django's form fields refuse NUL too; this covers the rest.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        suspicious = "\x00" in request.path or _has_nul(request.GET.lists())
+        if not suspicious and request.method == "POST":
+            content_type = request.content_type or ""
+            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                suspicious = _has_nul(request.POST.lists())
+        if suspicious:
+            from dealtracker.desk.views.ops import bad_request
+
+            return bad_request(request, message="The request contained a NUL character.")
+        return self.get_response(request)

@@ -65,7 +65,7 @@ def build_world(
     passage, a published and a draft claim resting on it, two assessments."""
     now = timezone.now()
     party = Party.objects.create(
-        name=text("party_name"),
+        name=text("party_name")[:200],
         short_name=text("party_short")[:60],
         slug="israel",
         kind=Party.Kind.STATE,
@@ -73,7 +73,7 @@ def build_world(
         description=text("party_description"),
     )
     other_party = Party.objects.create(
-        name=text("other_party_name"), slug="hamas", kind=Party.Kind.ARMED_GROUP
+        name=text("other_party_name")[:200], slug="hamas", kind=Party.Kind.ARMED_GROUP
     )
     deal = Deal.objects.create(
         title=text("deal_title")[:300],

@@ -33,12 +33,24 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
     )
 
 
-def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception=None, message: str = "") -> HttpResponse:
     return _error(
         request,
         400,
         "Bad request",
-        "The request could not be understood. Check the address or the form and try again.",
+        message
+        or "The request could not be understood. Check the address or the form and try again.",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without (or with a stale) CSRF token: say how to recover."""
+    return _error(
+        request,
+        403,
+        "Form expired",
+        "This form could not be accepted because its security token is missing or out of date. "
+        "Reload the page and send it again.",
     )
 
 
