@@ -63,3 +63,12 @@ def demo(db):
     from dealtracker.deals.models import Deal
 
     return Deal.objects.get(slug="gaza-ceasefire-2025")
+
+
+# --- foundation (admin, demo data) ---
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher costs about a second each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
