@@ -714,3 +714,16 @@ def test_claim_history_query_count_is_bounded(editor_client, editor, django_asse
 def test_history_of_something_that_never_existed_is_404(editor_client):
     assert editor_client.get(reverse("desk:claim-history", args=[999999])).status_code == 404
     assert editor_client.get(reverse("desk:source-history", args=[999999])).status_code == 404
+
+
+def test_the_source_page_leads_editors_to_revise_and_history_but_not_readers(
+    editor_client, reader_client, editor
+):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    detail = reverse("desk:source-detail", args=[source.pk])
+    revise = reverse("desk:source-revise", args=[source.pk])
+    html = editor_client.get(detail).content.decode()
+    assert revise in html and reverse("desk:source-history", args=[source.pk]) in html
+    html = reader_client.get(detail).content.decode()
+    assert revise not in html
+    assert reverse("desk:source-revision", args=[source.pk, 1]) in html
