@@ -242,3 +242,37 @@ def test_deleting_a_source_that_evidence_rests_on_is_refused_saying_what_points_
     assert "Unlink" in message
     assert Source.objects.filter(pk=source.pk).exists()
     assert Passage.objects.filter(pk=passage.pk).exists()
+
+
+def test_correcting_a_word_in_the_demo_report_keeps_every_passage_where_it_belongs(demo, editor):
+    """The lead's check: correct “Gabe” to “Steve” in the sample report."""
+    source = Source.objects.get(text__contains="Gabe Witkoff")
+    before = {p.pk: (p.start, p.end, p.quote) for p in source.passages.all()}
+    assert len(before) >= 3
+    evidence_before = set(
+        Evidence.objects.filter(passage__source=source).values_list("id", "passage_id")
+    )
+    corrected = source.text.replace("Gabe Witkoff", "Steve Witkoff")
+
+    outcome = source_revise(source=source, new_text=corrected, note="Envoy's first name", by=editor)
+
+    shift = len("Steve") - len("Gabe")
+    edit_at = source.text.index("Gabe Witkoff")
+    for passage in source.passages.all():
+        start, end, quote = before[passage.pk]
+        assert corrected[passage.start : passage.end] == passage.quote
+        if "Gabe" in quote:
+            assert passage.anchor_status == "changed"
+            assert passage.quote == quote.replace("Gabe", "Steve")
+            assert passage.previous_quote == quote
+        elif end <= edit_at:
+            assert (passage.start, passage.quote) == (start, quote)
+            assert passage.anchor_status in ("anchored", "moved")
+        else:
+            assert (passage.start, passage.quote) == (start + shift, quote)
+            assert passage.anchor_status == "moved"
+    assert outcome.counts["orphaned"] == 0
+    assert (
+        set(Evidence.objects.filter(passage__source=source).values_list("id", "passage_id"))
+        == evidence_before
+    )
