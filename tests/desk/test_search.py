@@ -1,0 +1,279 @@
+"""Search: groups, ranking, web-search syntax, misspelled party names, escaped
+snippets, visibility, index use and query bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+
+from dealtracker.claims.search import SEARCH_CONFIGS, text_matches
+from dealtracker.desk.search import START, STOP, highlight, search_parties
+from dealtracker.search_sql import TS_CONFIG_FUNCTION
+from tests.desk.lists_data import (
+    build_lists_world,
+    bulk_claims,
+    make_claim,
+    make_passage,
+    make_source,
+)
+
+URL = "/search/"
+
+
+@pytest.fixture
+def w(db):
+    return build_lists_world()
+
+
+def group(body: str, key: str) -> str:
+    """The HTML of one result group ('' when absent)."""
+    match = re.search(rf'<section class="search-group search-group-{key}".*?</section>', body, re.S)
+    return match.group(0) if match else ""
+
+
+def claim_ids(body: str) -> list[int]:
+    return [int(x) for x in re.findall(r'href="/claims/(\d+)/"', group(body, "claims"))]
+
+
+def test_search_groups_results_by_type_with_highlighted_snippets(reader_client, w):
+    response = reader_client.get(URL, {"q": "withdrawal"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Full withdrawal" in group(body, "clauses")
+    assert set(claim_ids(body)) == {w.offer.pk, w.complied.pk}
+    assert w.source.title in group(body, "sources")
+    assert "full Israeli <mark>withdrawal</mark> from Gaza" in group(body, "sources")
+    assert "<mark>withdraws</mark>" in group(body, "claims")
+    assert 'value="withdrawal"' in body
+
+
+def test_passages_are_found_and_linked_into_their_source(reader_client, w):
+    body = reader_client.get(URL, {"q": "Netzarim"}).content.decode()
+    passages = group(body, "passages")
+    assert f'href="/sources/{w.source.pk}/#passage-{w.p_aid.pk}"' in passages
+    assert "<mark>Netzarim</mark>" in passages
+
+
+def test_closer_and_more_frequent_matches_rank_first(reader_client, w):
+    weak = make_claim(
+        statement="The hostages were mentioned once, among many other words, long before any talk of a release",
+        made_on=dt.date(2025, 5, 1),
+    )
+    strong = make_claim(
+        statement="Release of hostages: hostages release agreed", made_on=dt.date(2025, 1, 1)
+    )
+    ids = claim_ids(reader_client.get(URL, {"q": "hostages release"}).content.decode())
+    assert ids.index(strong.pk) < ids.index(weak.pk)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected", "absent"),
+    [
+        ('"phase two"', ["refused"], ["offer", "complied"]),
+        ('"two phase"', [], ["refused"]),
+        ("hostages or palestinians", ["offer", "figure"], ["complied"]),
+        ("israel -hostages", ["refused", "complied"], ["offer"]),
+        ("hostages israel", ["offer"], ["refused", "figure"]),
+    ],
+)
+def test_web_search_syntax(reader_client, w, q, expected, absent):
+    ids = claim_ids(reader_client.get(URL, {"q": q}).content.decode())
+    for name in expected:
+        assert getattr(w, name).pk in ids, name
+    for name in absent:
+        assert getattr(w, name).pk not in ids, name
+
+
+def test_excluded_word_stays_excluded_across_configurations(w, reader):
+    """'-withdrawal' must drop a row that has 'withdrawal' (English stem 'withdraw'), even
+    though the simple configuration's 'withdrawal' lexeme is not in its vector."""
+    from dealtracker.claims.models import Claim
+
+    found = set(
+        Claim.objects.filter(text_matches("israel -withdrawal")).values_list("pk", flat=True)
+    )
+    assert w.complied.pk not in found
+    assert w.refused.pk in found
+
+
+def test_each_row_is_matched_in_its_own_language(reader_client, w):
+    french = make_claim(
+        statement="Les otages seront libérés demain", language="fr", made_on=dt.date(2025, 4, 2)
+    )
+    ids = claim_ids(reader_client.get(URL, {"q": "otage"}).content.decode())
+    assert french.pk in ids  # French stemming: otages -> otag
+
+
+def test_search_configurations_cover_every_language_configuration():
+    configured = set(re.findall(r"'(\w+)'::regconfig", TS_CONFIG_FUNCTION))
+    assert configured == set(SEARCH_CONFIGS)
+
+
+@pytest.mark.parametrize(
+    ("q", "party"),
+    [
+        ("Isreal", "israel"),
+        ("Hamass", "hamas"),
+        ("Untied States", "united-states"),
+        ("IDF", "israel"),
+        ("Islamic Resistanse Movement", "hamas"),
+        ("egypt", "egypt"),
+    ],
+)
+def test_party_names_and_aliases_are_found_even_misspelled(reader_client, w, q, party):
+    body = reader_client.get(URL, {"q": q}).content.decode()
+    parties = group(body, "parties")
+    links = re.findall(r'href="/parties/([\w-]+)/"', parties)
+    assert links and links[0] == party
+
+
+def test_unrelated_words_find_no_party(w):
+    hits, _ = search_parties("withdrawal")
+    assert hits == []
+
+
+def test_drafts_and_notes_are_hidden_from_public_visitors(client, public_read, w):
+    body = client.get(URL, {"q": "Egypt"}).content.decode()
+    assert "DRAFT" not in body
+    body = client.get(URL, {"q": "SECRET"}).content.decode()
+    results = body[body.index('id="search-results"') :]
+    assert "SECRET" not in results.replace("“SECRET”", "")
+
+
+def test_logged_in_reader_finds_drafts(reader_client, w):
+    body = reader_client.get(URL, {"q": "truce"}).content.decode()
+    assert w.draft.pk in claim_ids(body)
+    assert "draft</span>" in body
+
+
+def test_markup_in_sources_and_statements_stays_text(reader_client, w):
+    source = make_source(
+        "Officials said <script>alert(1)</script> the ceasefire <b onmouseover=alert(2)>held</b>.",
+        title="<img src=x onerror=alert(3)> report",
+        url="https://example.org/hostile",
+    )
+    make_passage(source, "<script>alert(1)</script> the ceasefire")
+    make_claim(
+        statement="<script>alert(4)</script> The ceasefire held", made_on=dt.date(2025, 1, 2)
+    )
+    body = reader_client.get(URL, {"q": "ceasefire"}).content.decode()
+    assert "<script>alert" not in body
+    assert "<b onmouseover" not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<mark>ceasefire</mark>" in body
+
+
+def test_highlight_escapes_and_balances_markers():
+    assert highlight(f"a {START}b{STOP} <c>") == "a <mark>b</mark> &lt;c&gt;"
+    assert highlight(f"{STOP}x{START}y") == "x<mark>y</mark>"
+    assert highlight(f"{START}{START}x{STOP}{STOP}") == "<mark>x</mark>"
+    assert highlight(None) == ""
+
+
+def test_marker_characters_in_the_text_cannot_forge_highlights(reader_client, w):
+    make_claim(
+        statement=f"Ceasefire {STOP}</mark><script>x</script>{START} held",
+        made_on=dt.date(2025, 1, 3),
+    )
+    body = reader_client.get(URL, {"q": "ceasefire"}).content.decode()
+    assert "<script>x" not in body
+    claims = group(body, "claims")
+    assert claims.count("<mark>") == claims.count("</mark>")
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "<script>alert(1)</script>",
+        '"',
+        "(((",
+        "!",
+        "&",
+        "a:*",
+        "\x00",
+        "-",
+        "or",
+        "'; DROP TABLE x; --",
+        "x" * 300,
+    ],
+)
+def test_hostile_or_odd_queries_never_fail(reader_client, w, q):
+    response = reader_client.get(URL, {"q": q})
+    # A NUL byte is refused site-wide with a 400; anything else is searched.
+    assert response.status_code == (400 if "\x00" in q else 200)
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_too_long_a_query_gets_a_notice(reader_client, w):
+    response = reader_client.get(URL, {"q": "x" * 1001})
+    assert response.status_code == 200
+    assert "too long" in response.content.decode()
+
+
+def test_empty_search_shows_the_form_only(reader_client, w):
+    body = reader_client.get(URL).content.decode()
+    assert 'id="search-q"' in body
+    assert "search-results" not in body
+
+
+def test_many_claims_link_to_the_claims_list(reader_client, w):
+    bulk_claims(15, statement="Ceasefire violation number {i}")
+    body = reader_client.get(URL, {"q": "violation"}).content.decode()
+    assert len(claim_ids(body)) == 10
+    assert 'href="/claims/?q=violation"' in body
+
+
+def test_search_query_count_is_bounded(reader_client, w, django_assert_max_num_queries):
+    bulk_claims(
+        400, subjects=[w.israel], passages=[w.p_aid], statement="Ceasefire claim {i} about Israel"
+    )
+    with django_assert_max_num_queries(12):
+        response = reader_client.get(URL, {"q": "ceasefire israel"})
+    assert response.status_code == 200
+
+
+def _plan(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        # Tiny test tables: make the planner show whether an index *can* be used
+        # (GIN indexes are only ever read through bitmap scans).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_full_text_search_uses_the_gin_indexes(w):
+    from dealtracker.claims.models import Claim
+    from dealtracker.sources.models import Passage, Source
+
+    for model, index in [
+        (Claim, "claim_search_gin"),
+        (Passage, "passage_search_gin"),
+        (Source, "source_search_gin"),
+    ]:
+        language = "source__language" if model is Passage else "language"
+        qs = (
+            model.objects.filter(text_matches("ceasefire -hostages", language=language))
+            .order_by()
+            .values("pk")
+        )
+        plan = _plan(*qs.query.sql_with_params())
+        assert index in plan, plan
+
+
+def test_party_search_uses_the_trigram_indexes(w):
+    from dealtracker.deals.models import Party
+    from dealtracker.desk.search import aliases_text
+
+    qs = (
+        Party.objects.annotate(a=aliases_text())
+        .filter(a__trigram_word_similar="Isreal")
+        .values("pk")
+    )
+    assert "party_aliases_trgm" in _plan(*qs.query.sql_with_params())
+    qs = Party.objects.filter(name__trigram_similar="Isreal").values("pk")
+    assert "party_name_trgm" in _plan(*qs.query.sql_with_params())
