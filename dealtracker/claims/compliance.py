@@ -118,6 +118,12 @@ class Matrix:
     def __bool__(self) -> bool:
         return bool(self.rows and self.parties)
 
+    def cell(self, *, clause: Clause, party: Party) -> MatrixCell | None:
+        for row in self.rows:
+            if row.clause.pk == clause.pk:
+                return next((c for c in row.cells if c.party.pk == party.pk), None)
+        return None
+
 
 def is_contested(counts: dict[str, int]) -> bool:
     """At least one counted claim says complied and one says not complied."""

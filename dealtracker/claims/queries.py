@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.sources.models import Passage
+from dealtracker.sources.models import Passage, Source
 
 from .models import Claim, Evidence
 
@@ -33,10 +33,14 @@ def visible_claims(*, user) -> QuerySet[Claim]:
 
 
 def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
-    """Evidence of claims with the passage and its source, in one extra query."""
+    """Evidence of claims with the passage, and each source once (its text can be long)."""
     return Prefetch(
         "evidence",
-        queryset=Evidence.objects.select_related("passage__source").order_by("id"),
+        queryset=Evidence.objects.select_related("passage")
+        .prefetch_related(
+            Prefetch("passage__source", queryset=Source.objects.defer("search_vector"))
+        )
+        .order_by("id"),
         **({"to_attr": to_attr} if to_attr else {}),
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .loose_dates import format_loose_date, period_end
 from .models import Deal, Phase
 
-WIDTH = 720
+WIDTH = 960
 LEFT = 12
 RIGHT = 12
 TOP = 34  # room for the "today" label

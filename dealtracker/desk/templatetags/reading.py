@@ -7,6 +7,7 @@ from django import template
 
 from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
 from dealtracker.claims.models import ClaimVerification
+from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.timeline import STATUS_SYMBOLS
 
@@ -39,3 +40,9 @@ def phase_symbol(value: str) -> str:
 def loose_date(value, precision: str = "day") -> str:
     """A date shown only as precisely as it is known: 'early February 2025'."""
     return format_loose_date(value, precision or "day")
+
+
+@register.filter
+def quote_context(passage, chars: int = 120):
+    """The passage with some text around it, cut at word boundaries (see claims.queries)."""
+    return passage_in_context(passage, chars=int(chars))

@@ -25,7 +25,6 @@ from dealtracker.claims.compliance import (
     COMPLIANCE_ORDER,
     COMPLIANCE_SYMBOLS,
     Matrix,
-    MatrixCell,
     clause_cells,
     compliance_matrix,
     matrix_cell,
@@ -240,6 +239,7 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "related": list(deal_queries.related_deals(deal=deal)),
         "phases": phases,
         "timeline": phase_timeline(deal=deal, phases=phases, today=_today(request)),
+        "clauses": clauses,
         "clause_groups": groups,
         "clause_count": len(clauses),
         "matrix": matrix,
@@ -263,24 +263,27 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     """One matrix cell's claims: in place on the deal page (HTMX), or the deal page
     opened at that cell when the address is visited directly."""
     deal = _get_deal(slug)
-    clause = _get_clause(deal, ref)
     party = Party.objects.filter(slug=party_slug).first()
     if party is None:
         raise Http404("No party at this address.")
-    cell: MatrixCell = matrix_cell(clause=clause, party=party, user=request.user)
-    claims = list(
-        claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
-    )
-    cell_context = {
-        "cell": cell,
-        "cell_claims": claims,
-        "show_internal": can_see_internal(request.user),
-    }
+    show_internal = can_see_internal(request.user)
     if _is_partial(request):
-        cell_context["deal"] = deal
-        return render(request, "desk/deal_detail.html#matrix-cell", cell_context)
+        clause = _get_clause(deal, ref)
+        cell = matrix_cell(clause=clause, party=party, user=request.user)
+        claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
+        context = {"deal": deal, "cell": cell, "cell_claims": list(claims)}
+        context["show_internal"] = show_internal
+        return render(request, "desk/deal_detail.html#matrix-cell", context)
+    # The whole deal page, opened at this cell: the matrix already counted it.
     context = _deal_context(request, deal)
-    context.update(cell_context)
+    clause = next((c for c in context["clauses"] if c.reference == ref), None)
+    if clause is None:
+        raise Http404("No clause with this reference in the deal.")
+    cell = context["matrix"].cell(clause=clause, party=party) or matrix_cell(
+        clause=clause, party=party, user=request.user
+    )
+    claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
+    context.update({"cell": cell, "cell_claims": list(claims)})
     return render(request, "desk/deal_detail.html", context)
 
 
