@@ -16,7 +16,7 @@ import unicodedata
 _LINE_ENDS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
 # Cc (controls) except \n and \t, plus noncharacters and lone surrogates.
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
