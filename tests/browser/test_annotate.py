@@ -181,3 +181,32 @@ def test_a_reader_sees_no_annotation_controls(page, live_server, reader):
     page.wait_for_timeout(300)
     assert page.locator("#passage-panel").get_by_text("Link a claim").count() == 0
     assert not Passage.objects.exists()
+
+
+def test_editor_edits_a_claim_in_place_and_a_stale_save_shows_what_changed(
+    page, live_server, editor
+):
+    from dealtracker.claims.services import claim_update
+
+    claim = Claim.objects.create(statement="Israel refused to honour phase two")
+    login(page, live_server, "editor", PASSWORD)
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    page.get_by_role("link", name="Edit claim").click()
+    editor_region = page.locator("#claim-edit")
+    editor_region.get_by_label("Statement").wait_for()
+    editor_region.get_by_label("Statement").fill("Israel refused to start phase two")
+    editor_region.get_by_role("button", name="Save claim").click()
+    page.get_by_role("heading", name="Israel refused to start phase two").wait_for()
+
+    # Someone else saves while this editor has the form open.
+    page.get_by_role("link", name="Edit claim").click()
+    editor_region.get_by_label("Statement").wait_for()
+    claim_update(claim=claim, data={"attribution": "an Israeli official"}, expected_version=2)
+    editor_region.get_by_label("Statement").fill("My competing wording")
+    editor_region.get_by_role("button", name="Save claim").click()
+    conflict = page.get_by_role("alert").filter(has_text="changed since you opened it")
+    conflict.wait_for()
+    assert "an Israeli official" in conflict.inner_text()
+    claim.refresh_from_db()
+    assert claim.statement == "Israel refused to start phase two"
+    assert editor_region.get_by_label("Statement").input_value() == "My competing wording"
