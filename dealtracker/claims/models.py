@@ -181,6 +181,9 @@ class VerificationChange(models.Model):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
 
+    # Kept so that a deleted claim can be restored with its verification notes.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["claim", "-changed_at", "-id"]
         constraints = [

@@ -104,6 +104,9 @@ class SourceRevision(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Kept so that a deleted source can be restored with every revision (claims' restore).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["source", "number"]
         constraints = [
