@@ -9,10 +9,15 @@ For each passage, in order:
 
 1. same place: the same quote with the same context at the same offsets;
 2. the diff: old offsets are mapped through one diff of the two texts (common
-   prefix and suffix trimmed, then an LCS diff of word tokens). The mapped span
-   holds the quote: moved. It survived but its words were edited: changed, kept
-   at the mapped span and flagged. This step comes before any search so that an
-   edited quote follows its own sentence, never a look-alike elsewhere;
+   prefix and suffix trimmed, then an LCS diff of word tokens, characters
+   within an edited word). The mapped span holds the quote: moved. It survived
+   but its words were edited: changed, kept at the mapped span and flagged.
+   This step comes before any search so that an edited quote follows its own
+   sentence, never a look-alike elsewhere. Two exceptions, both about text
+   that repeats itself: the exact quote a few characters off the mapped span
+   (the diff placed an insertion at its edge), and the exact quote with its
+   context intact at one other place when the diff paired look-alike
+   paragraphs that were reordered;
 3. a search of the new text for the quote, exactly and then fuzzily (at most
    `FUZZY_MAX_SHARE` of the quote's length in edits), scoring each candidate by
    the quote's similarity, its prefix and suffix, and its nearness to the
@@ -63,7 +68,9 @@ SURE_MARGIN = 0.15  # ... to need no review
 STRANGER_CONTEXT = 0.5
 HOME_CONTEXT = 0.8
 MAX_EXACT_CANDIDATES = 2000
-FUZZY_WINDOWS = 8
+FUZZY_WINDOWS = 4  # windows of the quote's length looked at closely...
+FUZZY_WINDOW_SPREAD = 10  # ... if their ratio is this close to the best one's
+MAX_ENDS_PER_REGION = 4
 
 # Score of a search candidate = weights . (quote similarity, context similarity, nearness).
 _W_QUOTE, _W_CONTEXT, _W_NEAR = 0.5, 0.35, 0.15
@@ -182,6 +189,29 @@ class _Diff:
             blocks.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
         self.blocks = _merge_equal(blocks)
         self.starts = [b[1] for b in self.blocks]
+        # A single insertion or deletion can often be placed at several
+        # positions (inserting "ab " before "ab cd" or after it gives the same
+        # text). Those positions form an interval; each passage then takes the
+        # reading that leaves it whole, when there is one.
+        self.slide: tuple[int, int] | None = None
+        shorter = min(len(old), len(new))
+        if len(old) != len(new) and head + tail >= shorter:
+            tail_full = _common_suffix_len(old, new)
+            self.slide = (max(0, shorter - tail_full), min(head, shorter))
+
+    def map_span(self, start: int, end: int) -> tuple[int, int]:
+        """Where old[start:end] lies in the new text (an empty span if it was deleted)."""
+        if self.slide is not None:
+            lo, hi = self.slide
+            size = abs(self.new_len - self.old_len)
+            grows = self.new_len > self.old_len
+            if hi >= end:  # the edit can sit after the passage
+                return start, end
+            if grows and lo <= start:  # an insertion before it
+                return start + size, end + size
+            if not grows and lo + size <= start:  # a deletion before it
+                return start - size, end - size
+        return self.map_start(start), self.map_end(end)
 
     def map_start(self, p: int) -> int:
         if p >= self.old_len:
@@ -357,12 +387,12 @@ def _reanchor_one(
         prefix, suffix = a.prefix, a.suffix
     hint = round(a.start * len(new_text) / max(1, len(old_text)))
     if a.end <= len(old_text):
-        ns, ne = diff.map_start(a.start), diff.map_end(a.end)
+        ns, ne = diff.map_span(a.start, a.end)
         hint = ns
         if ne > ns and new_text[ns:ne] == a.quote:
             # A repeated quote: the diff may have paired this occurrence with
             # another one (paragraphs swapped, say); the context decides.
-            elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns)
+            elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns, ne, exact_here=True)
             if elsewhere is not None:
                 return elsewhere
             return Reanchored("moved", ns, ne, a.quote, False, "diff", 1.0)
@@ -374,6 +404,9 @@ def _reanchor_one(
             return nearby
         similarity = _survived(old_text, new_text, a, diff, ns, ne) if consistent else None
         if similarity is not None:
+            elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns, ne, exact_here=False)
+            if elsewhere is not None:
+                return elsewhere
             return Reanchored(
                 "changed", ns, ne, new_text[ns:ne], True, "diff", round(similarity, 3)
             )
@@ -442,15 +475,23 @@ class _Searcher:
         weight_before, weight_after = len(prefix) + 1, len(suffix) + 1
         return (before * weight_before + after * weight_after) / (weight_before + weight_after)
 
-    def better_exact(self, quote: str, prefix: str, suffix: str, mapped: int) -> Reanchored | None:
-        """Another exact occurrence, when the diff put the quote among strangers.
+    def better_exact(
+        self, quote: str, prefix: str, suffix: str, ns: int, ne: int, *, exact_here: bool
+    ) -> Reanchored | None:
+        """Another exact occurrence, when the diff paired look-alike paragraphs.
 
-        Only when the context disagrees on both sides of the mapped span (one
-        edit next to a passage changes one side only) and agrees on both sides
-        of exactly one other occurrence: then paragraphs were reordered.
+        That happens when paragraphs are reordered. Taken only when the quote
+        with the context on both sides is found at exactly one other place, and
+        - the diff mapped the quote exactly (exact_here) but among strangers:
+          the context disagrees on both sides (one edit next to a passage
+          changes one side only);
+        - or the diff mapped it to other words: the quote with its context
+          intact elsewhere is then the better reading, flagged for review.
+        An edited quote next to a look-alike sentence never moves here: the
+        look-alike is not the exact quote with its context.
         """
-        here = self.sides(mapped, mapped + len(quote), prefix, suffix)
-        if max(here) >= STRANGER_CONTEXT:
+        mapped = ns
+        if exact_here and max(self.sides(ns, ne, prefix, suffix)) >= STRANGER_CONTEXT:
             return None
         others = [
             s
@@ -462,7 +503,13 @@ class _Searcher:
         start = others[0]
         score = _W_QUOTE + _W_CONTEXT * self.context(start, start + len(quote), prefix, suffix)
         return Reanchored(
-            "moved", start, start + len(quote), quote, False, "exact-search", round(score, 3)
+            "moved",
+            start,
+            start + len(quote),
+            quote,
+            not exact_here,
+            "exact-search",
+            round(score, 3),
         )
 
     def exact_near(
@@ -523,15 +570,21 @@ class _Searcher:
         stride = max(1, m // 4)
         starts = list(range(0, max(1, len(text) - m + 1), stride))
         windows = [text[s : s + m] for s in starts]
-        best_windows = process.extract(
-            quote, windows, scorer=fuzz.ratio, limit=FUZZY_WINDOWS, score_cutoff=50
+        ranked = process.extract(
+            quote, windows, scorer=fuzz.ratio, limit=4 * FUZZY_WINDOWS, score_cutoff=50
         )
+        # Neighbouring windows of one match rank alike: keep distinct places,
+        # so that a rival match elsewhere is seen and the margin means something.
+        chosen: list[int] = []
+        top = ranked[0][1] if ranked else 0
+        for _, ratio, i in ranked:
+            if len(chosen) == FUZZY_WINDOWS or ratio < top - FUZZY_WINDOW_SPREAD:
+                break
+            if all(abs(starts[i] - c) >= m for c in chosen):
+                chosen.append(starts[i])
         pad = max_edits + stride
         regions = sorted(
-            [
-                (max(0, starts[i] - pad), min(len(text), starts[i] + m + pad))
-                for _, _, i in best_windows
-            ]
+            [(max(0, c - pad), min(len(text), c + m + pad)) for c in chosen]
             + [(max(0, hint - pad), min(len(text), hint + m + pad))]
         )
         merged: list[list[int]] = []
@@ -610,8 +663,13 @@ def _match_ends(quote: str, text: str, lo: int, hi: int, max_edits: int) -> list
         if s > max_edits:
             continue
         if (i == 0 or scores[i - 1] > s) and (i + 1 == len(scores) or scores[i + 1] >= s):
-            ends.append((lo + i + 1, s))
-    return ends
+            ends.append((s, lo + i + 1))
+    if not ends:
+        return []
+    # The best few: a far worse local minimum is noise, not a rival.
+    best = min(ends)[0]
+    slack = max(1, max_edits // 4)
+    return [(end, s) for s, end in sorted(ends)[:MAX_ENDS_PER_REGION] if s <= best + slack]
 
 
 def _best_start(quote: str, text: str, lo: int, end: int, max_edits: int) -> int | None:
