@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -352,7 +352,16 @@ def source_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     outcomes = (
         Reanchoring.objects.filter(to_revision=revision)
         .select_related("passage")
-        .order_by("passage__start", "passage_id")
+        # What an editor must look at first: orphaned, then changed, then uncertain.
+        .annotate(
+            urgency=Case(
+                When(status=Passage.AnchorStatus.ORPHANED, then=Value(0)),
+                When(status=Passage.AnchorStatus.CHANGED, then=Value(1)),
+                When(needs_review=True, then=Value(2)),
+                default=Value(3),
+            )
+        )
+        .order_by("urgency", "old_start", "passage_id")
     )
     counts = {status: 0 for status in Passage.AnchorStatus.values}
     for row in outcomes.order_by().values("status").annotate(n=Count("id")):
