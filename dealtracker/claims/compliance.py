@@ -164,10 +164,13 @@ def compliance_matrix(*, deal: Deal, user, clauses: list[Clause] | None = None) 
             deal.clauses.select_related("phase", "deal").prefetch_related("obliged_parties")
         )
     parties: dict[int, Party] = {}
+    obligations: dict[int, int] = {}
     for clause in clauses:
         for party in clause.obliged_parties.all():
             parties.setdefault(party.pk, party)
-    columns = sorted(parties.values(), key=lambda p: (p.label.lower(), p.pk))
+            obligations[party.pk] = obligations.get(party.pk, 0) + 1
+    # The most obliged parties first: on a phone they are the columns in view.
+    columns = sorted(parties.values(), key=lambda p: (-obligations[p.pk], p.label.lower(), p.pk))
     counts = _cell_counts(matrix_claims(user=user).filter(clause__deal=deal))
     rows = []
     for clause in clauses:

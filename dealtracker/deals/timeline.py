@@ -61,6 +61,10 @@ class TimelineRow:
         return self.y + 38
 
     @property
+    def undated(self) -> bool:
+        return self.planned is None and self.actual is None
+
+    @property
     def open_mark_x(self) -> float:
         return round(self.actual.x + self.actual.width + 2, 1) if self.actual else 0
 
@@ -88,6 +92,12 @@ class Timeline:
     description: str = ""
     axis_y: float = 0
     summary: list[str] = field(default_factory=list)
+    # Said at the edge when today falls outside the drawing.
+    today_note: str = ""
+
+    @property
+    def right_x(self) -> float:
+        return self.width - RIGHT
 
     @property
     def tick_label_y(self) -> float:
@@ -123,7 +133,14 @@ def phase_timeline(*, deal: Deal, phases: list[Phase], today: dt.date) -> Timeli
     if not dates:
         return None
     start = min(dates)
-    end = max([*dates, today])
+    last = max(dates)
+    # Today belongs on the drawing when it is near the phases; a deal from long ago
+    # is not squeezed into a corner: today is then named at the edge instead.
+    reach = max(60, (last - start).days // 2)
+    today_in_range = start - dt.timedelta(days=reach) <= today <= last + dt.timedelta(days=reach)
+    end = max(last, today) if today_in_range else last
+    if today_in_range:
+        start = min(start, today)
     # A little room either side so bars do not touch the frame.
     total_days = max((end - start).days, 14)
     pad = max(total_days // 20, 2)
@@ -142,7 +159,7 @@ def phase_timeline(*, deal: Deal, phases: list[Phase], today: dt.date) -> Timeli
         if e:
             x1, open_end = x_of(period_end(e, ep) + dt.timedelta(days=1)), False
         else:
-            x1, open_end = x_of(max(open_to or s, s)), True
+            x1, open_end = x_of(min(max(open_to or s, s), end)), True
         return Span(x0, max(round(x1 - x0, 1), 3), open_end, _span_text(s, sp, e, ep))
 
     rows = []
@@ -195,6 +212,12 @@ def phase_timeline(*, deal: Deal, phases: list[Phase], today: dt.date) -> Timeli
 
     height = TOP + ROW * len(rows) + AXIS
     today_x = x_of(today) if start <= today <= end else None
+    if today_x is None:
+        today_note = f"Today, {format_loose_date(today, 'day')}, is " + (
+            "later →" if today > end else "← earlier"
+        )
+    else:
+        today_note = ""
     return Timeline(
         width=WIDTH,
         height=height,
@@ -205,6 +228,7 @@ def phase_timeline(*, deal: Deal, phases: list[Phase], today: dt.date) -> Timeli
         start=start,
         end=end,
         axis_y=TOP + ROW * len(rows) + 4,
+        today_note=today_note,
         description=(
             f"Phases of {deal.title}, planned (dashed outline) against actual (filled) dates; "
             f"today, {format_loose_date(today, 'day')}, is marked with a vertical line. "
