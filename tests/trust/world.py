@@ -184,7 +184,8 @@ def build_world(
         note=text("verification_note") + " " + SECRET_MARKERS["verification_note"],
         changed_by=by,
     )
-    Claim.objects.filter(pk=claim.pk).update(verification=Claim.Verification.DISPUTED)
+    claim.verification = Claim.Verification.DISPUTED
+    claim.save(update_fields=["verification", "updated_at"])
     assessment = Assessment.objects.create(
         clause=clause,
         party=party,

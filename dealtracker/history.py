@@ -1,0 +1,99 @@
+"""Small helpers for bringing deleted rows back from django-simple-history records.
+
+Used by `claims/restore.py` and `sources/restore.py`. A deletion leaves a
+history record of type '-'; the record just before it holds the row as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, OuterRef, QuerySet, Subquery
+
+RESTORED = "restored from history"
+# Rows deleted this close to their parent's deletion record went with it (the
+# services and the admin's cascade delete take milliseconds, in one transaction).
+SAME_DELETION = dt.timedelta(seconds=10)
+
+
+def deleted_objects(model: type[Model]) -> QuerySet:
+    """The last deletion record of every object of `model` that is deleted now, newest first."""
+    Historical = model.history.model
+    last_deletion = (
+        Historical.objects.filter(id=OuterRef("id"), history_type="-")
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    return (
+        Historical.objects.filter(history_type="-", history_id=Subquery(last_deletion))
+        .exclude(id__in=model.objects.values("id"))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def last_deletion(model: type[Model], pk: int):
+    return (
+        model.history.filter(id=pk, history_type="-")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
+def state_before(model: type[Model], pk: int, deletion):
+    """The object as it was just before `deletion` (its last non-deletion record)."""
+    record = (
+        model.history.filter(id=pk, history_date__lte=deletion.history_date)
+        .exclude(history_type="-")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return record or deletion
+
+
+def deleted_with(model: type[Model], parent_deletion, **filters) -> QuerySet:
+    """Deletion records of `model` rows (matching filters) deleted together with a parent."""
+    return (
+        model.history.filter(
+            history_type="-",
+            history_date__gte=parent_deletion.history_date - SAME_DELETION,
+            history_date__lte=parent_deletion.history_date + SAME_DELETION,
+            **filters,
+        )
+        .exclude(id__in=model.objects.values("id"))
+        .order_by("id", "-history_date")
+        .distinct("id")
+    )
+
+
+def exists(model: type[Model], pk) -> bool:
+    return pk is not None and model.objects.filter(pk=pk).exists()
+
+
+def recreate(record, *, by=None, user_fields: tuple[str, ...] = ("created_by",), **overrides):
+    """Insert the row a history record describes again, under its old id.
+
+    Users deleted since are dropped (the field is SET_NULL anyway); auto_now_add
+    timestamps are put back to their recorded values after the insert.
+    """
+    instance = record.instance
+    for name, value in overrides.items():
+        setattr(instance, name, value)
+    User = get_user_model()
+    for name in user_fields:
+        if not exists(User, getattr(instance, f"{name}_id", None)):
+            setattr(instance, name, None)
+    instance._change_reason = RESTORED
+    if by is not None:
+        instance._history_user = by
+    instance.save(force_insert=True)
+    model = type(instance)
+    stamps = {
+        f.attname: getattr(record, f.attname)
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now_add", False) and hasattr(record, f.attname)
+    }
+    if stamps:
+        model.objects.filter(pk=instance.pk).update(**stamps)
+    return instance

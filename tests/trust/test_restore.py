@@ -1,0 +1,204 @@
+"""No lost work: a deleted claim or source comes back whole from history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationChange
+from dealtracker.claims.restore import RestoreRefused, claim_restore, deleted_claims
+from dealtracker.claims.services import claim_delete, evidence_link, evidence_unlink
+from dealtracker.sources.canonical import text_hash
+from dealtracker.sources.models import Passage, Source, SourceRevision
+from dealtracker.sources.restore import deleted_sources, source_restore
+from dealtracker.sources.services import source_delete
+
+IGNORED = {"updated_at", "search_vector"}
+
+
+def _snapshot(obj) -> dict:
+    data = model_to_dict(obj)
+    data["created_at"] = getattr(obj, "created_at", None)
+    data.pop("subjects", None)
+    data.pop("obliged_parties", None)
+    return {k: v for k, v in data.items() if k not in IGNORED}
+
+
+def _second_passage(world, editor) -> Passage:
+    body = world.source.text
+    start = body.index("Officials disagreed.")
+    end = start + len("Officials disagreed.")
+    return Passage.objects.create(
+        source=world.source,
+        start=start,
+        end=end,
+        quote=body[start:end],
+        revision_made=world.revision,
+        revision_anchored=world.revision,
+        note="second passage note",
+        created_by=editor,
+    )
+
+
+def test_a_deleted_claim_comes_back_with_subjects_evidence_notes_and_citations(world, editor):
+    claim = world.claim
+    claim_id = claim.pk
+    other = _second_passage(world, editor)
+    evidence_link(claim=claim, passage=other, relation="context", note="a second link", by=editor)
+    before = _snapshot(Claim.objects.get(pk=claim.pk))
+    subjects = set(claim.subjects.values_list("id", flat=True))
+    evidence = {e.pk: _snapshot(e) for e in Evidence.objects.filter(claim=claim)}
+    changes = {v.pk: _snapshot(v) for v in VerificationChange.objects.filter(claim=claim)}
+    assert len(evidence) == 2 and changes
+    assert world.assessment.claims.filter(pk=claim.pk).exists()
+
+    claim_delete(claim=claim, by=editor)
+    assert not Claim.objects.filter(pk=claim_id).exists()
+    assert not Evidence.objects.filter(pk__in=evidence).exists()
+    assert claim_id in deleted_claims().values_list("id", flat=True)
+
+    outcome = claim_restore(claim_id=claim_id, by=editor)
+
+    restored = Claim.objects.get(pk=claim_id)
+    assert _snapshot(restored) == before
+    assert set(restored.subjects.values_list("id", flat=True)) == subjects
+    assert {e.pk: _snapshot(e) for e in Evidence.objects.filter(claim=restored)} == evidence
+    assert {
+        v.pk: _snapshot(v) for v in VerificationChange.objects.filter(claim=restored)
+    } == changes
+    assert Assessment.objects.get(pk=world.assessment.pk).claims.filter(pk=claim_id).exists()
+    assert outcome.assessments_relinked == 1 and not outcome.skipped
+    # The restore is itself in the history, and the claim is no longer listed as deleted.
+    assert restored.history.first().history_change_reason == "restored from history"
+    assert claim_id not in deleted_claims().values_list("id", flat=True)
+    # The search trigger filled the vector again.
+    assert Claim.objects.filter(pk=claim_id, search_vector__isnull=False).exists()
+
+
+def test_a_claim_deleted_in_the_admin_by_cascade_is_restorable_too(world):
+    claim_id = world.claim.pk
+    evidence_ids = set(Evidence.objects.filter(claim_id=claim_id).values_list("id", flat=True))
+    Claim.objects.get(pk=claim_id).delete()
+    claim_restore(claim_id=claim_id)
+    assert set(Evidence.objects.filter(claim_id=claim_id).values_list("id", flat=True)) == (
+        evidence_ids
+    )
+
+
+def test_evidence_unlinked_earlier_does_not_come_back_with_the_claim(world, editor):
+    claim = world.claim
+    claim_id = claim.pk
+    other = _second_passage(world, editor)
+    link = evidence_link(claim=claim, passage=other, by=editor)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        evidence_unlink(evidence=link, by=editor)
+    with time_machine.travel(start + dt.timedelta(hours=1), tick=False):
+        claim_delete(claim=claim, by=editor)
+    claim_restore(claim_id=claim_id)
+    assert list(
+        Evidence.objects.filter(claim_id=claim_id).values_list("passage_id", flat=True)
+    ) == [world.passage.pk]
+
+
+def test_a_restore_is_refused_with_a_reason_when_its_deal_is_gone(world, editor):
+    claim = Claim.objects.create(statement="About the proposal", deal=world.other_deal)
+    claim_id = claim.pk
+    claim_delete(claim=claim, by=editor)
+    world.other_deal.delete()
+    with pytest.raises(RestoreRefused, match="deal"):
+        claim_restore(claim_id=claim_id)
+    assert not Claim.objects.filter(pk=claim_id).exists()
+
+
+def test_restoring_a_claim_that_exists_is_refused(world):
+    with pytest.raises(RestoreRefused, match="not deleted"):
+        claim_restore(claim_id=world.claim.pk)
+
+
+def test_a_restore_failing_half_way_leaves_nothing_restored(world, editor, monkeypatch):
+    claim_id = world.claim.pk
+    claim_delete(claim=world.claim, by=editor)
+    from dealtracker.claims import restore
+
+    real = restore.recreate
+    calls = []
+
+    def failing(record, **kwargs):
+        calls.append(record)
+        if len(calls) == 2:  # the claim went in; its first evidence fails
+            raise RuntimeError("connection lost")
+        return real(record, **kwargs)
+
+    monkeypatch.setattr(restore, "recreate", failing)
+    with pytest.raises(RuntimeError):
+        claim_restore(claim_id=claim_id)
+    assert not Claim.objects.filter(pk=claim_id).exists()
+    assert not Evidence.objects.filter(claim_id=claim_id).exists()
+
+
+def _source_with_two_revisions(editor) -> Source:
+    text1 = "The envoy said the ceasefire holds.\n\nOfficials disagreed."
+    text2 = "The envoy said the ceasefire holds today.\n\nOfficials disagreed."
+    source = Source.objects.create(
+        title="A report to delete",
+        url="https://news.example.org/deleted",
+        text=text2,
+        text_hash=text_hash(text2),
+        created_by=editor,
+    )
+    r1 = SourceRevision.objects.create(
+        source=source, number=1, text=text1, text_hash=text_hash(text1), created_by=editor
+    )
+    r2 = SourceRevision.objects.create(
+        source=source, number=2, text=text2, text_hash=text_hash(text2), note="updated"
+    )
+    for revision, quote, note in ((r1, "The envoy said", "first"), (r2, "Officials", "second")):
+        start = revision.text.index(quote)
+        Passage.objects.create(
+            source=source,
+            start=start,
+            end=start + len(quote),
+            quote=quote,
+            revision_made=r1 if note == "first" else r2,
+            revision_anchored=r2,
+            note=note,
+            created_by=editor,
+        )
+    return source
+
+
+def test_a_deleted_source_comes_back_with_every_revision_and_passage(db, editor):
+    source = _source_with_two_revisions(editor)
+    before = _snapshot(source)
+    revisions = {r.pk: _snapshot(r) for r in source.revisions.all()}
+    passages = {p.pk: _snapshot(p) for p in source.passages.all()}
+
+    source_id = source.pk
+    source_delete(source=source)
+    assert not Source.objects.filter(pk=source_id).exists()
+    assert source_id in deleted_sources().values_list("id", flat=True)
+
+    outcome = source_restore(source_id=source_id, by=editor)
+    assert (outcome.revisions, outcome.passages) == (2, 2)
+    restored = Source.objects.get(pk=source_id)
+    assert {k: v for k, v in _snapshot(restored).items()} == before
+    assert {r.pk: _snapshot(r) for r in restored.revisions.all()} == revisions
+    assert {p.pk: _snapshot(p) for p in restored.passages.all()} == passages
+
+
+def test_a_source_whose_url_was_taken_since_is_not_restored_over_the_other(db, editor):
+    source = _source_with_two_revisions(editor)
+    source_id = source.pk
+    source_delete(source=source)
+    Source.objects.create(
+        title="Same URL, new source", url=source.url, text="x", text_hash=text_hash("x")
+    )
+    from dealtracker.sources.restore import RestoreRefused as SourceRestoreRefused
+
+    with pytest.raises(SourceRestoreRefused, match="same URL"):
+        source_restore(source_id=source_id)
