@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -353,6 +354,19 @@ def _common_suffix_len(a: str, b: str) -> int:
     return lo
 
 
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_" or unicodedata.category(ch).startswith("M")
+
+
+def _inside_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) and _is_word(text[i - 1]) and _is_word(text[i])
+
+
+def _glued(old: str, i: int, new: str, j: int) -> bool:
+    """Whether old offset i fell between words and its new place j falls inside one."""
+    return not _inside_word(old, i) and _inside_word(new, j)
+
+
 def _survived(
     old_text: str, new_text: str, a: Anchor, diff: _Diff, ns: int, ne: int
 ) -> float | None:
@@ -389,13 +403,16 @@ def _reanchor_one(
     if a.end <= len(old_text):
         ns, ne = diff.map_span(a.start, a.end)
         hint = ns
+        # A word edited at the quote's edge ("deal" -> "dealings"): the quote's
+        # characters are all there, but an editor should look.
+        glued = _glued(old_text, a.start, new_text, ns) or _glued(old_text, a.end, new_text, ne)
         if ne > ns and new_text[ns:ne] == a.quote:
             # A repeated quote: the diff may have paired this occurrence with
             # another one (paragraphs swapped, say); the context decides.
             elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns, ne, exact_here=True)
             if elsewhere is not None:
                 return elsewhere
-            return Reanchored("moved", ns, ne, a.quote, False, "diff", 1.0)
+            return Reanchored("moved", ns, ne, a.quote, glued, "diff", 1.0)
         # Where the text repeats itself the diff may pair characters a little
         # off (text inserted at a passage's edge that repeats its first words):
         # the exact quote right there is the better reading.
@@ -547,12 +564,7 @@ class _Searcher:
         self, start: int, end: int, quote_similarity: float, prefix: str, suffix: str, hint: int
     ) -> _Candidate:
         text = self.text
-        context = (
-            _context_similarity(
-                prefix, text[max(0, start - len(prefix)) : start], at_edge=start == 0
-            )
-            + _context_similarity(suffix, text[end : end + len(suffix)], at_edge=end == len(text))
-        ) / 2
+        context = self.context(start, end, prefix, suffix)
         near = max(0.0, 1.0 - abs(start - hint) / max(1, len(text)))
         score = _W_QUOTE * quote_similarity + _W_CONTEXT * context + _W_NEAR * near
         return _Candidate(start, end, quote_similarity, context, score)

@@ -210,6 +210,33 @@ def test_corrected_name_inside_the_quote_is_changed_with_the_new_wording():
     )
 
 
+@pytest.mark.parametrize(
+    "quote,edited",
+    [
+        ("US envoy Gabe Witkoff", "US envoy Gabe Witkoffs"),
+        ("Gabe Witkoff proposed", "Gabe Witkoff proposedly"),
+        ("Witkoff proposed", "DeWitkoff proposed"),
+    ],
+)
+def test_word_edited_at_the_edge_of_the_quote_flags_the_passage_for_review(quote, edited):
+    # The quote's characters are all there (the edit is outside it), but the
+    # word they belong to changed: an editor should look.
+    anchor = passage(REPORT, quote)
+    new = REPORT.replace(quote, edited)
+    result = one(REPORT, new, anchor)
+    assert (result.status, result.method, result.quote) == ("moved", "diff", quote)
+    assert result.needs_review
+
+
+def test_passage_selected_inside_a_word_keeps_its_exact_characters():
+    start = REPORT.index("Witkoff") + 1
+    anchor = anchor_for(REPORT, start, start + 5)  # "itkof"
+    new = REPORT.replace("Witkoff", "Witkoffs")
+    result = one(REPORT, new, anchor)
+    assert (result.status, result.start, result.quote) == ("moved", start, "itkof")
+    assert not result.needs_review
+
+
 def test_edited_figure_that_is_the_whole_quote_is_changed_in_place():
     anchor = passage(REPORT, "50,000")
     new = REPORT.replace("50,000", "48,200")
