@@ -727,3 +727,11 @@ def test_the_source_page_leads_editors_to_revise_and_history_but_not_readers(
     html = reader_client.get(detail).content.decode()
     assert revise not in html
     assert reverse("desk:source-revision", args=[source.pk, 1]) in html
+
+
+def test_public_visitors_see_sources_but_not_the_review_flags(client, public_read, many_sources):
+    response = client.get(LIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Report 59" in html
+    assert "to review" not in html
