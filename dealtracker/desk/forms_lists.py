@@ -11,6 +11,7 @@ exporting more than was asked for.
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
@@ -25,8 +26,19 @@ class ClaimFilterForm(forms.Form):
     deal = forms.ChoiceField(label="Deal", required=False)
     phase = forms.IntegerField(label="Phase", required=False, min_value=1, max_value=32767)
     clause = forms.CharField(label="Clause", required=False, max_length=20)
-    claimant = forms.ChoiceField(label="Claimed by", required=False)
-    subject = forms.ChoiceField(label="About", required=False)
+    # Text, not a <select>: an archive has thousands of parties.
+    claimant = forms.CharField(
+        label="Claimed by",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "party name or slug"}),
+    )
+    subject = forms.CharField(
+        label="About",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "party name or slug"}),
+    )
     kind = forms.ChoiceField(label="Kind", required=False, choices=ANY + ClaimKind.choices)
     compliance = forms.ChoiceField(
         label="Asserted compliance", required=False, choices=ANY + ClaimCompliance.choices
@@ -55,14 +67,10 @@ class ClaimFilterForm(forms.Form):
     after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
-    def __init__(self, data, *, deals: list[Deal], parties: list[Party]):
+    def __init__(self, data, *, deals: list[Deal]):
         super().__init__(data)
         self.deals_by_slug = {deal.slug: deal for deal in deals}
-        self.parties_by_slug = {party.slug: party for party in parties}
         self.fields["deal"].choices = ANY + [(d.slug, d.title) for d in deals]
-        party_choices = ANY + [(p.slug, p.name) for p in parties]
-        self.fields["claimant"].choices = party_choices
-        self.fields["subject"].choices = party_choices
         self.range_invalid = False
         self.deal_obj: Deal | None = None
         self.phase_obj: Phase | None = None
@@ -70,6 +78,21 @@ class ClaimFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return clean_query_text(self.cleaned_data.get("q") or "")
+
+    def clean_claimant(self) -> Party | None:
+        return self._party(self.cleaned_data.get("claimant") or "")
+
+    def clean_subject(self) -> Party | None:
+        return self._party(self.cleaned_data.get("subject") or "")
+
+    def _party(self, text: str) -> Party | None:
+        text = text.strip()
+        if not text:
+            return None
+        party = find_party(text)
+        if party is None:
+            raise forms.ValidationError(f"No party is called “{text}”.")
+        return party
 
     def _cursor(self, name: str) -> Cursor | None:
         raw = self.cleaned_data.get(name)
@@ -132,8 +155,8 @@ class ClaimFilterForm(forms.Form):
             deal=self.deal_obj,
             phase=self.phase_obj,
             clause=self.clause_obj,
-            claimant=self.parties_by_slug.get(data.get("claimant") or ""),
-            subject=self.parties_by_slug.get(data.get("subject") or ""),
+            claimant=data.get("claimant"),
+            subject=data.get("subject"),
             kind=data.get("kind") or "",
             compliance=data.get("compliance") or "",
             verification=data.get("verification") or "",
@@ -142,6 +165,18 @@ class ClaimFilterForm(forms.Form):
             q=data.get("q") or "",
             oldest_first=data.get("sort") == "oldest",
         )
+
+
+def find_party(text: str) -> Party | None:
+    """The party a filter names: by slug, else by name or short name (any case)."""
+    party = Party.objects.filter(slug=text).first()
+    if party is None:
+        party = (
+            Party.objects.filter(Q(name__iexact=text) | Q(short_name__iexact=text))
+            .order_by("name", "id")
+            .first()
+        )
+    return party
 
 
 class SearchForm(forms.Form):

@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from dealtracker.claims import annotations, exports
 from dealtracker.claims.listing import claim_page, filtered_claims, with_list_details
 from dealtracker.claims.models import Claim
-from dealtracker.deals.models import Deal, Party
+from dealtracker.deals.models import Deal
 from dealtracker.sources.models import Source
 
 from .. import dictionary
@@ -37,8 +37,7 @@ def _wants_partial(request: HttpRequest) -> bool:
 
 def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
     deals = list(Deal.objects.only("id", "slug", "title").order_by("title", "id"))
-    parties = list(Party.objects.only("id", "slug", "name", "short_name").order_by("name", "id"))
-    form = ClaimFilterForm(request.GET, deals=deals, parties=parties)
+    form = ClaimFilterForm(request.GET, deals=deals)
     form.is_valid()
     return form
 
