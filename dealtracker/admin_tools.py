@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import ProtectedError
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest
 
 
@@ -38,3 +39,24 @@ class ProtectedDeleteMixin:
             f"{names} not deleted: still referred to by {shown}. {self.refused_hint}",
             messages.ERROR,
         )
+
+
+class PreloadedChoiceIterator(ModelChoiceIterator):
+    """Choices from a list loaded once per page, not one query per inline form."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.preloaded:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.preloaded) + (self.field.empty_label is not None)
+
+
+def preload_choices(field, queryset) -> None:
+    """Make a ModelChoiceField list queryset's rows from one query (shared by its copies)."""
+    field.queryset = queryset
+    field.preloaded = list(queryset)
+    field.iterator = PreloadedChoiceIterator
+    field.widget.choices = field.choices

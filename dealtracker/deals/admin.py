@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from dealtracker.admin_tools import ProtectedDeleteMixin
+from dealtracker.admin_tools import ProtectedDeleteMixin, preload_choices
 
 from .models import Clause, Deal, DealParty, Party, Phase
 from .services import PartyMergeError, party_merge, party_references
@@ -104,10 +104,17 @@ class DealPartyInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["party"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("party", "deal")
+
 
 class PhaseInline(admin.StackedInline):
     model = Phase
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("deal")
+
     fields = [
         ("order", "name", "status"),
         "description",
@@ -116,26 +123,25 @@ class PhaseInline(admin.StackedInline):
     ]
 
 
-class ClauseInline(admin.StackedInline):
+class ClauseInline(admin.TabularInline):
+    """The deal's terms at a glance; obliged parties and deadlines on each clause's page."""
+
     model = Clause
     fk_name = "deal"
     extra = 0
-    autocomplete_fields = ["obliged_parties"]
-    fields = [
-        ("reference", "position", "category", "phase"),
-        "title",
-        "text",
-        "obliged_parties",
-        ("deadline_date", "deadline_date_precision"),
-        ("deadline_delay", "deadline_delay_unit", "deadline_anchor", "deadline_phase"),
-    ]
+    fields = ["reference", "position", "title", "category", "phase"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("deal")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        # Only this deal's phases make sense for its clauses.
-        phases = Phase.objects.filter(deal=obj) if obj else Phase.objects.none()
-        for name in ("phase", "deadline_phase"):
-            formset.form.base_fields[name].queryset = phases
+        # Only this deal's phases make sense for its clauses; listed with one query.
+        phases = (
+            Phase.objects.filter(deal=obj).select_related("deal") if obj else Phase.objects.none()
+        )
+        preload_choices(formset.form.base_fields["phase"], phases)
         return formset
 
 

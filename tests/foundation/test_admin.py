@@ -201,3 +201,19 @@ def test_publishing_a_claim_in_the_admin_stamps_its_publication_time(demo, admin
     assert response.status_code == 302, response.content.decode()[:3000]
     claim.refresh_from_db()
     assert claim.is_published and claim.published_at is not None
+
+
+def test_the_deal_page_is_bounded_in_queries_with_many_clauses(
+    demo, admin_client, django_assert_max_num_queries
+):
+    phase = demo.phases.get(order=2)
+    Clause.objects.bulk_create(
+        Clause(
+            deal=demo, phase=phase, reference=f"9.{i}", title=f"Extra term {i}", position=100 + i
+        )
+        for i in range(60)
+    )
+    with django_assert_max_num_queries(30):
+        response = admin_client.get(admin_url(Deal, "change", demo.pk))
+    assert response.status_code == 200
+    assert "Extra term 59" in response.content.decode()

@@ -188,3 +188,18 @@ def test_demo_evidence_is_unique_per_claim_and_passage(demo):
 def test_demo_parties_read_well(demo, slug):
     party = Party.objects.get(slug=slug)
     assert str(party) == data.PARTIES[slug]["name"]
+
+
+def test_the_public_compliance_matrix_of_the_demo_deal_shows_the_contested_cell(demo):
+    from django.contrib.auth.models import AnonymousUser
+
+    from dealtracker.claims.compliance import compliance_matrix
+
+    matrix = compliance_matrix(deal=demo, user=AnonymousUser())
+    contested = [
+        (row.clause.reference, cell.party.slug)
+        for row in matrix.rows
+        for cell in row.cells
+        if cell.contested
+    ]
+    assert contested == [("1.2", "israel")]
