@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from .views import (  # noqa: F401
     annotate,  # source reading view, annotating, claim editing
     lists,  # claims list, search, exports, annotations, data dictionary
+    ops,  # health check, error pages, the benchmark's baseline
     pages,
     reading,
     sources_in,  # sources list, adding and revising sources, review, history
@@ -111,5 +112,8 @@ urlpatterns = [
     ),
     path("claims/<int:pk>/history/", sources_in.claim_history, name="claim-history"),
     # --- end of sources in ---
+    # --- benchmark baseline (make bench): one template, one query ---
+    path("bench/trivial/", ops.trivial, name="trivial"),
+    # --- end of benchmark baseline ---
     # --- records (assessments, deadlines) ---
 ]
