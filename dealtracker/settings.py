@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dealtracker.claims",
     "dealtracker.accounts",
     "dealtracker.desk",
+    "dealtracker.ops",
 ]
 
 MIDDLEWARE = [
