@@ -1,30 +1,33 @@
-"""Screenshots of the main reading pages at desktop and phone width (saved under
-screenshots/, not committed), and the matrix cell opening in place with HTMX."""
+"""Screenshots of the main reading pages of the demo deal at desktop and phone width
+(saved under screenshots/, not committed, for people to look at), the phone layout
+not scrolling sideways, and the matrix cell opening in place with HTMX."""
 
 from __future__ import annotations
 
 import pytest
 import time_machine
 
+from dealtracker.claims.models import Claim
 from tests.browser.conftest import login, screenshot
 from tests.conftest import PASSWORD
-from tests.desk.conftest import build_world
 
+DEAL = "/deals/gaza-ceasefire-2025/"
 PAGES = {
     "home": "/",
-    "deal": "/deals/test-deal/",
-    "clause": "/deals/test-deal/clauses/2.1/",
+    "deal": DEAL,
+    "clause": DEAL + "clauses/2.1/",
     "party": "/parties/israel/",
 }
+# The story's days: phase two stalled, the report out.
+STORY_DAY = "2025-04-20 12:00:00+00:00"
 
 
-@pytest.fixture
-def shown_world(transactional_db):
-    return build_world()
+def _pages(demo_deal) -> dict[str, str]:
+    claim = Claim.objects.get(statement__startswith="Israel refused to honour phase two of")
+    return dict(PAGES, claim=f"/claims/{claim.pk}/")
 
 
-def _visit_all(page, live_server, world, suffix: str) -> None:
-    urls = dict(PAGES, claim=f"/claims/{world.accused.pk}/")
+def _visit_all(page, live_server, urls: dict[str, str], suffix: str) -> None:
     for name, url in urls.items():
         response = page.goto(f"{live_server.url}{url}")
         assert response.status == 200, name
@@ -34,21 +37,20 @@ def _visit_all(page, live_server, world, suffix: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@time_machine.travel("2025-03-20 12:00:00+00:00", tick=False)
-def test_main_pages_at_desktop_width(page, live_server, shown_world, reader):
+@time_machine.travel(STORY_DAY, tick=False)
+def test_main_pages_at_desktop_width(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
-    _visit_all(page, live_server, shown_world, "desktop")
+    _visit_all(page, live_server, _pages(demo), "desktop")
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@time_machine.travel("2025-03-20 12:00:00+00:00", tick=False)
-def test_main_pages_at_phone_width_do_not_scroll_sideways(
-    phone_page, live_server, shown_world, reader
-):
-    login(phone_page, live_server, "reader", PASSWORD)
-    _visit_all(phone_page, live_server, shown_world, "phone")
-    for url in PAGES.values():
+@time_machine.travel(STORY_DAY, tick=False)
+def test_main_pages_at_phone_width_do_not_scroll_sideways(phone_page, live_server, demo, settings):
+    settings.PUBLIC_READ = True
+    urls = _pages(demo)
+    _visit_all(phone_page, live_server, urls, "phone")
+    for url in urls.values():
         phone_page.goto(f"{live_server.url}{url}")
         # The page itself fits the phone; only the matrix and timeline scroll inside.
         overflow = phone_page.evaluate(
@@ -59,25 +61,26 @@ def test_main_pages_at_phone_width_do_not_scroll_sideways(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_matrix_cell_opens_its_claims_in_place(page, live_server, shown_world, reader):
+def test_a_matrix_cell_opens_its_claims_in_place(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
-    page.goto(f"{live_server.url}/deals/test-deal/")
-    cell = page.locator("td.cell a[href='/deals/test-deal/matrix/2.1/israel/']")
-    cell.click()
+    page.goto(f"{live_server.url}{DEAL}")
+    cell_url = f"{DEAL}matrix/1.2/israel/"
+    page.locator(f"td.cell a[href='{cell_url}']").click()
     panel = page.locator("#matrix-cell")
-    panel.get_by_text("Israel refused to honour phase two").wait_for()
+    panel.get_by_text("Israel is negotiating for the hostages").wait_for()
     assert "Contested" in panel.inner_text()
-    assert page.url.endswith("/deals/test-deal/matrix/2.1/israel/")
-    # Still the deal page: the matrix did not go away.
+    assert page.url.endswith(cell_url)
+    # Still the deal page: the matrix did not go away, and the panel has the focus.
     assert page.locator("table.matrix").count() == 1
+    assert page.evaluate("document.activeElement.id") == "matrix-cell-h"
     screenshot(page, "deal-cell-open-desktop")
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_matrix_cell_is_reachable_by_keyboard(page, live_server, shown_world, reader):
+def test_the_matrix_cell_opens_from_the_keyboard(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
-    page.goto(f"{live_server.url}/deals/test-deal/")
+    page.goto(f"{live_server.url}{DEAL}")
     link = page.locator("td.cell a").first
     link.focus()
     page.keyboard.press("Enter")

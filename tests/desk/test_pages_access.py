@@ -114,3 +114,18 @@ def test_unknown_addresses_give_a_404_page(world, reader_client, url):
 def test_reading_pages_refuse_post(world, reader_client):
     response = reader_client.post(page_urls(world)["deal"])
     assert response.status_code == 405
+
+
+@pytest.mark.django_db
+def test_every_page_has_one_h1_landmarks_and_headings_that_never_skip_a_level(world, reader_client):
+    import re
+
+    for name, url in page_urls(world).items():
+        body = reader_client.get(url).content.decode()
+        levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", body)]
+        assert levels.count(1) == 1 and levels[0] == 1, name
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, (name, levels)
+        for landmark in ("<header", "<nav", "<main", "<footer", 'role="search"'):
+            assert landmark in body, (name, landmark)
+        assert '<label for="site-search-q"' in body, name
