@@ -9,8 +9,14 @@ admin.site.site_title = "dealtracker admin"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Admin-only: deleted claims and sources, restorable from history (dealtracker/ops).
+    path("admin/restore/", include("dealtracker.ops.urls")),
     path("admin/", admin.site.urls),
     path("", include("dealtracker.desk.urls")),
 ]

@@ -61,6 +61,16 @@ def _expectation(route: Route, role: str, method: str, user, public_read: bool):
         if role == "anonymous" and not public_read:
             return (lambda a: a.status == 405 or _is_login_redirect(a)), "405 or 302 to login"
         return (lambda a: a.status == 405), "405 (reading views are GET-only)"
+    if route.access == "admin":
+        # Behind the admin's login: everyone but admins is sent to it.
+        if role != "admin":
+            return (
+                (lambda a: a.status == 302 and a.location.startswith("/admin/login/")),
+                "302 to the admin login",
+            )
+        if not method_allowed:
+            return (lambda a: a.status == 405), "405"
+        return (lambda a: a.status in {200, 302}), "200/302"
     # An editing endpoint.
     if role == "anonymous":
         return (
@@ -120,7 +130,7 @@ def test_every_view_carries_an_access_marker():
 
 
 def test_every_editing_endpoint_names_a_model_permission():
-    bare = [r.name for r in all_routes() if r.access == "editor" and not r.permissions]
+    bare = [r.name for r in all_routes() if r.access in ("editor", "admin") and not r.permissions]
     assert not bare, f"permission_required() without a permission: {bare}"
 
 

@@ -202,3 +202,40 @@ def test_a_source_whose_url_was_taken_since_is_not_restored_over_the_other(db, e
 
     with pytest.raises(SourceRestoreRefused, match="same URL"):
         source_restore(source_id=source_id)
+
+
+def test_an_admin_restores_a_deleted_claim_from_the_admin_page(world, editor, admin_client):
+    claim_id = world.claim.pk
+    statement = world.claim.statement
+    claim_delete(claim=world.claim, by=editor)
+    listing = admin_client.get("/admin/restore/claims/")
+    assert listing.status_code == 200
+    assert statement in listing.content.decode()
+    assert f"/admin/restore/claims/{claim_id}/" in listing.content.decode()
+    response = admin_client.post(f"/admin/restore/claims/{claim_id}/", follow=True)
+    assert response.status_code == 200
+    assert f"Claim {claim_id} restored with 1 evidence links" in response.content.decode()
+    assert Claim.objects.filter(pk=claim_id).exists()
+    assert "Nothing is deleted." in response.content.decode()
+
+
+def test_an_admin_restores_a_deleted_source_from_the_admin_page(db, editor, admin_client):
+    source = _source_with_two_revisions(editor)
+    source_id = source.pk
+    source_delete(source=source)
+    assert "A report to delete" in admin_client.get("/admin/restore/sources/").content.decode()
+    response = admin_client.post(f"/admin/restore/sources/{source_id}/", follow=True)
+    assert "restored with 2 revisions and 2 passages" in response.content.decode()
+    assert Source.objects.filter(pk=source_id).exists()
+
+
+def test_editors_cannot_reach_the_restore_pages(world, editor, editor_client):
+    claim_id = world.claim.pk
+    claim_delete(claim=world.claim, by=editor)
+    for response in (
+        editor_client.get("/admin/restore/claims/"),
+        editor_client.post(f"/admin/restore/claims/{claim_id}/"),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    assert not Claim.objects.filter(pk=claim_id).exists()
