@@ -23,6 +23,14 @@ For each passage, in order:
    the quote's similarity, its prefix and suffix, and its nearness to the
    diff-mapped position; only a clearly best candidate is accepted;
 4. otherwise orphaned.
+
+"moved" means found exactly by the diff or the search, even at the same
+offsets when the context around it changed; it is flagged for review when the
+context disagrees or a word was glued onto the quote's first or last word.
+"changed" is always flagged. Cost: the diff is computed once per call and only
+over the edited middle; a one-word correction of a 50 KB source with 500
+passages takes a few milliseconds. Fuzzy search is the expensive part (a full
+rewrite of such a source: about a second).
 """
 
 from __future__ import annotations

@@ -650,6 +650,30 @@ def test_text_deleted_outside_a_passage_never_loses_it(data, where):
 
 
 @PROPERTY
+@given(text=texts(min_words=6), insertion=texts(min_words=1, max_words=8), draw=st.data())
+def test_one_edit_outside_several_passages_keeps_every_one_exact(text, insertion, draw):
+    spans = draw.draw(
+        st.lists(
+            st.tuples(st.integers(0, len(text) - 1), st.integers(1, 40)), min_size=1, max_size=6
+        )
+    )
+    anchors = [anchor_for(text, s, min(len(text), s + n)) for s, n in spans]
+    outside = [i for i in range(len(text) + 1) if all(i <= a.start or i >= a.end for a in anchors)]
+    at = draw.draw(st.sampled_from(outside))
+    if draw.draw(st.booleans()):
+        new = text[:at] + insertion + text[at:]
+    else:  # delete up to the next passage boundary
+        stop = min([a.start for a in anchors if a.start >= at] + [len(text)])
+        hi = draw.draw(st.integers(at, stop))
+        assume(hi > at)
+        new = text[:at] + text[hi:]
+    for anchor, result in zip(anchors, reanchor(text, new, anchors), strict=True):
+        assert_consistent(new, result)
+        assert result.status in {"anchored", "moved"}
+        assert result.quote == anchor.quote
+
+
+@PROPERTY
 @given(data=text_and_span(), edit=st.data(), replacement=st.text(max_size=12))
 def test_an_edit_anywhere_never_yields_a_wrong_exact_claim(data, edit, replacement):
     old, start, end = data
