@@ -39,7 +39,9 @@ ROLE_GROUP = {Role.READER: JOURNALISTS, Role.EDITOR: EDITORS, Role.ADMIN: ADMINS
 def group_permissions(Permission, ContentType) -> dict[str, list]:
     """The permissions of each group, given the (possibly historical) models."""
     domain_types = ContentType.objects.filter(app_label__in=DOMAIN_APPS)
-    view = list(Permission.objects.filter(content_type__in=domain_types, codename__startswith="view_"))
+    view = list(
+        Permission.objects.filter(content_type__in=domain_types, codename__startswith="view_")
+    )
     editor_extra = []
     for app_label, model in EDITOR_MODELS:
         editor_extra += list(

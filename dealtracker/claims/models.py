@@ -55,9 +55,15 @@ class Claim(models.Model):
         max_length=500, blank=True, help_text="Who says it, e.g. “a senior Palestinian official”."
     )
     subjects = models.ManyToManyField(Party, blank=True, related_name="claims_about")
-    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
-    phase = models.ForeignKey(Phase, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
-    clause = models.ForeignKey(Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    phase = models.ForeignKey(
+        Phase, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    clause = models.ForeignKey(
+        Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
     compliance = models.CharField(max_length=12, choices=Compliance.choices, blank=True)
     made_on = models.DateField(null=True, blank=True)
@@ -104,7 +110,9 @@ class Claim(models.Model):
             models.Index(fields=["kind"], name="claim_kind_idx"),
             models.Index(fields=["compliance"], name="claim_compliance_idx"),
             models.Index(fields=["verification"], name="claim_verification_idx"),
-            models.Index(fields=["is_published", "-made_on", "-id"], name="claim_published_order_idx"),
+            models.Index(
+                fields=["is_published", "-made_on", "-id"], name="claim_published_order_idx"
+            ),
             models.Index(fields=["updated_at"], name="claim_updated_idx"),
             GinIndex(fields=["search_vector"], name="claim_search_gin"),
         ]
@@ -163,7 +171,8 @@ class Evidence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"claim {self.claim_id} {self.relation} passage {self.passage_id}"
+        # Readable where the admin lists what still rests on a passage.
+        return f"{self.claim} — {self.get_relation_display()} — {self.passage}"
 
     def get_absolute_url(self) -> str:
         return reverse("desk:claim-detail", kwargs={"pk": self.claim_id}) + f"#evidence-{self.pk}"
@@ -235,7 +244,9 @@ class Assessment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["clause", "party", "-assessed_on", "-id"], name="assessment_latest_idx"),
+            models.Index(
+                fields=["clause", "party", "-assessed_on", "-id"], name="assessment_latest_idx"
+            ),
             models.Index(fields=["party", "-assessed_on"], name="assessment_party_idx"),
         ]
 

@@ -148,7 +148,8 @@ class Deal(models.Model):
         constraints = [
             in_vocabulary("status", DealStatus, "deal_status_valid"),
             models.CheckConstraint(
-                condition=Q(purpose="") | Q(purpose__in=["humanitarian", "peace_process", "holiday", "election", "other"]),
+                condition=Q(purpose="")
+                | Q(purpose__in=["humanitarian", "peace_process", "holiday", "election", "other"]),
                 name="deal_purpose_valid",
             ),
             models.CheckConstraint(
@@ -351,16 +352,25 @@ class Clause(models.Model):
     class Meta:
         ordering = ["deal", "position", "reference"]
         constraints = [
-            models.UniqueConstraint(fields=["deal", "reference"], name="clause_reference_unique_in_deal"),
+            models.UniqueConstraint(
+                fields=["deal", "reference"], name="clause_reference_unique_in_deal"
+            ),
             models.CheckConstraint(
                 condition=Q(reference__regex=r"^[A-Za-z0-9.-]+$"), name="clause_reference_url_safe"
             ),
             in_vocabulary("category", ClauseCategory, "clause_category_valid"),
-            in_vocabulary("deadline_date_precision", DatePrecision, "clause_deadline_precision_valid"),
+            in_vocabulary(
+                "deadline_date_precision", DatePrecision, "clause_deadline_precision_valid"
+            ),
             # Either no deadline, an absolute date, or a complete relative delay.
             models.CheckConstraint(
                 condition=(
-                    Q(deadline_delay__isnull=True, deadline_delay_unit="", deadline_anchor="", deadline_phase__isnull=True)
+                    Q(
+                        deadline_delay__isnull=True,
+                        deadline_delay_unit="",
+                        deadline_anchor="",
+                        deadline_phase__isnull=True,
+                    )
                     | Q(
                         deadline_date__isnull=True,
                         deadline_delay__isnull=False,

@@ -54,7 +54,10 @@ def page(browser):
 @pytest.fixture
 def phone_page(browser):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.set_default_timeout(10_000)

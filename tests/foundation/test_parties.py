@@ -169,3 +169,27 @@ def test_a_party_nothing_refers_to_can_be_deleted_in_the_admin(db, admin_client)
     response = admin_client.post(f"/admin/deals/party/{party.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Party.objects.filter(pk=party.pk).exists()
+
+
+def test_deleting_a_passage_evidence_rests_on_is_refused_naming_the_claim(demo, admin_client):
+    from dealtracker.sources.models import Passage
+
+    passage = Passage.objects.get(quote__startswith="According to local health authorities")
+    response = admin_client.get(f"/admin/sources/passage/{passage.pk}/delete/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "protected" in html
+    assert "More than 50,000 Palestinians have died" in html
+    admin_client.post(f"/admin/sources/passage/{passage.pk}/delete/", {"post": "yes"})
+    assert Passage.objects.filter(pk=passage.pk).exists()
+
+
+def test_deleting_a_source_with_passages_is_refused_in_the_admin(demo, admin_client):
+    from dealtracker.sources.models import Source
+
+    source = Source.objects.get()
+    response = admin_client.get(f"/admin/sources/source/{source.pk}/delete/")
+    assert response.status_code == 200
+    assert "protected" in response.content.decode()
+    admin_client.post(f"/admin/sources/source/{source.pk}/delete/", {"post": "yes"})
+    assert Source.objects.filter(pk=source.pk).exists()
