@@ -120,20 +120,32 @@ def claim_deal_id():
     return Coalesce("deal_id", "clause__deal_id", "phase__deal_id")
 
 
-def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
-    """Newest activity first: the later of the deal's own change and its latest claim's."""
-    latest = (
-        visible_claims(user=user)
-        .annotate(of_deal=claim_deal_id())
-        .filter(of_deal=OuterRef("pk"))
+def _latest_change(claims: QuerySet[Claim], path: str) -> Subquery:
+    """The latest change among the claims whose `path` is the outer deal's id."""
+    return Subquery(
+        claims.filter(**{path: OuterRef("pk")})
         .order_by()
-        .values("of_deal")
+        .values(path)
         .annotate(at=Max("updated_at"))
-        .values("at")
+        .values("at")[:1]
     )
+
+
+def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
+    """Newest activity first: the later of the deal's own change and its latest claim's.
+
+    Three small subqueries (claims tied to the deal, to one of its clauses, to one of its
+    phases), each answered from a foreign-key index, rather than one over a COALESCE of
+    them that no index can serve. PostgreSQL's GREATEST skips the NULLs of deals
+    without claims."""
+    claims = visible_claims(user=user)
     return deals.annotate(
-        last_claim_at=Subquery(latest),
-        last_activity=Greatest(F("updated_at"), Coalesce(Subquery(latest), F("updated_at"))),
+        last_activity=Greatest(
+            F("updated_at"),
+            _latest_change(claims, "deal_id"),
+            _latest_change(claims, "clause__deal_id"),
+            _latest_change(claims, "phase__deal_id"),
+        )
     ).order_by("-last_activity", "-id")
 
 
@@ -164,20 +176,22 @@ def compliance_counts_by_deal(*, deal_ids: list[int], user) -> dict[int, DealCom
         visible_claims(user=user)
         .filter(kind=Claim.Kind.COMPLIANCE)
         .exclude(verification=Claim.Verification.REFUTED)
+        .filter(
+            Q(deal_id__in=deal_ids)
+            | Q(clause__deal_id__in=deal_ids)
+            | Q(phase__deal_id__in=deal_ids)
+        )
         .annotate(of_deal=claim_deal_id())
-        .filter(of_deal__in=deal_ids)
         .order_by()
         .values("of_deal", "compliance")
         .annotate(n=Count("pk"))
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        counts[row["of_deal"]][row["compliance"]] = row["n"]
+        counts[row["of_deal"]][row["compliance"]] = (
+            counts[row["of_deal"]].get(row["compliance"], 0) + row["n"]
+        )
     return {pk: DealComplianceCounts(counts.get(pk, {})) for pk in deal_ids}
-
-
-def claims_for_deal_ids(deal_ids: list[int], *, user) -> QuerySet[Claim]:
-    return visible_claims(user=user).annotate(of_deal=claim_deal_id()).filter(of_deal__in=deal_ids)
 
 
 # --- evidence in its context ----------------------------------------------------
