@@ -114,7 +114,7 @@ def extract(
 ) -> Extracted:
     """Text and metadata of a document in one of the formats: "text", "html", "markdown"."""
     if fmt == "html":
-        result = extract_html(data, url=url)
+        result = extract_html(decode_html(data, declared_charset), url=url)
     elif fmt == "markdown":
         result = extract_markdown(decode_text(data, declared_charset))
     elif fmt == "text":
@@ -133,9 +133,16 @@ def extract(
 
 def _page_language(tree) -> str:
     """The language the page declares: <html lang>, else Content-Language, else og:locale."""
-    candidates = tree.xpath(
-        "/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}
-    )
+    root = tree.getroottree().getroot()
+    candidates = [
+        value
+        for value in (
+            root.get("lang"),
+            root.get("xml:lang"),
+            root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        )
+        if value
+    ]
     candidates += tree.xpath(
         "//meta[translate(@http-equiv,'CONTENTLANGUAGE','contentlanguage')='content-language']/@content"
     )
@@ -162,6 +169,8 @@ def extract_html(data: bytes | str, *, url: str = "") -> Extracted:
         html = decode_html(data)
     else:
         html = data
+    # lxml refuses str input that still declares an encoding (XHTML's <?xml ...?>).
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
@@ -201,6 +210,7 @@ def extract_html(data: bytes | str, *, url: str = "") -> Extracted:
     )
 
 
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 

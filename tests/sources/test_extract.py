@@ -133,3 +133,15 @@ def test_formats_are_known_by_suffix_and_media_type():
         format_for_filename("report.pdf")
     assert format_for_media_type("text/html; charset=utf-8") == "html"
     assert format_for_media_type("application/pdf") is None
+
+
+def test_xhtml_with_an_xml_declaration_and_a_server_declared_charset_is_read():
+    page = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="de"><head><title>Waffenruhe</title></head>'
+        "<body><article><p>Die Waffenruhe in Gaza gilt seit Sonntag; die Geiseln sollen in drei Phasen "
+        "freikommen, sagten die Vermittler aus Ägypten und Katar.</p></article></body></html>"
+    ).encode("iso-8859-1")
+    document = extract(page, "html", declared_charset="iso-8859-1")
+    assert "Vermittler aus Ägypten und Katar" in document.text
+    assert document.language == "de"
