@@ -80,14 +80,19 @@ MAX_EXACT_CANDIDATES = 2000
 FUZZY_WINDOWS = 4  # windows of the quote's length looked at closely...
 FUZZY_WINDOW_SPREAD = 10  # ... if their ratio is this close to the best one's
 MAX_ENDS_PER_REGION = 4
+FUZZY_SCOPE = 100_000  # characters each side of the mapped position searched fuzzily
 
 # Score of a search candidate = weights . (quote similarity, context similarity, nearness).
 _W_QUOTE, _W_CONTEXT, _W_NEAR = 0.5, 0.35, 0.15
 
 # Largest replaced run (old x new characters) diffed character by character.
 _REFINE_MAX_CELLS = 4_000_000
+# Largest word diff (old x new tokens) made in one go: about 40 MB and a second
+# of rapidfuzz's bit-parallel LCS. Two 50 KB reports rewritten throughout fit.
+_MAX_DIFF_CELLS = 300_000_000
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.DOTALL)
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 @dataclass(frozen=True)
@@ -246,14 +251,45 @@ class _Diff:
         return tag == "equal" and b1 <= i1 and i2 <= b2
 
 
-def _token_blocks(old: str, new: str, i0: int, j0: int) -> list[tuple[str, int, int, int, int]]:
+def _token_blocks(
+    old: str, new: str, i0: int, j0: int, *, by_lines: bool = True
+) -> list[tuple[str, int, int, int, int]]:
+    """Blocks of a word diff of old and new (which start at i0 and j0 of the full texts).
+
+    The LCS diff takes time and memory in proportion to the product of the
+    token counts; past _MAX_DIFF_CELLS (a long report rewritten throughout)
+    lines are diffed first and words only within the runs of changed lines,
+    and a run still too large is left as one replaced block (its passages are
+    then found by the search).
+    """
     if not old or not new:
         return [("replace", i0, i0 + len(old), j0, j0 + len(new))] if old else []
     old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
-    blocks = _blocks(
-        Indel.opcodes(old_tokens, new_tokens), _offsets(old_tokens, i0), _offsets(new_tokens, j0)
+    if len(old_tokens) * len(new_tokens) <= _MAX_DIFF_CELLS:
+        blocks = _blocks(
+            Indel.opcodes(old_tokens, new_tokens),
+            _offsets(old_tokens, i0),
+            _offsets(new_tokens, j0),
+        )
+        return _merge_equal(_refine(blocks, old, new, i0, j0))
+    old_lines, new_lines = _LINE.findall(old), _LINE.findall(new)
+    if not by_lines or len(old_lines) * len(new_lines) > _MAX_DIFF_CELLS:
+        return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
+    out: list[tuple[str, int, int, int, int]] = []
+    line_blocks = _blocks(
+        Indel.opcodes(old_lines, new_lines), _offsets(old_lines, i0), _offsets(new_lines, j0)
     )
-    return _merge_equal(_refine(blocks, old, new, i0, j0))
+    for block in line_blocks:
+        tag, i1, i2, j1, j2 = block
+        if tag == "replace" and j2 > j1:
+            out.extend(
+                _token_blocks(
+                    old[i1 - i0 : i2 - i0], new[j1 - j0 : j2 - j0], i1, j1, by_lines=False
+                )
+            )
+        else:
+            out.append(block)
+    return _merge_equal(out)
 
 
 def _blocks(
@@ -583,12 +619,16 @@ class _Searcher:
         Windows of the quote's length are ranked in C (rapidfuzz); around the
         best few (and around the diff-mapped position) a bit-parallel
         semi-global edit distance (Myers 1999) finds where matches end, and a
-        short scan of starts finds where they begin.
+        short scan of starts finds where they begin. In a very long text only
+        FUZZY_SCOPE characters each side of the mapped position are scanned,
+        which bounds the cost of a long report rewritten throughout.
         """
         text, m = self.text, len(quote)
         max_edits = max(1, math.floor(FUZZY_MAX_SHARE * m))
         stride = max(1, m // 4)
-        starts = list(range(0, max(1, len(text) - m + 1), stride))
+        first = max(0, hint - FUZZY_SCOPE)
+        last = min(max(1, len(text) - m + 1), hint + FUZZY_SCOPE)
+        starts = list(range(first, max(first + 1, last), stride))
         windows = [text[s : s + m] for s in starts]
         ranked = process.extract(
             quote, windows, scorer=fuzz.ratio, limit=4 * FUZZY_WINDOWS, score_cutoff=50

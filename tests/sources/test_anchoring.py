@@ -477,6 +477,37 @@ def test_the_diff_is_computed_once_for_all_passages(monkeypatch):
     assert made == [1]
 
 
+def test_a_diff_too_large_for_one_word_diff_goes_line_by_line(monkeypatch):
+    # Stands in for a long report rewritten throughout: the word diff of the
+    # whole middle would exceed the budget, so lines are diffed first.
+    monkeypatch.setattr(anchoring, "_MAX_DIFF_CELLS", 400)
+    old = "\n\n".join(PARAGRAPHS)
+    new = "\n\n".join(
+        [
+            "A new opening paragraph.",
+            PARAGRAPHS[0].replace("Sunday", "Monday"),
+            PARAGRAPHS[1],
+            PARAGRAPHS[2].replace("more than", "over"),
+            PARAGRAPHS[3],
+        ]
+    )
+    anchors = [
+        passage(old, "Kerem Shalom crossing"),
+        passage(old, "Hamas will release all hostages"),
+        passage(old, "more than 50,000 Palestinians"),
+        passage(old, "50-day ceasefire"),
+    ]
+    results = reanchor(old, new, anchors)
+    for result in results:
+        assert_consistent(new, result)
+    assert [(r.status, r.quote) for r in results] == [
+        ("moved", "Kerem Shalom crossing"),
+        ("moved", "Hamas will release all hostages"),
+        ("changed", "over 50,000 Palestinians"),
+        ("moved", "50-day ceasefire"),
+    ]
+
+
 def test_fifty_kilobyte_source_with_500_passages_survives_a_one_word_correction():
     # The performance case of the scale issue; its timing is measured outside the tests.
     old, anchors = big_source(seed=7)
