@@ -29,6 +29,13 @@ SECRET_MARKERS = {
     "verification_note": "ZQVERIFNOTEZQ",
     "deal_editor_note": "ZQDEALNOTEZQ",
 }
+# A word next to each marker that search can find it by (searching the marker itself
+# would only find the search box echoing it).
+SEARCH_WORDS = {name: "zqfind" + name.replace("_", "") for name in SECRET_MARKERS}
+
+
+def secret(name: str) -> str:
+    return f"{SEARCH_WORDS[name]} {SECRET_MARKERS[name]}"
 
 
 @dataclass
@@ -81,7 +88,7 @@ def build_world(
         status=Deal.Status.IN_FORCE,
         summary=text("deal_summary"),
         date_agreed=dt.date(2025, 1, 15),
-        editor_note=text("deal_editor_note") + " " + SECRET_MARKERS["deal_editor_note"],
+        editor_note=text("deal_editor_note") + " " + secret("deal_editor_note"),
     )
     other_deal = Deal.objects.create(
         title=text("other_deal_title")[:300],
@@ -138,7 +145,7 @@ def build_world(
         suffix=body[end : end + 32],
         revision_made=revision,
         revision_anchored=revision,
-        note=text("passage_note") + " " + SECRET_MARKERS["passage_note"],
+        note=text("passage_note") + " " + secret("passage_note"),
         created_by=by,
     )
     claim = Claim.objects.create(
@@ -157,8 +164,8 @@ def build_world(
     )
     claim.subjects.add(party)
     draft_claim = Claim.objects.create(
-        statement=text("draft_claim_statement") + " " + SECRET_MARKERS["draft_claim"],
-        attribution=SECRET_MARKERS["draft_claim_attribution"],
+        statement=text("draft_claim_statement") + " " + secret("draft_claim"),
+        attribution=secret("draft_claim_attribution"),
         deal=deal,
         clause=clause,
         kind=Claim.Kind.COMPLIANCE,
@@ -171,7 +178,7 @@ def build_world(
     evidence = Evidence.objects.create(
         claim=claim,
         passage=passage,
-        note=text("evidence_note") + " " + SECRET_MARKERS["evidence_note"],
+        note=text("evidence_note") + " " + secret("evidence_note"),
         created_by=by,
     )
     draft_evidence = Evidence.objects.create(
@@ -181,7 +188,7 @@ def build_world(
         claim=claim,
         from_status=Claim.Verification.UNVERIFIED,
         to_status=Claim.Verification.DISPUTED,
-        note=text("verification_note") + " " + SECRET_MARKERS["verification_note"],
+        note=text("verification_note") + " " + secret("verification_note"),
         changed_by=by,
     )
     claim.verification = Claim.Verification.DISPUTED
@@ -202,7 +209,7 @@ def build_world(
         party=other_party,
         assessed_on=dt.date(2025, 2, 21),
         level=Assessment.Level.FULL,
-        rationale=text("draft_assessment_rationale") + " " + SECRET_MARKERS["draft_assessment"],
+        rationale=text("draft_assessment_rationale") + " " + secret("draft_assessment"),
         is_published=False,
         created_by=by,
     )
