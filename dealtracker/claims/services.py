@@ -7,6 +7,7 @@ changed, field by field, and nothing is overwritten.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,15 @@ EDITABLE_FIELDS = (
 )
 # Fields shown in a "changed since you opened it" diff, beyond the editable ones.
 DIFF_FIELDS = (*EDITABLE_FIELDS, "verification", "is_published")
+
+
+# Control characters (but line ends and tabs) have no place in an editor's
+# words, and XML (feeds, exports) cannot carry them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None) -> str:
+    return _CONTROLS.sub("", value or "").strip()
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,7 @@ def _apply(claim: Claim, data: dict[str, Any]) -> list | None:
             continue
         value = data[field]
         if field in {"statement", "attribution"}:
-            value = (value or "").strip()
+            value = clean_text(value)
         if field == "compliance":
             value = value or ""
         if field == "made_on_precision":
@@ -252,7 +262,7 @@ def claim_unpublish(*, claim: Claim, by=None) -> Claim:
 @transaction.atomic
 def claim_verification_set(*, claim: Claim, status: str, note: str, by=None) -> VerificationChange:
     """Change the verification status with the editor's short note (kept as a VerificationChange)."""
-    note = (note or "").strip()
+    note = clean_text(note)
     errors = {}
     if status not in Claim.Verification.values:
         errors["status"] = "Choose one of the verification statuses."
@@ -307,7 +317,7 @@ def evidence_link(
                 claim=claim,
                 passage=passage,
                 relation=relation,
-                note=(note or "").strip(),
+                note=clean_text(note),
                 created_by=_user(by),
             )
     except IntegrityError:
@@ -322,7 +332,7 @@ def evidence_update(*, evidence: Evidence, relation: str, note: str, by=None) ->
     if relation not in Evidence.Relation.values:
         raise ValidationError({"relation": "Choose states, supports, disputes or context."})
     evidence.relation = relation
-    evidence.note = (note or "").strip()
+    evidence.note = clean_text(note)
     evidence.save(update_fields=["relation", "note", "updated_at"])
     return evidence
 

@@ -8,6 +8,7 @@ reuses the passage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -138,7 +139,8 @@ def passage_mark(*, source: Source, start: int, end: int, by=None) -> Marked:
 @transaction.atomic
 def passage_update_note(*, passage: Passage, note: str, by=None) -> Passage:
     """Set a passage's internal note (stored as typed, escaped when shown)."""
-    passage.note = note.strip()
+    # Control characters (but line ends and tabs) cannot go into XML exports.
+    passage.note = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", note).strip()
     passage.save(update_fields=["note", "updated_at"])
     return passage
 

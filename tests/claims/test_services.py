@@ -117,7 +117,9 @@ def test_a_stale_save_is_refused_and_says_what_changed(editor):
     assert claim.statement == "First editor's words" and claim.version == 2
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would take the
+# roles' groups (made by a data migration) with it, for the tests after this one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_saves_of_the_same_version_cannot_both_win():
     claim = make_claim()
     results = []
@@ -214,3 +216,14 @@ def test_the_deal_of_a_new_claim_comes_from_the_page_or_the_sources_claims():
     claim_create(data={"statement": "y", "deal": other}, passage=_passage(source, "Hamas"))
     assert deal_for_new_claim(source=source) == deal
     assert deal_for_new_claim(source=source, came_from=other) == other
+
+
+def test_control_characters_are_dropped_from_an_editors_words():
+    passage = _passage()
+    claim = claim_create(
+        data={"statement": "Israel\x07 refused\x1b phase two\n", "attribution": "an\x0b aide"},
+        passage=passage,
+        note="bell\x07",
+    )
+    assert (claim.statement, claim.attribution) == ("Israel refused phase two", "an aide")
+    assert claim.evidence.get().note == "bell"
