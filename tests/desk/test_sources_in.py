@@ -735,3 +735,32 @@ def test_public_visitors_see_sources_but_not_the_review_flags(client, public_rea
     html = response.content.decode()
     assert "Report 59" in html
     assert "to review" not in html
+
+
+def test_the_claim_page_links_editors_to_its_history(editor_client, reader_client):
+    claim = Claim.objects.create(statement="A claim")
+    history_url = reverse("desk:claim-history", args=[claim.pk])
+    assert history_url in editor_client.get(claim.get_absolute_url()).content.decode()
+    assert history_url not in reader_client.get(claim.get_absolute_url()).content.decode()
+
+
+def test_the_revision_page_keeps_its_query_count_with_many_passages(
+    reader_client, editor, django_assert_max_num_queries
+):
+    from dealtracker.sources.services import source_revise
+
+    text = "\n".join(f"Paragraph {i} says the ceasefire holds in sector {i}." for i in range(80))
+    source = source_create(text=text, title="Long report", by=editor)
+    for i in range(0, 80, 2):
+        mark(source, f"ceasefire holds in sector {i}.")
+    source_revise(
+        source=source,
+        new_text="Intro line.\n" + text.replace("sector 4.", "sector four."),
+        by=editor,
+    )
+    with django_assert_max_num_queries(10):
+        response = reader_client.get(reverse("desk:source-revision", args=[source.pk, 2]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>1</strong> changed" in html
+    assert "<strong>39</strong> moved" in html
