@@ -38,6 +38,11 @@ check: $(STAMP)
 test: $(STAMP) check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Pages on a small and a large database under gunicorn with production settings;
+# see README "Benchmarks". Generates the large database once (a few minutes).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
