@@ -210,3 +210,57 @@ def test_editor_edits_a_claim_in_place_and_a_stale_save_shows_what_changed(
     claim.refresh_from_db()
     assert claim.statement == "Israel refused to start phase two"
     assert editor_region.get_by_label("Statement").input_value() == "My competing wording"
+
+
+def test_keyboard_selection_marks_and_links_an_existing_claim_found_by_typing(
+    page, live_server, editor
+):
+    source = make_source()
+    existing = Claim.objects.create(statement="Witkoff cut off the direct talks with Hamas")
+    words = "Gabe Witkoff"
+    start = source.text.index(words)
+    login(page, live_server, "editor", PASSWORD)
+    page.goto(f"{live_server.url}/sources/{source.pk}/")
+    # Keyboard selection needs caret browsing (F7), which a test cannot switch
+    # on in this Chromium; the Selection API makes the same selection it would.
+    page.evaluate(
+        """([start, end]) => {
+          const box = document.getElementById("source-text");
+          const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+          let seen = 0, node, a = null, b = null;
+          while ((node = walker.nextNode())) {
+            const len = node.data.length;
+            if (!a && start < seen + len) a = [node, start - seen];
+            if (!b && end <= seen + len) { b = [node, end - seen]; break; }
+            seen += len;
+          }
+          window.getSelection().setBaseAndExtent(a[0], a[1], b[0], b[1]);
+        }""",
+        [_utf16(source.text, start), _utf16(source.text, start + len(words))],
+    )
+    assert page.evaluate("window.getSelection().toString()") == words
+    button = page.get_by_role("button", name="Mark selected text")
+    button.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#passage-panel")
+    panel.get_by_text("Passage marked.").wait_for()
+    passage = Passage.objects.get()
+    assert passage.quote == words
+
+    panel.get_by_text("An existing claim").click()
+    panel.get_by_label("Find a claim").fill("witk")
+    option = panel.get_by_label(re.compile("Witkoff cut off the direct talks"))
+    option.check()
+    panel.get_by_role("button", name="Link claim").click()
+    panel.get_by_text("Claim linked to the passage.").wait_for()
+    assert list(existing.evidence.values_list("passage_id", flat=True)) == [passage.pk]
+
+    # The claim page's link to the passage scrolls to it and highlights it (CSS :target).
+    page.goto(f"{live_server.url}/sources/{source.pk}/#passage-{passage.pk}")
+    assert page.evaluate("document.querySelector(':target').id") == f"passage-{passage.pk}"
+    outline = page.evaluate("getComputedStyle(document.querySelector(':target')).outlineStyle")
+    assert outline == "solid"
+    # Keyboard users reach each highlight's link and open its claims with Enter.
+    page.locator(f"#passage-{passage.pk} a.hl-link").focus()
+    page.keyboard.press("Enter")
+    page.locator("#passage-panel").get_by_text(existing.statement).wait_for()
