@@ -764,3 +764,16 @@ def test_the_revision_page_keeps_its_query_count_with_many_passages(
     html = response.content.decode()
     assert "<strong>1</strong> changed" in html
     assert "<strong>39</strong> moved" in html
+
+
+@pytest.mark.parametrize("q", ['"', "!!! &&", "<script>", "ceasefire | (", "x" * 200])
+def test_odd_search_words_never_break_the_sources_list(reader_client, many_sources, q):
+    response = reader_client.get(LIST, {"q": q})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_searching_the_sources_list_finds_words_of_the_text(reader_client, many_sources):
+    # Stemmed with each row's own language: the English reports match "ceasefires".
+    response = reader_client.get(LIST, {"q": "ceasefires", "language": "en"})
+    assert response.context["paging"].page.paginator.count == 30
