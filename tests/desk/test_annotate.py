@@ -554,3 +554,36 @@ def test_delete_ignores_an_offsite_next(editor_client):
     claim = make_claim()
     response = editor_client.post(f"/claims/{claim.pk}/delete/", {"next": "https://evil.example/"})
     assert response.status_code == 302 and "evil.example" not in response["Location"]
+
+
+def test_evidence_is_changed_and_unlinked_from_the_claim_editor_back_to_the_claim(editor_client):
+    source, passage, claim, evidence = _world()
+    editor_page = editor_client.get(f"/claims/{claim.pk}/edit/", headers=HX).content.decode()
+    assert f"/evidence/{evidence.pk}/edit/" in editor_page and "Unlink passage" in editor_page
+    response = editor_client.post(
+        f"/evidence/{evidence.pk}/edit/",
+        {"relation": "context", "note": "", "next": f"/claims/{claim.pk}/"},
+        headers=HX,
+    )
+    assert response["HX-Redirect"] == f"/claims/{claim.pk}/"
+    evidence.refresh_from_db()
+    assert evidence.relation == "context"
+    response = editor_client.post(
+        f"/evidence/{evidence.pk}/delete/", {"next": "https://evil.example/"}, headers=HX
+    )
+    # An offsite next is ignored: the answer is the reading view's panel.
+    assert response.status_code == 200 and "HX-Redirect" not in response
+    assert not Evidence.objects.exists()
+
+
+def test_a_new_claim_takes_the_deal_of_the_claim_page_the_editor_came_from(editor_client):
+    source = make_source()
+    passage = mark(source, "Gabe Witkoff")
+    make_deal("first")
+    deal = make_deal("second")
+    claim = make_claim(deal=deal)
+    page = editor_client.get(
+        f"/sources/{source.pk}/passages/{passage.pk}/",
+        headers={"Referer": f"http://testserver/claims/{claim.pk}/"},
+    ).content.decode()
+    assert f'<option value="{deal.pk}" selected>' in page

@@ -120,9 +120,14 @@ def _came_from_deal(request: HttpRequest) -> Deal | None:
                 match = resolve(urlsplit(referer).path)
             except Resolver404:
                 match = None
-            if match and match.namespace == "desk" and "slug" in match.kwargs:
+            if match and match.namespace == "desk":
                 if match.url_name in {"deal-detail", "phase-detail", "clause-detail"}:
                     slug = match.kwargs["slug"]
+                elif match.url_name == "claim-detail":
+                    # From a claim's page: that claim's deal.
+                    claim = Claim.objects.filter(pk=match.kwargs["pk"]).only("deal").first()
+                    if claim is not None and claim.deal_id:
+                        return Deal.objects.filter(pk=claim.deal_id).first()
     if not slug:
         return None
     return Deal.objects.filter(slug=slug).first()
@@ -512,6 +517,10 @@ def _claim_for_edit(pk: int) -> Claim:
 def _edit_context(claim: Claim, **extra) -> dict:
     context = {
         "claim": claim,
+        "evidence_list": list(
+            Evidence.objects.filter(claim=claim).select_related("passage__source").order_by("id")
+        ),
+        "relations": Evidence.Relation.choices,
         "form": ClaimEditForm(instance=claim, initial={"version": claim.version}),
         "verification_form": VerificationForm(initial={"status": claim.verification}),
     }
