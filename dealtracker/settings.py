@@ -245,6 +245,9 @@ STORAGES = {
 
 # --- Sources ----------------------------------------------------------------
 SOURCE_MAX_BYTES = env_int("SOURCE_MAX_BYTES", 2_000_000)
+# A pasted text at the limit must reach the form (which answers 413 with a clear
+# message) rather than be cut off by Django's request-size guard first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * SOURCE_MAX_BYTES + 1_000_000
 SOURCE_FETCH_TIMEOUT = env_int("SOURCE_FETCH_TIMEOUT", 10)
 # Off in production: the URL fetch refuses private, loopback and link-local hosts.
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)

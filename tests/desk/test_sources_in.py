@@ -777,3 +777,12 @@ def test_searching_the_sources_list_finds_words_of_the_text(reader_client, many_
     # Stemmed with each row's own language: the English reports match "ceasefires".
     response = reader_client.get(LIST, {"q": "ceasefires", "language": "en"})
     assert response.context["paging"].page.paginator.count == 30
+
+
+def test_a_paste_just_over_the_limit_gets_the_clear_413_not_a_bare_400(editor_client, settings):
+    # Arabic text: two bytes a character, so well past the byte limit in characters.
+    text = "وقف إطلاق النار " * (settings.SOURCE_MAX_BYTES // 29 * 13 // 10)
+    assert len(text.encode()) > 2_500_000  # past Django's default request-size guard
+    response = editor_client.post(NEW, {"action": "save", "text": text, "title": "Long"})
+    assert response.status_code == 413
+    assert "the limit is" in response.content.decode()
