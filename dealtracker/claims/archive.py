@@ -1,0 +1,690 @@
+"""The source archive format: one source per line (JSON Lines), with its passages
+and the claims that rest on them. `manage.py import_sources` reads it,
+`manage.py export_sources` writes it; export then import into a database with
+the same parties and deals gives back the same sources, passages and claims.
+
+It lives in the claims app (not in sources) because a line carries claims, and
+sources must know nothing of claims.
+
+One line:
+
+    {"url": "https://...", "title": "...", "kind": "news_report", "outlet": "",
+     "author": "", "attribution": "", "published_on": "2025-02-28", "language": "en",
+     "text": "the report's text",
+     "passages": [{"start": 0, "end": 42, "quote": "optional, checked", "note": ""}],
+     "claims": [{"statement": "...", "attribution": "", "claimant": "hamas",
+                 "subjects": ["israel"], "deal": "gaza-ceasefire-2025", "phase": 2,
+                 "clause": "2.1", "kind": "compliance", "compliance": "not_complied",
+                 "made_on": "2025-03-02", "made_on_precision": "day",
+                 "verification": "disputed", "published": true,
+                 "published_at": "2025-03-03T10:00:00+00:00", "language": "en",
+                 "evidence": [{"passage": 0, "relation": "states", "note": ""},
+                              {"source": "https://... or sha256:<hash>", "start": 10,
+                               "end": 80, "relation": "supports", "note": ""}]}]}
+
+Rules, decided here:
+- Offsets count code points of the canonical text (DESIGN.md). A text that is not
+  canonical is canonicalised on the way in; its passages are then found again by
+  their quote (given, or cut from the raw text), nearest the given offset.
+- The server computes every quote and its context from the stored text; a quote
+  in the line is only checked.
+- Parties, deals, phases and clauses are named by slug / order / reference and
+  must already exist: they are reference data an admin keeps, and creating them
+  from an import would breed misspelled duplicates. A line naming an unknown one
+  is reported bad, with the name.
+- A source already present (same URL, or same text) is skipped and counted, with
+  its claims: importing twice changes nothing.
+- A claim is written once, on the line of the last source (in file order) it has
+  evidence in; evidence in an earlier source names it by URL (or sha256:<text
+  hash> when it has none) and the passage's offsets. Claims without evidence are
+  not tied to any source and are not exported. Revisions are not carried: a line
+  holds the current text, and passages anchored to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Prefetch
+from simple_history.utils import bulk_create_with_history
+
+from dealtracker.deals.loose_dates import DatePrecision
+from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.sources.anchoring import anchor_for
+from dealtracker.sources.canonical import canonicalize
+from dealtracker.sources.models import Passage, Source, SourceKind
+from dealtracker.sources.services import DuplicateSource, source_create
+
+from .models import Claim, ClaimCompliance, ClaimKind, ClaimVerification, Evidence, EvidenceRelation
+from .services import claim_validate
+
+BATCH_SIZE = 500
+MAX_LINE_BYTES = 8_000_000
+
+
+class LineError(Exception):
+    """A line that cannot be imported; the message says why."""
+
+
+# --- one line, parsed and checked (no database) --------------------------------------
+
+
+@dataclass(frozen=True)
+class PassageLine:
+    start: int
+    end: int
+    quote: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    relation: str
+    note: str = ""
+    passage: int | None = None  # index into this line's passages
+    source: str | None = None  # another source: URL or sha256:<text hash>
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    statement: str
+    kind: str
+    compliance: str
+    verification: str
+    published: bool
+    attribution: str = ""
+    claimant: str | None = None
+    subjects: tuple[str, ...] = ()
+    deal: str | None = None
+    phase: int | None = None
+    clause: str | None = None
+    made_on: dt.date | None = None
+    made_on_precision: str = DatePrecision.DAY
+    published_at: dt.datetime | None = None
+    language: str = "en"
+    evidence: tuple[EvidenceLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    title: str
+    text: str
+    kind: str = SourceKind.NEWS_REPORT
+    url: str = ""
+    outlet: str = ""
+    author: str = ""
+    attribution: str = ""
+    published_on: dt.date | None = None
+    language: str = "en"
+    passages: tuple[PassageLine, ...] = ()
+    claims: tuple[ClaimLine, ...] = ()
+
+
+def _str(data: dict, key: str, *, required: bool = False, default: str = "") -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise LineError(f"{key} is missing")
+        return default
+    if not isinstance(value, str):
+        raise LineError(f"{key} must be a string")
+    if required and not value.strip():
+        raise LineError(f"{key} is empty")
+    return value
+
+
+def _int(data: dict, key: str, where: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise LineError(f"{where}: {key} must be a whole number ≥ 0")
+    return value
+
+
+def _choice(data: dict, key: str, choices, default: str, where: str) -> str:
+    value = data.get(key, default)
+    if value is None:
+        value = default
+    if value not in choices.values:
+        raise LineError(f"{where}: {key} {value!r} is not one of {', '.join(choices.values)}")
+    return value
+
+
+def _date(value: Any, what: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise LineError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _datetime(value: Any, what: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise LineError(f"{what} {value!r} is not a date and time (ISO 8601)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise LineError(f"{where}{key} must be a list")
+    return value
+
+
+def parse_line(raw: bytes | str) -> SourceLine:
+    """One line of the archive as a SourceLine; LineError says what is wrong."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_LINE_BYTES:
+            raise LineError(f"the line is {len(raw):,} bytes long; the limit is {MAX_LINE_BYTES:,}")
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LineError(f"not UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise LineError(f"not JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise LineError("a line must be a JSON object")
+    passages = []
+    for i, p in enumerate(_list(data, "passages", "")):
+        where = f"passage {i}"
+        if not isinstance(p, dict):
+            raise LineError(f"{where} must be an object")
+        start, end = _int(p, "start", where), _int(p, "end", where)
+        if end <= start:
+            raise LineError(f"{where}: end ({end}) must be after start ({start})")
+        quote = p.get("quote")
+        if quote is not None and not isinstance(quote, str):
+            raise LineError(f"{where}: quote must be a string")
+        passages.append(PassageLine(start, end, quote, _str(p, "note")))
+    claims = []
+    for i, c in enumerate(_list(data, "claims", "")):
+        claims.append(_parse_claim(c, f"claim {i}", len(passages)))
+    return SourceLine(
+        title=_str(data, "title", required=True),
+        text=_str(data, "text", required=True),
+        kind=_choice(data, "kind", SourceKind, SourceKind.NEWS_REPORT, "source"),
+        url=_str(data, "url").strip(),
+        outlet=_str(data, "outlet"),
+        author=_str(data, "author"),
+        attribution=_str(data, "attribution"),
+        published_on=_date(data.get("published_on"), "published_on"),
+        language=_str(data, "language", default="en") or "en",
+        passages=tuple(passages),
+        claims=tuple(claims),
+    )
+
+
+def _parse_claim(c: Any, where: str, n_passages: int) -> ClaimLine:
+    if not isinstance(c, dict):
+        raise LineError(f"{where} must be an object")
+    try:
+        statement = _str(c, "statement", required=True)
+    except LineError as exc:
+        raise LineError(f"{where}: {exc}") from None
+    subjects = _list(c, "subjects", f"{where}: ")
+    if not all(isinstance(s, str) for s in subjects):
+        raise LineError(f"{where}: subjects must be party slugs")
+    phase = c.get("phase")
+    if phase is not None and (not isinstance(phase, int) or isinstance(phase, bool) or phase < 1):
+        raise LineError(f"{where}: phase must be a phase number (1, 2, ...)")
+    evidence = []
+    for j, e in enumerate(_list(c, "evidence", f"{where}: ")):
+        ewhere = f"{where}, evidence {j}"
+        if not isinstance(e, dict):
+            raise LineError(f"{ewhere} must be an object")
+        relation = _choice(e, "relation", EvidenceRelation, EvidenceRelation.STATES, ewhere)
+        if "passage" in e:
+            index = _int(e, "passage", ewhere)
+            if index >= n_passages:
+                raise LineError(
+                    f"{ewhere}: passage {index} is not on this line ({n_passages} passages)"
+                )
+            evidence.append(EvidenceLine(relation, _str(e, "note"), passage=index))
+        elif "source" in e:
+            start, end = _int(e, "start", ewhere), _int(e, "end", ewhere)
+            evidence.append(
+                EvidenceLine(
+                    relation,
+                    _str(e, "note"),
+                    source=_str(e, "source", required=True),
+                    start=start,
+                    end=end,
+                )
+            )
+        else:
+            raise LineError(f"{ewhere}: name a passage of this line or a source with start and end")
+    return ClaimLine(
+        statement=statement,
+        kind=_choice(c, "kind", ClaimKind, ClaimKind.OTHER, where),
+        compliance=c.get("compliance") or "",
+        verification=_choice(
+            c, "verification", ClaimVerification, ClaimVerification.UNVERIFIED, where
+        ),
+        published=bool(c.get("published", False)),
+        attribution=_str(c, "attribution"),
+        claimant=c.get("claimant") or None,
+        subjects=tuple(subjects),
+        deal=c.get("deal") or None,
+        phase=phase,
+        clause=c.get("clause") or None,
+        made_on=_date(c.get("made_on"), f"{where}: made_on"),
+        made_on_precision=_choice(c, "made_on_precision", DatePrecision, DatePrecision.DAY, where),
+        published_at=_datetime(c.get("published_at"), f"{where}: published_at"),
+        language=_str(c, "language", default="en") or "en",
+        evidence=tuple(evidence),
+    )
+
+
+# --- import ---------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    imported: int = 0
+    skipped: int = 0  # already present (same URL or same text)
+    bad: int = 0
+    passages: int = 0
+    claims: int = 0
+    lines: int = 0
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)  # the first 1,000
+
+
+class _References:
+    """Parties, deals, phases and clauses by their names in the file, looked up once."""
+
+    def __init__(self) -> None:
+        self.parties: dict[str, Party | None] = {}
+        self.deals: dict[str, Deal | None] = {}
+        self.phases: dict[tuple[int, int], Phase | None] = {}
+        self.clauses: dict[tuple[int, str], Clause | None] = {}
+
+    def party(self, slug: str, where: str) -> Party:
+        if slug not in self.parties:
+            self.parties[slug] = Party.objects.filter(slug=slug).first()
+        if self.parties[slug] is None:
+            raise LineError(f"{where}: no party {slug!r} (add it in the admin first)")
+        return self.parties[slug]
+
+    def deal(self, slug: str, where: str) -> Deal:
+        if slug not in self.deals:
+            self.deals[slug] = Deal.objects.filter(slug=slug).first()
+        if self.deals[slug] is None:
+            raise LineError(f"{where}: no deal {slug!r} (add it in the admin first)")
+        return self.deals[slug]
+
+    def phase(self, deal: Deal, order: int, where: str) -> Phase:
+        key = (deal.pk, order)
+        if key not in self.phases:
+            self.phases[key] = Phase.objects.filter(deal=deal, order=order).first()
+        if self.phases[key] is None:
+            raise LineError(f"{where}: deal {deal.slug!r} has no phase {order}")
+        return self.phases[key]
+
+    def clause(self, deal: Deal, reference: str, where: str) -> Clause:
+        key = (deal.pk, reference)
+        if key not in self.clauses:
+            self.clauses[key] = Clause.objects.filter(deal=deal, reference=reference).first()
+        if self.clauses[key] is None:
+            raise LineError(f"{where}: deal {deal.slug!r} has no clause {reference!r}")
+        return self.clauses[key]
+
+
+def _canonical_span(raw: str, text: str, p: PassageLine, where: str) -> tuple[int, int]:
+    """The passage's offsets in the canonical text (which may differ from the raw one)."""
+    if raw == text:
+        if p.end > len(text):
+            raise LineError(f"{where}: ends at {p.end}, past the end of the text ({len(text)})")
+        if p.quote is not None and text[p.start : p.end] != p.quote:
+            raise LineError(f"{where}: the quote is not the text at {p.start}–{p.end}")
+        return p.start, p.end
+    # Canonicalising moved the offsets: find the quote again, nearest its old place.
+    if p.quote is None and p.end > len(raw):
+        raise LineError(f"{where}: ends at {p.end}, past the end of the text ({len(raw)})")
+    quote = canonicalize(p.quote if p.quote is not None else raw[p.start : p.end]).strip()
+    if not quote:
+        raise LineError(f"{where}: the passage is only whitespace")
+    found, at = [], text.find(quote)
+    while at != -1 and len(found) < 1000:
+        found.append(at)
+        at = text.find(quote, at + 1)
+    if not found:
+        raise LineError(f"{where}: its quote is not in the canonical text")
+    start = min(found, key=lambda a: abs(a - p.start))
+    return start, start + len(quote)
+
+
+def _find_source(ref: str, where: str) -> Source:
+    if ref.startswith("sha256:"):
+        source = Source.objects.filter(text_hash=ref.removeprefix("sha256:")).order_by("id").first()
+    else:
+        source = Source.objects.filter(url=ref).first()
+    if source is None:
+        raise LineError(
+            f"{where}: no source {ref!r} (it must come earlier in the file or be here already)"
+        )
+    return source
+
+
+def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, int]:
+    """Import one parsed line (inside the caller's transaction); return (passages, claims).
+
+    Raises DuplicateSource when the source is already here, LineError when a
+    reference or an offset is wrong, ValidationError for text or claim rules.
+    """
+    # Resolve every reference first: a bad one leaves nothing behind.
+    resolved = []
+    for i, c in enumerate(line.claims):
+        where = f"claim {i}"
+        deal = refs.deal(c.deal, where) if c.deal else None
+        if (c.phase or c.clause) and deal is None:
+            raise LineError(f"{where}: a phase or clause needs the claim's deal")
+        data = {
+            "statement": c.statement,
+            "attribution": c.attribution,
+            "claimant": refs.party(c.claimant, where) if c.claimant else None,
+            "subjects": [refs.party(s, where) for s in dict.fromkeys(c.subjects)],
+            "deal": deal,
+            "phase": refs.phase(deal, c.phase, where) if c.phase else None,
+            "clause": refs.clause(deal, c.clause, where) if c.clause else None,
+            "kind": c.kind,
+            "compliance": c.compliance,
+        }
+        if c.compliance and c.compliance not in ClaimCompliance.values:
+            raise LineError(
+                f"{where}: compliance {c.compliance!r} is not one of {', '.join(ClaimCompliance.values)}"
+            )
+        try:
+            claim_validate(data)
+        except ValidationError as exc:
+            raise LineError(
+                f"{where}: " + "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            ) from None
+        resolved.append(data)
+
+    source = source_create(
+        text=line.text,
+        title=line.title,
+        by=by,
+        kind=line.kind,
+        outlet=line.outlet,
+        author=line.author,
+        attribution=line.attribution,
+        url=line.url,
+        published_on=line.published_on,
+        language=line.language,
+    )
+    revision = source.revisions.get(number=1)
+    text = source.text
+    spans: list[tuple[int, int]] = []
+    new_passages: dict[tuple[int, int], Passage] = {}
+    for i, p in enumerate(line.passages):
+        span = _canonical_span(line.text, text, p, f"passage {i}")
+        spans.append(span)
+        if span in new_passages:  # the same span marked twice is one passage
+            continue
+        anchor = anchor_for(text, *span)
+        new_passages[span] = Passage(
+            source=source,
+            start=anchor.start,
+            end=anchor.end,
+            quote=anchor.quote,
+            prefix=anchor.prefix,
+            suffix=anchor.suffix,
+            revision_made=revision,
+            revision_anchored=revision,
+            note=p.note,
+            created_by=by,
+        )
+    if new_passages:
+        bulk_create_with_history(list(new_passages.values()), Passage, default_user=by)
+
+    evidence: list[Evidence] = []
+    for c, data in zip(line.claims, resolved, strict=True):
+        claim = Claim(
+            statement=data["statement"],
+            attribution=data["attribution"],
+            claimant=data["claimant"],
+            deal=data["deal"],
+            phase=data["phase"],
+            clause=data["clause"],
+            kind=c.kind,
+            compliance=c.compliance,
+            made_on=c.made_on,
+            made_on_precision=c.made_on_precision,
+            verification=c.verification,
+            is_published=c.published,
+            published_at=(c.published_at or dt.datetime.now(dt.UTC))
+            if c.published
+            else c.published_at,
+            language=c.language,
+            created_by=by,
+        )
+        claim.save()
+        if data["subjects"]:
+            claim.subjects.set(data["subjects"])
+        linked: set[int] = set()
+        for j, e in enumerate(c.evidence):
+            if e.passage is not None:
+                passage = new_passages[spans[e.passage]]
+            else:
+                where = f"claim evidence {j}"
+                other = _find_source(e.source, where)
+                passage = (
+                    Passage.objects.filter(source=other, start=e.start, end=e.end)
+                    .order_by("id")
+                    .first()
+                )
+                if passage is None:
+                    raise LineError(
+                        f"{where}: source {e.source!r} has no passage at {e.start}–{e.end}"
+                    )
+            if passage.pk in linked:
+                continue
+            linked.add(passage.pk)
+            evidence.append(
+                Evidence(
+                    claim=claim, passage=passage, relation=e.relation, note=e.note, created_by=by
+                )
+            )
+    if evidence:
+        bulk_create_with_history(evidence, Evidence, default_user=by)
+    return len(new_passages), len(line.claims)
+
+
+def import_lines(
+    lines: Iterable[tuple[int, bytes | str]],
+    *,
+    by=None,
+    batch_size: int = BATCH_SIZE,
+    on_bad: Callable[[int, str], object] | None = None,
+    on_batch: Callable[[int, ImportSummary], object] | None = None,
+) -> ImportSummary:
+    """Import (line number, line) pairs, committing every batch_size lines.
+
+    Lines are pulled one at a time, so memory does not grow with the file. A bad
+    line is rolled back alone (a savepoint) and reported; the rest goes on. When
+    on_batch is called, everything up to that line number is committed: an
+    interrupted import keeps every batch reported done.
+    """
+    summary = ImportSummary()
+    refs = _References()
+    iterator = iter(lines)
+    last = 0
+    while True:
+        with transaction.atomic():
+            taken = 0
+            for number, raw in iterator:
+                last = number
+                summary.lines += 1
+                taken += 1
+                if raw.strip():
+                    _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
+                if taken >= batch_size:
+                    break
+        if taken == 0:
+            return summary
+        if on_batch is not None:
+            on_batch(last, summary)
+        if taken < batch_size:
+            return summary
+
+
+def _import_one(number: int, raw, *, refs, by, summary: ImportSummary, on_bad) -> None:
+    try:
+        line = parse_line(raw)
+        with transaction.atomic():
+            passages, claims = import_line(line, refs=refs, by=by)
+    except DuplicateSource:
+        summary.skipped += 1
+        return
+    except (LineError, ValidationError) as exc:
+        reason = str(exc) if isinstance(exc, LineError) else "; ".join(exc.messages)
+        summary.bad += 1
+        if len(summary.bad_lines) < 1000:
+            summary.bad_lines.append((number, reason))
+        if on_bad is not None:
+            on_bad(number, reason)
+        return
+    summary.imported += 1
+    summary.passages += passages
+    summary.claims += claims
+
+
+def numbered_lines(
+    stream, *, on_bytes: Callable[[int], object] | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of a binary stream, read lazily."""
+    for number, raw in enumerate(stream, start=1):
+        if on_bytes is not None:
+            on_bytes(len(raw))
+        yield number, raw
+
+
+# --- export ---------------------------------------------------------------------
+
+
+def source_ref(source: Source) -> str:
+    """How another line names this source: its URL, or its text hash when it has none."""
+    return source.url or f"sha256:{source.text_hash}"
+
+
+def export_lines(*, chunk_size: int = 500) -> Iterator[str]:
+    """Every source as one JSON line, in id order, read chunk by chunk (keyset on id)."""
+    after = 0
+    while True:
+        sources = list(Source.objects.filter(pk__gt=after).order_by("pk")[:chunk_size])
+        if not sources:
+            return
+        after = sources[-1].pk
+        yield from _export_chunk(sources)
+
+
+def _export_chunk(sources: list[Source]) -> Iterator[str]:
+    ids = [s.pk for s in sources]
+    passages: dict[int, list[Passage]] = {pk: [] for pk in ids}
+    for p in Passage.objects.filter(source_id__in=ids).order_by("source_id", "start", "end", "id"):
+        passages[p.source_id].append(p)
+    by_source = {s.pk: s for s in sources}
+    # Only passages on the current text travel (an orphaned one points at an old revision).
+    for s in sources:
+        passages[s.pk] = [p for p in passages[s.pk] if s.text[p.start : p.end] == p.quote]
+    index = {p.pk: i for ps in passages.values() for i, p in enumerate(ps)}
+    touched = (
+        Evidence.objects.filter(passage__source_id__in=ids)
+        .values_list("claim_id", flat=True)
+        .distinct()
+    )
+    homes = dict(
+        Evidence.objects.filter(claim_id__in=touched)
+        .values("claim_id")
+        .annotate(home=Max("passage__source_id"))
+        .values_list("claim_id", "home")
+    )
+    claims = (
+        Claim.objects.filter(pk__in=[c for c, home in homes.items() if home in by_source])
+        .select_related("claimant", "deal", "phase", "clause")
+        .prefetch_related(
+            Prefetch("subjects", queryset=Party.objects.order_by("slug")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("passage__source").order_by("id"),
+            ),
+        )
+        .order_by("id")
+    )
+    claims_of: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for claim in claims:
+        home = homes[claim.pk]
+        evidence = []
+        for e in claim.evidence.all():
+            p = e.passage
+            if p.source_id == home:
+                if p.pk not in index:
+                    continue
+                evidence.append({"passage": index[p.pk], "relation": e.relation, "note": e.note})
+            else:
+                evidence.append(
+                    {
+                        "source": source_ref(p.source),
+                        "start": p.start,
+                        "end": p.end,
+                        "relation": e.relation,
+                        "note": e.note,
+                    }
+                )
+        claims_of[home].append(_claim_json(claim, evidence))
+    for s in sources:
+        yield json.dumps(
+            {
+                "url": s.url,
+                "title": s.title,
+                "kind": s.kind,
+                "outlet": s.outlet,
+                "author": s.author,
+                "attribution": s.attribution,
+                "published_on": s.published_on.isoformat() if s.published_on else None,
+                "language": s.language,
+                "text": s.text,
+                "passages": [
+                    {"start": p.start, "end": p.end, "quote": p.quote, "note": p.note}
+                    for p in passages[s.pk]
+                ],
+                "claims": claims_of[s.pk],
+            },
+            ensure_ascii=False,
+        )
+
+
+def _claim_json(claim: Claim, evidence: list[dict]) -> dict:
+    return {
+        "statement": claim.statement,
+        "attribution": claim.attribution,
+        "claimant": claim.claimant.slug if claim.claimant else None,
+        "subjects": [p.slug for p in claim.subjects.all()],
+        "deal": claim.deal.slug if claim.deal else None,
+        "phase": claim.phase.order if claim.phase else None,
+        "clause": claim.clause.reference if claim.clause else None,
+        "kind": claim.kind,
+        "compliance": claim.compliance,
+        "made_on": claim.made_on.isoformat() if claim.made_on else None,
+        "made_on_precision": claim.made_on_precision,
+        "verification": claim.verification,
+        "published": claim.is_published,
+        "published_at": claim.published_at.isoformat() if claim.published_at else None,
+        "language": claim.language,
+        "evidence": evidence,
+    }
