@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
@@ -52,7 +52,23 @@ def with_claim_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         .prefetch_related(
             Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
         )
-        .annotate(evidence_count=Count("evidence", distinct=True))
+        .annotate(evidence_count=_evidence_count())
+        .order_by("-made_on", "-id")
+    )
+
+
+def _evidence_count():
+    # A subquery rather than a join + GROUP BY over every joined row.
+    return Coalesce(
+        Subquery(
+            Evidence.objects.filter(claim=OuterRef("pk"))
+            .order_by()
+            .values("claim")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 
@@ -120,33 +136,23 @@ def claim_deal_id():
     return Coalesce("deal_id", "clause__deal_id", "phase__deal_id")
 
 
-def _latest_change(claims: QuerySet[Claim], path: str) -> Subquery:
-    """The latest change among the claims whose `path` is the outer deal's id."""
-    return Subquery(
-        claims.filter(**{path: OuterRef("pk")})
-        .order_by()
-        .values(path)
-        .annotate(at=Max("updated_at"))
-        .values("at")[:1]
-    )
-
-
 def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
     """Newest activity first: the later of the deal's own change and its latest claim's.
 
-    Three small subqueries (claims tied to the deal, to one of its clauses, to one of its
-    phases), each answered from a foreign-key index, rather than one over a COALESCE of
-    them that no index can serve. PostgreSQL's GREATEST skips the NULLs of deals
-    without claims."""
-    claims = visible_claims(user=user)
-    return deals.annotate(
-        last_activity=Greatest(
-            F("updated_at"),
-            _latest_change(claims, "deal_id"),
-            _latest_change(claims, "clause__deal_id"),
-            _latest_change(claims, "phase__deal_id"),
-        )
-    ).order_by("-last_activity", "-id")
+    A claim's own deal is the one to look at: the claims service keeps it set whenever a
+    clause or phase is (they must belong to it), and it is what an index can serve."""
+    latest = (
+        visible_claims(user=user)
+        .filter(deal_id=OuterRef("pk"))
+        .order_by()
+        .values("deal_id")
+        .annotate(at=Max("updated_at"))
+        .values("at")[:1]
+    )
+    # PostgreSQL's GREATEST skips the NULL of a deal without claims.
+    return deals.annotate(last_activity=Greatest(F("updated_at"), Subquery(latest))).order_by(
+        "-last_activity", "-id"
+    )
 
 
 @dataclass

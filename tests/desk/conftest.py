@@ -72,6 +72,10 @@ def make_claim(*, subjects=(), passages=(), evidence_note: str = "", **fields) -
         fields.setdefault("published_at", timezone.now())
     if "compliance" in fields:
         fields.setdefault("kind", Claim.Kind.COMPLIANCE)
+    # As the claims service does: a claim on a clause or phase belongs to its deal.
+    for key in ("clause", "phase"):
+        if fields.get(key) is not None:
+            fields.setdefault("deal", fields[key].deal)
     claim = Claim.objects.create(**fields)
     claim.subjects.set(subjects)
     for passage in passages:

@@ -43,6 +43,8 @@ PARTIES_PER_PAGE = 50
 CLAIMS_PER_PAGE = 25
 HOME_DEALS = 12
 HOME_CLAIMS = 10
+# A cell shows its newest claims; the claims list has them all.
+CELL_CLAIMS = 20
 
 
 # --- helpers -------------------------------------------------------------------
@@ -271,7 +273,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         clause = _get_clause(deal, ref)
         cell = matrix_cell(clause=clause, party=party, user=request.user)
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
-        context = {"deal": deal, "cell": cell, "cell_claims": list(claims)}
+        context = {"deal": deal, "cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])}
         context["show_internal"] = show_internal
         return render(request, "desk/deal_detail.html#matrix-cell", context)
     # The whole deal page, opened at this cell: the matrix already counted it.
@@ -283,7 +285,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         clause=clause, party=party, user=request.user
     )
     claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
-    context.update({"cell": cell, "cell_claims": list(claims)})
+    context.update({"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])})
     return render(request, "desk/deal_detail.html", context)
 
 
