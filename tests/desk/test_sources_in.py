@@ -786,3 +786,17 @@ def test_a_paste_just_over_the_limit_gets_the_clear_413_not_a_bare_400(editor_cl
     response = editor_client.post(NEW, {"action": "save", "text": text, "title": "Long"})
     assert response.status_code == 413
     assert "the limit is" in response.content.decode()
+
+
+def test_reading_a_file_already_here_says_so_before_saving(editor_client, editor):
+    existing = source_create(
+        text="Le cessez-le-feu a été prolongé à Gaza.", title="Trêve", by=editor
+    )
+    upload = SimpleUploadedFile(
+        "report.txt", "Le cessez-le-feu a été prolongé à Gaza.".encode(), "text/plain"
+    )
+    response = editor_client.post(NEW, {"action": "read", "upload": upload})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This report is already here" in html
+    assert reverse("desk:source-detail", args=[existing.pk]) in html

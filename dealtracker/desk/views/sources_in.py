@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from dealtracker.claims.models import Claim
 from dealtracker.claims.search import text_matches
 from dealtracker.sources import services
+from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.extract import (
     ExtractError,
     extract,
@@ -212,10 +213,17 @@ def source_new(request: HttpRequest) -> HttpResponse:
 
     data = _prefilled(form, document)
     if action in ("fetch", "read"):
-        # Show what was found for the editor to check before saving.
+        # Show what was found for the editor to check before saving, and say now
+        # whether it is already here.
+        duplicate = None
+        if (data.get("text") or "").strip():
+            duplicate = services.source_find_duplicate(
+                url=data.get("url") or "", text_hash=text_hash(canonicalize(data["text"]))
+            )
         return _render_new(
             request,
             SourceNewForm(initial=data),
+            duplicate=duplicate,
             notice="Check the text and the details found in the document, then save.",
         )
 
