@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHECK_DB := postgresql://unused@127.0.0.1:9/unused
 
-.PHONY: run test check lint format bench clean-db help
+.PHONY: run test check lint format bench soak audit clean-db help
 
 help:
 	@echo "make run    - install, migrate, load the demo and serve http://127.0.0.1:8000"
@@ -24,16 +24,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/python -m dealtracker.launcher serve
 
+# The migration and deploy checks read the code, not the data: a placeholder
+# DATABASE_URL keeps manage.py from starting (and leaving running) the embedded PostgreSQL.
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	# These two read the code, not the data: a placeholder DATABASE_URL keeps
-	# manage.py from starting (and leaving running) the embedded PostgreSQL.
 	DEBUG=true DATABASE_URL=$(CHECK_DB) $(BIN)/python -W ignore::RuntimeWarning \
 		manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-django \
 		DATABASE_URL=$(CHECK_DB) ALLOWED_HOSTS=desk.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	./.ci/audit
 
 test: $(STAMP) check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,3 +50,12 @@ format: $(STAMP)
 
 clean-db:
 	rm -rf .pgdata .pgdata-test
+
+# Known vulnerabilities in the installed dependencies (also part of `check`); see .ci/audit.
+audit: $(STAMP)
+	./.ci/audit
+
+# Simulated readers and editors against gunicorn on a fresh database (SOAK_SECONDS, default 180);
+# `make bench` also runs bench/soak.py against its large database.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
