@@ -19,7 +19,7 @@ from django.db import models
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Party
-from dealtracker.sources.models import Passage, Source
+from dealtracker.sources.models import Passage, Source, SourceRevision
 
 # Never shown: bookkeeping, or derived from what is shown.
 HIDDEN_FIELDS = {
@@ -75,7 +75,17 @@ class _Names:
 
     def load(self) -> None:
         for model, pks in self.wanted.items():
-            for obj in model._default_manager.filter(pk__in=pks):
+            if model is SourceRevision:
+                # Shown inside a source's or passage's own page: the number says it all.
+                for pk, number in SourceRevision.objects.filter(pk__in=pks).values_list(
+                    "pk", "number"
+                ):
+                    self.found[(model, pk)] = f"revision {number}"
+                continue
+            objects = model._default_manager.filter(pk__in=pks)
+            if model is Source:
+                objects = objects.defer("text", "search_vector")
+            for obj in objects:
                 self.found[(model, obj.pk)] = str(obj)
 
     def name(self, model: type[models.Model], pk) -> str:

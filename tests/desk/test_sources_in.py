@@ -800,3 +800,26 @@ def test_reading_a_file_already_here_says_so_before_saving(editor_client, editor
     html = response.content.decode()
     assert "This report is already here" in html
     assert reverse("desk:source-detail", args=[existing.pk]) in html
+
+
+def test_passage_and_source_history_keep_their_query_count_after_many_revisions(
+    editor_client, editor, django_assert_max_num_queries
+):
+    from dealtracker.sources.services import source_revise
+
+    source = source_create(text=REPORT, title="Report", by=editor)
+    passage = mark(source, "More than 50,000 Palestinians have died")
+    claim = Claim.objects.create(statement="The toll passed 50,000")
+    Evidence.objects.create(claim=claim, passage=passage)
+    for i in range(8):
+        source_revise(source=source, new_text=f"Update {i}.\n" + REPORT, by=editor)
+        source.title = f"Report, take {i}"
+        source.save()
+    with django_assert_max_num_queries(12):
+        response = editor_client.get(reverse("desk:passage-history", args=[source.pk, passage.pk]))
+    assert response.status_code == 200
+    assert "re-anchored to revision 9" in response.content.decode()
+    with django_assert_max_num_queries(10):
+        response = editor_client.get(reverse("desk:source-history", args=[source.pk]))
+    assert response.status_code == 200
+    assert "Report, take 7" in response.content.decode()

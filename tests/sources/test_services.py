@@ -276,3 +276,16 @@ def test_correcting_a_word_in_the_demo_report_keeps_every_passage_where_it_belon
         set(Evidence.objects.filter(passage__source=source).values_list("id", "passage_id"))
         == evidence_before
     )
+
+
+def test_re_anchoring_counts_code_points_through_emoji_and_arabic(editor):
+    text = "🕊️ الهدنة صامدة في غزة.\nقال المسؤول إن المرحلة الثانية ستبدأ في الثاني من آذار.\nThe truce 🤝 holds, officials said."
+    source = source_create(text=text, title="هدنة", language="ar", by=editor)
+    second = mark(source, "المرحلة الثانية ستبدأ")
+    third = mark(source, "The truce 🤝 holds")
+    new_text = "🕊️🕊️ الهدنة صامدة في كل غزة.\n" + text.split("\n", 1)[1]
+    source_revise(source=source, new_text=new_text, by=editor)
+    for passage in (second, third):
+        passage.refresh_from_db()
+        assert new_text[passage.start : passage.end] == passage.quote
+        assert passage.anchor_status == "moved"
