@@ -9,21 +9,27 @@ one says not complied.
 
 Counting is done in SQL, in one grouped query over claims and their subjects,
 so the matrix costs the same number of queries whatever the number of cells.
-The assessment half of the rule (latest assessment against latest claim) is
-left to `assessment` and `disagrees`, which stay None/False until it is wired.
+The assessment half of the rule (latest assessment against latest claim by
+date made) costs two more queries for the whole matrix. With `as_of`, the
+matrix is the one that stood that day: claims made later and assessments
+dated later are left out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from dealtracker.deals.models import Clause, Deal, Party
 
+from .assessments import disagrees
 from .models import Claim, ClaimCompliance, ClaimVerification
 from .queries import visible_claims
+from .rollups import latest_assessments
 
 # Shown next to the words, so that no compliance is told by colour alone.
 COMPLIANCE_SYMBOLS = {
@@ -59,8 +65,10 @@ class MatrixCell:
     # Counted claims by asserted compliance (refuted claims excluded).
     counts: dict[str, int] = field(default_factory=dict)
     refuted: int = 0
-    # Filled in by the assessment rule once it is wired; the template already shows them.
+    # The desk's latest visible assessment of the cell, and whether the latest
+    # counted claim (by date made) points another way.
     assessment: object | None = None
+    latest_claim: Claim | None = None
     disagrees: bool = False
 
     @property
@@ -130,9 +138,48 @@ def is_contested(counts: dict[str, int]) -> bool:
     return bool(counts.get(ClaimCompliance.COMPLIED) and counts.get(ClaimCompliance.NOT_COMPLIED))
 
 
-def matrix_claims(*, user):
-    """Claims that can appear in a matrix cell: visible compliance claims."""
-    return visible_claims(user=user).filter(kind=Claim.Kind.COMPLIANCE, clause__isnull=False)
+def matrix_claims(*, user, as_of: dt.date | None = None):
+    """Claims that can appear in a matrix cell: visible compliance claims
+    (made on or before as_of when given; an undated claim by the day it was entered)."""
+    claims = visible_claims(user=user).filter(kind=Claim.Kind.COMPLIANCE, clause__isnull=False)
+    if as_of is not None:
+        claims = claims.filter(
+            Q(made_on__lte=as_of) | Q(made_on__isnull=True, created_at__date__lte=as_of)
+        )
+    return claims
+
+
+def _latest_claims(claims) -> dict[tuple[int, int], Claim]:
+    """The latest counted claim (by date made) of each (clause, party) cell, in one query."""
+    through = Claim.subjects.through
+    rows = (
+        through.objects.filter(claim__in=claims.exclude(verification=ClaimVerification.REFUTED))
+        .select_related("claim")
+        .order_by(
+            "claim__clause_id",
+            "party_id",
+            F("claim__made_on").desc(nulls_last=True),
+            "-claim_id",
+        )
+        .distinct("claim__clause_id", "party_id")
+    )
+    return {(row.claim.clause_id, row.party_id): row.claim for row in rows}
+
+
+def _with_assessments(
+    cells: list[MatrixCell], *, clauses: list[Clause], claims, user, as_of: dt.date | None
+) -> None:
+    """Fill each cell's latest assessment and the disagreement flag (two queries in all)."""
+    if not cells:
+        return
+    day = as_of or timezone.localdate()
+    assessments = latest_assessments(clauses=clauses, as_of=day, user=user)
+    latest = _latest_claims(claims)
+    for cell in cells:
+        key = (cell.clause.pk, cell.party.pk)
+        cell.assessment = assessments.get(key)
+        cell.latest_claim = latest.get(key)
+        cell.disagrees = disagrees(cell.assessment, cell.latest_claim)
 
 
 def _cell_counts(claims) -> dict[tuple[int, int], dict]:
@@ -157,8 +204,11 @@ def _cell_counts(claims) -> dict[tuple[int, int], dict]:
     return cells
 
 
-def compliance_matrix(*, deal: Deal, user, clauses: list[Clause] | None = None) -> Matrix:
-    """The deal's matrix. Pass `clauses` (with obliged_parties prefetched) to reuse them."""
+def compliance_matrix(
+    *, deal: Deal, user, clauses: list[Clause] | None = None, as_of: dt.date | None = None
+) -> Matrix:
+    """The deal's matrix (as it stood on as_of when given). Pass `clauses` (with
+    obliged_parties prefetched) to reuse them."""
     if clauses is None:
         clauses = list(
             deal.clauses.select_related("phase", "deal").prefetch_related("obliged_parties")
@@ -171,7 +221,8 @@ def compliance_matrix(*, deal: Deal, user, clauses: list[Clause] | None = None) 
             obligations[party.pk] = obligations.get(party.pk, 0) + 1
     # The most obliged parties first: on a phone they are the columns in view.
     columns = sorted(parties.values(), key=lambda p: (-obligations[p.pk], p.label.lower(), p.pk))
-    counts = _cell_counts(matrix_claims(user=user).filter(clause__deal=deal))
+    claims = matrix_claims(user=user, as_of=as_of).filter(clause__deal=deal)
+    counts = _cell_counts(claims)
     rows = []
     for clause in clauses:
         obliged = {p.pk for p in clause.obliged_parties.all()}
@@ -190,6 +241,14 @@ def compliance_matrix(*, deal: Deal, user, clauses: list[Clause] | None = None) 
                 )
             )
         rows.append(MatrixRow(clause=clause, cells=cells))
+    obliged_cells = [cell for row in rows for cell in row.cells if cell.obliged]
+    _with_assessments(
+        obliged_cells,
+        clauses=[row.clause for row in rows],
+        claims=claims,
+        user=user,
+        as_of=as_of,
+    )
     return Matrix(deal=deal, parties=columns, rows=rows)
 
 
