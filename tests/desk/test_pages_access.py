@@ -129,3 +129,13 @@ def test_every_page_has_one_h1_landmarks_and_headings_that_never_skip_a_level(wo
         for landmark in ("<header", "<nav", "<main", "<footer", 'role="search"'):
             assert landmark in body, (name, landmark)
         assert '<label for="site-search-q"' in body, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["deal", "phase", "clause", "party-israel"])
+def test_pages_over_time_take_as_of_and_say_when_it_is_not_a_date(world, reader_client, page):
+    url = page_urls(world)[page]
+    good = reader_client.get(url + "?as_of=2025-03-01")
+    assert good.status_code == 200 and "not understood" not in good.content.decode()
+    bad = reader_client.get(url + "?as_of=2025-13-45")
+    assert bad.status_code == 200 and "not understood" in bad.content.decode()

@@ -303,9 +303,12 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
     paging = _paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
+    as_of, notices = _as_of(request)
     context = {
         "deal": deal,
         "phase": phase,
+        "as_of": as_of,
+        "notices": notices,
         "clauses": clauses,
         "paging": paging,
         "show_internal": can_see_internal(request.user),
@@ -323,9 +326,12 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     paging = _paginate(
         request, claim_queries.claims_for_clause(clause=clause, user=request.user), CLAIMS_PER_PAGE
     )
+    as_of, notices = _as_of(request)
     context = {
         "deal": deal,
         "clause": clause,
+        "as_of": as_of,
+        "notices": notices,
         "due": clause_due_date(clause),
         "cells": clause_cells(clause=clause, user=request.user),
         "paging": paging,
@@ -389,8 +395,11 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
         clause.due = clause_due_date(clause)
     compliance = party_compliance_counts(party=party, user=user)
 
+    as_of, notices = _as_of(request)
     context = {
         "party": party,
+        "as_of": as_of,
+        "notices": notices,
         "memberships": memberships,
         "clauses": clauses,
         "made": _paginate(
