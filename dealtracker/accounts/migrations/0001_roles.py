@@ -10,11 +10,9 @@ from dealtracker.accounts.roles import group_permissions
 def create_groups(apps, schema_editor):
     # Permissions are normally created after migrate; make sure they exist now.
     for app_config in global_apps.get_app_configs():
-        # Restore models_module afterwards: post_migrate skips apps without one.
-        models_module = app_config.models_module
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = models_module
+        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     ContentType = apps.get_model("contenttypes", "ContentType")
