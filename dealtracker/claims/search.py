@@ -71,11 +71,19 @@ class _Matches(Func):
         super().__init__(vector, query, output_field=BooleanField())
 
 
+def index_matches(q: str, *, vector: str = "search_vector") -> Q:
+    """Test 1 alone: what the GIN index answers (a superset of the real matches)."""
+    return Q(_Matches(F(vector), any_config_query(q)))
+
+
+def language_matches(q: str, *, language: str = "language", vector: str = "search_vector") -> Q:
+    """Test 2 alone: the exact match under the row's own configuration (per row, no index)."""
+    return Q(_Matches(F(vector), row_config_query(q, language)))
+
+
 def text_matches(q: str, *, language: str = "language", vector: str = "search_vector") -> Q:
     """A filter: the row's search vector matches the web-search text q (see module doc)."""
-    return Q(_Matches(F(vector), any_config_query(q))) & Q(
-        _Matches(F(vector), row_config_query(q, language))
-    )
+    return index_matches(q, vector=vector) & language_matches(q, language=language, vector=vector)
 
 
 def text_rank(q: str, *, vector: str = "search_vector") -> SearchRank:

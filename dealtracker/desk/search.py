@@ -25,13 +25,26 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.queries import visible_claims
-from dealtracker.claims.search import row_config_query, text_matches, text_rank, ts_config
+from dealtracker.claims.search import (
+    index_matches,
+    language_matches,
+    row_config_query,
+    text_rank,
+    ts_config,
+)
 from dealtracker.deals.models import Clause, Party
 from dealtracker.sources.models import Passage, Source
 
 # Private-use code points: never produced by canonical text, stripped from input.
 START, STOP = "\ue000", "\ue001"
 GROUP_LIMIT = 10
+# Ranking reads every candidate's vector; a common word can match most of a big
+# table (a word in 80% of 50,000 sources). So the first CANDIDATES rows the GIN
+# index yields are checked exactly and ranked, not every match.
+CANDIDATES = 300
+# ts_headline parses the whole text it is given: sources are cut to this many
+# characters for their snippet (a match further on shows the opening instead).
+SNIPPET_SOURCE_CHARS = 4000
 # Trigram thresholds for party names: "Isreal" is 0.27 similar to "Israel"
 # and 0.43 word-similar; defaults (0.3 and 0.6) would miss it.
 NAME_SIMILARITY = 0.25
@@ -113,19 +126,35 @@ def _top(
     limit: int,
     vector: str = "search_vector",
     whole: bool = False,
+    max_chars: int | None = None,
 ) -> tuple[list[Hit], bool]:
     """The best `limit` rows by rank, with a snippet of `text` for each (all of it if `whole`)."""
-    matched = rows.filter(text_matches(q, language=language, vector=vector))
+    # Only the index test here, read as a bitmap scan of the GIN index (see
+    # site_search's settings): it stops after CANDIDATES rows when the word is
+    # common and costs nothing when it is absent. (An ORDER BY id here made
+    # PostgreSQL walk the whole table backwards for a word that is nowhere.)
+    candidates = (
+        rows.model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk")
+    )[:CANDIDATES]
     top_ids = (
-        matched.annotate(rank=text_rank(q, vector=vector)).order_by("-rank", "-pk").values("pk")
+        rows.filter(pk__in=candidates)
+        .filter(language_matches(q, language=language, vector=vector))
+        .annotate(rank=text_rank(q, vector=vector))
+        .order_by("-rank", "-pk")
+        .values("pk")
     )[: limit + 1]
     fragments = (
         {"highlight_all": True}
         if whole
         else {"max_words": 30, "min_words": 12, "max_fragments": 2, "fragment_delimiter": " … "}
     )
+    text_expression = F(text)
+    if max_chars:
+        text_expression = Func(
+            text_expression, Value(1), Value(max_chars), function="substr", output_field=TextField()
+        )
     headline = SearchHeadline(
-        _strip_markers(F(text)),
+        _strip_markers(text_expression),
         row_config_query(q, language),
         config=ts_config(language),
         start_sel=START,
@@ -154,7 +183,9 @@ def search_claims(q: str, *, user, limit: int = GROUP_LIMIT) -> tuple[list[Hit],
 def search_sources(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
     # Only what a row shows; never the (possibly long) text itself.
     rows = Source.objects.only("id", "title", "outlet", "published_on", "language", "kind")
-    return _top(rows, q, text="text", language="language", limit=limit)
+    return _top(
+        rows, q, text="text", language="language", limit=limit, max_chars=SNIPPET_SOURCE_CHARS
+    )
 
 
 def search_passages(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
@@ -177,7 +208,10 @@ def aliases_text() -> Func:
 
 
 def search_parties(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
-    """Parties whose name, short name or an alias looks like q (misspellings included)."""
+    """Parties whose name, short name or an alias looks like q (misspellings included).
+
+    Run inside site_search's transaction: its thresholds make "Isreal" find Israel.
+    """
     rows = (
         Party.objects.annotate(alias_text=aliases_text())
         .filter(
@@ -197,18 +231,28 @@ def search_parties(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool
         )
         .order_by("-score", "name", "id")
     )
-    # The % and %> operators read these thresholds; set_config(..., true) lasts
-    # only for this transaction.
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
-                " set_config('pg_trgm.word_similarity_threshold', %s, true)",
-                [str(NAME_SIMILARITY), str(NAME_WORD_SIMILARITY)],
-            )
-        found = list(rows[: limit + 1])
+    found = list(rows[: limit + 1])
     hits = [Hit(obj=p, snippet=mark_safe(""), rank=p.score) for p in found]  # noqa: S308
     return hits[:limit], len(hits) > limit
+
+
+def use_search_settings() -> None:
+    """Settings for the rest of the current transaction (set_config(..., true)).
+
+    - Trigram thresholds read by the % and %> operators (party names).
+    - Plain index and sequential scans off: every table is read through bitmap
+      scans, so the candidate queries go through the GIN indexes whatever the
+      planner guesses about how common a word is (a bad guess, with LIMIT, made
+      it scan a whole table for a word that was nowhere).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
+            " set_config('pg_trgm.word_similarity_threshold', %s, true),"
+            " set_config('enable_seqscan', 'off', true),"
+            " set_config('enable_indexscan', 'off', true)",
+            [str(NAME_SIMILARITY), str(NAME_WORD_SIMILARITY)],
+        )
 
 
 def site_search(q: str, *, user) -> SearchResults:
@@ -223,9 +267,11 @@ def site_search(q: str, *, user) -> SearchResults:
     if not q:
         return SearchResults(q=q, groups=groups)
     by_key = {g.key: g for g in groups}
-    by_key["parties"].hits, by_key["parties"].has_more = search_parties(q)
-    by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(q)
-    by_key["claims"].hits, by_key["claims"].has_more = search_claims(q, user=user)
-    by_key["sources"].hits, by_key["sources"].has_more = search_sources(q)
-    by_key["passages"].hits, by_key["passages"].has_more = search_passages(q)
+    with transaction.atomic():
+        use_search_settings()
+        by_key["parties"].hits, by_key["parties"].has_more = search_parties(q)
+        by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(q)
+        by_key["claims"].hits, by_key["claims"].has_more = search_claims(q, user=user)
+        by_key["sources"].hits, by_key["sources"].has_more = search_sources(q)
+        by_key["passages"].hits, by_key["passages"].has_more = search_passages(q)
     return SearchResults(q=q, groups=groups)

@@ -65,6 +65,16 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         "phases": list(filters.deal.phases.all()) if filters.deal else [],
         "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
         "sees_drafts": can_see_internal(request.user),
+        "deal_choices": form.fields["deal"].choices[1:],
+        "vocabulary_controls": [
+            (
+                name,
+                form.fields[name].label,
+                form.fields[name].choices,
+                form.cleaned_data.get(name) or "",
+            )
+            for name in ("kind", "compliance", "verification", "sort")
+        ],
     }
     template = "desk/claim_list.html"
     if _wants_partial(request):
