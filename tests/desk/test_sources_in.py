@@ -651,6 +651,7 @@ def test_source_history_shows_who_changed_what_and_when(editor_client, editor):
     assert "<del>Old title</del>" in html and "<ins>New title</ins>" in html
     assert '<span class="who">editor</span>' in html
     assert "<time datetime=" in html
+    assert reverse("desk:source-revision", args=[source.pk, 1]) in html
 
 
 def test_passage_history_records_its_re_anchoring(editor_client, editor):

@@ -450,7 +450,7 @@ def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_history(
-    request, *, title: str, back_url: str, back_label: str, entries, obj=None
+    request, *, title: str, back_url: str, back_label: str, entries, obj=None, revisions=()
 ) -> HttpResponse:
     paging = _paginate(request, entries, HISTORY_PER_PAGE)
     context = {
@@ -459,6 +459,7 @@ def _render_history(
         "back_label": back_label,
         "paging": paging,
         "object": obj,
+        "revisions": revisions,
     }
     return render(request, "desk/history.html", context)
 
@@ -496,6 +497,13 @@ def source_history(request: HttpRequest, pk: int) -> HttpResponse:
         back_label=source.title if source else "deleted source",
         entries=entries,
         obj=source,
+        # The text's changes are its revisions: listed with who saved them and why.
+        revisions=list(
+            SourceRevision.objects.filter(source_id=pk)
+            .select_related("created_by")
+            .defer("text")
+            .order_by("-number")
+        ),
     )
 
 
