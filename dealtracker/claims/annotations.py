@@ -24,11 +24,11 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Max, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from dealtracker.sources.models import Source
 
-from .exports import absolute
+from .exports import absolute, site_url
 from .models import Evidence
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -52,12 +52,7 @@ def extra_context() -> dict[str, Any]:
 
 def revision_url(revision) -> str:
     """A revision's page: /sources/<id>/revisions/<n>/ (DESIGN.md's address map)."""
-    try:
-        return absolute(revision.get_absolute_url())
-    except NoReverseMatch:
-        # Until the revision page is routed, its address is still the one the map fixes.
-        source_url = reverse("desk:source-detail", kwargs={"pk": revision.source_id})
-        return absolute(f"{source_url}revisions/{revision.number}/")
+    return site_url("desk:source-revision", pk=revision.source_id, number=revision.number)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -65,12 +60,38 @@ def _iso(value: dt.datetime) -> str:
 
 
 def annotation_evidence(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
-    """The joins an annotation needs: claim, passage, its revisions and source."""
+    """The joins an annotation needs: claim, passage, its revisions and source —
+    without the texts of the source and its revisions (kilobytes per row)."""
     return evidence.select_related(
         "claim",
         "passage__source",
         "passage__revision_made",
         "passage__revision_anchored",
+    ).only(
+        "id",
+        "relation",
+        "created_at",
+        "updated_at",
+        "claim__id",
+        "claim__statement",
+        "claim__language",
+        "claim__verification",
+        "claim__updated_at",
+        "passage__id",
+        "passage__start",
+        "passage__end",
+        "passage__quote",
+        "passage__prefix",
+        "passage__suffix",
+        "passage__anchor_status",
+        "passage__source__id",
+        "passage__revision_made__id",
+        "passage__revision_made__source_id",
+        "passage__revision_made__number",
+        "passage__revision_anchored__id",
+        "passage__revision_anchored__source_id",
+        "passage__revision_anchored__number",
+        "passage__revision_anchored__created_at",
     )
 
 
@@ -85,9 +106,7 @@ def visible_evidence(*, user) -> QuerySet[Evidence]:
 
 
 def annotation_id(evidence: Evidence) -> str:
-    return absolute(reverse("desk:claim-detail", kwargs={"pk": evidence.claim_id})) + (
-        f"#evidence-{evidence.pk}"
-    )
+    return site_url("desk:claim-detail", pk=evidence.claim_id) + f"#evidence-{evidence.pk}"
 
 
 def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, Any]:
@@ -113,7 +132,7 @@ def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, An
             },
             "relation": evidence.relation,
             "body": {
-                "id": absolute(claim.get_absolute_url()),
+                "id": site_url("desk:claim-detail", pk=claim.pk),
                 "type": "TextualBody",
                 "value": claim.statement,
                 "format": "text/plain",
@@ -122,7 +141,7 @@ def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, An
             },
             "target": {
                 "type": "SpecificResource",
-                "source": absolute(source.get_absolute_url()),
+                "source": site_url("desk:source-detail", pk=source.pk),
                 "state": {
                     "type": "TimeState",
                     "cached": revision_url(anchored),

@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
@@ -32,6 +34,24 @@ from .queries import visible_claims
 def absolute(path: str) -> str:
     """An absolute URL on this site (feeds, exports, W3C ids), from settings.SITE_URL."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+_SENTINEL = "8086420"
+
+
+@lru_cache(maxsize=64)
+def _url_template(name: str, keys: tuple[str, ...]) -> str:
+    sentinels = {key: f"{_SENTINEL}{i}" for i, key in enumerate(keys)}
+    url = reverse(name, kwargs=sentinels)
+    for key, sentinel in sentinels.items():
+        url = url.replace(sentinel, "{" + key + "}")
+    return url
+
+
+def site_url(name: str, **kwargs: Any) -> str:
+    """absolute(reverse(name, kwargs=...)) for exports of many rows: the URL pattern is
+    reversed once and then filled in (ids, slugs and clause references need no quoting)."""
+    return absolute(_url_template(name, tuple(sorted(kwargs))).format(**kwargs))
 
 
 # --- CSV ----------------------------------------------------------------------
@@ -112,9 +132,25 @@ def csv_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
         Prefetch(
             "evidence",
-            queryset=Evidence.objects.select_related("passage__source").order_by("id"),
+            queryset=Evidence.objects.select_related("passage__source")
+            .defer(*HEAVY_EVIDENCE_FIELDS)
+            .order_by("id"),
         ),
     )
+
+
+# Columns an evidence row's joins would drag along for nothing: whole texts and vectors.
+HEAVY_EVIDENCE_FIELDS = (
+    "passage__search_vector",
+    "passage__source__text",
+    "passage__source__search_vector",
+)
+HEAVY_REVISION_FIELDS = ("passage__revision_made__text", "passage__revision_anchored__text")
+
+
+def passage_url(passage: Passage) -> str:
+    """The passage in its source's reading view (as Passage.get_absolute_url)."""
+    return site_url("desk:source-detail", pk=passage.source_id) + f"#passage-{passage.pk}"
 
 
 def claim_deal(claim: Claim) -> Deal | None:
@@ -142,7 +178,7 @@ def csv_row(claim: Claim) -> list[str]:
     phase = claim_phase(claim)
     values = [
         claim.pk,
-        absolute(claim.get_absolute_url()),
+        site_url("desk:claim-detail", pk=claim.pk),
         claim.statement,
         claim.claimed_by,
         claim.claimant.name if claim.claimant_id else "",
@@ -168,7 +204,7 @@ def csv_row(claim: Claim) -> list[str]:
         MULTI_SEPARATOR.join(e.passage.quote for e in evidence),
         MULTI_SEPARATOR.join(e.passage.source.title for e in evidence),
         MULTI_SEPARATOR.join(e.passage.source.url for e in evidence),
-        MULTI_SEPARATOR.join(absolute(e.passage.get_absolute_url()) for e in evidence),
+        MULTI_SEPARATOR.join(passage_url(e.passage) for e in evidence),
     ]
     return [safe_cell(v) for v in values]
 
@@ -222,7 +258,7 @@ def party_json(party: Party) -> dict[str, Any]:
         "short_name": party.short_name,
         "kind": party.kind,
         "aliases": list(party.aliases),
-        "url": absolute(party.get_absolute_url()),
+        "url": site_url("desk:party-detail", slug=party.slug),
     }
 
 
@@ -303,7 +339,7 @@ def evidence_json(evidence: Evidence, *, include_internal: bool) -> dict[str, An
             "revision_made": passage.revision_made.number,
             "revision_anchored": passage.revision_anchored.number,
             "anchor_status": passage.anchor_status,
-            "url": absolute(passage.get_absolute_url()),
+            "url": passage_url(passage),
         },
     }
     if include_internal:
@@ -318,7 +354,7 @@ def claim_json(
     phase = claim_phase(claim)
     return {
         "id": claim.pk,
-        "url": absolute(claim.get_absolute_url()),
+        "url": site_url("desk:claim-detail", pk=claim.pk),
         "statement": claim.statement,
         "claimed_by": claim.claimed_by,
         "claimant": claim.claimant.slug if claim.claimant_id else None,
@@ -351,7 +387,7 @@ def source_json(source) -> dict[str, Any]:
         "url": source.url,
         "published_on": _date(source.published_on),
         "language": source.language,
-        "page": absolute(source.get_absolute_url()),
+        "page": site_url("desk:source-detail", pk=source.pk),
     }
 
 
@@ -366,7 +402,9 @@ def deal_claims(*, deal: Deal, user) -> QuerySet[Claim]:
                 "evidence",
                 queryset=Evidence.objects.select_related(
                     "passage__source", "passage__revision_made", "passage__revision_anchored"
-                ).order_by("id"),
+                )
+                .defer(*HEAVY_EVIDENCE_FIELDS, *HEAVY_REVISION_FIELDS)
+                .order_by("id"),
             ),
         )
         .order_by("-made_on", "-id")

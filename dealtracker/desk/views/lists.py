@@ -207,11 +207,7 @@ JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
 def _jsonld(document: dict) -> HttpResponse:
-    return JsonResponse(
-        document,
-        content_type=JSONLD,
-        json_dumps_params={"ensure_ascii": False, "indent": 1},
-    )
+    return JsonResponse(document, content_type=JSONLD, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
