@@ -64,7 +64,7 @@ def empty_database():
         )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_backup_then_restore_into_an_empty_database_gives_back_every_row(
     editor, tmp_path, empty_database
 ):
@@ -106,7 +106,7 @@ def test_backup_then_restore_into_an_empty_database_gives_back_every_row(
         assert vector == (True,)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_restore_refuses_a_database_that_is_not_empty(editor, tmp_path):
     path = tmp_path / "backup.tar"
     call_command("backup", str(path), verbosity=0)

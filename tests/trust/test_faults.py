@@ -53,7 +53,7 @@ def proxied_server():
         proxy.close()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_request_during_a_database_outage_gets_a_503_page_and_the_next_ones_work(
     admin_user, proxied_server
 ):
@@ -88,7 +88,7 @@ def test_a_request_during_a_database_outage_gets_a_503_page_and_the_next_ones_wo
         assert http.get(page).status_code == 200, page
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_request_stuck_behind_a_lock_is_cut_off_by_the_statement_timeout(reader):
     # The worker runs production's hasher; this user's password must verify there.
     reader.password = PBKDF2PasswordHasher().encode(PASSWORD, "trustsalt1234567")
