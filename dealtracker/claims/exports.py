@@ -320,7 +320,7 @@ def clause_json(clause: Clause, *, phase_orders: dict[int, int]) -> dict[str, An
         "obliged_parties": [p.slug for p in clause.obliged_parties.all()],
         "deadline": deadline,
         "language": clause.language,
-        "url": absolute(clause.get_absolute_url()),
+        "url": site_url("desk:clause-detail", slug=clause.deal.slug, ref=clause.reference),
     }
 
 

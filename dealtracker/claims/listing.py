@@ -83,20 +83,12 @@ class ClaimFilters:
 
 
 def claims_of_deal(deal: Deal) -> Q:
-    """Claims tied to a deal directly or through one of its phases or clauses.
+    """Claims of a deal, whether about the deal, one of its phases or one of its clauses.
 
-    Written as three indexed tests (deal_id, clause_id, phase_id) rather than
-    joins, so PostgreSQL can OR three index scans.
+    A claim's phase and clause always belong to its deal (claims/services.py
+    refuses anything else), so this is one indexed test (claims migration 0005).
     """
-    # The deal's clause and phase ids are read first and passed as literal lists:
-    # with IN (subquery) the planner cannot see how few claims a small deal has,
-    # walks the whole ordered index and filters (make bench, 200,000 claims: the
-    # demo deal's list took 1.6 s; with literal ids a bitmap OR takes ~20 ms).
-    clause_ids = list(
-        Clause.objects.filter(deal_id=deal.pk).order_by().values_list("pk", flat=True)
-    )
-    phase_ids = list(Phase.objects.filter(deal_id=deal.pk).order_by().values_list("pk", flat=True))
-    return Q(deal_id=deal.pk) | Q(clause_id__in=clause_ids) | Q(phase_id__in=phase_ids)
+    return Q(deal_id=deal.pk)
 
 
 def claims_about(party: Party) -> Exists:

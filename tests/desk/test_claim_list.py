@@ -115,14 +115,6 @@ def test_phase_filter_includes_claims_about_its_clauses(reader_client, w):
     assert w.refused.pk in shown_ids(response)
 
 
-def test_deal_filter_includes_claims_tied_only_through_a_clause(reader_client, w):
-    claim = make_claim(
-        statement="Through the clause only", clause=w.hostages, made_on=dt.date(2025, 5, 1)
-    )
-    response = reader_client.get(URL, {"deal": w.deal.slug})
-    assert shown_ids(response)[0] == claim.pk
-
-
 @pytest.mark.parametrize(
     ("params", "message"),
     [

@@ -14,7 +14,6 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -22,6 +21,7 @@ from dealtracker.claims import annotations, exports
 from dealtracker.claims.listing import claim_page, filtered_claims, with_list_details
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Deal
+from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.sources.models import Source
 
 from .. import dictionary
@@ -131,7 +131,7 @@ def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
     document = exports.deal_document(
         deal, user=request.user, include_internal=can_see_internal(request.user)
     )
-    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{deal.slug}.json"'
     return response
 
@@ -139,7 +139,8 @@ def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
 class ClaimsFeed(Feed):
     """New and changed published claims, all deals (drafts never: feeds are read anonymously)."""
 
-    feed_type = Atom1Feed
+    # Drops control characters XML 1.0 forbids (a name pasted with one must not 500 the feed).
+    feed_type = XmlSafeAtom1Feed
     title = "dealtracker — new and changed claims"
     subtitle = "Claims about ceasefire deals, newest changes first."
 
