@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from html.parser import HTMLParser
 
 LONG_LINE = "W" * 12000  # one unbroken 12 000-character word
@@ -40,20 +41,36 @@ class _Finder(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self._in_script = False
+        self._json = False
+        self._json_text = ""
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
         self._in_script = tag == "script"
+        kind = (dict(attrs).get("type") or "").lower()
+        # JSON-LD and json_script blocks are data, not code: they must stay valid JSON.
+        self._json = self._in_script and kind in ("application/ld+json", "application/json")
+        self._json_text = ""
 
     def handle_startendtag(self, tag, attrs):
         self._check(tag, attrs)
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._in_script = False
+            if self._json:
+                try:
+                    json.loads(self._json_text)
+                except ValueError:
+                    self.problems.append(
+                        f"a JSON data block was cut short (text broke out of it): "
+                        f"{self._json_text[-80:]!r}"
+                    )
+            self._in_script = self._json = False
 
     def handle_data(self, data):
-        if self._in_script and "xss" in data:
+        if self._json:
+            self._json_text += data
+        elif self._in_script and "xss" in data:
             self.problems.append(f"hostile text inside a <script>: {data[:80]!r}")
 
     def _check(self, tag, attrs):
