@@ -1,12 +1,13 @@
 """Load generator for `make bench`, run in its own process so that it does not
 share an interpreter (or a GIL) with the server it measures.
 
-Reads a JSON job on stdin: {"base_url", "targets": [{"name", "path"}], "seconds",
-"max_requests", "concurrency", "warmup"} and prints one JSON object with, per
-target, the request count, errors, p50/p95/mean latency (ms) and requests per
-second. Every target gets `warmup` requests first (not measured), then
-`concurrency` keep-alive clients send requests back to back until `seconds`
-have passed or `max_requests` were sent: bounded either way. Loopback only.
+Reads a JSON job on stdin: {"servers": {label: base_url}, "pages": [{"name",
+"paths": {label: path}}], "seconds", "max_requests", "concurrency", "warmup"} and
+prints {label: {page: figures}}: request count, errors, p50/p95/mean latency (ms)
+and requests per second. Each page gets `warmup` requests on every server (not
+measured), then is measured on the servers alternately (A, B, then B, A; half
+the time each) by `concurrency` clients sending requests back to back until the
+time is up or `max_requests` were sent: bounded either way. Loopback only.
 """
 
 from __future__ import annotations
@@ -32,12 +33,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def measure(
-    base_url: str, path: str, *, seconds: float, max_requests: int, concurrency: int, warmup: int
-) -> dict:
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        for _ in range(warmup):
-            client.get(path)
+def run_requests(
+    base_url: str, path: str, *, seconds: float, max_requests: int, concurrency: int
+) -> tuple[list[float], dict[int, int], list[int], float]:
+    """Send requests back to back from `concurrency` clients; (latencies, statuses, sizes, wall)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     sizes: list[int] = []
@@ -50,7 +49,10 @@ def measure(
         with httpx.Client(base_url=base_url, timeout=60) as client:
             while True:
                 with lock:
-                    if sent >= max_requests or time.perf_counter() >= deadline:
+                    # At least two requests per client even when the machine is
+                    # so busy that the time is up before the threads start.
+                    late = time.perf_counter() >= deadline and sent >= 2 * concurrency
+                    if sent >= max_requests or late:
                         return
                     sent += 1
                 t0 = time.perf_counter()
@@ -68,7 +70,12 @@ def measure(
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - started
+    return latencies, statuses, sizes, time.perf_counter() - started
+
+
+def summary(
+    path: str, latencies: list[float], statuses: dict[int, int], sizes: list[int], wall: float
+) -> dict:
     ok = statuses.get(200, 0)
     return {
         "path": path,
@@ -83,25 +90,50 @@ def measure(
     }
 
 
+def measure_pair(servers: dict[str, str], paths: dict[str, str], job: dict) -> dict[str, dict]:
+    """One page on every server, interleaved: A then B, then B then A, half the time each.
+
+    The machine's load drifts; measuring the servers alternately, in both orders,
+    makes their ratio fair even when absolute times wander.
+    """
+    labels = list(servers)
+    for label in labels:
+        with httpx.Client(base_url=servers[label], timeout=60) as client:
+            for _ in range(job["warmup"]):
+                client.get(paths[label])
+    raw = {label: ([], {}, [], 0.0) for label in labels}
+    for order in (labels, labels[::-1]):
+        for label in order:
+            lat, st, sz, wall = run_requests(
+                servers[label],
+                paths[label],
+                seconds=job["seconds"] / 2,
+                max_requests=job["max_requests"] // 2,
+                concurrency=job["concurrency"],
+            )
+            lats, sts, szs, walls = raw[label]
+            lats.extend(lat)
+            szs.extend(sz)
+            for code, n in st.items():
+                sts[code] = sts.get(code, 0) + n
+            raw[label] = (lats, sts, szs, walls + wall)
+    return {label: summary(paths[label], *raw[label]) for label in labels}
+
+
 def main() -> None:
     job = json.load(sys.stdin)
-    host = urlsplit(job["base_url"]).hostname
-    if host not in {"127.0.0.1", "::1", "localhost"}:
-        sys.exit(f"refusing to load {host}: the benchmark talks to loopback only")
-    results = {}
-    for target in job["targets"]:
-        results[target["name"]] = measure(
-            job["base_url"],
-            target["path"],
-            seconds=job["seconds"],
-            max_requests=job["max_requests"],
-            concurrency=job["concurrency"],
-            warmup=job["warmup"],
-        )
-        print(
-            f"  {target['name']:<24} {results[target['name']]['p50_ms']:>8.1f} ms p50",
-            file=sys.stderr,
-        )
+    for base in job["servers"].values():
+        host = urlsplit(base).hostname
+        if host not in {"127.0.0.1", "::1", "localhost"}:
+            sys.exit(f"refusing to load {host}: the benchmark talks to loopback only")
+    results: dict[str, dict] = {label: {} for label in job["servers"]}
+    for page in job["pages"]:
+        measured = measure_pair(job["servers"], page["paths"], job)
+        line = []
+        for label, figures in measured.items():
+            results[label][page["name"]] = figures
+            line.append(f"{label} {figures['p50_ms']:>7.1f}")
+        print(f"  {page['name']:<18} p50 ms: " + "  ".join(line), file=sys.stderr, flush=True)
     json.dump(results, sys.stdout)
 
 

@@ -7,9 +7,11 @@
    PostgreSQL is started in .pgdata-bench/ (stopped at the end).
 2. For each database: collectstatic into a temporary STATIC_ROOT, gunicorn with
    production settings (DEBUG off, whitenoise, 2 sync workers) on a free
-   loopback port, and the load generator (bench/load.py) in another process:
-   warm-up, then a fixed time per page with 2 concurrent clients. The RSS of
-   every gunicorn process is sampled throughout.
+   loopback port; both servers run at once and the load generator
+   (bench/load.py, another process) measures every page on both, alternately
+   (small, large, then large, small) so that drifting machine load does not
+   skew their ratio: warm-up, then a fixed time per page with 2 concurrent
+   clients. The RSS of every gunicorn process is sampled throughout.
 3. Against the large database: the SQL query count of every page (bench/probe.py,
    Django's test client in-process) checked against the bounds the tests assert,
    and the re-anchoring target (re-anchor a 50 KB / 500-passage source after a
@@ -337,10 +339,10 @@ def probe(url: str, *args: str, static_root: str) -> dict:
     return json.loads(out.stdout)
 
 
-def load(base: str, pages: list[dict], args) -> dict:
+def load(servers: dict[str, str], pages: list[dict], args) -> dict:
     job = {
-        "base_url": base,
-        "targets": pages,
+        "servers": servers,
+        "pages": pages,
         "seconds": args.seconds,
         "max_requests": args.max_requests,
         "concurrency": args.concurrency,
@@ -365,42 +367,76 @@ def reload_seconds(base: str, path: str, times: int) -> float:
         return time.perf_counter() - t0
 
 
-def run_database(label: str, url: str, static_root: str, args) -> dict:
-    log(f"\n== {label}: serving {database_name(url)} with gunicorn (2 sync workers)")
-    t = probe(url, "targets", static_root=static_root)
-    proc, base = start_server(url, static_root)
-    sampler = RssSampler(proc.pid)
-    sampler.start()
+def run_all(urls: dict[str, str], static_root: str, args) -> dict:
+    """Both servers up at once; every page measured on both, interleaved."""
+    results: dict[str, dict] = {label: {} for label in urls}
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    samplers: dict[str, RssSampler] = {}
     try:
-        pages, notes = page_targets(base, t)
-        result = {"targets": t, "pages": pages, **notes}
-        result["load"] = load(base, pages, args)
-        if label == "large" and t.get("long_report"):
-            path = f"/sources/{t['long_report']}/"
-            result["reload_long_report"] = {
+        for label, url in urls.items():
+            results[label]["targets"] = probe(url, "targets", static_root=static_root)
+            log(f"Serving {label} ({database_name(url)}) with gunicorn, 2 sync workers")
+            servers[label] = start_server(url, static_root)
+            samplers[label] = RssSampler(servers[label][0].pid)
+            samplers[label].start()
+        page_lists = {}
+        for label, (_, base) in servers.items():
+            pages, notes = page_targets(base, results[label]["targets"])
+            results[label].update(notes, pages=pages)
+            page_lists[label] = {p["name"]: p["path"] for p in pages}
+        names = [n for n in page_lists["small"] if all(n in pl for pl in page_lists.values())]
+        log("Measuring (p50 of each page on both databases, interleaved):")
+        measured = load(
+            {label: base for label, (_, base) in servers.items()},
+            [
+                {"name": n, "paths": {label: pl[n] for label, pl in page_lists.items()}}
+                for n in names
+            ],
+            args,
+        )
+        for label in urls:
+            results[label]["load"] = measured[label]
+        large, (_, large_base) = results["large"], servers["large"]
+        if large["targets"].get("long_report"):
+            path = f"/sources/{large['targets']['long_report']}/"
+            large["reload_long_report"] = {
                 "path": path,
                 "times": RELOADS,
-                "seconds": round(reload_seconds(base, path, RELOADS), 3),
+                "seconds": round(reload_seconds(large_base, path, RELOADS), 3),
             }
-        if label == "large" and args.soak and (BENCH_DIR / "soak.py").exists():
+        if args.soak and (BENCH_DIR / "soak.py").exists():
             log("Running bench/soak.py against the large server")
-            subprocess.run(
-                [PY, str(BENCH_DIR / "soak.py"), "--base-url", base, "--database-url", url],
+            soak = subprocess.run(
+                [
+                    PY,
+                    str(BENCH_DIR / "soak.py"),
+                    "--base-url",
+                    large_base,
+                    "--database-url",
+                    urls["large"],
+                ],
                 cwd=BASE_DIR,
                 check=False,
             )
-        sampler.sample()
+            large["soak_exit_status"] = soak.returncode
+        for sampler in samplers.values():
+            sampler.sample()
     finally:
-        sampler.stop.set()
-        sampler.join()
-        stop_server(proc)
-    result["memory"] = sampler.report()
-    pages_file = Path(static_root).parent / f"pages-{label}.json"
-    pages_file.write_text(json.dumps([p for p in pages if p["name"] != "static css"]))
-    result["queries"] = probe(url, "queries", str(pages_file), static_root=static_root)
-    if label == "large" and t.get("long_report"):
-        result["reanchor"] = probe(url, "reanchor", static_root=static_root)
-    return result
+        for sampler in samplers.values():
+            sampler.stop.set()
+            sampler.join()
+        for proc, _ in servers.values():
+            stop_server(proc)
+    for label, url in urls.items():
+        results[label]["memory"] = samplers[label].report()
+        pages_file = Path(static_root).parent / f"pages-{label}.json"
+        pages_file.write_text(
+            json.dumps([p for p in results[label]["pages"] if p["name"] != "static css"])
+        )
+        results[label]["queries"] = probe(url, "queries", str(pages_file), static_root=static_root)
+    if results["large"]["targets"].get("long_report"):
+        results["large"]["reanchor"] = probe(urls["large"], "reanchor", static_root=static_root)
+    return results
 
 
 # --- verdicts and the table ------------------------------------------------------------
@@ -413,6 +449,8 @@ def verdicts(small: dict, large: dict) -> tuple[list[dict], list[str]]:
         little = small["load"].get(name, {})
         ratio = big["p50_ms"] / little["p50_ms"] if little.get("p50_ms") else None
         over_trivial = big["p50_ms"] / trivial["p50_ms"] if trivial["p50_ms"] else None
+        if not big["requests"] or not little.get("requests") or not trivial["requests"]:
+            misses.append(f"{name}: not measured (no requests completed)")
         limit = TARGET_SEARCH_OVER_TRIVIAL if name.startswith("search") else TARGET_OVER_TRIVIAL
         problems = []
         if name not in {"trivial", "static css"}:
@@ -451,6 +489,8 @@ def verdicts(small: dict, large: dict) -> tuple[list[dict], list[str]]:
                 misses.append(
                     f"{label} server {proc['role']} {proc['pid']}: {proc['peak_mb']} MB peak"
                 )
+    if large.get("soak_exit_status"):
+        misses.append(f"bench/soak.py failed (exit status {large['soak_exit_status']})")
     if "reanchor" in large:
         share = large["reanchor"]["seconds_median"] / large["reload_long_report"]["seconds"]
         large["reanchor"]["share_of_reloads"] = round(share, 4)
@@ -550,10 +590,7 @@ def main() -> int:
             cwd=BASE_DIR,
             check=True,
         )
-        results = {
-            "small": run_database("small", small, static, args),
-            "large": run_database("large", large, static, args),
-        }
+        results = run_all({"small": small, "large": large}, static, args)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
     rows, misses = verdicts(results["small"], results["large"])
