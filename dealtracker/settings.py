@@ -73,6 +73,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Absolute links (feeds, W3C annotation ids, ClaimReview) are built from this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The newsroom named as the author of ClaimReview verdicts and assessments.
+NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "dealtracker desk").strip() or "dealtracker desk"
 
 # Anonymous visitors may browse what is published only when this is on.
 PUBLIC_READ = env_bool("PUBLIC_READ", False)

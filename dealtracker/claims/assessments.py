@@ -92,12 +92,16 @@ def assessment_publish(*, assessment: Assessment, by=None) -> Assessment:
 def assessment_history(
     *, clause: Clause, user, as_of: dt.date | None = None
 ) -> dict[int, list[Assessment]]:
-    """Every visible assessment of a clause, per party id, oldest first (two queries)."""
+    """Every visible assessment of a clause, per party id, oldest first (two queries).
+
+    Cited claims come with their claimant (pages say who made them)."""
     qs = visible_assessments(user=user).filter(clause=clause)
     if as_of is not None:
         qs = qs.filter(assessed_on__lte=as_of)
     qs = qs.select_related("party").prefetch_related(
-        Prefetch("claims", queryset=Claim.objects.order_by("-made_on", "-id"))
+        Prefetch(
+            "claims", queryset=Claim.objects.select_related("claimant").order_by("-made_on", "-id")
+        )
     )
     history: dict[int, list[Assessment]] = defaultdict(list)
     for assessment in qs.order_by("party_id", "assessed_on", "id"):

@@ -8,6 +8,7 @@ from .views import (  # noqa: F401
     ops,  # health check, error pages, the benchmark's baseline
     pages,
     reading,
+    records,  # assessments, slipping terms
     sources_in,  # sources list, adding and revising sources, review, history
 )
 
@@ -116,4 +117,15 @@ urlpatterns = [
     path("bench/trivial/", ops.trivial, name="trivial"),
     # --- end of benchmark baseline ---
     # --- records (assessments, deadlines) ---
+    path(
+        "deals/<slug:slug>/clauses/<ref:ref>/assessments/new/",
+        records.assessment_new,
+        name="assessment-new",
+    ),
+    path(
+        "assessments/<int:pk>/publish/", records.assessment_publish_view, name="assessment-publish"
+    ),
+    path("slipping/", records.slipping, name="slipping"),
+    path("slipping.atom", records.slipping_feed, name="slipping-feed"),
+    # --- end of records ---
 ]

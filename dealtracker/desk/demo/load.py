@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from dealtracker.claims.models import Claim, Evidence, VerificationChange
+from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationChange
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import CONTEXT_CHARS, Passage, Source, SourceRevision
@@ -204,11 +204,27 @@ def load_claims(
 
 
 def load_assessments(deals: dict[str, Deal], parties: dict[str, Party], result: LoadResult) -> None:
-    """The newsroom's demo assessments: none yet.
+    """The newsroom's demo assessments (demo/assessments.py), keyed by clause, party and
+    date and created only when missing, like everything else in this module."""
+    from . import assessments as demo_assessments
 
-    The implementation record adds them here (keyed by clause, party and date,
-    created only when missing, like everything else in this module).
-    """
+    deal = deals[demo_assessments.DEAL]
+    for ref, party_slug, day, level, rationale, statements in demo_assessments.ASSESSMENTS:
+        clause = deal.clauses.get(reference=ref)
+        assessment, created = Assessment.objects.get_or_create(
+            clause=clause,
+            party=parties[party_slug],
+            assessed_on=day,
+            defaults={
+                "level": level,
+                "rationale": rationale,
+                "is_published": True,
+                "published_at": demo_assessments.PUBLISHED_AT[day],
+            },
+        )
+        result.count("assessments", created)
+        if created:
+            assessment.claims.set(Claim.objects.filter(statement__in=statements, clause=clause))
 
 
 @transaction.atomic

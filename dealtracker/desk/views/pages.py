@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims import queries as claim_queries
+from dealtracker.claims.claimreview import claim_review_script
 from dealtracker.claims.compliance import (
     COMPLIANCE_ORDER,
     COMPLIANCE_SYMBOLS,
@@ -34,9 +35,11 @@ from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
 from dealtracker.deals.deadlines import clause_due_date
+from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.records import clause_records, deal_records, party_records
 
 DEALS_PER_PAGE = 20
 PARTIES_PER_PAGE = 50
@@ -172,6 +175,29 @@ class DealFilterForm(forms.Form):
         required=False,
         empty_label="any party",
     )
+    # The ceasefire facts (records).
+    purpose = forms.ChoiceField(
+        choices=[("", "any purpose"), *Deal.Purpose.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label="Preliminary or definitive",
+        choices=[("", "either"), *Deal.Stage.choices],
+        required=False,
+    )
+    form = forms.ChoiceField(
+        label="Written or verbal", choices=[("", "either"), *Deal.Form.choices], required=False
+    )
+    mediated = forms.NullBooleanField(
+        required=False,
+        widget=forms.Select(
+            choices=[("", "either"), ("true", "mediated"), ("false", "not mediated")]
+        ),
+    )
+    mechanism = forms.ChoiceField(
+        label="Mechanism agreed",
+        choices=[("", "any mechanism"), *Deal.Mechanism.choices],
+        required=False,
+    )
 
 
 @require_GET
@@ -182,7 +208,14 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     form = DealFilterForm(request.GET)
     filters = _valid_filters(form)
     deals = claim_queries.deals_by_activity(
-        deal_queries.deals_for_list(status=filters.get("status"), party=filters.get("party")),
+        deals_with_facts(
+            deal_queries.deals_for_list(status=filters.get("status"), party=filters.get("party")),
+            purpose=filters.get("purpose"),
+            stage=filters.get("stage"),
+            form=filters.get("form"),
+            mediated=filters.get("mediated"),
+            mechanism=filters.get("mechanism"),
+        ),
         user=request.user,
     )
     paging = _paginate(request, deals, DEALS_PER_PAGE)
@@ -232,8 +265,12 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     deal_wide = [c for c in clauses if c.phase_id is None]
     if deal_wide:
         groups.insert(0, (None, deal_wide))
-    matrix: Matrix = compliance_matrix(deal=deal, user=user, clauses=clauses)
+    matrix: Matrix = compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=as_of)
+    records = deal_records(
+        deal=deal, clauses=clauses, phases=phases, as_of=as_of, user=user, matrix=matrix
+    )
     return {
+        **records,
         "deal": deal,
         "notices": notices,
         "as_of": as_of,
@@ -336,6 +373,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
         "cells": clause_cells(clause=clause, user=request.user),
         "paging": paging,
         "show_internal": can_see_internal(request.user),
+        **clause_records(clause=clause, user=request.user, as_of=as_of),
     }
     return render(request, "desk/clause_detail.html", context)
 
@@ -377,6 +415,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence": evidence,
         "changes": changes,
         "show_internal": show_internal,
+        "claim_review": claim_review_script(claim),
     }
     return render(request, "desk/claim_detail.html", context)
 
@@ -414,5 +453,6 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if compliance.get(c.value)
         ],
         "show_internal": can_see_internal(user),
+        **party_records(party=party, as_of=as_of, user=user),
     }
     return render(request, "desk/party_detail.html", context)
