@@ -153,7 +153,11 @@ def _pinned_request(client: httpx.Client, target: _Target) -> httpx.Request:
     """A request that connects to the vetted IP while naming the host in Host and TLS SNI."""
     ip = str(ipaddress.ip_address(target.address.split("%", 1)[0]))
     default_port = 443 if target.scheme == "https" else 80
-    host_name = f"[{target.host}]" if ":" in target.host else target.host
+    try:
+        ascii_host = target.host.encode("idna").decode("ascii")  # internationalised names
+    except UnicodeError:
+        raise FetchError("The host name is not valid.") from None
+    host_name = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
     host_header = host_name if target.port == default_port else f"{host_name}:{target.port}"
     try:
         pinned = httpx.URL(target.url).copy_with(host=ip, fragment=None)
@@ -163,7 +167,7 @@ def _pinned_request(client: httpx.Client, target: _Target) -> httpx.Request:
         "GET",
         pinned,
         headers={"Host": host_header, "User-Agent": USER_AGENT, "Accept": ACCEPT},
-        extensions={"sni_hostname": target.host},
+        extensions={"sni_hostname": ascii_host},
     )
 
 

@@ -329,3 +329,18 @@ def test_loopback_is_refused_without_the_setting(loopback_server, settings, monk
     with pytest.raises(FetchError, match="private or local"):
         fetch_url(loopback_server + "/article")
     assert connected == []
+
+
+def test_an_internationalised_host_name_is_sent_in_its_ascii_form(monkeypatch):
+    _stub_resolver(
+        monkeypatch, {"xn--bcher-kva.example": [PUBLIC_IP], "bücher.example": [PUBLIC_IP]}
+    )
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-type": "text/plain"}, text="ok")
+
+    fetch_url("https://bücher.example/", transport=httpx.MockTransport(answer))
+    assert seen[0].headers["host"] == "xn--bcher-kva.example"
+    assert seen[0].url.host == PUBLIC_IP
