@@ -210,13 +210,14 @@ class ClaimPage:
     # Shown as "N claims" or "more than COUNT_CAP claims".
     total: int = 0
     total_capped: bool = False
+    cap: int = COUNT_CAP
     notes: list[str] = field(default_factory=list)
 
     @property
     def total_label(self) -> str:
         noun = "claim" if self.total == 1 else "claims"
         if self.total_capped:
-            return f"more than {COUNT_CAP:,} claims"
+            return f"more than {self.cap:,} claims"
         return f"{self.total:,} {noun}"
 
 
@@ -227,8 +228,14 @@ def claim_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
+    count: bool = True,
 ) -> ClaimPage:
-    """One page of an ordered `filtered_claims` queryset, after or before a position."""
+    """One page of an ordered `filtered_claims` queryset, after or before a position.
+
+    The total is counted up to COUNT_CAP; with `count=False` (a text filter:
+    counting would read every match's search vector) or when the first page
+    holds everything, no count query runs.
+    """
     # "After" means further along the list's order, whichever way it runs.
     forward_op, backward_op = (">", "<") if oldest_first else ("<", ">")
     if before is not None:
@@ -246,6 +253,17 @@ def claim_page(
         page = ClaimPage(claims=rows)
         page.next_cursor = Cursor.of(rows[-1]) if has_more else None
         page.prev_cursor = Cursor.of(rows[0]) if after is not None and rows else None
-    total = claims.order_by().values("pk")[: COUNT_CAP + 1].count()
-    page.total, page.total_capped = min(total, COUNT_CAP), total > COUNT_CAP
+    first_and_only = after is None and before is None and page.next_cursor is None
+    if first_and_only:
+        page.total = len(rows)
+    elif count:
+        total = claims.order_by().values("pk")[: COUNT_CAP + 1].count()
+        page.total, page.total_capped, page.cap = (
+            min(total, COUNT_CAP),
+            total > COUNT_CAP,
+            COUNT_CAP,
+        )
+    else:
+        # Not counted: say only what is certain.
+        page.total, page.total_capped, page.cap = size, True, size
     return page

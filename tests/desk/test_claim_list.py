@@ -337,3 +337,12 @@ def test_the_list_uses_the_keyset_index(w, reader):
 
 def test_post_is_not_allowed(reader_client, w):
     assert reader_client.post(URL).status_code == 405
+
+
+def test_text_filter_is_not_counted_beyond_what_the_page_shows(reader_client, w):
+    bulk_claims(PAGE_SIZE + 5, statement="Ceasefire breach number {i}")
+    body = reader_client.get(URL, {"q": "breach"}).content.decode()
+    assert f"more than {PAGE_SIZE} claims" in body
+    # A first page that holds everything is counted exactly, without a count query.
+    body = reader_client.get(URL, {"q": "withdraws"}).content.decode()
+    assert "2 claims" in body

@@ -55,6 +55,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         oldest_first=filters.oldest_first,
         after=form.cleaned_data.get("after"),
         before=form.cleaned_data.get("before"),
+        count=not filters.q,
     )
     context = {
         "form": form,
