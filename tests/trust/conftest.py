@@ -26,6 +26,28 @@ def _role_groups(request):
 
     from dealtracker.accounts.roles import group_permissions
 
+    if not ContentType.objects.exists():
+        # The flush took content types and permissions too: recreate them as migrate does
+        # (by hand: the post_migrate handlers create nothing after the test runner's flush).
+        from django.apps import apps
+
+        ContentType.objects.clear_cache()
+        for model in apps.get_models():
+            meta = model._meta
+            ct, _ = ContentType.objects.get_or_create(
+                app_label=meta.app_label, model=meta.model_name
+            )
+            for action in meta.default_permissions:
+                Permission.objects.get_or_create(
+                    content_type=ct,
+                    codename=f"{action}_{meta.model_name}",
+                    defaults={"name": f"Can {action} {meta.verbose_name_raw}"[:255]},
+                )
+            for codename, name in meta.permissions:
+                Permission.objects.get_or_create(
+                    content_type=ct, codename=codename, defaults={"name": name}
+                )
+        ContentType.objects.clear_cache()
     for name, permissions in group_permissions(Permission, ContentType).items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*permissions)
