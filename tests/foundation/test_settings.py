@@ -12,9 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}
-    }
+    # What a production process would not have: debug switches, test-only
+    # switches set by other tests (e.g. DJANGO_ALLOW_ASYNC_UNSAFE for Playwright).
+    dropped = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ = {k: v for k, v in os.environ.items() if k not in dropped}
     # Production defaults: undo what the test plugin sets for plain-HTTP tests.
     for name in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_PLAIN", "ALLOWED_HOSTS"):
         environ.pop(name, None)
