@@ -20,13 +20,15 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
+from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage
 
 from .listing import claims_of_deal
-from .models import Claim, Evidence
+from .models import Assessment, Claim, Evidence
 from .queries import visible_claims
+from .rollups import visible_assessments
 
 # --- absolute links -----------------------------------------------------------
 
@@ -275,6 +277,15 @@ def deal_header_json(deal: Deal, *, include_internal: bool) -> dict[str, Any]:
         "answers": deal.answers.slug if deal.answers_id else None,
         "language": deal.language,
         "updated_at": _datetime(deal.updated_at),
+        # The ceasefire facts (empty string / null when not coded).
+        "purpose": deal.purpose or None,
+        "stage": deal.stage or None,
+        "form": deal.form or None,
+        "mediated": deal.mediated,
+        "mechanisms": list(deal.mechanisms),
+        "declared_on": _date(deal.declared_on),
+        "effective_on": _date(deal.effective_on),
+        "ended_on": _date(deal.ended_on),
     }
     if include_internal:
         data["editor_note"] = deal.editor_note
@@ -319,8 +330,39 @@ def clause_json(clause: Clause, *, phase_orders: dict[int, int]) -> dict[str, An
         "phase": phase_orders.get(clause.phase_id) if clause.phase_id else None,
         "obliged_parties": [p.slug for p in clause.obliged_parties.all()],
         "deadline": deadline,
+        "due": due_json(clause),
         "language": clause.language,
         "url": site_url("desk:clause-detail", slug=clause.deal.slug, ref=clause.reference),
+    }
+
+
+def due_json(clause: Clause) -> dict[str, Any] | None:
+    """The computed due date with its basis (pass clauses with phase and deadline_phase)."""
+    due = clause_due_date(clause)
+    if due.date is None:
+        return None
+    return {
+        "date": due.date.isoformat(),
+        "precision": due.precision,
+        "display": due.display,
+        "basis": due.basis,
+        "planned": due.planned,
+    }
+
+
+def assessment_json(assessment: Assessment, *, claim_ids: set[int]) -> dict[str, Any]:
+    return {
+        "id": assessment.pk,
+        "clause": assessment.clause.reference,
+        "party": assessment.party.slug,
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "level": assessment.level,
+        "rationale": assessment.rationale,
+        # Only claims the export itself carries (a draft claim stays hidden).
+        "claims": [c.pk for c in assessment.claims.all() if c.pk in claim_ids],
+        "published": assessment.is_published,
+        "published_at": _datetime(assessment.published_at),
+        "url": absolute(assessment.get_absolute_url()),
     }
 
 
@@ -423,11 +465,21 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
     phases = list(deal.phases.order_by("order"))
     phase_orders = {p.pk: p.order for p in phases}
     clauses = list(
-        deal.clauses.order_by("position", "reference").prefetch_related(
+        deal.clauses.order_by("position", "reference")
+        .select_related("deal", "phase", "deadline_phase")
+        .prefetch_related(
             Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
         )
     )
     claims = list(deal_claims(deal=deal, user=user))
+    assessments = list(
+        visible_assessments(user=user)
+        .filter(clause__deal=deal)
+        .select_related("clause__deal", "party")
+        .prefetch_related(Prefetch("claims", queryset=Claim.objects.only("pk").order_by("pk")))
+        .order_by("clause__position", "clause__reference", "party__name", "assessed_on", "id")
+    )
+    claim_ids = {c.pk for c in claims}
 
     parties: dict[int, dict[str, Any]] = {}
     for membership in memberships:
@@ -464,6 +516,7 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             for c in claims
         ],
         "sources": [source_json(s) for _, s in sorted(sources.items())],
+        "assessments": [assessment_json(a, claim_ids=claim_ids) for a in assessments],
     }
 
 
@@ -490,6 +543,17 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
     ("deal.language", "Language of the deal's texts (BCP 47)."),
     ("deal.updated_at", "When the deal last changed, ISO 8601 UTC."),
     ("deal.editor_note", "Internal note; only in exports made by logged-in users."),
+    ("deal.purpose", "Purpose of the ceasefire (vocabulary “deal purpose”), or null."),
+    (
+        "deal.stage",
+        "Preliminary or definitive (vocabulary “deal stage”), or null when not known.",
+    ),
+    ("deal.form", "Written or verbal (vocabulary “deal form”), or null when not known."),
+    ("deal.mediated", "true when a third party mediated it, false when not, null when not known."),
+    ("deal.mechanisms", "The mechanisms agreed (list; vocabulary “deal mechanism”)."),
+    ("deal.declared_on", "When the ceasefire was declared, YYYY-MM-DD, or null."),
+    ("deal.effective_on", "When it took effect, YYYY-MM-DD, or null."),
+    ("deal.ended_on", "When it ended, YYYY-MM-DD, or null while it lasts."),
     ("parties", "Every party the deal names, the clauses oblige or the claims mention."),
     (
         "parties[].slug",
@@ -525,6 +589,23 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
         "clauses[].deadline",
         "null; or {type: “date”, date, precision, display}; or {type: “delay”, amount, unit "
         "(vocabulary “deadline unit”), anchor (vocabulary “deadline anchor”), phase (order)}.",
+    ),
+    (
+        "clauses[].due",
+        "The due date computed from the deadline (or the phase's end when it has none), "
+        "or null when it cannot be computed yet or never falls due (deal-wide term).",
+    ),
+    ("clauses[].due.date", "Last day the term can be met on, YYYY-MM-DD."),
+    ("clauses[].due.precision", "How precisely it is known (vocabulary “date precision”)."),
+    ("clauses[].due.display", "The due date as the site shows it, e.g. “early February 2025”."),
+    (
+        "clauses[].due.basis",
+        "What it was computed from, e.g. “deadline”, “22 days after the actual start of phase 1”, "
+        "“planned end of phase 2”.",
+    ),
+    (
+        "clauses[].due.planned",
+        "true when it rests on a planned (not actual) phase date, so it may still move.",
     ),
     ("clauses[].language", "Language of the clause's text."),
     ("clauses[].url", "The clause's page."),
@@ -603,6 +684,29 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
     ("sources[].published_on", "Publication date, YYYY-MM-DD, or null."),
     ("sources[].language", "Language (BCP 47)."),
     ("sources[].page", "The source's reading view on this site."),
+    (
+        "assessments",
+        "The newsroom's own dated judgements of how far each obliged party has carried out each "
+        "clause, oldest first per clause and party (published only for public visitors). "
+        "Earlier ones are kept: the latest on or before a day is the judgement of that day.",
+    ),
+    ("assessments[].id", "The assessment's number."),
+    ("assessments[].clause", "Reference of the clause assessed (see clauses[].reference)."),
+    ("assessments[].party", "Slug of the party assessed (see parties[].slug)."),
+    ("assessments[].assessed_on", "The day of the judgement, YYYY-MM-DD."),
+    (
+        "assessments[].level",
+        "Implementation on the four-step scale (vocabulary “assessment level”); roll-ups count "
+        "not started 0, minimal 1/3, intermediate 2/3, full 1.",
+    ),
+    ("assessments[].rationale", "Why, in the newsroom's words."),
+    ("assessments[].claims", "Ids of the claims it rests on (see claims[].id)."),
+    (
+        "assessments[].published",
+        "true when published; false for a draft (only in exports by logged-in users).",
+    ),
+    ("assessments[].published_at", "When it was published, ISO 8601 UTC, or null."),
+    ("assessments[].url", "The assessment in the clause page's history."),
 ]
 
 

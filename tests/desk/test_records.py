@@ -661,3 +661,61 @@ def test_demo_corroborated_claim_has_claim_review(demo, client, public_read):
     )
     assert review["reviewRating"]["alternateName"] == "corroborated"
     assert review["itemReviewed"]["firstAppearance"]["url"].startswith("https://example.org/")
+
+
+# --- deal JSON: ceasefire facts, due dates, assessments ---------------------------------------
+
+
+def test_deal_json_carries_facts_due_dates_and_published_assessments(history, client, public_read):
+    Deal.objects.filter(pk=history.deal.pk).update(
+        purpose="peace_process",
+        stage="preliminary",
+        form="written",
+        mediated=True,
+        mechanisms=["monitoring"],
+        declared_on=D(2025, 1, 15),
+        effective_on=D(2025, 1, 19),
+    )
+    Assessment.objects.filter(assessed_on=D(2025, 4, 20)).update(
+        is_published=False, published_at=None
+    )
+    doc = json.loads(client.get(reverse("desk:deal-json", args=["test-deal"])).content)
+    deal = doc["deal"]
+    assert (deal["purpose"], deal["stage"], deal["form"], deal["mediated"]) == (
+        "peace_process",
+        "preliminary",
+        "written",
+        True,
+    )
+    assert deal["mechanisms"] == ["monitoring"]
+    assert (deal["declared_on"], deal["effective_on"], deal["ended_on"]) == (
+        "2025-01-15",
+        "2025-01-19",
+        None,
+    )
+    clauses = {c["reference"]: c for c in doc["clauses"]}
+    assert clauses["1.1"]["due"]["date"] == "2025-03-01"
+    assert clauses["1.1"]["due"]["basis"] == "actual end of phase 1"
+    assert clauses["2.1"]["due"]["planned"] is True
+    assert clauses["0.1"]["due"] is None  # deal-wide, no deadline
+    # Anonymous: the draft assessment is left out; the published ones cite published claims only.
+    assert [(a["clause"], a["assessed_on"], a["level"]) for a in doc["assessments"]] == [
+        ("1.1", "2025-03-10", "minimal"),
+        ("1.1", "2025-04-10", "full"),
+    ]
+    exported_claims = {c["id"] for c in doc["claims"]}
+    for assessment in doc["assessments"]:
+        assert set(assessment["claims"]) <= exported_claims
+
+
+def test_deal_json_gives_editors_the_draft_assessments(history, editor_client):
+    Assessment.objects.update(is_published=False, published_at=None)
+    doc = json.loads(editor_client.get(reverse("desk:deal-json", args=["test-deal"])).content)
+    assert len(doc["assessments"]) == 3
+    assert {a["published"] for a in doc["assessments"]} == {False}
+
+
+def test_data_dictionary_documents_the_new_keys(world, reader_client):
+    html = reader_client.get(reverse("desk:data-dictionary")).content.decode()
+    for key in ("deal.mechanisms", "clauses[].due.basis", "assessments[].level", "deal.ended_on"):
+        assert f"<code>{key}</code>" in html, key
