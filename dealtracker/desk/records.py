@@ -148,10 +148,14 @@ def clause_records(*, clause: Clause, user, as_of: dt.date | None = None) -> dic
     due = clause_due_date(clause)
     history = assessment_history(clause=clause, user=user, as_of=as_of)
     parties = sorted(clause.obliged_parties.all(), key=lambda p: (p.name, p.pk))
+    # The chart spans the clause's own time: from its phase's start (or the first
+    # date known) to a little after the last assessment or the due date, not to today.
     dates = [a.assessed_on for items in history.values() for a in items]
-    start = min([*dates, *([due.date] if due.date else [])], default=today)
+    known = [*dates, *([due.date] if due.date else [])]
+    start = min(known, default=today)
     start = min(start, clause.phase.start) if clause.phase and clause.phase.start else start
-    end = today
+    end = min(max(known, default=today) + dt.timedelta(days=14), today)
+    end = max(end, start + dt.timedelta(days=1))
     histories = [
         PartyHistory(
             party=party,
