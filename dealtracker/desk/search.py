@@ -41,7 +41,9 @@ GROUP_LIMIT = 10
 # Ranking reads every candidate's vector; a common word can match most of a big
 # table (a word in 80% of 50,000 sources). So the first CANDIDATES rows the GIN
 # index yields are checked exactly and ranked, not every match.
-CANDIDATES = 300
+CANDIDATES = 200
+# Sources' vectors are whole reports: fewer of them are ranked.
+SOURCE_CANDIDATES = 100
 # ts_headline parses the whole text it is given: sources are cut to this many
 # characters for their snippet (a match further on shows the opening instead).
 SNIPPET_SOURCE_CHARS = 4000
@@ -127,6 +129,7 @@ def _top(
     vector: str = "search_vector",
     whole: bool = False,
     max_chars: int | None = None,
+    candidates_limit: int = CANDIDATES,
 ) -> tuple[list[Hit], bool]:
     """The best `limit` rows by rank, with a snippet of `text` for each (all of it if `whole`)."""
     # Only the index test here, read as a bitmap scan of the GIN index (see
@@ -135,7 +138,7 @@ def _top(
     # PostgreSQL walk the whole table backwards for a word that is nowhere.)
     candidates = (
         rows.model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk")
-    )[:CANDIDATES]
+    )[:candidates_limit]
     top_ids = (
         rows.filter(pk__in=candidates)
         .filter(language_matches(q, language=language, vector=vector))
@@ -184,7 +187,13 @@ def search_sources(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool
     # Only what a row shows; never the (possibly long) text itself.
     rows = Source.objects.only("id", "title", "outlet", "published_on", "language", "kind")
     return _top(
-        rows, q, text="text", language="language", limit=limit, max_chars=SNIPPET_SOURCE_CHARS
+        rows,
+        q,
+        text="text",
+        language="language",
+        limit=limit,
+        max_chars=SNIPPET_SOURCE_CHARS,
+        candidates_limit=SOURCE_CANDIDATES,
     )
 
 
