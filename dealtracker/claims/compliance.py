@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Func, Max, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, LPad
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,7 +69,7 @@ class MatrixCell:
     # The desk's latest visible assessment of the cell, and whether the latest
     # counted claim (by date made) points another way.
     assessment: object | None = None
-    latest_claim: Claim | None = None
+    latest_compliance: str = ""  # asserted by the latest counted claim, by date made
     disagrees: bool = False
 
     @property
@@ -149,58 +150,64 @@ def matrix_claims(*, user, as_of: dt.date | None = None):
     return claims
 
 
-def _latest_claims(claims) -> dict[tuple[int, int], Claim]:
-    """The latest counted claim (by date made) of each (clause, party) cell, in one query."""
-    through = Claim.subjects.through
-    rows = (
-        through.objects.filter(claim__in=claims.exclude(verification=ClaimVerification.REFUTED))
-        .select_related("claim")
-        .order_by(
-            "claim__clause_id",
-            "party_id",
-            F("claim__made_on").desc(nulls_last=True),
-            "-claim_id",
-        )
-        .distinct("claim__clause_id", "party_id")
-    )
-    return {(row.claim.clause_id, row.party_id): row.claim for row in rows}
-
-
 def _with_assessments(
-    cells: list[MatrixCell], *, clauses: list[Clause], claims, user, as_of: dt.date | None
+    cells: list[MatrixCell], *, clauses: list[Clause], user, as_of: dt.date | None
 ) -> None:
-    """Fill each cell's latest assessment and the disagreement flag (two queries in all)."""
+    """Fill each cell's latest assessment and the disagreement flag (one query in all)."""
     if not cells:
         return
     day = as_of or timezone.localdate()
     assessments = latest_assessments(clauses=clauses, as_of=day, user=user)
-    latest = _latest_claims(claims)
     for cell in cells:
-        key = (cell.clause.pk, cell.party.pk)
-        cell.assessment = assessments.get(key)
-        cell.latest_claim = latest.get(key)
-        cell.disagrees = disagrees(cell.assessment, cell.latest_claim)
+        cell.assessment = assessments.get((cell.clause.pk, cell.party.pk))
+        latest = Claim(compliance=cell.latest_compliance) if cell.latest_compliance else None
+        cell.disagrees = disagrees(cell.assessment, latest)
 
 
 def _cell_counts(claims) -> dict[tuple[int, int], dict]:
-    """{(clause_id, party_id): {"counts": {compliance: n}, "refuted": n}} in one query."""
+    """{(clause_id, party_id): {"counts": {compliance: n}, "refuted": n,
+    "latest_compliance": str}} in one query.
+
+    The latest counted claim (by date made, then id; undated ones last) is found in
+    the same grouped query: the greatest "date|padded id" key of each compliance group.
+    """
     through = Claim.subjects.through
+    counted = ~Q(claim__verification=ClaimVerification.REFUTED)
+    latest_key = Concat(
+        # to_char, not a cast: the text of a date depends on the server's DateStyle.
+        Coalesce(
+            Func(
+                F("claim__made_on"),
+                Value("YYYY-MM-DD"),
+                function="to_char",
+                output_field=CharField(),
+            ),
+            Value("0000-00-00"),
+        ),
+        Value("|"),
+        LPad(Cast("claim_id", CharField()), 12, Value("0")),
+        output_field=CharField(),
+    )
     rows = (
         through.objects.filter(claim__in=claims.values("pk"))
         .values("claim__clause_id", "party_id", "claim__compliance")
         .annotate(
-            counted=Count("pk", filter=~Q(claim__verification=ClaimVerification.REFUTED)),
+            counted=Count("pk", filter=counted),
             refuted=Count("pk", filter=Q(claim__verification=ClaimVerification.REFUTED)),
+            latest=Max(latest_key, filter=counted),
         )
         .order_by()
     )
     cells: dict[tuple[int, int], dict] = {}
     for row in rows:
         key = (row["claim__clause_id"], row["party_id"])
-        cell = cells.setdefault(key, {"counts": {}, "refuted": 0})
+        cell = cells.setdefault(key, {"counts": {}, "refuted": 0, "latest": ""})
         if row["counted"]:
             cell["counts"][row["claim__compliance"]] = row["counted"]
         cell["refuted"] += row["refuted"]
+        if row["latest"] and row["latest"] > cell["latest"]:
+            cell["latest"] = row["latest"]
+            cell["latest_compliance"] = row["claim__compliance"]
     return cells
 
 
@@ -238,32 +245,32 @@ def compliance_matrix(
                     obliged=party.pk in obliged,
                     counts=found["counts"],
                     refuted=found["refuted"],
+                    latest_compliance=found.get("latest_compliance", ""),
                 )
             )
         rows.append(MatrixRow(clause=clause, cells=cells))
     obliged_cells = [cell for row in rows for cell in row.cells if cell.obliged]
-    _with_assessments(
-        obliged_cells,
-        clauses=[row.clause for row in rows],
-        claims=claims,
-        user=user,
-        as_of=as_of,
-    )
+    _with_assessments(obliged_cells, clauses=[row.clause for row in rows], user=user, as_of=as_of)
     return Matrix(deal=deal, parties=columns, rows=rows)
 
 
 def matrix_cell(*, clause: Clause, party: Party, user) -> MatrixCell:
-    """One cell, counted by the same rule as the whole matrix."""
-    counts = _cell_counts(matrix_claims(user=user).filter(clause=clause, subjects=party))
+    """One cell, counted by the same rule as the whole matrix, with the desk's assessment."""
+    claims = matrix_claims(user=user).filter(clause=clause, subjects=party)
+    counts = _cell_counts(claims)
     found = counts.get((clause.pk, party.pk), {"counts": {}, "refuted": 0})
     obliged = any(p.pk == party.pk for p in clause.obliged_parties.all())
-    return MatrixCell(
+    cell = MatrixCell(
         clause=clause,
         party=party,
         obliged=obliged,
         counts=found["counts"],
         refuted=found["refuted"],
+        latest_compliance=found.get("latest_compliance", ""),
     )
+    if obliged:
+        _with_assessments([cell], clauses=[clause], user=user, as_of=None)
+    return cell
 
 
 def clause_cells(*, clause: Clause, user) -> list[MatrixCell]:

@@ -719,3 +719,15 @@ def test_data_dictionary_documents_the_new_keys(world, reader_client):
     html = reader_client.get(reverse("desk:data-dictionary")).content.decode()
     for key in ("deal.mechanisms", "clauses[].due.basis", "assessments[].level", "deal.ended_on"):
         assert f"<code>{key}</code>" in html, key
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_matrix_cell_panel_gives_the_desks_assessment_and_links_its_reasons(history, reader_client):
+    url = reverse("desk:deal-matrix-cell", args=["test-deal", "2.1", "israel"])
+    html = reader_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in html
+    assert "The desk's assessment:" in html and "not started" in html
+    assert "#assessment-" in html and "the latest claim points another way" in html
+    url = reverse("desk:deal-matrix-cell", args=["test-deal", "1.1", "hamas"])
+    html = reader_client.get(url).content.decode()
+    assert "The desk has not assessed Hamas on this clause." in html
