@@ -60,7 +60,12 @@ def pg_tool(name: str) -> str:
 
 
 def conninfo(settings_dict: dict) -> dict[str, str]:
-    """libpq parameters for a Django database settings dict."""
+    """libpq parameters for a Django database settings dict.
+
+    DATABASE_URL's query parameters (e.g. `?host=/socket/dir` for the embedded
+    server) arrive in OPTIONS; the session `options` (statement timeouts meant for
+    web requests) are left out: a backup of a large database may take longer.
+    """
     info = {"dbname": settings_dict["NAME"]}
     for key, name in (
         ("USER", "user"),
@@ -70,6 +75,10 @@ def conninfo(settings_dict: dict) -> dict[str, str]:
     ):
         if settings_dict.get(key):
             info[name] = str(settings_dict[key])
+    for key, value in (settings_dict.get("OPTIONS") or {}).items():
+        if key not in ("options", "pool", "server_side_binding", "isolation_level", "assume_role"):
+            if isinstance(value, (str, int)) and key not in info:
+                info[key] = str(value)
     return info
 
 

@@ -93,8 +93,11 @@ class CuttableProxy:
 
 
 def upstream_of(settings_dict: dict) -> tuple[str, int] | str:
-    host = settings_dict.get("HOST") or "/tmp"  # noqa: S108 - libpq's default socket dir
-    port = int(settings_dict.get("PORT") or 5432)
+    from dealtracker.ops.backup import conninfo
+
+    info = conninfo(settings_dict)
+    host = info.get("host") or "/var/run/postgresql"  # libpq's default socket dir on Debian
+    port = int(info.get("port") or 5432)
     if host.startswith("/"):
         return f"{host}/.s.PGSQL.{port}"
     return (host, port)

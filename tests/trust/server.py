@@ -22,11 +22,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def database_url(settings_dict: dict, *, host: str, port: int) -> str:
-    user = quote(settings_dict.get("USER") or "postgres")
-    password = settings_dict.get("PASSWORD") or ""
+def database_url(settings_dict: dict, *, host: str | None = None, port: int | None = None) -> str:
+    """A DATABASE_URL for the test database, optionally through another host and port."""
+    from dealtracker.ops.backup import conninfo
+
+    info = conninfo(settings_dict)
+    user = quote(info.get("user") or "postgres")
+    password = info.get("password") or ""
     auth = f"{user}:{quote(password)}" if password else user
-    return f"postgresql://{auth}@{host}:{port}/{quote(settings_dict['NAME'])}"
+    host = host or info.get("host") or "127.0.0.1"
+    port = port or int(info.get("port") or 5432)
+    name = quote(info["dbname"])
+    if host.startswith("/"):
+        return f"postgresql://{auth}@/{name}?host={quote(host)}&port={port}"
+    return f"postgresql://{auth}@{host}:{port}/{name}"
 
 
 class Gunicorn:

@@ -19,6 +19,7 @@ from django.test import Client
 from dealtracker.claims import services as claim_services
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.desk.middleware import database_trouble
+from dealtracker.ops.backup import conninfo
 from dealtracker.sources import services as source_services
 from dealtracker.sources.models import Source, SourceRevision
 
@@ -29,14 +30,7 @@ PASSWORD = "a-long-test-password-42"
 
 
 def _direct_conninfo(settings_dict: dict) -> dict:
-    info = {"dbname": settings_dict["NAME"], "user": settings_dict.get("USER") or "postgres"}
-    if settings_dict.get("HOST"):
-        info["host"] = settings_dict["HOST"]
-    if settings_dict.get("PORT"):
-        info["port"] = str(settings_dict["PORT"])
-    if settings_dict.get("PASSWORD"):
-        info["password"] = settings_dict["PASSWORD"]
-    return info
+    return conninfo(settings_dict)
 
 
 @pytest.fixture
@@ -94,11 +88,7 @@ def test_a_request_stuck_behind_a_lock_is_cut_off_by_the_statement_timeout(reade
     reader.password = PBKDF2PasswordHasher().encode(PASSWORD, "trustsalt1234567")
     reader.save(update_fields=["password"])
     server = Gunicorn(
-        database_url=database_url(
-            connection.settings_dict,
-            host=connection.settings_dict.get("HOST") or "127.0.0.1",
-            port=int(connection.settings_dict.get("PORT") or 5432),
-        ),
+        database_url=database_url(connection.settings_dict),
         env={"DB_STATEMENT_TIMEOUT_MS": "500", "DB_LOCK_TIMEOUT_MS": "0"},
     )
     locker = psycopg.connect(**_direct_conninfo(connection.settings_dict))
