@@ -175,3 +175,22 @@ def test_a_source_create_failing_at_its_revision_writes_no_source(db, editor, mo
         )
     monkeypatch.undo()
     assert not Source.objects.filter(title="Half-written").exists()
+
+
+def test_the_500_page_hides_the_error_and_a_database_error_outside_a_view_gets_the_503(rf):
+    from dealtracker.desk.views.ops import server_error
+
+    request = rf.get("/")
+    try:
+        raise ValueError("secret detail")
+    except ValueError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert "secret detail" not in response.content.decode()
+    assert "Something went wrong" in response.content.decode()
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.content.decode()

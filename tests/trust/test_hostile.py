@@ -173,3 +173,12 @@ def test_a_javascript_url_is_refused_by_the_source_url_validation(db):
     with pytest.raises(ValidationError) as caught:
         source.full_clean()
     assert "url" in caught.value.message_dict
+
+
+def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(world, editor_client):
+    response = editor_client.get("/search/", {"q": "cease\x00fire"})
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
+    response = editor_client.post(f"/claims/{world.claim.pk}/edit/", {"statement": "x\x00"})
+    assert response.status_code == 400
+    assert editor_client.get("/healthz?x=%00").status_code == 400
