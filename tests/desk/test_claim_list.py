@@ -346,3 +346,15 @@ def test_text_filter_is_not_counted_beyond_what_the_page_shows(reader_client, w)
     # A first page that holds everything is counted exactly, without a count query.
     body = reader_client.get(URL, {"q": "withdraws"}).content.decode()
     assert "2 claims" in body
+
+
+def test_deal_titles_in_the_filter_are_escaped(reader_client, w):
+    from dealtracker.deals.models import Deal
+
+    Deal.objects.create(title='<script>alert(1)</script>"x', slug="hostile-deal")
+    body = reader_client.get(URL, {"deal": "hostile-deal"}).content.decode()
+    assert (
+        '<option value="hostile-deal" selected>&lt;script&gt;alert(1)&lt;/script&gt;&quot;x</option>'
+        in body
+    )
+    assert "<script>alert(1)" not in body
