@@ -239,3 +239,17 @@ def test_editors_cannot_reach_the_restore_pages(world, editor, editor_client):
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
     assert not Claim.objects.filter(pk=claim_id).exists()
+
+
+def test_a_claim_an_editor_deletes_in_the_desk_is_listed_with_who_deleted_it_and_restored(
+    world, editor_client, admin_client
+):
+    claim_id = world.claim.pk
+    evidence = set(Evidence.objects.filter(claim_id=claim_id).values_list("id", flat=True))
+    assert editor_client.post(f"/claims/{claim_id}/delete/").status_code == 302
+    assert not Claim.objects.filter(pk=claim_id).exists()
+    listing = admin_client.get("/admin/restore/claims/").content.decode()
+    assert "<td>editor</td>" in listing
+    admin_client.post(f"/admin/restore/claims/{claim_id}/")
+    assert set(Evidence.objects.filter(claim_id=claim_id).values_list("id", flat=True)) == evidence
+    assert VerificationChange.objects.filter(claim_id=claim_id).count() == 1
