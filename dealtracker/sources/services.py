@@ -11,6 +11,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,9 +80,24 @@ def source_text_prepare(raw: str) -> str:
     return text
 
 
+def normalize_url(url: str) -> str:
+    """The form a source URL is stored and compared in: no fragment, scheme and host lower-case."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if "@" not in netloc:
+        netloc = netloc.lower()
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, ""))
+
+
 def source_find_duplicate(*, url: str, text_hash: str) -> Duplicate | None:
     """Which existing source this report duplicates, if any (DESIGN.md: same URL, same text)."""
-    url = (url or "").strip()
+    url = normalize_url(url)
     if url:
         by_url = Source.objects.filter(url=url).first()
         if by_url is not None:
@@ -119,7 +135,7 @@ def source_create(
     title = canonicalize(title or "").replace("\n", " ")
     if not title:
         raise ValidationError("A source needs a title.", code="no_title")
-    url = (url or "").strip()
+    url = normalize_url(url)
     digest = text_hash(canonical)
     duplicate = source_find_duplicate(url=url, text_hash=digest)
     if duplicate is not None:

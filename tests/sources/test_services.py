@@ -289,3 +289,11 @@ def test_re_anchoring_counts_code_points_through_emoji_and_arabic(editor):
         passage.refresh_from_db()
         assert new_text[passage.start : passage.end] == passage.quote
         assert passage.anchor_status == "moved"
+
+
+def test_the_same_url_written_differently_is_still_the_same_source(editor):
+    first = source_create(text=REPORT, title="Report", url="https://News.Example/a#top", by=editor)
+    assert first.url == "https://news.example/a"
+    with pytest.raises(DuplicateSource) as caught:
+        source_create(text=CORRECTED, title="Report", url="HTTPS://news.example/a", by=editor)
+    assert caught.value.duplicate.kind == DuplicateKind.NEW_TEXT
