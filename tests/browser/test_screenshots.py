@@ -4,6 +4,8 @@ not scrolling sideways, and the matrix cell opening in place with HTMX."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import time_machine
 
@@ -22,6 +24,14 @@ PAGES = {
 STORY_DAY = "2025-04-20 12:00:00+00:00"
 
 
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """The role groups, again: another transactional test may have flushed them."""
+    from django.apps import apps
+
+    importlib.import_module("dealtracker.accounts.migrations.0001_roles").create_groups(apps, None)
+
+
 def _pages(demo_deal) -> dict[str, str]:
     claim = Claim.objects.get(statement__startswith="Israel refused to honour phase two of")
     return dict(PAGES, claim=f"/claims/{claim.pk}/")
@@ -36,7 +46,7 @@ def _visit_all(page, live_server, urls: dict[str, str], suffix: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @time_machine.travel(STORY_DAY, tick=False)
 def test_main_pages_at_desktop_width(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
@@ -44,7 +54,7 @@ def test_main_pages_at_desktop_width(page, live_server, demo, reader):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @time_machine.travel(STORY_DAY, tick=False)
 def test_main_pages_at_phone_width_do_not_scroll_sideways(phone_page, live_server, demo, settings):
     settings.PUBLIC_READ = True
@@ -60,7 +70,7 @@ def test_main_pages_at_phone_width_do_not_scroll_sideways(phone_page, live_serve
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_matrix_cell_opens_its_claims_in_place(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
     page.goto(f"{live_server.url}{DEAL}")
@@ -77,7 +87,7 @@ def test_a_matrix_cell_opens_its_claims_in_place(page, live_server, demo, reader
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_matrix_cell_opens_from_the_keyboard(page, live_server, demo, reader):
     login(page, live_server, "reader", PASSWORD)
     page.goto(f"{live_server.url}{DEAL}")
