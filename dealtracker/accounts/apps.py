@@ -15,9 +15,10 @@ def sync_role_permissions(sender, using="default", apps=None, **kwargs):
     from .roles import group_permissions
 
     for name, permissions in group_permissions(Permission, ContentType).items():
-        group = Group.objects.using(using).filter(name=name).first()
-        if group is not None:
-            group.permissions.add(*permissions)
+        # get_or_create: a flush (tests, `manage.py flush`) empties auth_group
+        # and then sends post_migrate; the roles must come back with it.
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        group.permissions.add(*permissions)
 
 
 class AccountsConfig(AppConfig):

@@ -17,35 +17,7 @@ from tests.annotating import ARABIC, make_source
 from tests.browser.conftest import login, screenshot
 from tests.conftest import PASSWORD
 
-# serialized_rollback: the flush after a transactional test would take the
-# roles' groups (made by a data migration) with it.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(transactional_db):
-    """The roles' groups and permissions, even when an earlier transactional
-    test's flush took them and serialized rollback could not bring them back."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-
-    from dealtracker.accounts.roles import group_permissions
-
-    for app_config in apps.get_app_configs():
-        saved = app_config.models_module
-        app_config.models_module = saved or True  # create_permissions skips None
-        try:
-            create_permissions(app_config, verbosity=0)
-        finally:
-            app_config.models_module = saved
-    for name, permissions in group_permissions(Permission, ContentType).items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(permissions)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 # Finds the on-screen box of the UTF-16 range [start, end) of #source-text's text.

@@ -117,9 +117,7 @@ def test_a_stale_save_is_refused_and_says_what_changed(editor):
     assert claim.statement == "First editor's words" and claim.version == 2
 
 
-# serialized_rollback: the flush after a transactional test would take the
-# roles' groups (made by a data migration) with it, for the tests after this one.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_saves_of_the_same_version_cannot_both_win():
     claim = make_claim()
     results = []

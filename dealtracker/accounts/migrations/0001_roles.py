@@ -10,9 +10,15 @@ from dealtracker.accounts.roles import group_permissions
 def create_groups(apps, schema_editor):
     # Permissions are normally created after migrate; make sure they exist now.
     for app_config in global_apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # create_permissions skips apps whose models module is not loaded yet;
+        # put the real value back after, or post_migrate and the test runner's
+        # serialisation would skip every app in this process.
+        models_module = app_config.models_module
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     ContentType = apps.get_model("contenttypes", "ContentType")
