@@ -115,8 +115,14 @@ def test_htmx_save_sends_the_browser_to_the_new_assessment(world, editor_client)
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert response["HX-Redirect"].startswith("/deals/test-deal/clauses/2.1/#assessment-")
-    assert not Assessment.objects.get().is_published  # a draft unless asked
+    assessment = Assessment.objects.get()
+    assert not assessment.is_published  # a draft unless asked
+    # The clause page's assessments come back in place, the new one in the history.
+    assert response["HX-Retarget"] == "#assessments" and response["HX-Reswap"] == "outerHTML"
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith("<section")
+    assert f'id="assessment-{assessment.pk}"' in html and "No withdrawal yet." in html
+    assert "Recorded: Israel, not started" in html
 
 
 @time_machine.travel("2025-04-20 12:00:00+00:00", tick=False)

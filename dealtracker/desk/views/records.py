@@ -22,7 +22,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from dealtracker.claims.assessments import assessment_publish, assessment_record
 from dealtracker.claims.exports import absolute
@@ -32,6 +32,7 @@ from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
+from dealtracker.desk.records import clause_records
 
 SLIPPING_PER_PAGE = 25
 FEED_ITEMS = 50
@@ -133,10 +134,17 @@ def assessment_new(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
                 for field, messages in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages)
             else:
-                target = assessment.get_absolute_url()
-                if getattr(request, "htmx", False):
-                    return HttpResponseClientRedirect(target)
-                return redirect(target)
+                if _is_partial(request):
+                    # In place: the clause page's assessments, with the new one in its history.
+                    context = {
+                        "deal": clause.deal,
+                        "clause": clause,
+                        "recorded": assessment,
+                        **clause_records(clause=clause, user=request.user),
+                    }
+                    response = render(request, "desk/includes/records_clause.html", context)
+                    return reswap(retarget(response, "#assessments"), "outerHTML")
+                return redirect(assessment.get_absolute_url())
         status = 422
     else:
         form = AssessmentForm(
