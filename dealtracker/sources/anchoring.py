@@ -9,7 +9,7 @@ For each passage, in order:
 
 1. same place: the same quote with the same context at the same offsets;
 2. the diff: old offsets are mapped through one diff of the two texts (common
-   prefix and suffix trimmed, then an LCS diff of word tokens, characters
+   prefix and suffix trimmed at word boundaries, then an LCS diff of word tokens, characters
    within an edited word). The mapped span holds the quote: moved. It survived
    but its words were edited: changed, kept at the mapped span and flagged.
    This step comes before any search so that an edited quote follows its own
@@ -194,13 +194,24 @@ class _Diff:
         # the token diff below only sees the edited middle.
         head = _common_prefix_len(old, new)
         tail = _common_suffix_len(old[head:], new[head:])
-        old_mid, new_mid = old[head : len(old) - tail], new[head : len(new) - tail]
+        # Trimmed at word boundaries: a word cut in two ("phase the" -> "phase"
+        # trims the shared "e") would be diffed as other words, and the
+        # passages ending in it would lose their last characters.
+        cut_head, cut_tail = head, tail
+        while cut_head > 0 and (_inside_word(old, cut_head) or _inside_word(new, cut_head)):
+            cut_head -= 1
+        while cut_tail > 0 and (
+            _inside_word(old, len(old) - cut_tail) or _inside_word(new, len(new) - cut_tail)
+        ):
+            cut_tail -= 1
+        old_mid = old[cut_head : len(old) - cut_tail]
+        new_mid = new[cut_head : len(new) - cut_tail]
         blocks: list[tuple[str, int, int, int, int]] = []
-        if head:
-            blocks.append(("equal", 0, head, 0, head))
-        blocks.extend(_token_blocks(old_mid, new_mid, head, head))
-        if tail:
-            blocks.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+        if cut_head:
+            blocks.append(("equal", 0, cut_head, 0, cut_head))
+        blocks.extend(_token_blocks(old_mid, new_mid, cut_head, cut_head))
+        if cut_tail:
+            blocks.append(("equal", len(old) - cut_tail, len(old), len(new) - cut_tail, len(new)))
         self.blocks = _merge_equal(blocks)
         self.starts = [b[1] for b in self.blocks]
         # A single insertion or deletion can often be placed at several
@@ -212,6 +223,13 @@ class _Diff:
         if len(old) != len(new) and head + tail >= shorter:
             tail_full = _common_suffix_len(old, new)
             self.slide = (max(0, shorter - tail_full), min(head, shorter))
+        # The same holds for each pure deletion or insertion among several
+        # edits: the diff puts it at one of the places it could sit ("X.\n"
+        # deleted after "talks." may come out as ".\nX" deleted from "talks"
+        # on), so a passage boundary inside that range would lose or gain
+        # characters that were never edited. Each boundary is mapped as if the
+        # hunk sat on the passage's outer side of it (map_start, map_end).
+        self.deletions, self.insertions = self._sliding_hunks(old, new)
 
     def map_span(self, start: int, end: int) -> tuple[int, int]:
         """Where old[start:end] lies in the new text (an empty span if it was deleted)."""
@@ -225,9 +243,42 @@ class _Diff:
                 return start + size, end + size
             if not grows and lo + size <= start:  # a deletion before it
                 return start - size, end - size
-        return self.map_start(start), self.map_end(end)
+        ns, ne = self.map_start(start), self.map_end(end)
+        if ne <= ns:
+            # Both boundaries inside the range of one hunk that repeats the
+            # text around it: read them with the hunk where the diff put it.
+            return self._map_start(start), self._map_end(end)
+        return ns, ne
 
     def map_start(self, p: int) -> int:
+        """Where a passage starting at old offset p starts in the new text.
+
+        A deletion that can end at p is read as ending there, and an insertion
+        that can sit at p as sitting there: neither then touches the passage.
+        """
+        for _, i2, left, right, j in self._near(self.deletions, p):
+            if i2 - left <= p <= i2 + right:
+                return j + (p - i2)
+        for i, _, left, _, _ in self._near(self.insertions, p):
+            if i - left <= p < i:
+                return self._map_start(i) - (i - p)
+        return self._map_start(p)
+
+    def map_end(self, e: int) -> int:
+        """Where a passage ending at old offset e ends in the new text.
+
+        A deletion that can start at e is read as starting there, and an
+        insertion that can sit at e as sitting there.
+        """
+        for i1, _, left, right, j in self._near(self.deletions, e):
+            if i1 - left <= e <= i1 + right:
+                return j + (e - i1)
+        for i, _, _, right, _ in self._near(self.insertions, e):
+            if i < e <= i + right:
+                return self._map_end(i) + (e - i)
+        return self._map_end(e)
+
+    def _map_start(self, p: int) -> int:
         if p >= self.old_len:
             return self.new_len
         tag, i1, i2, j1, j2 = self.blocks[bisect.bisect_right(self.starts, p) - 1]
@@ -235,13 +286,63 @@ class _Diff:
             return j1 + (p - i1)
         return j1 + ((p - i1) * (j2 - j1)) // (i2 - i1)
 
-    def map_end(self, e: int) -> int:
+    def _map_end(self, e: int) -> int:
         if e <= 0:
             return 0
         tag, i1, i2, j1, j2 = self.blocks[bisect.bisect_right(self.starts, e - 1) - 1]
         if tag == "equal":
             return j1 + (e - i1)
         return j1 + -((-(e - i1) * (j2 - j1)) // (i2 - i1))  # ceiling
+
+    @staticmethod
+    def _near(
+        hunks: list[tuple[int, int, int, int, int]], p: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """The hunks whose range of places may reach old offset p (hunks sorted by place)."""
+        if not hunks:
+            return []
+        k = bisect.bisect_left(hunks, (p + 1,))
+        # Ranges of neighbouring hunks cannot overlap (an equal block lies
+        # between them), so the hunk before and the one after are enough.
+        return hunks[max(0, k - 1) : k + 1]
+
+    def _sliding_hunks(
+        self, old: str, new: str
+    ) -> tuple[list[tuple[int, int, int, int, int]], list[tuple[int, int, int, int, int]]]:
+        """Pure deletions and insertions with the range of places each could sit at.
+
+        Deletions: (i1, i2, left, right, j) for old[i1:i2] deleted at new offset
+        j, which could as well be old[i1 - k:i2 - k] for k up to left, or shifted
+        right by up to right. Insertions: (i, i, left, right, j) for text
+        inserted at old offset i, which could sit anywhere in i - left..i + right.
+        A hunk only slides over the equal blocks next to it.
+        """
+        deletions: list[tuple[int, int, int, int, int]] = []
+        insertions: list[tuple[int, int, int, int, int]] = []
+        blocks = self.blocks
+        for k, (tag, i1, i2, j1, j2) in enumerate(blocks):
+            before = blocks[k - 1] if k > 0 and blocks[k - 1][0] == "equal" else None
+            after = blocks[k + 1] if k + 1 < len(blocks) and blocks[k + 1][0] == "equal" else None
+            if tag == "replace" and j1 == j2:
+                size = i2 - i1
+                left = right = 0
+                if before is not None and before[2] == i1:
+                    lo = before[1]
+                    left = _common_suffix_len(old[lo:i1], old[lo + size : i2])
+                if after is not None and after[1] == i2:
+                    hi = after[2]
+                    right = _common_prefix_len(old[i1 : hi - size], old[i2:hi])
+                if left or right:
+                    deletions.append((i1, i2, left, right, j1))
+            elif tag == "equal" and after is not None and after[1] == i2 and after[3] > j2:
+                # Text new[j2:after[3]] inserted between two equal blocks at old offset i2.
+                size = after[3] - j2
+                lo, hi = j1, after[4]
+                left = _common_suffix_len(new[lo:j2], new[lo + size : j2 + size])
+                right = _common_prefix_len(new[j2 : hi - size], new[j2 + size : hi])
+                if left or right:
+                    insertions.append((i2, i2, left, right, j2))
+        return deletions, insertions
 
     def is_unchanged(self, i1: int, i2: int) -> bool:
         """Whether old[i1:i2] lies inside one equal block (kept as it was)."""

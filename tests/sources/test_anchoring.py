@@ -7,6 +7,7 @@ orphaned, and must never claim an exact match it does not have.
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -208,6 +209,47 @@ def test_corrected_name_inside_the_quote_is_changed_with_the_new_wording():
         "US envoy Steve Witkoff proposed",
         True,
     )
+
+
+def test_changed_passage_keeps_its_last_character_when_the_sentence_after_it_is_deleted():
+    old = (
+        "Alpha sentence one opens the report.\n"
+        "The envoy Gabe Witkoff cut off the talks.\n"
+        "This sentence will be removed entirely later.\n"
+        "Omega closing line of the report."
+    )
+    new = old.replace("Gabe", "Steve").replace(
+        "This sentence will be removed entirely later.\n", ""
+    )
+    result = one(old, new, passage(old, "The envoy Gabe Witkoff cut off the talks."))
+    assert result.status == "changed"
+    assert result.quote == "The envoy Steve Witkoff cut off the talks."
+    assert result.method == "diff"
+
+
+def test_changed_passage_keeps_its_first_character_when_the_sentence_before_it_is_deleted():
+    old = (
+        "Alpha sentence one opens the report.\n"
+        "This sentence will be removed entirely later.\n"
+        "The envoy Gabe Witkoff cut off the talks.\n"
+        "Omega closing line of the report."
+    )
+    new = old.replace("Gabe", "Steve").replace(
+        "This sentence will be removed entirely later.\n", ""
+    )
+    result = one(old, new, passage(old, "The envoy Gabe Witkoff cut off the talks."))
+    assert result.status == "changed"
+    assert result.quote == "The envoy Steve Witkoff cut off the talks."
+
+
+def test_changed_passage_ending_in_a_word_that_the_next_deletion_shares_keeps_it_whole():
+    # "phase the" -> "phase": old and new end in the same "e", which must not
+    # split "phase" when the edit is diffed.
+    old = "ceasefire two Gaza Hamas phase the"
+    new = "#easefire two Gaza Hamas phase"
+    result = one(old, new, passage(old, "ceasefire two Gaza Hamas phase"))
+    assert result.status == "changed"
+    assert result.quote == "#easefire two Gaza Hamas phase"
 
 
 @pytest.mark.parametrize(
@@ -726,3 +768,58 @@ def test_utf16_offsets_round_trip(text, where):
     text = canonicalize(text)
     offset = where.draw(st.integers(0, len(text)))
     assert utf16_to_codepoint(text, codepoint_to_utf16(text, offset)) == offset
+
+
+@st.composite
+def distinct_words_and_span(draw):
+    """A text whose words are all different (so each edit has one reading), and whole words of it."""
+    words = draw(st.lists(WORDS, min_size=3, max_size=20, unique=True))
+    separators = draw(st.lists(SEPARATORS, min_size=len(words), max_size=len(words)))
+    text = canonicalize("".join(w + s for w, s in zip(words, separators, strict=True)))
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    first = draw(st.integers(0, len(spans) - 1))
+    last = draw(st.integers(first, len(spans) - 1))
+    start, end = spans[first][0], spans[last][1]
+    assume(end - start >= 3)
+    return text, start, end
+
+
+@PROPERTY
+@given(data=distinct_words_and_span(), where=st.data(), insertion=texts(min_words=1, max_words=8))
+def test_text_deleted_or_inserted_at_a_changed_passages_edge_never_cuts_its_own_characters(
+    data, where, insertion
+):
+    old, start, end = data
+    words = [m.span() for m in re.finditer(r"\S+", old)]
+    inside = [w for w in words if start <= w[0] and w[1] <= end]
+    assume(len(inside) >= 2)
+    side = where.draw(st.sampled_from(["delete after", "delete before", "insert"]))
+    # One word inside the passage edited (so it is "changed", and no
+    # single-edit reading applies) away from the edge where whole words are
+    # deleted or inserted, as an editor would.
+    far = inside[-1] if side == "delete before" else inside[0]
+    if side == "insert":
+        far = where.draw(st.sampled_from([inside[0], inside[-1]]))
+    edited = old[: far[0]] + "#" + old[far[0] + 1 :]
+    expected = edited[start:end]
+    if side == "delete after":
+        assume(end < len(old))
+        stop = where.draw(st.sampled_from([e for _, e in words if e > end]))
+        new = edited[:end] + edited[stop:]
+    elif side == "delete before":
+        assume(start > 0)
+        cut = where.draw(st.sampled_from([s for s, _ in words if s < start]))
+        new = edited[:cut] + edited[start:]
+    else:
+        # Inserted words the text already has could be read as moved ones.
+        assume(not set(insertion.split()) & set(old.split()))
+        if far == inside[-1]:
+            new = edited[:start] + insertion.strip() + " " + edited[start:]
+        else:
+            new = edited[:end] + " " + insertion.strip() + edited[end:]
+    assume(canonicalize(new) == new)
+    # Where the text repeats the quote, another occurrence is a fair reading.
+    assume(old[start:end] not in new and new.count(expected) == 1)
+    result = one(old, new, anchor_for(old, start, end))
+    assert result.status == "changed"
+    assert result.quote == expected
