@@ -204,6 +204,9 @@ def test_editor_publishes_a_draft_and_readers_cannot(world, editor_client, reade
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.is_published and draft.published_at
+    # With htmx: the page reloads.
+    response = editor_client.post(url, headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"
 
 
 def test_public_visitors_never_see_draft_assessments(world, client, public_read):

@@ -22,7 +22,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from dealtracker.claims.assessments import assessment_publish, assessment_record
 from dealtracker.claims.exports import absolute
@@ -167,10 +167,11 @@ def assessment_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a draft assessment: public visitors see it from now on."""
     assessment = get_object_or_404(Assessment.objects.select_related("clause__deal"), pk=pk)
     assessment_publish(assessment=assessment, by=request.user)
-    target = assessment.get_absolute_url()
     if getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(target)
-    return redirect(target)
+        # The clause page is where the request came from: reload it (a redirect to its
+        # own address plus a #fragment would only scroll).
+        return HttpResponseClientRefresh()
+    return redirect(assessment.get_absolute_url())
 
 
 # --- slipping terms ----------------------------------------------------------------
