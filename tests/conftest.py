@@ -11,6 +11,9 @@ from django.test import Client
 
 from dealtracker.accounts.services import user_create
 
+# One session-wide Chromium for every browser test, wherever it lives.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "a-long-test-password-42"
 
 

@@ -1,5 +1,8 @@
 """Browser tests: Playwright driving the system Chromium against a live server.
 
+Registered once for the whole suite by tests/conftest.py (pytest_plugins), so
+every browser test shares one session-wide Chromium.
+
 Without /usr/bin/chromium the tests skip with a reason, except under CI
 (CI=true), where a missing browser is a failure: CI always installs it.
 """

@@ -14,7 +14,7 @@ import pytest
 from dealtracker.claims.models import Claim
 from dealtracker.sources.models import Passage, Source
 from tests.annotating import ARABIC, make_source
-from tests.browser.conftest import login, screenshot
+from tests.browser.fixtures import login, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

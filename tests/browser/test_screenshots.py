@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from dealtracker.claims.models import Claim
-from tests.browser.conftest import login, screenshot
+from tests.browser.fixtures import login, screenshot
 from tests.conftest import PASSWORD
 
 DEAL = "/deals/gaza-ceasefire-2025/"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, login  # noqa: F401 - the session's Chromium
+from tests.browser.fixtures import login
 
 from .hostile import HOSTILE_URL, hostile_text
 from .urlwalk import all_routes
@@ -27,7 +27,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def watched_page(browser):  # noqa: F811
+def watched_page(browser):
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
