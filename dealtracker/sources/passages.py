@@ -109,7 +109,14 @@ def check_span(text: str, start: int, end: int) -> tuple[int, int, bool]:
 
 @transaction.atomic
 def passage_mark(*, source: Source, start: int, end: int, by=None) -> Marked:
-    """Mark text[start:end] of the source's current revision as a passage (or reuse it)."""
+    """Mark text[start:end] of the source's current revision as a passage (or reuse it).
+
+    The source row is locked (as source_revise locks it) and the current
+    revision read under that lock: a passage marked while a revision is being
+    saved waits for it and is checked against the new text, instead of being
+    written on the old revision after its re-anchoring has run.
+    """
+    source = Source.objects.select_for_update().get(pk=source.pk)
     revision = current_revision(source)
     start, end, trimmed = check_span(revision.text, start, end)
     existing = (

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from dealtracker.claims.models import Evidence
-from dealtracker.sources.models import Passage, SourceRevision
+from dealtracker.sources import services
+from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
     PassageInUse,
     offsets_from_utf16,
@@ -15,6 +20,7 @@ from dealtracker.sources.passages import (
     passage_mark,
     passage_update_note,
 )
+from dealtracker.sources.services import source_revise
 from tests.annotating import ARABIC, make_claim, make_source, span_of
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +96,73 @@ def test_offsets_are_checked_against_the_current_revision_not_the_first(editor):
     marked = passage_mark(source=source, start=start, end=len(longer), by=editor)
     assert marked.passage.quote == "And a second sentence added later."
     assert marked.passage.revision_anchored.number == 2
+
+
+def test_a_selection_made_on_a_page_opened_before_a_revision_is_checked_against_the_new_text(
+    editor,
+):
+    source = make_source("Short first text.")
+    opened = Source.objects.get(pk=source.pk)  # the page the editor selected on
+    source_revise(source=source, new_text="Longer text now. Short first text.", by=editor)
+    start, end = 0, len("Longer text now.")  # offsets the new text's page sends
+    marked = passage_mark(source=opened, start=start, end=end, by=editor)
+    assert marked.passage.quote == "Longer text now."
+    assert marked.passage.revision_anchored.number == 2
+    assert marked.passage.revision_made.number == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_passage_marked_while_a_revision_is_saved_ends_on_the_new_revision(monkeypatch):
+    old = "The official accused Israel of refusing to honor the deal."
+    new = "On Monday, the official accused Israel of refusing to honor the deal."
+    source = make_source(old)
+    start, end = 0, len("The official accused Israel")  # valid offsets in both texts
+    revising, marking = threading.Event(), threading.Event()
+    reanchor = services.anchoring.reanchor
+
+    def slow_reanchor(*args, **kwargs):
+        # The revision is written but not committed, the source row is locked:
+        # let the marking start now and give it time to go wrong.
+        revising.set()
+        marking.wait(5)
+        time.sleep(0.5)
+        return reanchor(*args, **kwargs)
+
+    monkeypatch.setattr(services.anchoring, "reanchor", slow_reanchor)
+    honor = old.index("honor")
+    passage_mark(source=source, start=honor, end=honor + 5)  # one to re-anchor too
+    errors: list[BaseException] = []
+
+    def revise():
+        try:
+            source_revise(source=source, new_text=new, by=None)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def mark():
+        try:
+            revising.wait(5)
+            marking.set()
+            passage_mark(source=source, start=start, end=end)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=revise), threading.Thread(target=mark)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    newest = SourceRevision.objects.get(source=source, number=2)
+    for passage in Passage.objects.filter(source=source).select_related("revision_anchored"):
+        assert passage.revision_anchored == newest
+        assert passage.quote == newest.text[passage.start : passage.end]
+    marked = Passage.objects.get(source=source, start=start, end=end)
+    assert marked.quote == new[start:end] == "On Monday, the official acc"
 
 
 def test_utf16_offsets_from_the_browser_become_code_points_for_arabic_and_emoji():
