@@ -11,6 +11,7 @@ words; `highlight()` escapes everything and turns only balanced markers into
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import (
@@ -37,6 +38,7 @@ from dealtracker.sources.models import Passage, Source
 
 # Private-use code points: never produced by canonical text, stripped from input.
 START, STOP = "\ue000", "\ue001"
+_MARKERS = re.compile(f"([{START}{STOP}])")
 GROUP_LIMIT = 10
 # Ranking reads every candidate's vector; a common word can match most of a big
 # table (a word in 80% of 50,000 sources). So the first CANDIDATES rows the GIN
@@ -57,23 +59,19 @@ def highlight(snippet: str | None) -> SafeString:
     """Escape a ts_headline snippet, marking matched words with <mark> (balanced)."""
     out: list[str] = []
     open_mark = False
-    buf: list[str] = []
-    for ch in snippet or "":
-        if ch == START:
+    # Split on the markers (kept as their own pieces) rather than walking characters:
+    # a source's snippet is long and this runs for every hit.
+    for piece in _MARKERS.split(snippet or ""):
+        if piece == START:
             if not open_mark:
-                out.append(escape("".join(buf)))
-                buf = []
                 out.append("<mark>")
                 open_mark = True
-        elif ch == STOP:
+        elif piece == STOP:
             if open_mark:
-                out.append(escape("".join(buf)))
-                buf = []
                 out.append("</mark>")
                 open_mark = False
-        else:
-            buf.append(ch)
-    out.append(escape("".join(buf)))
+        elif piece:
+            out.append(escape(piece))
     if open_mark:
         out.append("</mark>")
     return mark_safe("".join(out))  # noqa: S308 — every piece of text above is escaped
