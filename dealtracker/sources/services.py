@@ -15,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
-from simple_history.utils import bulk_update_with_history
+from django.utils import timezone
 
 from . import anchoring
 from .canonical import canonicalize, text_hash
@@ -205,18 +205,73 @@ class RevisionOutcome:
         ]
 
 
+# What re-anchoring changes on a passage (attribute names), with the SQL type
+# of each column for the VALUES list of _passages_update.
 _PASSAGE_FIELDS = [
-    "start",
-    "end",
-    "quote",
-    "prefix",
-    "suffix",
-    "revision_anchored",
-    "anchor_status",
-    "needs_review",
-    "previous_quote",
-    "updated_at",
+    ("start", "integer"),
+    ("end", "integer"),
+    ("quote", "text"),
+    ("prefix", "text"),
+    ("suffix", "text"),
+    ("revision_anchored_id", "bigint"),
+    ("anchor_status", "varchar"),
+    ("needs_review", "boolean"),
+    ("previous_quote", "text"),
 ]
+# Rows per UPDATE statement: well under PostgreSQL's 65,535 parameters.
+_UPDATE_CHUNK = 2000
+
+
+def _passage_values(passage: Passage) -> tuple:
+    """The values re-anchoring may change, to tell which passages it changed."""
+    return tuple(getattr(passage, name) for name, _ in _PASSAGE_FIELDS)
+
+
+def _passages_update(
+    passages: list[Passage], now: datetime.datetime, *, with_quote: set[int]
+) -> None:
+    """Write the re-anchored fields of passages, one UPDATE ... FROM (VALUES ...) per chunk.
+
+    Django's bulk_update builds a CASE WHEN per field and row, which costs
+    seconds of CPU for a few hundred passages; this is one parameterised
+    statement. Each row gets all its new values at once, so the CHECK on
+    quote and span and the span trigger see a consistent row. The quote is
+    set only for the passages in with_quote (those whose words changed): setting
+    it fires the search-vector trigger, which would recompute every vector.
+    """
+    quoted = [p for p in passages if p.pk in with_quote]
+    unquoted = [p for p in passages if p.pk not in with_quote]
+    fields = [f for f in _PASSAGE_FIELDS if f[0] != "quote"]
+    for rows, names in ((quoted, _PASSAGE_FIELDS), (unquoted, fields)):
+        for at in range(0, len(rows), _UPDATE_CHUNK):
+            _passages_update_chunk(rows[at : at + _UPDATE_CHUNK], names, now)
+
+
+def _passages_update_chunk(
+    passages: list[Passage], fields: list[tuple[str, str]], now: datetime.datetime
+) -> None:
+    if not passages:
+        return
+    opts = Passage._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    columns = [opts.get_field(name).column for name, _ in fields]
+    row = "(%s::bigint, " + ", ".join(f"%s::{sql_type}" for _, sql_type in fields) + ")"
+    names = ", ".join(quote(c) for c in ["id", *columns])
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+    updated_at = quote(opts.get_field("updated_at").column)
+    params: list = [now]
+    for passage in passages:
+        params.append(passage.pk)
+        params.extend(getattr(passage, name) for name, _ in fields)
+    # Only names from the model's metadata and placeholders are formatted in.
+    sql = (
+        f"UPDATE {table} AS p SET {assignments}, {updated_at} = %s "  # noqa: S608
+        f"FROM (VALUES {', '.join([row] * len(passages))}) AS v({names}) "
+        "WHERE p.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def source_revise(*, source: Source, new_text: str, note: str = "", by) -> RevisionOutcome:
@@ -249,16 +304,18 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
             source._history_user = by
         source.save(update_fields=["text", "text_hash", "updated_at"])
 
-        passages = list(
-            Passage.objects.filter(source=source).select_related("revision_anchored").order_by("id")
-        )
+        # Each revision's text is read once, not joined onto every passage.
+        passages = list(Passage.objects.filter(source=source).defer("search_vector").order_by("id"))
         groups: dict[int, list[Passage]] = defaultdict(list)
         for passage in passages:
             groups[passage.revision_anchored_id].append(passage)
+        old_revisions = SourceRevision.objects.in_bulk(list(groups))
 
         reanchorings: list[Reanchoring] = []
-        for group in groups.values():
-            old_revision = group[0].revision_anchored
+        changed: list[Passage] = []
+        new_quotes: set[int] = set()
+        for revision_id, group in groups.items():
+            old_revision = old_revisions[revision_id]
             anchors = [
                 anchoring.Anchor(
                     start=p.start, end=p.end, quote=p.quote, prefix=p.prefix, suffix=p.suffix
@@ -267,16 +324,28 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
             ]
             results = anchoring.reanchor(old_revision.text, canonical, anchors)
             for passage, result in zip(group, results, strict=True):
+                before, old_quote = _passage_values(passage), passage.quote
                 reanchorings.append(_apply(passage, result, old_revision, revision, canonical))
+                if _passage_values(passage) != before:
+                    changed.append(passage)
+                if passage.quote != old_quote:
+                    new_quotes.add(passage.pk)
 
-        if passages:
-            bulk_update_with_history(
-                passages,
-                Passage,
-                _PASSAGE_FIELDS,
+        if changed:
+            # Only passages whose values changed are written and get a history row
+            # (an orphan that stays orphaned does not).
+            now = timezone.now()
+            _passages_update(changed, now, with_quote=new_quotes)
+            for passage in changed:
+                passage.updated_at = now
+            Passage.history.bulk_history_create(
+                changed,
+                update=True,
                 default_user=by,
                 default_change_reason=f"re-anchored to revision {revision.number}",
+                default_date=now,
             )
+        if reanchorings:
             Reanchoring.objects.bulk_create(reanchorings)
     return RevisionOutcome(source=source, revision=revision, reanchorings=reanchorings)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.sources.anchoring import quote_selector
@@ -297,3 +299,80 @@ def test_the_same_url_written_differently_is_still_the_same_source(editor):
     with pytest.raises(DuplicateSource) as caught:
         source_create(text=CORRECTED, title="Report", url="HTTPS://news.example/a", by=editor)
     assert caught.value.duplicate.kind == DuplicateKind.NEW_TEXT
+
+
+def test_an_orphan_that_stays_orphaned_is_not_rewritten_but_its_outcome_is_recorded(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    dropped = mark(source, "the corrected report drops altogether")
+    source_revise(source=source, new_text=CORRECTED, by=editor)
+    dropped.refresh_from_db()
+    stamped, histories = dropped.updated_at, dropped.history.count()
+
+    outcome = source_revise(source=source, new_text=CORRECTED + "\nA line added.", by=editor)
+
+    dropped.refresh_from_db()
+    assert dropped.anchor_status == "orphaned" and dropped.revision_anchored.number == 1
+    assert dropped.updated_at == stamped
+    assert dropped.history.count() == histories
+    assert [r.status for r in outcome.reanchorings] == ["orphaned"]
+    assert Reanchoring.objects.filter(to_revision=outcome.revision, passage=dropped).exists()
+
+
+def test_every_re_anchored_passage_gets_one_history_row_with_its_new_span(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    inside = mark(source, "White House advisor Gabe Witkoff")
+    after = mark(source, "More than 50,000 Palestinians have died")
+
+    outcome = source_revise(source=source, new_text=CORRECTED, by=editor)
+
+    for passage in (inside, after):
+        passage.refresh_from_db()
+        latest = passage.history.first()
+        assert passage.history.filter(history_type="~").count() == 1
+        assert latest.history_type == "~"
+        assert latest.history_user == editor
+        assert latest.history_change_reason == "re-anchored to revision 2"
+        assert (latest.start, latest.end, latest.quote) == (
+            passage.start,
+            passage.end,
+            passage.quote,
+        )
+        assert latest.revision_anchored_id == outcome.revision.pk
+        assert passage.updated_at == latest.history_date
+
+
+def test_a_re_anchored_quote_is_found_by_its_new_words(editor):
+    source = source_create(text=REPORT, title="Report", by=editor)
+    inside = mark(source, "White House advisor Gabe Witkoff")
+    source_revise(source=source, new_text=CORRECTED, by=editor)
+    found = Passage.objects.filter(search_vector=SearchQuery("Steve", config="simple"))
+    assert list(found) == [inside]
+
+
+def test_a_passage_cannot_be_moved_past_the_end_of_its_revisions_text(editor):
+    source = source_create(text="Short text of the report.", title="Report", by=editor)
+    passage = mark(source, "the report")
+    with pytest.raises(IntegrityError, match="past the end"), transaction.atomic():
+        Passage.objects.filter(pk=passage.pk).update(start=30, end=40, quote="x" * 10)
+    other = source_create(text=REPORT, title="Longer", by=editor)
+    longer = other.revisions.get()
+    # Moved to a revision long enough for it: accepted.
+    Passage.objects.filter(pk=passage.pk).update(revision_anchored=longer, start=30, end=40)
+    with pytest.raises(IntegrityError, match="past the end"), transaction.atomic():
+        Passage.objects.filter(pk=passage.pk).update(
+            revision_anchored=source.revisions.get(), quote="x" * 10
+        )
+
+
+def test_revising_a_source_with_many_passages_takes_a_bounded_number_of_queries(
+    editor, django_assert_max_num_queries
+):
+    text = " ".join(f"Sentence number {i} of the long report." for i in range(300))
+    source = source_create(text=text, title="Long report", by=editor)
+    for i in range(0, 300, 2):
+        mark(source, f"Sentence number {i} of")
+    corrected = "Corrected: " + text
+    with django_assert_max_num_queries(15):
+        outcome = source_revise(source=source, new_text=corrected, by=editor)
+    assert outcome.counts["moved"] == 150
+    assert all(corrected[p.start : p.end] == p.quote for p in Passage.objects.filter(source=source))
