@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import CharField, Count, F, Func, Max, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, LPad
@@ -92,8 +93,9 @@ class MatrixCell:
             if self.counts.get(c.value)
         ]
 
-    @property
+    @cached_property
     def url(self) -> str:
+        # Cached: the deal page's matrix uses it twice per cell (href and hx-get).
         return reverse(
             "desk:deal-matrix-cell",
             kwargs={
