@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,6 +38,7 @@ from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
 
 DEALS_PER_PAGE = 20
@@ -57,32 +57,6 @@ def _is_partial(request: HttpRequest) -> bool:
     """A non-boosted, non-history-restore HTMX request gets only the partial."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-
-@dataclass
-class Paging:
-    page: Page
-    param: str
-    base: Any  # the request's QueryDict
-
-    def _url(self, number: int) -> str:
-        params = self.base.copy()
-        params[self.param] = number
-        return "?" + params.urlencode()
-
-    @property
-    def prev_url(self) -> str:
-        return self._url(self.page.previous_page_number()) if self.page.has_previous() else ""
-
-    @property
-    def next_url(self) -> str:
-        return self._url(self.page.next_page_number()) if self.page.has_next() else ""
-
-
-def _paginate(request: HttpRequest, items, per_page: int, param: str = "page") -> Paging:
-    """A page of items; a bad or too-large page number gives the nearest page, never an error."""
-    paginator = Paginator(items, per_page)
-    return Paging(paginator.get_page(request.GET.get(param)), param, request.GET)
 
 
 class AsOfForm(forms.Form):
@@ -218,7 +192,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         ),
         user=request.user,
     )
-    paging = _paginate(request, deals, DEALS_PER_PAGE)
+    paging = paginate(request, deals, DEALS_PER_PAGE)
     context = {
         "form": form,
         "notices": _filter_notices(form),
@@ -242,7 +216,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
     form = PartyFilterForm(request.GET)
     filters = _valid_filters(form)
     parties = deal_queries.parties_for_list(kind=filters.get("kind"), name=filters.get("name"))
-    paging = _paginate(request, parties, PARTIES_PER_PAGE)
+    paging = paginate(request, parties, PARTIES_PER_PAGE)
     context = {"form": form, "notices": _filter_notices(form), "paging": paging}
     template = "desk/party_list.html#party-list" if _is_partial(request) else "desk/party_list.html"
     return render(request, template, context)
@@ -337,7 +311,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
     clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
     for clause in clauses:
         clause.due = clause_due_date(clause)
-    paging = _paginate(
+    paging = paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
     as_of, notices = _as_of(request)
@@ -360,7 +334,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     """A clause: its text, the parties it obliges, its due date, and every claim about it."""
     deal = _get_deal(slug)
     clause = _get_clause(deal, ref)
-    paging = _paginate(
+    paging = paginate(
         request, claim_queries.claims_for_clause(clause=clause, user=request.user), CLAIMS_PER_PAGE
     )
     as_of, notices = _as_of(request)
@@ -429,7 +403,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No party at this address.")
     user = request.user
     memberships: list[DealParty] = list(deal_queries.party_memberships(party=party))
-    clauses = _paginate(request, deal_queries.clauses_obliging(party=party), 50, "clauses_page")
+    clauses = paginate(request, deal_queries.clauses_obliging(party=party), 50, "clauses_page")
     for clause in clauses.page.object_list:
         clause.due = clause_due_date(clause)
     compliance = party_compliance_counts(party=party, user=user)
@@ -441,10 +415,10 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "notices": notices,
         "memberships": memberships,
         "clauses": clauses,
-        "made": _paginate(
+        "made": paginate(
             request, claim_queries.claims_made_by_party(party=party, user=user), 20, "made_page"
         ),
-        "about": _paginate(
+        "about": paginate(
             request, claim_queries.claims_about_party(party=party, user=user), 20, "about_page"
         ),
         "compliance": [

@@ -6,13 +6,11 @@ The reading view of one source (/sources/<id>/) is in views/annotate.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims.models import Claim
 from dealtracker.claims.search import text_matches
+from dealtracker.desk.paging import paginate
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.extract import (
@@ -45,33 +44,6 @@ OUTCOMES_PER_PAGE = 100
 # Metadata an extracted document may fill in when the editor left the field empty.
 PREFILLED = ("title", "outlet", "author", "published_on", "language", "url")
 DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
-
-
-@dataclass
-class Paging:
-    """A page plus previous/next URLs keeping the other query parameters (pagination.html)."""
-
-    page: Page
-    param: str
-    base: Any
-
-    def _url(self, number: int) -> str:
-        params = self.base.copy()
-        params[self.param] = number
-        return "?" + params.urlencode()
-
-    @property
-    def prev_url(self) -> str:
-        return self._url(self.page.previous_page_number()) if self.page.has_previous() else ""
-
-    @property
-    def next_url(self) -> str:
-        return self._url(self.page.next_page_number()) if self.page.has_next() else ""
-
-
-def _paginate(request: HttpRequest, items, per_page: int, param: str = "page") -> Paging:
-    # A bad or too large page number gives the nearest page, never an error.
-    return Paging(Paginator(items, per_page).get_page(request.GET.get(param)), param, request.GET)
 
 
 def _wants_partial(request: HttpRequest) -> bool:
@@ -125,7 +97,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
             .values("n")[:1]
         ),
     ).order_by("-published_on", "-id")
-    paging = _paginate(request, sources, SOURCES_PER_PAGE)
+    paging = paginate(request, sources, SOURCES_PER_PAGE)
     context = {
         "form": form,
         "paging": paging,
@@ -375,7 +347,7 @@ def source_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     counts = {status: 0 for status in Passage.AnchorStatus.values}
     for row in outcomes.order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
-    paging = _paginate(request, outcomes, OUTCOMES_PER_PAGE)
+    paging = paginate(request, outcomes, OUTCOMES_PER_PAGE)
     context = {
         "source": source,
         "revision": revision,
@@ -413,7 +385,7 @@ def passage_review(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Passage.AnchorStatus.values:
         passages = passages.filter(anchor_status=status)
-    paging = _paginate(request, passages, REVIEW_PER_PAGE)
+    paging = paginate(request, passages, REVIEW_PER_PAGE)
     context = {
         "paging": paging,
         "status": status,
@@ -452,7 +424,7 @@ def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_history(
     request, *, title: str, back_url: str, back_label: str, entries, obj=None, revisions=()
 ) -> HttpResponse:
-    paging = _paginate(request, entries, HISTORY_PER_PAGE)
+    paging = paginate(request, entries, HISTORY_PER_PAGE)
     context = {
         "title": title,
         "back_url": back_url,
