@@ -392,7 +392,8 @@ def prepare_world(readers: int, editors: int) -> dict:
             user.password = hashed
             user.save(update_fields=["password"])
             users[f"{role}s"].append(user.username)
-    text = "\n\n".join(
+    # The run's id in the text: a rerun on the same database must not be a wire copy.
+    text = f"Soak report {run}.\n\n" + "\n\n".join(
         f"Soak paragraph {i}: the mediators said on day {i} that the ceasefire terms held in sector {i % 17}."
         for i in range(SENTENCES)
     )
