@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from dealtracker.claims.models import Claim, Evidence, VerificationChange
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
-from dealtracker.sources.models import Passage, Source, SourceRevision
+from dealtracker.sources.models import Source, SourceRevision
+from tests.desk.conftest import make_passage
 
 REPORT = (
     "Hamas is prepared to release all remaining Israeli hostages immediately if Israel "
@@ -36,23 +37,6 @@ def make_source(text: str = REPORT, *, title: str = "Hamas offers to free all ho
     source = Source.objects.create(title=title, text=text, text_hash=digest, **kw)
     SourceRevision.objects.create(source=source, number=1, text=text, text_hash=digest)
     return source
-
-
-def make_passage(source: Source, quote: str, *, note: str = "") -> Passage:
-    revision = source.revisions.get(number=1)
-    start = source.text.index(quote)
-    end = start + len(quote)
-    return Passage.objects.create(
-        source=source,
-        start=start,
-        end=end,
-        quote=quote,
-        prefix=source.text[max(0, start - 32) : start],
-        suffix=source.text[end : end + 32],
-        revision_made=revision,
-        revision_anchored=revision,
-        note=note,
-    )
 
 
 def make_claim(*, subjects=(), passages=(), evidence_note: str = "", **fields) -> Claim:
