@@ -1,9 +1,21 @@
 """The header's search: clauses, claims, sources and passages by full-text
 search, parties by name and alias even when misspelled.
 
-Per group: the rows the GIN index finds (see claims/search.py for how the
-query keeps to the index), ranked with ts_rank_cd, the top few with a
-ts_headline snippet — computed only for those rows, ts_headline is costly.
+Per group: up to CANDIDATES rows that match are checked exactly and ranked
+with ts_rank_cd, the top few get a ts_headline snippet — computed only for
+those rows, ts_headline is costly. Which rows are the candidates:
+
+- Usually the first ones the GIN index finds (a bitmap scan; see
+  claims/search.py for how the query keeps to the index). For a rare word or
+  a phrase that is every match.
+- For one plain word that PostgreSQL's statistics (ANALYZE's most common
+  lexemes) say is in a large share of a table's rows, the newest matching
+  rows: the table is walked newest-first through its primary key until
+  enough rows match. Building the index's bitmap of every match of a common
+  word costs more than reading the few hundred newest rows, and the newest
+  matches are what a newsroom wants first. The walk is bounded; when the
+  newest rows hold too few matches, the index is used after all.
+
 Snippets come back with private-use marker characters around the matched
 words; `highlight()` escapes everything and turns only balanced markers into
 <mark>, so a source text or statement with markup in it stays text.
@@ -11,6 +23,7 @@ words; `highlight()` escapes everything and turns only balanced markers into
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -25,10 +38,14 @@ from django.db.models.functions import Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import visible_claims
 from dealtracker.claims.search import (
+    any_config_query_sql,
     index_matches,
+    is_single_word,
     language_matches,
+    lexeme_frequencies,
     row_config_query,
     text_rank,
     ts_config,
@@ -46,6 +63,13 @@ GROUP_LIMIT = 10
 CANDIDATES = 200
 # Sources' vectors are whole reports: fewer of them are ranked.
 SOURCE_CANDIDATES = 100
+# Newest-first walk (see the module doc). Checking one row while walking costs
+# about this many times what one match adds to the index's bitmap (measured on
+# 50,000 sources, 250,000 passages, 200,000 claims, 20,000 clauses): a source's
+# vector is a whole report, read from TOAST storage.
+WALK_ROW_COST = {"clauses": 2.0, "claims": 4.0, "sources": 14.0, "passages": 2.0}
+# The walk reads at most WALK_SLACK times the rows the statistics predict.
+WALK_SLACK = 3
 # ts_headline parses the whole text it is given: sources are cut to this many
 # characters for their snippet (a match further on shows the opening instead).
 SNIPPET_SOURCE_CHARS = 4000
@@ -128,15 +152,21 @@ def _top(
     whole: bool = False,
     max_chars: int | None = None,
     candidates_limit: int = CANDIDATES,
+    candidates: list[int] | None = None,
 ) -> tuple[list[Hit], bool]:
-    """The best `limit` rows by rank, with a snippet of `text` for each (all of it if `whole`)."""
-    # Only the index test here, read as a bitmap scan of the GIN index (see
-    # site_search's settings): it stops after CANDIDATES rows when the word is
-    # common and costs nothing when it is absent. (An ORDER BY id here made
-    # PostgreSQL walk the whole table backwards for a word that is nowhere.)
-    candidates = (
-        rows.model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk")
-    )[:candidates_limit]
+    """The best `limit` rows by rank, with a snippet of `text` for each (all of it if `whole`).
+
+    `candidates`: the rows to rank (from newest_candidates()); by default the
+    first `candidates_limit` rows the GIN index finds.
+    """
+    if candidates is None:
+        # Only the index test here, read as a bitmap scan of the GIN index (see
+        # site_search's settings): it stops after CANDIDATES rows when the word is
+        # common and costs nothing when it is absent. (An ORDER BY id here made
+        # PostgreSQL walk the whole table backwards for a word that is nowhere.)
+        candidates = (
+            rows.model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk")
+        )[:candidates_limit]
     top_ids = (
         rows.filter(pk__in=candidates)
         .filter(language_matches(q, language=language, vector=vector))
@@ -171,17 +201,32 @@ def _top(
     return hits[:limit], len(hits) > limit
 
 
-def search_clauses(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
+def search_clauses(
+    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+) -> tuple[list[Hit], bool]:
     rows = Clause.objects.select_related("deal", "phase")
-    return _top(rows, q, text="text", language="language", limit=limit)
+    return _top(rows, q, text="text", language="language", limit=limit, candidates=candidates)
 
 
-def search_claims(q: str, *, user, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
+def search_claims(
+    q: str, *, user, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+) -> tuple[list[Hit], bool]:
+    # Candidates come from the whole table; only visible ones are ranked and shown.
     rows = visible_claims(user=user).select_related("claimant", "deal")
-    return _top(rows, q, text="statement", language="language", limit=limit, whole=True)
+    return _top(
+        rows,
+        q,
+        text="statement",
+        language="language",
+        limit=limit,
+        whole=True,
+        candidates=candidates,
+    )
 
 
-def search_sources(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
+def search_sources(
+    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+) -> tuple[list[Hit], bool]:
     # Only what a row shows; never the (possibly long) text itself.
     rows = Source.objects.only("id", "title", "outlet", "published_on", "language", "kind")
     return _top(
@@ -192,10 +237,13 @@ def search_sources(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool
         limit=limit,
         max_chars=SNIPPET_SOURCE_CHARS,
         candidates_limit=SOURCE_CANDIDATES,
+        candidates=candidates,
     )
 
 
-def search_passages(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool]:
+def search_passages(
+    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+) -> tuple[list[Hit], bool]:
     rows = Passage.objects.select_related("source").only(
         "id",
         "start",
@@ -206,7 +254,15 @@ def search_passages(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], boo
         "source__outlet",
         "source__language",
     )
-    return _top(rows, q, text="quote", language="source__language", limit=limit, whole=True)
+    return _top(
+        rows,
+        q,
+        text="quote",
+        language="source__language",
+        limit=limit,
+        whole=True,
+        candidates=candidates,
+    )
 
 
 def aliases_text() -> Func:
@@ -262,6 +318,67 @@ def use_search_settings() -> None:
         )
 
 
+def _walked_tables() -> dict[str, tuple[type[Model], int]]:
+    """The full-text groups: model and number of candidates."""
+    return {
+        "clauses": (Clause, CANDIDATES),
+        "claims": (Claim, CANDIDATES),
+        "sources": (Source, SOURCE_CANDIDATES),
+        "passages": (Passage, CANDIDATES),
+    }
+
+
+def walk_pays(freq: float, rows: float, *, wanted: int, row_cost: float) -> bool:
+    """Whether walking newest-first costs less than the index's bitmap of every match.
+
+    The walk reads about wanted / freq rows; the bitmap holds freq * rows matches.
+    """
+    return freq > 0 and (wanted / freq) * row_cost < freq * rows
+
+
+def newest_candidates(q: str) -> dict[str, list[int]]:
+    """Per group worth walking (see the module doc): ids of the newest matching rows.
+
+    Run inside site_search's transaction (after use_search_settings()). Groups
+    left out use the index; so do all of them when q is not one plain word or
+    the statistics are missing.
+    """
+    if not is_single_word(q):
+        return {}
+    tables = _walked_tables()
+    stats = lexeme_frequencies(q, [model._meta.db_table for model, _ in tables.values()])
+    walks: dict[str, tuple[type[Model], int, int]] = {}
+    for key, (model, wanted) in tables.items():
+        freq, rows = stats.get(model._meta.db_table, (0.0, 0.0))
+        if walk_pays(freq, rows, wanted=wanted, row_cost=WALK_ROW_COST[key]):
+            walks[key] = (model, wanted, math.ceil(WALK_SLACK * wanted / freq))
+    if not walks:
+        return {}
+    query, query_params = any_config_query_sql(q)
+    parts, params = [], []
+    for model, wanted, bound in walks.values():
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        parts.append(
+            f"ARRAY(SELECT w.{pk} FROM (SELECT {pk}, search_vector FROM {table}"  # noqa: S608 — model names
+            f" ORDER BY {pk} DESC LIMIT %s) AS w WHERE w.search_vector @@ {query} LIMIT %s)"
+        )
+        params += [bound, *query_params, wanted]
+    with connection.cursor() as cursor:
+        # use_search_settings() turned plain index scans off; the walk is one.
+        cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        found = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+    # Too few matches among the newest rows (the bound was reached, or the
+    # statistics are stale): that group uses the index after all.
+    return {
+        key: list(ids)
+        for (key, (_, wanted, _)), ids in zip(walks.items(), found, strict=True)
+        if len(ids) >= wanted
+    }
+
+
 def site_search(q: str, *, user) -> SearchResults:
     """Every group's best matches for the header's search box."""
     groups = [
@@ -276,9 +393,18 @@ def site_search(q: str, *, user) -> SearchResults:
     by_key = {g.key: g for g in groups}
     with transaction.atomic():
         use_search_settings()
+        walked = newest_candidates(q)
         by_key["parties"].hits, by_key["parties"].has_more = search_parties(q)
-        by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(q)
-        by_key["claims"].hits, by_key["claims"].has_more = search_claims(q, user=user)
-        by_key["sources"].hits, by_key["sources"].has_more = search_sources(q)
-        by_key["passages"].hits, by_key["passages"].has_more = search_passages(q)
+        by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(
+            q, candidates=walked.get("clauses")
+        )
+        by_key["claims"].hits, by_key["claims"].has_more = search_claims(
+            q, user=user, candidates=walked.get("claims")
+        )
+        by_key["sources"].hits, by_key["sources"].has_more = search_sources(
+            q, candidates=walked.get("sources")
+        )
+        by_key["passages"].hits, by_key["passages"].has_more = search_passages(
+            q, candidates=walked.get("passages")
+        )
     return SearchResults(q=q, groups=groups)

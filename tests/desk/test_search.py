@@ -277,3 +277,106 @@ def test_party_search_uses_the_trigram_indexes(w):
     assert "party_aliases_trgm" in _plan(*qs.query.sql_with_params())
     qs = Party.objects.filter(name__trigram_similar="Isreal").values("pk")
     assert "party_name_trgm" in _plan(*qs.query.sql_with_params())
+
+
+# Common words: the newest matching rows are the candidates (see desk/search.py).
+
+
+@pytest.fixture
+def small_walk(monkeypatch):
+    """Candidate counts small enough that a few hundred test rows make a word common."""
+    from dealtracker.claims import search as claims_search
+    from dealtracker.desk import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(search, "SOURCE_CANDIDATES", 5)
+    claims_search.forget_lexeme_statistics()
+    yield search
+    claims_search.forget_lexeme_statistics()
+
+
+def _analyze(*tables: str) -> None:
+    from dealtracker.claims import search as claims_search
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+    claims_search.forget_lexeme_statistics()
+
+
+def test_common_word_ranks_the_newest_matching_claims(reader_client, w, small_walk):
+    old = bulk_claims(300, statement="Truce talks resumed, round {i}")
+    new = bulk_claims(300, statement="Truce talks stalled, round {i}")
+    _analyze("claims_claim")
+    assert "claims" in small_walk.newest_candidates("truce")
+    ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
+    assert len(ids) == 5
+    newest = {c.pk for c in new[-5:]}
+    assert set(ids) == newest
+    assert not set(ids) & {c.pk for c in old}
+
+
+def test_common_word_still_checks_each_rows_own_language(w, small_walk, reader):
+    """The walk uses the any-configuration test; the exact per-row test still applies:
+    "runs" is 'run' in English, but a row read with the simple configuration must
+    hold 'runs' itself, not 'run'."""
+    from django.contrib.auth.models import AnonymousUser
+
+    bulk_claims(300, statement="The convoy runs north, day {i}")
+    simple = make_claim(statement="Convoy run stopped", language="uk", made_on=dt.date(2025, 6, 1))
+    draft = make_claim(
+        statement="DRAFT convoy runs", is_published=False, made_on=dt.date(2025, 6, 1)
+    )
+    _analyze("claims_claim")
+    walked = small_walk.newest_candidates("runs")
+    assert simple.pk in walked["claims"]  # the any-configuration test lets it through
+    hits, _ = small_walk.search_claims("runs", user=reader, candidates=walked["claims"])
+    found = {h.obj.pk for h in hits}
+    assert len(found) == 4  # the five newest matches but one
+    assert simple.pk not in found
+    assert draft.pk in found
+    # Public visitors never see drafts, whichever way the candidates were found.
+    hits, _ = small_walk.search_claims("runs", user=AnonymousUser(), candidates=walked["claims"])
+    assert hits and draft.pk not in {h.obj.pk for h in hits}
+
+
+def test_rare_word_and_phrases_use_the_index(reader_client, w, small_walk):
+    bulk_claims(300, statement="Truce talks resumed, round {i}")
+    rare = make_claim(statement="Observers cite Rafah truce", made_on=dt.date(2025, 6, 2))
+    _analyze("claims_claim")
+    assert small_walk.newest_candidates("Rafah") == {}
+    assert small_walk.newest_candidates('"truce talks"') == {}
+    assert small_walk.newest_candidates("truce -talks") == {}
+    assert small_walk.newest_candidates("truce or rafah") == {}
+    assert claim_ids(reader_client.get(URL, {"q": "Rafah"}).content.decode()) == [rare.pk]
+
+
+def test_common_word_among_old_rows_only_falls_back_to_the_index(reader_client, w, small_walk):
+    """Statistics say common, but the newest rows lack it: the bounded walk gives up."""
+    old = bulk_claims(300, statement="Truce talks resumed, round {i}")
+    _analyze("claims_claim")
+    bulk_claims(600, statement="Unrelated statement number {i}")  # newer, not analyzed
+    assert "claims" not in small_walk.newest_candidates("truce")
+    ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
+    assert len(ids) == 10 and len(set(ids) & {c.pk for c in old}) >= 9
+
+
+def test_without_statistics_search_uses_the_index(reader_client, w, small_walk, monkeypatch):
+    from dealtracker.claims import search as claims_search
+
+    bulk_claims(300, statement="Truce talks resumed, round {i}")
+    monkeypatch.setattr(claims_search, "_lexeme_statistics", lambda tables, vector: {})
+    assert small_walk.newest_candidates("truce") == {}
+    ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
+    assert len(ids) == 10
+
+
+def test_walk_choice_weighs_word_frequency_against_table_size():
+    from dealtracker.desk.search import walk_pays
+
+    # A word in 80% of 50,000 sources: walk. In 2%: the index.
+    assert walk_pays(0.8, 50_000, wanted=100, row_cost=14)
+    assert not walk_pays(0.02, 50_000, wanted=100, row_cost=14)
+    # Common in a small table: the index's bitmap is cheap anyway.
+    assert not walk_pays(0.8, 300, wanted=200, row_cost=2)
+    assert not walk_pays(0.0, 50_000, wanted=100, row_cost=2)
