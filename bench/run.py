@@ -12,6 +12,9 @@
    (small, large, then large, small) so that drifting machine load does not
    skew their ratio: warm-up, then a fixed time per page with 2 concurrent
    clients. The RSS of every gunicorn process is sampled throughout.
+   The page cache is on, as in production (dealtracker/desk/fragments.py: the
+   home, deal, clause and claims-list bodies are kept per content version, so
+   the warm-up fills it); --no-page-cache measures every page rendered afresh.
 3. Against the large database: the SQL query count of every page (bench/probe.py,
    Django's test client in-process) checked against the bounds the tests assert,
    and the re-anchoring target (re-anchor a 50 KB / 500-passage source after a
@@ -176,6 +179,7 @@ def free_port() -> int:
 
 def server_env(url: str, static_root: str, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env.setdefault("PAGE_CACHE", "true")
     env.update(
         DATABASE_URL=url,
         DJANGO_SETTINGS_MODULE="bench_settings",
@@ -554,7 +558,14 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--output", default=str(BASE_DIR / "bench-results.json"))
     parser.add_argument("--no-soak", dest="soak", action="store_false", help="skip bench/soak.py")
+    parser.add_argument(
+        "--no-page-cache",
+        dest="page_cache",
+        action="store_false",
+        help="serve with PAGE_CACHE=false: every page rendered for every request (cold figures)",
+    )
     args = parser.parse_args()
+    os.environ["PAGE_CACHE"] = "true" if args.page_cache else "false"
 
     started = time.perf_counter()
     server = None
@@ -596,6 +607,15 @@ def main() -> int:
     rows, misses = verdicts(results["small"], results["large"])
     print()
     print_table(rows, results["small"], results["large"], misses)
+    print(
+        "page cache: "
+        + (
+            "on (home, deal, clause, claims list bodies kept per content version; "
+            "--no-page-cache for figures without it)"
+            if args.page_cache
+            else "off (--no-page-cache: every page rendered for every request)"
+        )
+    )
     load_avg = os.getloadavg()
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -606,6 +626,7 @@ def main() -> int:
             "concurrency": args.concurrency,
             "seconds_per_page": args.seconds,
             "scale": args.scale,
+            "page_cache": args.page_cache,
         },
         "prepare": info,
         "rows": rows,

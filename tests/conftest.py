@@ -75,3 +75,12 @@ def demo(db):
 def _fast_password_hashing(settings):
     """Tests create many users; the production hasher costs about a second each."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with no cached page bodies (they live in this process's memory)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.PAGE_CACHE_ALIAS].clear()

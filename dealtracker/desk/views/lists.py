@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -31,6 +32,7 @@ from dealtracker.sources.models import Source
 from .. import dictionary
 from ..access import can_see_internal, reader_required
 from ..forms_lists import ClaimFilterForm, SearchForm
+from ..fragments import cached_body
 from ..search import site_search
 
 
@@ -101,41 +103,49 @@ def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
 @vary_on_headers("HX-Request")
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Claims, filtered by query parameters, newest first, in keyset pages."""
-    form = _claim_filter_form(request)
-    filters = form.filters()
-    claims = with_list_details(filtered_claims(user=request.user, filters=filters))
-    page = claim_page(
-        claims,
-        oldest_first=filters.oldest_first,
-        after=form.cleaned_data.get("after"),
-        before=form.cleaned_data.get("before"),
-        count=not filters.q,
-    )
-    _row_links(page.claims)
-    context = {
-        "form": form,
-        "filters": filters,
-        "page": page,
-        "notices": form.error_messages(),
-        "is_first_page": not (form.cleaned_data.get("after") or form.cleaned_data.get("before")),
-        "phases": list(filters.deal.phases.all()) if filters.deal else [],
-        "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
-        "sees_drafts": can_see_internal(request.user),
-        "deal_options": _deal_options(form, filters.deal),
-        "vocabulary_controls": [
-            (
-                name,
-                form.fields[name].label,
-                form.fields[name].choices,
-                form.cleaned_data.get(name) or "",
-            )
-            for name in ("kind", "compliance", "verification", "sort")
-        ],
-    }
-    template = "desk/claim_list.html"
-    if _wants_partial(request):
-        template += "#claim-list"
-    return render(request, template, context)
+    partial = _wants_partial(request)
+
+    def body() -> str:
+        form = _claim_filter_form(request)
+        filters = form.filters()
+        claims = with_list_details(filtered_claims(user=request.user, filters=filters))
+        page = claim_page(
+            claims,
+            oldest_first=filters.oldest_first,
+            after=form.cleaned_data.get("after"),
+            before=form.cleaned_data.get("before"),
+            count=not filters.q,
+        )
+        _row_links(page.claims)
+        context = {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "notices": form.error_messages(),
+            "is_first_page": not (
+                form.cleaned_data.get("after") or form.cleaned_data.get("before")
+            ),
+            "phases": list(filters.deal.phases.all()) if filters.deal else [],
+            "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
+            "sees_drafts": can_see_internal(request.user),
+            "deal_options": _deal_options(form, filters.deal),
+            "vocabulary_controls": [
+                (
+                    name,
+                    form.fields[name].label,
+                    form.fields[name].choices,
+                    form.cleaned_data.get(name) or "",
+                )
+                for name in ("kind", "compliance", "verification", "sort")
+            ],
+        }
+        template = "desk/claim_list_body.html" + ("#claim-list" if partial else "")
+        return render_to_string(template, context, request)
+
+    body_html = cached_body(request, "claims-partial" if partial else "claims", body)
+    if partial:
+        return HttpResponse(body_html)
+    return render(request, "desk/claim_list.html", {"body": body_html})
 
 
 @require_GET

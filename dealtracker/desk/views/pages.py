@@ -15,7 +15,9 @@ from typing import Any
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -38,6 +40,7 @@ from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
 
@@ -128,17 +131,23 @@ def _deal_rows(deals: list[Deal], *, user) -> list[DealRow]:
 @reader_required
 def home(request: HttpRequest) -> HttpResponse:
     """The deals, newest activity first, and the latest claims across deals."""
-    deals = list(
-        claim_queries.deals_by_activity(deal_queries.deals_for_list(), user=request.user)[
-            :HOME_DEALS
-        ]
-    )
-    context = {
-        "deal_rows": _deal_rows(deals, user=request.user),
-        "deal_total": Deal.objects.count(),
-        "latest_claims": list(claim_queries.latest_claims(user=request.user, limit=HOME_CLAIMS)),
-    }
-    return render(request, "desk/home.html", context)
+
+    def body() -> str:
+        deals = list(
+            claim_queries.deals_by_activity(deal_queries.deals_for_list(), user=request.user)[
+                :HOME_DEALS
+            ]
+        )
+        context = {
+            "deal_rows": _deal_rows(deals, user=request.user),
+            "deal_total": Deal.objects.count(),
+            "latest_claims": list(
+                claim_queries.latest_claims(user=request.user, limit=HOME_CLAIMS)
+            ),
+        }
+        return render_to_string("desk/home_body.html", context, request)
+
+    return render(request, "desk/home.html", {"body": cached_body(request, "home", body)})
 
 
 class DealFilterForm(forms.Form):
@@ -266,7 +275,12 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
 def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A deal: parties, timeline, clauses by phase, compliance matrix."""
     deal = _get_deal(slug)
-    return render(request, "desk/deal_detail.html", _deal_context(request, deal))
+    body = cached_body(
+        request,
+        "deal",
+        lambda: render_to_string("desk/deal_body.html", _deal_context(request, deal), request),
+    )
+    return render(request, "desk/deal_detail.html", {"deal": deal, "body": body})
 
 
 @require_GET
@@ -286,7 +300,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
         context = {"deal": deal, "cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])}
         context["show_internal"] = show_internal
-        return render(request, "desk/deal_detail.html#matrix-cell", context)
+        return render(request, "desk/deal_body.html#matrix-cell", context)
     # The whole deal page, opened at this cell: the matrix already counted it.
     context = _deal_context(request, deal)
     clause = next((c for c in context["clauses"] if c.reference == ref), None)
@@ -297,7 +311,8 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     )
     claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
     context.update({"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])})
-    return render(request, "desk/deal_detail.html", context)
+    body = mark_safe(render_to_string("desk/deal_body.html", context, request))  # noqa: S308
+    return render(request, "desk/deal_detail.html", {"deal": deal, "cell": cell, "body": body})
 
 
 @require_GET
@@ -334,21 +349,28 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     """A clause: its text, the parties it obliges, its due date, and every claim about it."""
     deal = _get_deal(slug)
     clause = _get_clause(deal, ref)
-    paging = paginate(
-        request, claim_queries.claims_for_clause(clause=clause, user=request.user), CLAIMS_PER_PAGE
-    )
-    as_of, notices = _as_of(request)
-    context = {
-        "deal": deal,
-        "clause": clause,
-        "as_of": as_of,
-        "notices": notices,
-        "due": clause_due_date(clause),
-        "cells": clause_cells(clause=clause, user=request.user),
-        "paging": paging,
-        "show_internal": can_see_internal(request.user),
-        **clause_records(clause=clause, user=request.user, as_of=as_of),
-    }
+
+    def body() -> str:
+        paging = paginate(
+            request,
+            claim_queries.claims_for_clause(clause=clause, user=request.user),
+            CLAIMS_PER_PAGE,
+        )
+        as_of, notices = _as_of(request)
+        context = {
+            "deal": deal,
+            "clause": clause,
+            "as_of": as_of,
+            "notices": notices,
+            "due": clause_due_date(clause),
+            "cells": clause_cells(clause=clause, user=request.user),
+            "paging": paging,
+            "show_internal": can_see_internal(request.user),
+            **clause_records(clause=clause, user=request.user, as_of=as_of),
+        }
+        return render_to_string("desk/clause_body.html", context, request)
+
+    context = {"deal": deal, "clause": clause, "body": cached_body(request, "clause", body)}
     return render(request, "desk/clause_detail.html", context)
 
 

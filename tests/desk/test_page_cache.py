@@ -1,0 +1,190 @@
+"""Cached page bodies (dealtracker/desk/fragments.py): exact after every committed
+change, never shared between visitors who may see different things.
+
+These tests commit (transaction=True): the content version moves only when a
+transaction commits, as it does for every real request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dealtracker.claims.models import Claim
+from dealtracker.deals.models import Clause, Party
+from dealtracker.desk.fragments import content_version, visitor_tier
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A page served from the cache: the deal (or clause) row and the content version.
+CACHED_PAGE_QUERIES = 3
+
+
+def _queries(client: Client, url: str) -> int:
+    """How many SQL queries serving url took."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _deal_url(world) -> str:
+    return f"/deals/{world.deal.slug}/"
+
+
+def test_every_table_of_deals_sources_and_claims_moves_the_version():
+    tables = {
+        model._meta.db_table
+        for label in ("deals", "sources", "claims")
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if not model.__name__.startswith("Historical")
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'dealtracker_content_changed'"
+        )
+        covered = {row[0] for row in cursor.fetchall()}
+    missing = tables - covered
+    assert not missing, f"no content-version trigger on {sorted(missing)}: add a desk migration"
+    assert {"claims_claim", "deals_clause_obliged_parties", "sources_passage"} <= covered
+
+
+def test_the_version_moves_when_a_change_commits_and_only_then():
+    before = content_version()
+    with transaction.atomic():
+        Party.objects.create(name="Qatar", slug="qatar", kind=Party.Kind.STATE)
+        Party.objects.filter(slug="qatar").update(short_name="QA")
+        assert content_version() == before  # not before the commit
+    committed = content_version()
+    assert committed != before
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Party.objects.filter(slug="qatar").update(name="State of Qatar")
+        raise RuntimeError("rolled back")
+    assert content_version() == committed
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE claims_evidence")
+    assert content_version() != committed
+
+
+def test_reading_does_not_move_the_version(world):
+    before = content_version()
+    list(Claim.objects.all())
+    Client().get("/")
+    assert content_version() == before
+
+
+def test_public_deal_page_comes_from_the_cache_until_something_changes(
+    world, public_read, django_assert_max_num_queries
+):
+    client = Client()
+    first = client.get(_deal_url(world))
+    assert first.status_code == 200
+    assert "Release of hostages" in first.text
+    with django_assert_max_num_queries(CACHED_PAGE_QUERIES):
+        again = client.get(_deal_url(world))
+    assert "Release of hostages" in again.text
+
+    Clause.objects.filter(pk=world.hostages.pk).update(title="Release of every hostage")
+    changed = client.get(_deal_url(world))
+    assert "Release of every hostage" in changed.text
+    assert "Release of hostages<" not in changed.text
+
+
+def test_a_cached_page_still_gets_its_own_csp_nonce(world, public_read):
+    client = Client()
+    nonces = []
+    for _ in range(2):
+        response = client.get(_deal_url(world))
+        header = response.headers["Content-Security-Policy"]
+        page_nonces = set(re.findall(r'nonce="([^"]+)"', response.text))
+        assert page_nonces, "htmx is loaded with a nonce"
+        assert all(f"'nonce-{n}'" in header for n in page_nonces)
+        nonces.append(page_nonces)
+    assert nonces[0] != nonces[1]
+
+
+def test_new_published_claim_appears_on_home_deal_and_clause_pages(world, public_read):
+    client = Client()
+    clause_url = f"/deals/{world.deal.slug}/clauses/{world.hostages.reference}/"
+    for url in ("/", _deal_url(world), clause_url):
+        assert "Mediators confirm the fifth exchange" not in client.get(url).text
+    world.draft.statement = "Mediators confirm the fifth exchange"
+    world.draft.is_published = True
+    world.draft.published_at = timezone.now()
+    world.draft.save()
+    for url in ("/", _deal_url(world), clause_url):
+        assert "Mediators confirm the fifth exchange" in client.get(url).text, url
+
+
+def test_public_visitors_never_get_what_a_reader_was_shown(world, public_read, reader_client):
+    reader_page = reader_client.get(_deal_url(world)).text
+    assert "SECRET editor note" in reader_page
+    assert "DRAFT claim" in reader_client.get("/").text
+
+    public = Client()
+    assert "SECRET editor note" not in public.get(_deal_url(world)).text
+    assert "DRAFT claim" not in public.get("/").text
+    # And the other way round: the reader is not given the public body.
+    assert "SECRET editor note" in reader_client.get(_deal_url(world)).text
+
+
+def test_editors_pages_are_rendered_for_them_every_time(world, editor, editor_client):
+    assert visitor_tier(editor) is None
+    editor_client.get(_deal_url(world))
+    # More queries than a cached page: the editor's body was rendered again.
+    assert _queries(editor_client, _deal_url(world)) > CACHED_PAGE_QUERIES + 3
+
+
+def test_a_new_day_renders_the_page_again(
+    world, public_read, monkeypatch, django_assert_max_num_queries
+):
+    client = Client()
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2025, 3, 1))
+    client.get(_deal_url(world))
+    with django_assert_max_num_queries(CACHED_PAGE_QUERIES):
+        client.get(_deal_url(world))
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2025, 3, 2))
+    assert _queries(client, _deal_url(world)) > CACHED_PAGE_QUERIES + 3
+
+
+def test_each_address_has_its_own_body(world, public_read):
+    client = Client()
+    plain = client.get(_deal_url(world)).text
+    as_of = client.get(_deal_url(world) + "?as_of=2025-01-01").text
+    bad = client.get(_deal_url(world) + "?as_of=yesterday").text
+    assert "was not understood" in bad
+    assert "was not understood" not in plain
+    assert "was not understood" not in as_of
+
+
+def test_page_cache_can_be_switched_off(world, public_read, settings):
+    settings.PAGE_CACHE = False
+    client = Client()
+    client.get(_deal_url(world))
+    assert _queries(client, _deal_url(world)) > CACHED_PAGE_QUERIES + 3
+
+
+def test_claims_list_full_page_and_htmx_partial_are_kept_apart(world, public_read):
+    client = Client()
+    full = client.get("/claims/?kind=compliance")
+    partial = client.get("/claims/?kind=compliance", headers={"HX-Request": "true"})
+    again = client.get("/claims/?kind=compliance")
+    assert "<html" in full.text and "<html" in again.text
+    assert "<html" not in partial.text
+    assert 'id="claim-list"' in partial.text or "claim-list" in partial.text
+
+
+def test_claims_list_shows_a_newly_published_claim(world, public_read):
+    client = Client()
+    assert "DRAFT claim" not in client.get("/claims/").text
+    Claim.objects.filter(pk=world.draft.pk).update(is_published=True, published_at=timezone.now())
+    assert "DRAFT claim" in client.get("/claims/").text
