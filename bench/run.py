@@ -13,7 +13,7 @@
    skew their ratio: warm-up, then a fixed time per page with 2 concurrent
    clients. The RSS of every gunicorn process is sampled throughout.
    The page cache is on, as in production (dealtracker/desk/fragments.py: the
-   home, deal, clause and claims-list bodies are kept per content version, so
+   home, deal, clause, claims-list and search bodies are kept per content version, so
    the warm-up fills it); --no-page-cache measures every page rendered afresh.
 3. Against the large database: the SQL query count of every page (bench/probe.py,
    Django's test client in-process) checked against the bounds the tests assert,
@@ -610,7 +610,7 @@ def main() -> int:
     print(
         "page cache: "
         + (
-            "on (home, deal, clause, claims list bodies kept per content version; "
+            "on (home, deal, clause, claims list, search bodies kept per content version; "
             "--no-page-cache for figures without it)"
             if args.page_cache
             else "off (--no-page-cache: every page rendered for every request)"

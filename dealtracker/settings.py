@@ -183,7 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Rendered bodies of the deal, clause and home pages, keyed by the content version
+# Rendered bodies of the home, deal, clause, claims-list and search pages, keyed by the content version
 # (dealtracker/desk/fragments.py). Each worker process keeps its own in memory.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_ALIAS = "pages"

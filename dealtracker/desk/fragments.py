@@ -1,8 +1,9 @@
 """Rendered page bodies kept between requests, for the pages everyone reads.
 
-The deal, clause and home pages count claims and assessments across a deal and
-render a matrix and lists of clauses: the same work for every visitor until
-something changes. Their body (the page's main content, not the layout around
+The home, deal and clause pages count claims and assessments across a deal and
+render a matrix and lists of clauses; the claims list and the search run the
+same queries for everyone who asks for the same address. Until something
+changes, that is the same work for every visitor. Their body (the page's main content, not the layout around
 it, which carries the visitor's name, CSRF token and the CSP nonce) is cached
 under the content version that PostgreSQL bumps on every committed change to a
 deal, source or claim (desk migration 0001). The key also holds the visitor's

@@ -339,7 +339,7 @@ def walk_pays(freq: float, rows: float, *, wanted: int, row_cost: float) -> bool
 def newest_candidates(q: str) -> dict[str, list[int]]:
     """Per group worth walking (see the module doc): ids of the newest matching rows.
 
-    Run inside site_search's transaction (after use_search_settings()). Groups
+    Run inside site_search's transaction, before use_search_settings(). Groups
     left out use the index; so do all of them when q is not one plain word or
     the statistics are missing.
     """
@@ -365,11 +365,8 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
         )
         params += [bound, *query_params, wanted]
     with connection.cursor() as cursor:
-        # use_search_settings() turned plain index scans off; the walk is one.
-        cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
         cursor.execute("SELECT " + ", ".join(parts), params)
         found = cursor.fetchone()
-        cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
     # Too few matches among the newest rows (the bound was reached, or the
     # statistics are stale): that group uses the index after all.
     return {
@@ -392,8 +389,9 @@ def site_search(q: str, *, user) -> SearchResults:
         return SearchResults(q=q, groups=groups)
     by_key = {g.key: g for g in groups}
     with transaction.atomic():
-        use_search_settings()
+        # The walk first: it is a plain index scan, which use_search_settings() turns off.
         walked = newest_candidates(q)
+        use_search_settings()
         by_key["parties"].hits, by_key["parties"].has_more = search_parties(q)
         by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(
             q, candidates=walked.get("clauses")

@@ -188,3 +188,10 @@ def test_claims_list_shows_a_newly_published_claim(world, public_read):
     assert "DRAFT claim" not in client.get("/claims/").text
     Claim.objects.filter(pk=world.draft.pk).update(is_published=True, published_at=timezone.now())
     assert "DRAFT claim" in client.get("/claims/").text
+
+
+def test_search_finds_what_was_published_after_the_same_search(world, public_read):
+    client = Client()
+    assert "DRAFT claim" not in client.get("/search/", {"q": "delayed"}).text
+    Claim.objects.filter(pk=world.draft.pk).update(is_published=True, published_at=timezone.now())
+    assert "DRAFT claim" in client.get("/search/", {"q": "delayed"}).text

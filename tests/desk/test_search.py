@@ -21,6 +21,9 @@ from tests.desk.lists_data import (
 )
 
 URL = "/search/"
+# A single common word: the index path plus the word's forms, the walk, and the statistics
+# (read once a minute per process); bench/probe.py keeps the same bound.
+WALKED_SEARCH_QUERIES = 16
 
 
 @pytest.fixture
@@ -314,6 +317,18 @@ def test_common_word_ranks_the_newest_matching_claims(reader_client, w, small_wa
     newest = {c.pk for c in new[-5:]}
     assert set(ids) == newest
     assert not set(ids) & {c.pk for c in old}
+
+
+def test_common_word_search_query_count_is_bounded(
+    reader_client, w, small_walk, django_assert_max_num_queries
+):
+    bulk_claims(300, statement="Truce talks resumed, round {i}")
+    _analyze("claims_claim")
+    # The walk adds the word's forms (with the statistics, read once a minute) and the walk itself.
+    with django_assert_max_num_queries(WALKED_SEARCH_QUERIES):
+        response = reader_client.get(URL, {"q": "truce"})
+    assert response.status_code == 200
+    assert len(claim_ids(response.content.decode())) == 5
 
 
 def test_common_word_still_checks_each_rows_own_language(w, small_walk, reader):

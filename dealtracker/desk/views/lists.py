@@ -181,12 +181,14 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     notices = [] if form.is_valid() else ["The search text is too long; shorten it."]
-    results = site_search(q, user=request.user)
-    return render(
-        request,
-        "desk/search.html",
-        {"form": form, "q": q, "results": results, "notices": notices},
-    )
+
+    def body() -> str:
+        results = site_search(q, user=request.user)
+        context = {"form": form, "q": q, "results": results, "notices": notices}
+        return render_to_string("desk/search_body.html", context, request)
+
+    context = {"form": form, "q": q, "body": cached_body(request, "search", body)}
+    return render(request, "desk/search.html", context)
 
 
 @require_GET
