@@ -331,6 +331,8 @@ def page_targets(base: str, t: dict) -> tuple[list[dict], dict]:
 
 def probe(url: str, *args: str, static_root: str) -> dict:
     env = server_env(url, static_root, 0)
+    # Query counts are those of a page rendered afresh, never of one served from the cache.
+    env["PAGE_CACHE"] = "false"
     out = subprocess.run(
         [PY, str(BENCH_DIR / "probe.py"), *args],
         env=env,
