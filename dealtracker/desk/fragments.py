@@ -20,6 +20,7 @@ Not cached:
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -67,8 +68,10 @@ def cached_body(request: HttpRequest, name: str, render: Callable[[], str]) -> S
         return mark_safe(render())  # noqa: S308 — render() is a template's output
     cache = caches[settings.PAGE_CACHE_ALIAS]
     key = body_key(request, name, tier, content_version())
-    body = cache.get(key)
-    if body is None:
-        body = render()
-        cache.set(key, str(body), settings.PAGE_CACHE_SECONDS)
-    return mark_safe(body)  # noqa: S308 — a template's output, cached as it was rendered
+    kept = cache.get(key)
+    if kept is not None:
+        return mark_safe(zlib.decompress(kept).decode())  # noqa: S308 — a template's output
+    body = render()
+    # Compressed: HTML shrinks several times, and a worker keeps up to PAGE_CACHE_ENTRIES bodies.
+    cache.set(key, zlib.compress(body.encode(), 1), settings.PAGE_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 — render() is a template's output
