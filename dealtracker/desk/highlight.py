@@ -42,8 +42,8 @@ def spans_from_passages(passages: Iterable, url_for) -> list[Span]:
 
 def _open(span: Span, first: bool, depth: int) -> str:
     attrs = format_html(
-        'class="hl{}" data-passage="{}" data-depth="{}" hx-get="{}" hx-target="#passage-panel"'
-        ' hx-swap="outerHTML" hx-push-url="true" hx-trigger="click consume"',
+        'class="hl{}" data-passage="{}" data-depth="{}" data-hx-get="{}" data-hx-target="#passage-panel"'
+        ' data-hx-swap="outerHTML" data-hx-push-url="true" data-hx-trigger="click consume"',
         "" if first else " hl-cont",
         span.id,
         depth,
@@ -54,9 +54,9 @@ def _open(span: Span, first: bool, depth: int) -> str:
     # An empty link (its marker is CSS generated content) keeps the text
     # exact while giving keyboard users a focusable way into each passage.
     link = format_html(
-        '<a class="hl-link" href="{}" data-n="{}" aria-label="{}" hx-get="{}"'
-        ' hx-target="#passage-panel" hx-swap="outerHTML" hx-push-url="true"'
-        ' hx-trigger="click consume"></a>',
+        '<a class="hl-link" href="{}" data-n="{}" aria-label="{}" data-hx-get="{}"'
+        ' data-hx-target="#passage-panel" data-hx-swap="outerHTML" data-hx-push-url="true"'
+        ' data-hx-trigger="click consume"></a>',
         span.url,
         span.number,
         span.label,

@@ -147,7 +147,7 @@ def test_matrix_cell_has_room_for_the_assessment_rule(world, reader):
 @pytest.mark.django_db
 def test_matrix_cell_link_opens_its_claims_in_place_with_htmx(world, reader_client):
     body = reader_client.get(DEAL).content.decode()
-    assert f'href="{CELL}" hx-get="{CELL}" hx-target="#matrix-cell"' in body
+    assert f'href="{CELL}" data-hx-get="{CELL}" data-hx-target="#matrix-cell"' in body
     assert 'hx-push-url="true"' in body
     assert "contested" in body
 

@@ -78,7 +78,7 @@ class _Finder(HTMLParser):
             value = value or ""
             if "xss" in name or (name.startswith("on") and "xss" in value):
                 self.problems.append(f"injected attribute on <{tag}>: {name}={value[:60]!r}")
-            if name in ("href", "src", "action", "formaction", "xlink:href", "data", "hx-get"):
+            if name in ("href", "src", "action", "formaction", "xlink:href", "data", "data-hx-get"):
                 if (
                     value.strip()
                     .lower()

@@ -95,7 +95,7 @@ def test_an_htmx_post_with_the_token_from_hx_headers_passes_the_csrf_check(world
         if route.access == "reader" and not match:
             page = client.get(route.url(world))
             match = re.search(
-                r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page.content.decode()
+                r"data-hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page.content.decode()
             )
     assert match, "hx-headers with the CSRF token on <body>"
     token = match.group(1)
