@@ -38,8 +38,6 @@ from .search import text_matches
 # same expression is indexed in claims migration 0003; keep them identical.
 UNDATED = dt.date(1, 1, 1)
 PAGE_SIZE = 25
-# "More than N claims" instead of counting a whole large table.
-COUNT_CAP = 1000
 
 
 def sort_date() -> Coalesce:
@@ -207,10 +205,11 @@ class ClaimPage:
     claims: list[Claim]
     next_cursor: Cursor | None = None
     prev_cursor: Cursor | None = None
-    # Shown as "N claims" or "more than COUNT_CAP claims".
+    # How many claims match, shown as "N claims" or "more than <cap> claims": the
+    # facets count them (claims/facets.py), up to their bounded scan.
     total: int = 0
     total_capped: bool = False
-    cap: int = COUNT_CAP
+    cap: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -228,13 +227,10 @@ def claim_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
-    count: bool = True,
 ) -> ClaimPage:
     """One page of an ordered `filtered_claims` queryset, after or before a position.
 
-    The total is counted up to COUNT_CAP; with `count=False` (a text filter:
-    counting would read every match's search vector) or when the first page
-    holds everything, no count query runs.
+    No count query: the caller sets the page's total (the facets count the matches).
     """
     # "After" means further along the list's order, whichever way it runs.
     forward_op, backward_op = (">", "<") if oldest_first else ("<", ">")
@@ -253,17 +249,4 @@ def claim_page(
         page = ClaimPage(claims=rows)
         page.next_cursor = Cursor.of(rows[-1]) if has_more else None
         page.prev_cursor = Cursor.of(rows[0]) if after is not None and rows else None
-    first_and_only = after is None and before is None and page.next_cursor is None
-    if first_and_only:
-        page.total = len(rows)
-    elif count:
-        total = claims.order_by().values("pk")[: COUNT_CAP + 1].count()
-        page.total, page.total_capped, page.cap = (
-            min(total, COUNT_CAP),
-            total > COUNT_CAP,
-            COUNT_CAP,
-        )
-    else:
-        # Not counted: say only what is certain.
-        page.total, page.total_capped, page.cap = size, True, size
     return page

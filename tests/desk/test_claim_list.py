@@ -216,7 +216,7 @@ def test_htmx_history_restore_gets_the_full_page(reader_client, w):
 
 def test_full_page_form_works_without_javascript_and_pushes_urls(reader_client, w):
     body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
-    assert '<form class="filters" method="get" action="/claims/"' in body
+    assert '<form class="filter-bar" method="get" action="/claims/"' in body
     assert 'hx-push-url="true"' in body
     assert 'hx-target="#claim-list"' in body
     # Every control is labelled.
@@ -295,12 +295,13 @@ def test_paging_oldest_first_also_follows_on(reader_client, w):
 
 
 def test_count_is_capped_instead_of_counting_everything(reader_client, w, monkeypatch):
-    from dealtracker.claims import listing
+    from dealtracker.claims import facets
 
-    monkeypatch.setattr(listing, "COUNT_CAP", 10)
+    monkeypatch.setattr(facets, "FACET_SCAN", 10)
     bulk_claims(30)
     body = reader_client.get(URL).content.decode()
     assert "more than 10 claims" in body
+    assert "these counts are of the newest 10" in body
 
 
 def test_query_count_is_bounded_with_many_rows(reader_client, w, django_assert_max_num_queries):
@@ -339,11 +340,11 @@ def test_post_is_not_allowed(reader_client, w):
     assert reader_client.post(URL).status_code == 405
 
 
-def test_text_filter_is_not_counted_beyond_what_the_page_shows(reader_client, w):
+def test_text_filter_is_counted_like_the_others(reader_client, w):
+    """The facets count the newest matches, text filter or not (their scan is bounded)."""
     bulk_claims(PAGE_SIZE + 5, statement="Ceasefire breach number {i}")
     body = reader_client.get(URL, {"q": "breach"}).content.decode()
-    assert f"more than {PAGE_SIZE} claims" in body
-    # A first page that holds everything is counted exactly, without a count query.
+    assert f"{PAGE_SIZE + 5} claims" in body
     body = reader_client.get(URL, {"q": "withdraws"}).content.decode()
     assert "2 claims" in body
 

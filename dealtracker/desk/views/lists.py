@@ -13,6 +13,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
@@ -23,7 +24,13 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims import annotations, exports
-from dealtracker.claims.listing import claim_page, filtered_claims, with_list_details
+from dealtracker.claims.facets import ClaimFacets, claim_facets
+from dealtracker.claims.listing import (
+    ClaimFilters,
+    claim_page,
+    filtered_claims,
+    with_list_details,
+)
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
@@ -91,6 +98,103 @@ def _deal_options(form: ClaimFilterForm, selected: Deal | None) -> str:
     return mark_safe("".join(options))  # noqa: S308 — escaped above
 
 
+# Page positions: a changed filter starts again from the first page.
+_POSITION = ("after", "before")
+
+
+def _list_url(query: QueryDict, *, drop: tuple[str, ...] = (), **values: str) -> str:
+    """The claims list's address with `values` set and `drop` (and page positions) removed."""
+    params = query.copy()
+    for key in (*_POSITION, *drop, *values):
+        params.pop(key, None)
+    for key, value in values.items():
+        params[key] = value
+    encoded = params.urlencode()
+    return _path("desk:claim-list") + (f"?{encoded}" if encoded else "")
+
+
+def _facet_links(facets: ClaimFacets, query: QueryDict) -> list[dict]:
+    """Each facet value with the address that adds it to the filters (or, when it is
+    the filter already, the address without it)."""
+    # Another deal's phases and clauses do not apply: choosing a deal drops them.
+    drops = {"deal": ("phase", "clause")}
+    linked = []
+    for facet in facets.facets:
+        values = []
+        for v in facet.values:
+            if v.selected:
+                url = _list_url(query, drop=(facet.param, *drops.get(facet.param, ())))
+            else:
+                url = _list_url(query, drop=drops.get(facet.param, ()), **{facet.param: v.value})
+            values.append(
+                {
+                    "value": v.value,
+                    "label": v.label,
+                    "count": v.count,
+                    "selected": v.selected,
+                    "url": url,
+                }
+            )
+        linked.append(
+            {"param": facet.param, "title": facet.title, "values": values, "others": facet.others}
+        )
+    return linked
+
+
+def _active_filters(
+    filters: ClaimFilters, query: QueryDict, form: ClaimFilterForm
+) -> list[tuple[str, str, str]]:
+    """(what, value, address without it) for each filter in force, for the chips above the list."""
+
+    def label(name: str, value: str) -> str:
+        return dict(form.fields[name].choices).get(value, value)
+
+    chips = []
+    if filters.q:
+        chips.append(("Text", f"“{filters.q}”", _list_url(query, drop=("q",))))
+    if filters.deal:
+        chips.append(
+            ("Deal", filters.deal.title, _list_url(query, drop=("deal", "phase", "clause")))
+        )
+    if filters.phase:
+        chips.append(
+            (
+                "Phase",
+                f"{filters.phase.order}. {filters.phase.name}",
+                _list_url(query, drop=("phase",)),
+            )
+        )
+    if filters.clause:
+        chips.append(
+            (
+                "Clause",
+                f"{filters.clause.reference} {filters.clause.title}",
+                _list_url(query, drop=("clause",)),
+            )
+        )
+    if filters.claimant:
+        chips.append(("Claimed by", filters.claimant.label, _list_url(query, drop=("claimant",))))
+    if filters.subject:
+        chips.append(("About", filters.subject.label, _list_url(query, drop=("subject",))))
+    for name, title in (
+        ("kind", "Kind"),
+        ("compliance", "Asserted compliance"),
+        ("verification", "Verification"),
+    ):
+        value = getattr(filters, name)
+        if value:
+            chips.append((title, label(name, value), _list_url(query, drop=(name,))))
+    if filters.made_from:
+        chips.append(
+            ("Made from", filters.made_from.isoformat(), _list_url(query, drop=("made_from",)))
+        )
+    if filters.made_to:
+        chips.append(
+            ("Made until", filters.made_to.isoformat(), _list_url(query, drop=("made_to",)))
+        )
+    return chips
+
+
 def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
     deals = list(Deal.objects.only("id", "slug", "title").order_by("title", "id"))
     form = ClaimFilterForm(request.GET, deals=deals)
@@ -108,19 +212,25 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     def body() -> str:
         form = _claim_filter_form(request)
         filters = form.filters()
-        claims = with_list_details(filtered_claims(user=request.user, filters=filters))
+        claims = filtered_claims(user=request.user, filters=filters)
+        # The facets count the matches (up to FACET_SCAN): the page needs no count of its own.
+        facets = claim_facets(claims, filters=filters)
         page = claim_page(
-            claims,
+            with_list_details(claims),
             oldest_first=filters.oldest_first,
             after=form.cleaned_data.get("after"),
             before=form.cleaned_data.get("before"),
-            count=not filters.q,
         )
+        page.total, page.total_capped, page.cap = facets.counted, facets.capped, facets.scan
         _row_links(page.claims)
         context = {
             "form": form,
             "filters": filters,
             "page": page,
+            "facets": _facet_links(facets, request.GET),
+            "facets_capped": facets.capped,
+            "facet_scan": facets.scan,
+            "active_filters": _active_filters(filters, request.GET, form),
             "notices": form.error_messages(),
             "is_first_page": not (
                 form.cleaned_data.get("after") or form.cleaned_data.get("before")
