@@ -80,7 +80,8 @@ def test_every_vocabulary_value_and_label_is_listed_from_the_models(reader_clien
     assert {cls.__name__ for cls in classes} == listed
     for cls in classes:
         for choice in cls:
-            assert f"<td><code>{choice.value}</code></td><td>{choice.label}</td>" in body, (
+            row = f'<th scope="row"><code>{choice.value}</code></th><td>{choice.label}</td>'
+            assert row in body, (
                 cls,
                 choice,
             )
