@@ -221,3 +221,21 @@ def test_deal_without_dates_or_obligations_still_reads(db, reader_client):
     body = reader_client.get("/deals/bare/").content.decode()
     assert "No phase has dates yet." in body
     assert "No clauses recorded." in body
+
+
+@pytest.mark.django_db
+@time_machine.travel("2025-04-20 12:00:00+00:00", tick=False)
+def test_deal_page_leads_with_status_then_matrix_then_overdue_terms(world, reader_client):
+    body = reader_client.get(DEAL).content.decode()
+    order = [
+        body.index(f'id="{anchor}"')
+        for anchor in ("status-h", "matrix-h", "overdue-h", "timeline-h", "record-h", "clauses-h")
+    ]
+    assert order == sorted(order)
+    status = body[body.index('id="status-h"') : body.index('id="matrix-h"')]
+    assert "in force" in status and "Current phase" in status and "Overdue terms" in status
+    # The "as of" form changes the matrix: it sits with it.
+    assert body.index('id="as-of-date"') < body.index('<table class="matrix">')
+    # Every obliged cell is named by its party for the stacked phone layout.
+    for match in re.finditer(r'<td class="cell[^"]*"[^>]*>', body):
+        assert "data-label=" in match.group(0)

@@ -260,6 +260,7 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "memberships": memberships,
         "related": list(deal_queries.related_deals(deal=deal)),
         "phases": phases,
+        "current_phase": deal_queries.current_phase(phases),
         "timeline": phase_timeline(deal=deal, phases=phases, today=_today(request)),
         "clauses": clauses,
         "clause_groups": groups,
