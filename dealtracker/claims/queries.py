@@ -15,7 +15,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
+from dealtracker.sources.snippets import context_after, context_before
 
 from .models import Claim, Evidence
 
@@ -258,12 +260,14 @@ def passage_in_context(passage: Passage, *, chars: int = CONTEXT_CHARS) -> Quote
     ):
         lo = max(0, start - chars)
         hi = min(len(text), end + chars)
-        before = text[lo:start]
-        after = text[end:hi]
-        # Cut at a word boundary so the context does not begin or end mid-word.
-        if lo > 0 and " " in before:
-            before = "…" + before[before.index(" ") + 1 :]
-        if hi < len(text) and " " in after:
-            after = after[: after.rindex(" ")] + "…"
+        # One character more each side: a space there means the edge word is whole.
+        before = context_before(text[max(0, lo - 1) : start], cut=lo > 0)
+        after = context_after(text[end : min(len(text), hi + 1)], cut=hi < len(text))
         return QuoteInContext(before, passage.quote, after, True)
-    return QuoteInContext(passage.prefix, passage.quote, passage.suffix, False)
+    # The stored selector context: CONTEXT_CHARS each side unless the text ended first.
+    return QuoteInContext(
+        context_before(passage.prefix, cut=passage.start > len(passage.prefix)),
+        passage.quote,
+        context_after(passage.suffix, cut=len(passage.suffix) >= PASSAGE_CONTEXT_CHARS),
+        False,
+    )

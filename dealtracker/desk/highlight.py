@@ -40,11 +40,12 @@ def spans_from_passages(passages: Iterable, url_for) -> list[Span]:
     return spans
 
 
-def _open(span: Span, first: bool, depth: int) -> str:
+def _open(span: Span, first: bool, depth: int, selected: bool = False) -> str:
     attrs = format_html(
-        'class="hl{}" data-passage="{}" data-depth="{}" data-hx-get="{}" data-hx-target="#passage-panel"'
+        'class="hl{}{}" data-passage="{}" data-depth="{}" data-hx-get="{}" data-hx-target="#passage-panel"'
         ' data-hx-swap="outerHTML" data-hx-push-url="true" data-hx-trigger="click consume"',
         "" if first else " hl-cont",
+        " hl-selected" if selected else "",
         span.id,
         depth,
         span.url,
@@ -65,8 +66,11 @@ def _open(span: Span, first: bool, depth: int) -> str:
     return format_html('<mark id="passage-{}" {}>', span.id, attrs) + link
 
 
-def highlight(text: str, spans: Sequence[Span]) -> SafeString:
-    """HTML of text with spans as nested <mark> elements (text escaped, nothing added)."""
+def highlight(text: str, spans: Sequence[Span], *, selected: int | None = None) -> SafeString:
+    """HTML of text with spans as nested <mark> elements (text escaped, nothing added).
+
+    Every fragment of the passage `selected` (the one the panel shows) is marked
+    as such: the page shows it more strongly than the others."""
     length = len(text)
     spans = [s for s in spans if 0 <= s.start < s.end <= length]
     if not spans:
@@ -93,7 +97,7 @@ def highlight(text: str, spans: Sequence[Span]) -> SafeString:
         del stack[keep:]
         for sid in wanted[keep:]:
             stack.append(sid)
-            out.append(_open(active[sid], sid not in opened, len(stack)))
+            out.append(_open(active[sid], sid not in opened, len(stack), sid == selected))
             opened.add(sid)
         out.append(escape(text[a:b]))
     out.extend("</mark>" for _ in stack)

@@ -34,7 +34,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection, transaction
 from django.db.models import F, FloatField, Func, Model, Q, QuerySet, TextField, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, Left, Right
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -52,6 +52,7 @@ from dealtracker.claims.search import (
 )
 from dealtracker.deals.models import Clause, Party
 from dealtracker.sources.models import Passage, Source
+from dealtracker.sources.snippets import ELLIPSIS, is_end_of, is_start_of
 
 # Private-use code points: never produced by canonical text, stripped from input.
 START, STOP = "\ue000", "\ue001"
@@ -73,6 +74,8 @@ WALK_SLACK = 3
 # ts_headline parses the whole text it is given: sources are cut to this many
 # characters for their snippet (a match further on shows the opening instead).
 SNIPPET_SOURCE_CHARS = 4000
+# Characters of a text's start and end read to tell whether a snippet fragment is cut.
+EDGE_CHARS = 80
 # Trigram thresholds for party names: "Isreal" is 0.27 similar to "Israel"
 # and 0.43 word-similar; defaults (0.3 and 0.6) would miss it.
 NAME_SIMILARITY = 0.25
@@ -192,13 +195,30 @@ def _top(
         stop_sel=STOP,
         **fragments,
     )
-    found = list(
-        rows.filter(pk__in=top_ids)
-        .annotate(rank=text_rank(q, vector=vector), snippet=headline)
-        .order_by("-rank", "-pk")
-    )
-    hits = [Hit(obj=row, snippet=highlight(row.snippet), rank=row.rank) for row in found]
+    found = rows.filter(pk__in=top_ids).annotate(rank=text_rank(q, vector=vector), snippet=headline)
+    if not whole:
+        # The text's first and last characters tell whether a fragment is cut (an ellipsis).
+        found = found.annotate(text_head=Left(text, EDGE_CHARS), text_tail=Right(text, EDGE_CHARS))
+    found = list(found.order_by("-rank", "-pk"))
+    hits = [
+        Hit(
+            obj=row,
+            snippet=highlight(row.snippet) if whole else _fragment(row),
+            rank=row.rank,
+        )
+        for row in found
+    ]
     return hits[:limit], len(hits) > limit
+
+
+def _fragment(row) -> SafeString:
+    """A fragment snippet, with an ellipsis where it starts or ends inside the text."""
+    plain = _MARKERS.sub("", row.snippet or "")
+    if not plain:
+        return highlight(row.snippet)
+    lead = "" if is_start_of(plain, row.text_head) else ELLIPSIS + " "
+    tail = "" if is_end_of(plain, row.text_tail) else " " + ELLIPSIS
+    return mark_safe(lead + highlight(row.snippet) + tail)  # noqa: S308 — highlight() escapes
 
 
 def search_clauses(

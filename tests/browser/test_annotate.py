@@ -254,8 +254,8 @@ def test_keyboard_selection_marks_and_links_an_existing_claim_found_by_typing(
     # The claim page's link to the passage scrolls to it and highlights it (CSS :target).
     page.goto(f"{live_server.url}/sources/{source.pk}/#passage-{passage.pk}")
     assert page.evaluate("document.querySelector(':target').id") == f"passage-{passage.pk}"
-    outline = page.evaluate("getComputedStyle(document.querySelector(':target')).outlineStyle")
-    assert outline == "solid"
+    painted = page.evaluate("getComputedStyle(document.querySelector(':target')).backgroundColor")
+    assert painted != "rgba(0, 0, 0, 0)"  # passages are only underlined; this one is painted
     # Keyboard users reach each highlight's link and open its claims with Enter.
     page.locator(f"#passage-{passage.pk} a.hl-link").focus()
     page.keyboard.press("Enter")

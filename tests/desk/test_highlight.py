@@ -66,3 +66,42 @@ def test_every_character_is_inside_exactly_the_marks_of_the_passages_covering_it
 def test_spans_outside_the_text_are_left_out():
     out = str(highlight("abc", [Span(1, 2, 9, "/p/1/", "P", 1)]))
     assert out == "abc"
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_every_fragment_of_the_chosen_passage_and_no_other_is_marked_selected(data):
+    text = data.draw(TEXT)
+    n = len(text)
+    pairs = data.draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(1, n)), min_size=1, max_size=6)
+    )
+    spans = [
+        Span(i + 1, s, e, f"/p/{i + 1}/", f"Passage {i + 1}", i + 1)
+        for i, (s, e) in enumerate(pairs)
+        if s < e
+    ]
+    if not spans:
+        return
+    chosen = data.draw(st.sampled_from(spans)).id
+    marks = _Marks()
+    marks.feed(str(highlight(text, spans, selected=chosen)))
+    assert {p for p, selected in marks.seen if selected} == {chosen}
+    assert all(selected for p, selected in marks.seen if p == chosen)
+    # The text is unchanged: the selection script's offsets still count on it.
+    assert "".join(marks.text) == text
+
+
+class _Marks(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.seen: list[tuple[int, bool]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "mark":
+            self.seen.append((int(attrs["data-passage"]), "hl-selected" in attrs["class"].split()))
+
+    def handle_data(self, data):
+        self.text.append(data)

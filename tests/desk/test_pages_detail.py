@@ -119,3 +119,21 @@ def test_compare_pairs_clauses_and_shows_the_text_difference(world, reader_clien
     assert "<ins>all </ins>" in body
     assert "<del>Gaza.</del><ins>Gaza within 50 days.</ins>" in body
     assert "Not in the second." in body and "Not in the first." in body
+
+
+@pytest.mark.django_db
+def test_evidence_context_from_the_stored_selectors_is_cut_between_words(world, reader_client):
+    """An orphaned passage shows its stored prefix and suffix (32 characters each, cut
+    anywhere): the partial words at their outer ends are left out, with an ellipsis."""
+    from dealtracker.sources.models import Passage
+
+    passage = world.p_refuse
+    Passage.objects.filter(pk=passage.pk).update(
+        anchor_status=Passage.AnchorStatus.ORPHANED,
+        prefix="ithdrawal from Gaza. However, ",
+        suffix=". Israeli officials said all wi" + "t",
+    )
+    body = reader_client.get(f"/claims/{world.accused.pk}/").content.decode()
+    assert '<span class="context">…from Gaza. However, </span><mark>' in body
+    assert '</mark><span class="context">. Israeli officials said all…</span>' in body
+    assert "ithdrawal" not in body.split("<mark>the official accused")[0][-200:]

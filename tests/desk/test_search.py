@@ -395,3 +395,14 @@ def test_walk_choice_weighs_word_frequency_against_table_size():
     # Common in a small table: the index's bitmap is cheap anyway.
     assert not walk_pays(0.8, 300, wanted=200, row_cost=2)
     assert not walk_pays(0.0, 50_000, wanted=100, row_cost=2)
+
+
+def test_snippets_cut_from_a_longer_text_say_so_with_an_ellipsis(reader_client, w):
+    body = reader_client.get(URL, {"q": "withdrawal"}).content.decode()
+    sources = group(body, "sources")
+    snippet = re.search(r'<td data-label="Match" class="snippet">(.*?)</td>', sources, re.S)
+    shown = snippet.group(1).strip()
+    # The match is in the report's second paragraph: the snippet starts inside the text.
+    assert shown.startswith("… ")
+    text = re.sub(r"</?mark>", "", shown).removeprefix("… ").removesuffix(" …")
+    assert text in w.source.text  # whole words of the text, nothing cut inside one

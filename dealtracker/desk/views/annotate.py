@@ -171,8 +171,9 @@ def _panel_context(
     return context
 
 
-def _text_context(request: HttpRequest, *, source: Source) -> dict:
-    """What the text region shows: the current revision's text with its highlights."""
+def _text_context(request: HttpRequest, *, source: Source, selected: int | None = None) -> dict:
+    """What the text region shows: the current revision's text with its highlights
+    (the passage `selected`, shown in the panel, marked more strongly)."""
     user = request.user
     revision = source.revisions.order_by("-number").first()
     passages = list(_reading_passages(source=source, revision=revision, user=user))
@@ -185,7 +186,7 @@ def _text_context(request: HttpRequest, *, source: Source) -> dict:
     return {
         "source": source,
         "revision": revision,
-        "text_html": highlight(text, spans_from_passages(passages, url_for)),
+        "text_html": highlight(text, spans_from_passages(passages, url_for), selected=selected),
         "text_length": len(text),
         "passages": passages,
         "overlaps": any(b.start < a.end for a, b in zip(passages, passages[1:], strict=False)),
@@ -202,7 +203,7 @@ def _page_context(
     **extra,
 ):
     context = _panel_context(request, source=source, passage=passage, deal=deal, **extra)
-    context.update(_text_context(request, source=source))
+    context.update(_text_context(request, source=source, selected=passage.pk if passage else None))
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
