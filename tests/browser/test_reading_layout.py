@@ -78,6 +78,12 @@ _BROKEN_WORDS_JS = """
 }
 """
 
+# Card cells whose value would run under their column name (its label sits in the left gutter).
+_LABEL_OVERLAPS_JS = """() => [...document.querySelectorAll('.data-table td[data-label]')]
+  .filter((td) => getComputedStyle(td).display !== 'none'
+                  && parseFloat(getComputedStyle(td).paddingInlineStart) < 100)
+  .map((td) => td.dataset.label)"""
+
 _PAGE_BOX_JS = """() => ({
   height: document.documentElement.scrollHeight,
   overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
@@ -136,6 +142,7 @@ def test_claims_and_data_pages_fit_a_phone(phone, live_server, demo, settings):
     assert max(heights) < 420, heights
     assert box["height"] < 2500 + sum(heights), box  # 17,078 px before, 13 claims
     assert phone.evaluate(_BROKEN_WORDS_JS, "table.claims-table th") == []
+    assert phone.evaluate(_LABEL_OVERLAPS_JS) == []
     screenshot(phone, "claims-phone")
 
     _visit(phone, live_server, "/data/")
@@ -161,6 +168,7 @@ def test_every_list_fits_a_phone_without_sideways_scrolling(phone, live_server, 
         _visit(phone, live_server, url)
         assert phone.evaluate(_PAGE_BOX_JS)["overflow"] <= 1, name
         assert phone.evaluate(_BROKEN_WORDS_JS, ".data-table th[scope=row]") == [], name
+        assert phone.evaluate(_LABEL_OVERLAPS_JS) == [], name
         screenshot(phone, f"{name}-phone")
 
 
