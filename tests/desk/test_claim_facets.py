@@ -129,6 +129,8 @@ def test_a_facet_value_in_force_is_marked_and_links_to_the_list_without_it(w, re
     chips = body[body.index('<ul class="active-filters"') :]
     chips = chips[: chips.index("</ul>")]
     assert "Kind:" in chips and "offer or position" in chips and "About:" in chips
+    remove_kind = re.search(r'<a href="([^"]+)" aria-label="Remove the filter Kind', chips)
+    assert html.unescape(remove_kind.group(1)) == "/claims/?subject=hamas"
 
 
 def test_the_largest_parties_are_shown_with_the_number_of_others(w, reader, monkeypatch):

@@ -120,79 +120,44 @@ def _facet_links(facets: ClaimFacets, query: QueryDict) -> list[dict]:
     drops = {"deal": ("phase", "clause")}
     linked = []
     for facet in facets.facets:
-        values = []
-        for v in facet.values:
-            if v.selected:
-                url = _list_url(query, drop=(facet.param, *drops.get(facet.param, ())))
-            else:
-                url = _list_url(query, drop=drops.get(facet.param, ()), **{facet.param: v.value})
-            values.append(
-                {
-                    "value": v.value,
-                    "label": v.label,
-                    "count": v.count,
-                    "selected": v.selected,
-                    "url": url,
-                }
-            )
-        linked.append(
-            {"param": facet.param, "title": facet.title, "values": values, "others": facet.others}
-        )
+        drop = drops.get(facet.param, ())
+        values = [
+            {
+                **vars(v),
+                "url": _list_url(query, drop=(facet.param, *drop))
+                if v.selected
+                else _list_url(query, drop=drop, **{facet.param: v.value}),
+            }
+            for v in facet.values
+        ]
+        linked.append({**vars(facet), "values": values})
     return linked
 
 
 def _active_filters(
     filters: ClaimFilters, query: QueryDict, form: ClaimFilterForm
 ) -> list[tuple[str, str, str]]:
-    """(what, value, address without it) for each filter in force, for the chips above the list."""
+    """(what, value, address without it) for each filter in force: the chips above the list."""
 
-    def label(name: str, value: str) -> str:
-        return dict(form.fields[name].choices).get(value, value)
-
-    chips = []
-    if filters.q:
-        chips.append(("Text", f"“{filters.q}”", _list_url(query, drop=("q",))))
-    if filters.deal:
-        chips.append(
-            ("Deal", filters.deal.title, _list_url(query, drop=("deal", "phase", "clause")))
-        )
-    if filters.phase:
-        chips.append(
-            (
-                "Phase",
-                f"{filters.phase.order}. {filters.phase.name}",
-                _list_url(query, drop=("phase",)),
-            )
-        )
-    if filters.clause:
-        chips.append(
-            (
-                "Clause",
-                f"{filters.clause.reference} {filters.clause.title}",
-                _list_url(query, drop=("clause",)),
-            )
-        )
-    if filters.claimant:
-        chips.append(("Claimed by", filters.claimant.label, _list_url(query, drop=("claimant",))))
-    if filters.subject:
-        chips.append(("About", filters.subject.label, _list_url(query, drop=("subject",))))
-    for name, title in (
-        ("kind", "Kind"),
-        ("compliance", "Asserted compliance"),
-        ("verification", "Verification"),
-    ):
+    def choice(name: str) -> str:
         value = getattr(filters, name)
-        if value:
-            chips.append((title, label(name, value), _list_url(query, drop=(name,))))
-    if filters.made_from:
-        chips.append(
-            ("Made from", filters.made_from.isoformat(), _list_url(query, drop=("made_from",)))
-        )
-    if filters.made_to:
-        chips.append(
-            ("Made until", filters.made_to.isoformat(), _list_url(query, drop=("made_to",)))
-        )
-    return chips
+        return value and dict(form.fields[name].choices).get(value, value)
+
+    f = filters
+    candidates = [
+        ("Text", f.q and f"“{f.q}”", ("q",)),
+        ("Deal", f.deal and f.deal.title, ("deal", "phase", "clause")),
+        ("Phase", f.phase and f"{f.phase.order}. {f.phase.name}", ("phase",)),
+        ("Clause", f.clause and f"{f.clause.reference} {f.clause.title}", ("clause",)),
+        ("Claimed by", f.claimant and f.claimant.label, ("claimant",)),
+        ("About", f.subject and f.subject.label, ("subject",)),
+        ("Kind", choice("kind"), ("kind",)),
+        ("Asserted compliance", choice("compliance"), ("compliance",)),
+        ("Verification", choice("verification"), ("verification",)),
+        ("Made from", f.made_from and f.made_from.isoformat(), ("made_from",)),
+        ("Made until", f.made_to and f.made_to.isoformat(), ("made_to",)),
+    ]
+    return [(what, value, _list_url(query, drop=drop)) for what, value, drop in candidates if value]
 
 
 def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
