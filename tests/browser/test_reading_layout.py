@@ -22,6 +22,14 @@ DEAL = "/deals/gaza-ceasefire-2025/"
 STORY_DAY = "2025-04-20 12:00:00+00:00"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# The lists besides /claims/ (the data dictionary and the reading view: desktop only).
+LISTS = {
+    "sources": "/sources/",
+    "parties": "/parties/",
+    "deals": "/deals/",
+    "slipping": "/slipping/",
+    "search": "/search/?q=ceasefire",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -114,15 +122,7 @@ def test_the_claims_table_never_breaks_a_word_at_desktop_width(desktop, live_ser
 def test_every_list_keeps_its_words_whole_at_desktop_width(desktop, live_server, demo, reader):
     login(desktop, live_server, "reader", PASSWORD)
     source = Source.objects.get()
-    for name, url in {
-        "sources": "/sources/",
-        "parties": "/parties/",
-        "deals": "/deals/",
-        "slipping": "/slipping/",
-        "search": "/search/?q=ceasefire",
-        "data": "/data/",
-        "source": f"/sources/{source.pk}/",
-    }.items():
+    for name, url in {**LISTS, "data": "/data/", "source": f"/sources/{source.pk}/"}.items():
         _visit(desktop, live_server, url)
         assert desktop.evaluate(_BROKEN_WORDS_JS, ".data-table th, .data-table td") == [], name
         assert desktop.evaluate(_PAGE_BOX_JS)["overflow"] <= 1, name
@@ -158,13 +158,7 @@ def test_claims_and_data_pages_fit_a_phone(phone, live_server, demo, settings):
 @time_machine.travel(STORY_DAY, tick=False)
 def test_every_list_fits_a_phone_without_sideways_scrolling(phone, live_server, demo, reader):
     login(phone, live_server, "reader", PASSWORD)
-    for name, url in {
-        "sources": "/sources/",
-        "parties": "/parties/",
-        "deals": "/deals/",
-        "slipping": "/slipping/",
-        "search": "/search/?q=ceasefire",
-    }.items():
+    for name, url in LISTS.items():
         _visit(phone, live_server, url)
         assert phone.evaluate(_PAGE_BOX_JS)["overflow"] <= 1, name
         assert phone.evaluate(_BROKEN_WORDS_JS, ".data-table th[scope=row]") == [], name
