@@ -15,6 +15,7 @@ from dealtracker.deals.models import Party
 from dealtracker.sources.anchoring import quote_selector
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
 from dealtracker.sources.services import source_create
+from tests.forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,13 @@ def test_saving_an_uploaded_html_file_directly_fills_empty_metadata_and_keeps_wh
     upload = SimpleUploadedFile("page.html", HTML_PAGE.encode(), "text/html")
     response = editor_client.post(
         NEW, {"action": "save", "upload": upload, "kind": "news_report", "author": "Desk"}
+    )
+    # The outlet came from the file's own markup: shown to confirm, nothing stored yet.
+    assert response.status_code == 200 and not Source.objects.exists()
+    page = response.content.decode()
+    assert "Check what the file says about itself" in page and "Le Quotidien" in page
+    response = editor_client.post(
+        NEW, form_values(page, css_class="src-form", press=("action", "save"))
     )
     assert response.status_code == 302
     source = Source.objects.get()
@@ -391,7 +399,9 @@ def test_deleting_a_source_that_claims_rest_on_is_refused_with_409_saying_why(
     Evidence.objects.create(
         claim=claim, passage=mark(source, "release all remaining Israeli hostages")
     )
-    response = editor_client.post(reverse("desk:source-delete", args=[source.pk]))
+    response = editor_client.post(
+        reverse("desk:source-delete", args=[source.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 409
     assert "Hamas offers to free every hostage" in response.content.decode()
     assert Source.objects.filter(pk=source.pk).exists()
@@ -400,7 +410,9 @@ def test_deleting_a_source_that_claims_rest_on_is_refused_with_409_saying_why(
 def test_an_unused_source_is_deleted(editor_client, editor):
     source = source_create(text=REPORT, title="Report", by=editor)
     mark(source, "release all remaining Israeli hostages")
-    response = editor_client.post(reverse("desk:source-delete", args=[source.pk]))
+    response = editor_client.post(
+        reverse("desk:source-delete", args=[source.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert not Source.objects.exists()
 
