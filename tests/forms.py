@@ -21,7 +21,11 @@ def form_values(html: str, *, action: str = "", css_class: str = "", press: tupl
         values: dict = {}
         for name, value in [*form.form_values(), *([press] if press else [])]:
             if name in values:
-                values[name] = [*values[name], value] if isinstance(values[name], list) else [values[name], value]
+                values[name] = (
+                    [*values[name], value]
+                    if isinstance(values[name], list)
+                    else [values[name], value]
+                )
             else:
                 values[name] = value
         return values

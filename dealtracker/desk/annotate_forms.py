@@ -22,6 +22,7 @@ import json
 import re
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import global_settings
@@ -71,7 +72,7 @@ def _small_int(value) -> int | None:
 class ClaimForm(ErrorListMixin, forms.ModelForm):
     """The claim's editable fields; the business rules come from claims.services."""
 
-    language = forms.CharField(label="Language of the statement", max_length=12)
+    language = forms.CharField(label="Language", max_length=12)
     # Fields both editors changed (the edit form after a conflict); none here.
     conflicting: list[str] = []
 
@@ -212,13 +213,19 @@ class ClaimForm(ErrorListMixin, forms.ModelForm):
         # "other" becomes one (offer, demand and figure still refuse it).
         if cleaned.get("compliance") and cleaned.get("kind") == Claim.Kind.OTHER:
             cleaned["kind"] = Claim.Kind.COMPLIANCE
-        if not self.errors:
-            try:
-                claim_validate(cleaned)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
+        # Every rule broken is said at once, not one round trip per mistake.
+        try:
+            claim_validate(cleaned)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name not in self.errors:
                     self.add_error(name if name in self.fields else None, messages)
         return cleaned
+
+    def validate_unique(self):
+        # The model's constraints are claim_validate's rules, said above in the
+        # editor's words; the database still enforces them on save.
+        pass
 
     def resolve(self, cleaned: dict) -> None:
         """Hook for the edit form's conflict choices."""
@@ -491,6 +498,25 @@ def new_claim_prefill(params, *, prefix: str = "claim") -> dict[str, Any]:
     if LANGUAGE_CODE.match(language):
         out["language"] = language.lower()
     return out
+
+
+def prefill_fields(values: dict[str, Any], *, prefix: str = "claim") -> list[tuple[str, str]]:
+    """(name, value) pairs for hidden inputs that pre-fill a new claim (lists repeated).
+
+    E.g. prefill_fields({"deal": deal.pk, "clause_ref": "2.1", "subjects": [israel.pk],
+    "compliance": "not_complied"}) for desk/includes/new_claim_accept.html.
+    """
+    pairs = []
+    for name, value in values.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None and item != "":
+                pairs.append((f"{prefix}-{name}", str(getattr(item, "pk", item))))
+    return pairs
+
+
+def prefill_query(values: dict[str, Any], *, prefix: str = "claim") -> str:
+    """The same as a query string, for a link to a passage's panel with the form pre-filled."""
+    return urlencode(prefill_fields(values, prefix=prefix))
 
 
 # --- the other panel forms -------------------------------------------------------------

@@ -23,6 +23,9 @@ from dealtracker.desk.search import aliases_text
 SUGGESTIONS = 8
 # "Isreal" is 0.27 similar to "Israel" (see desk/search.py's thresholds).
 MIN_SIMILARITY = 0.25
+# Below this many characters only names containing what was typed match:
+# three letters are trigram-similar to too much ("ham" to "America").
+FUZZY_FROM = 4
 QUERY_MAX = 100
 
 
@@ -50,14 +53,12 @@ def party_suggestions(q: str, *, exclude=(), limit: int = SUGGESTIONS) -> list[P
         TrigramWordSimilarity(q, aliases),
         output_field=FloatField(),
     )
+    matches = Q(name__icontains=q) | Q(short_name__icontains=q) | Q(alias_text__icontains=q)
+    if len(q) >= FUZZY_FROM:
+        matches |= Q(score__gte=MIN_SIMILARITY)
     rows = (
         Party.objects.annotate(alias_text=aliases, score=score)
-        .filter(
-            Q(name__icontains=q)
-            | Q(short_name__icontains=q)
-            | Q(alias_text__icontains=q)
-            | Q(score__gte=MIN_SIMILARITY)
-        )
+        .filter(matches)
         .exclude(pk__in=[p for p in exclude if p])
         .annotate(
             starts=Case(

@@ -21,7 +21,7 @@
   document.documentElement.classList.add("has-js");
 
   var FOCUSABLE = /^(A|BUTTON|INPUT|SELECT|TEXTAREA|SUMMARY)$/;
-  var handled = typeof WeakSet === "function" ? new WeakSet() : null;
+  var done = typeof WeakMap === "function" ? new WeakMap() : null;
 
   function narrow() {
     return window.matchMedia("(max-width: 60rem)").matches;
@@ -49,7 +49,7 @@
   function moveFocus(region) {
     var el = focusTarget(region);
     if (!el) {
-      return;
+      return false;
     }
     if (!FOCUSABLE.test(el.tagName) && !el.hasAttribute("tabindex")) {
       el.setAttribute("tabindex", "-1");
@@ -62,15 +62,32 @@
     if (!onScreen(el)) {
       el.scrollIntoView({ block: narrow() ? "start" : "nearest" });
     }
+    return true;
   }
 
   function announce(region) {
     var said = region.matches("[data-announce]") ? region : region.querySelector("[data-announce]");
     var live = document.getElementById("desk-status");
-    if (said && live) {
-      live.textContent = "";
-      window.setTimeout(function () { live.textContent = said.textContent.trim(); }, 50);
+    if (!said || !live) {
+      return false;
     }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = said.textContent.trim(); }, 50);
+    return true;
+  }
+
+  // What a request already did (one request can settle several elements, in any order).
+  function once(xhr, what) {
+    if (!xhr || !done) {
+      return true;
+    }
+    var seen = done.get(xhr) || {};
+    if (seen[what]) {
+      return false;
+    }
+    seen[what] = true;
+    done.set(xhr, seen);
+    return true;
   }
 
   function alertText(text) {
@@ -106,25 +123,24 @@
     if (!(region instanceof Element) || !region.isConnected) {
       return;
     }
-    // One request may settle several new elements: act once, on the first.
     var xhr = event.detail && event.detail.xhr;
-    if (xhr && handled) {
-      if (handled.has(xhr)) {
-        return;
+    if (region.querySelector("[data-announce]") || region.matches("[data-announce]")) {
+      if (once(xhr, "announce")) {
+        announce(region);
       }
-      handled.add(xhr);
     }
-    announce(region);
     if (region.classList.contains("chips") || region.closest(".chips")) {
       var picker = region.closest(".party-picker");
       var box = picker && picker.querySelector(".party-q");
-      if (box) {
+      if (box && once(xhr, "focus")) {
         box.value = "";
         box.focus();
       }
       return;
     }
-    moveFocus(region);
+    if (focusTarget(region) && once(xhr, "focus")) {
+      moveFocus(region);
+    }
   });
 
   document.addEventListener("htmx:responseError", function (event) {

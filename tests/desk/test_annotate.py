@@ -426,7 +426,9 @@ def test_evidence_can_be_changed_and_unlinked_from_the_panel(editor_client):
     asked = editor_client.post(f"/evidence/{evidence.pk}/delete/", headers=HX)
     assert "Unlink this claim from the passage?" in asked.content.decode()
     assert Evidence.objects.exists()
-    response = editor_client.post(f"/evidence/{evidence.pk}/delete/", {"confirmed": "1"}, headers=HX)
+    response = editor_client.post(
+        f"/evidence/{evidence.pk}/delete/", {"confirmed": "1"}, headers=HX
+    )
     assert response.status_code == 200 and not Evidence.objects.exists()
     assert Claim.objects.filter(pk=claim.pk).exists()
 
