@@ -222,7 +222,8 @@ def _unsaved(form) -> dict:
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim_for_edit(pk)
     if claim is None:
-        return _claim_gone(request, pk)
+        posted = {k: request.POST.get(k, "").strip()[:2000] for k in ("statement", "attribution")}
+        return _claim_gone(request, pk, {k: v for k, v in posted.items() if v})
     if request.method == "GET":
         return render_editor(request, _edit_context(claim, opened=True))
     if "refresh" in request.POST or any(key.endswith("-add") for key in request.POST):
