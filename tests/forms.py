@@ -19,7 +19,13 @@ def form_values(html: str, *, action: str = "", css_class: str = "", press: tupl
         if css_class and css_class not in (form.get("class") or "").split():
             continue
         values: dict = {}
-        for name, value in [*form.form_values(), *([press] if press else [])]:
+        textareas = {t.get("name") for t in form.xpath(".//textarea")}
+        pairs = [
+            # A browser drops the newline that opens a textarea's content.
+            (n, v[1:] if n in textareas and v.startswith("\n") else v)
+            for n, v in form.form_values()
+        ]
+        for name, value in [*pairs, *([press] if press else [])]:
             if name in values:
                 values[name] = (
                     [*values[name], value]
