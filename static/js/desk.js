@@ -5,6 +5,7 @@
  *   data-focus (an error summary, a confirmation, a success notice, the opened
  *   panel's heading), or the editor's first field; it is brought into view —
  *   on narrow screens the updated region is scrolled to its top.
+ * - A page reached after an action's redirect focuses its message ("Claim saved.").
  * - Success is said: the text of [data-announce] goes to the polite live
  *   region #desk-status. A request that failed without an answer to show
  *   (404, 500, no network) is said in #desk-alert.
@@ -19,6 +20,16 @@
   "use strict";
 
   document.documentElement.classList.add("has-js");
+
+  // A page reached by an action's redirect opens with what the action did
+  // ("Claim saved."): take the focus there, so it is read out first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var flash = document.querySelector(".flash-messages");
+    if (flash && !window.location.hash) {
+      flash.setAttribute("tabindex", "-1");
+      flash.focus({ preventScroll: true });
+    }
+  });
 
   var FOCUSABLE = /^(A|BUTTON|INPUT|SELECT|TEXTAREA|SUMMARY)$/;
   var done = typeof WeakMap === "function" ? new WeakMap() : null;

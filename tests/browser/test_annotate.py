@@ -252,7 +252,7 @@ def test_keyboard_selection_marks_and_links_an_existing_claim_found_by_typing(
     option = panel.get_by_label(re.compile("Witkoff cut off the direct talks"))
     option.check()
     panel.get_by_role("button", name="Link claim").click()
-    panel.get_by_text("Claim linked to the passage.").wait_for()
+    panel.get_by_text(re.compile(r"Claim \d+ linked to the passage\.")).wait_for()
     assert list(existing.evidence.values_list("passage_id", flat=True)) == [passage.pk]
 
     # The claim page's link to the passage scrolls to it and highlights it (CSS :target).
