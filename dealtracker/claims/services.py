@@ -1,23 +1,31 @@
 """Writes on claims and evidence: each one function, atomic, named as in DESIGN.md.
 
 Claims are saved with optimistic concurrency: a save names the version the
-editor opened; when someone else saved in between, `ClaimChanged` says what
-changed, field by field, and nothing is overwritten.
+editor opened and the values it showed then (its *base*). When someone else
+saved in between, the save is a three-way merge of base, theirs (the claim
+now) and mine (the form): a field only one side changed takes that side's
+value; a field both changed to different values is a conflict, and then
+nothing is written — `ClaimConflict` lists the conflicts for the editor to
+choose, field by field. Row locks follow dealtracker/concurrency.py; a claim
+or link deleted meanwhile raises `Gone`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dealtracker.concurrency import lock
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date
-from dealtracker.deals.models import Deal, Party
+from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.models import Passage, Source
 
 from .models import Claim, Evidence, VerificationChange
@@ -71,6 +79,52 @@ class ClaimChanged(Exception):
             f"This claim was changed by someone else since you opened it "
             f"(you opened version {expected_version}, it is now version {claim.version})."
         )
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """A field both editors changed, to different values: the editor chooses."""
+
+    field: str
+    label: str
+    opened: str  # as the editor saw it when opening the form
+    theirs: str  # as saved now
+    mine: str  # as the editor typed it
+    mine_value: Any  # claim_values() form of mine, to take it when chosen
+
+
+class ClaimConflict(ClaimChanged):
+    """Both this editor and someone else changed some fields: nothing was written.
+
+    `theirs` are the claim's values now (the base of the next attempt);
+    `conflicts` the fields to choose; `mine_changes` the fields this editor
+    alone changed (kept in the form); `their_changes` what the other changed.
+    """
+
+    def __init__(
+        self,
+        claim: Claim,
+        expected_version: int,
+        changes: list[Change],
+        *,
+        conflicts: list[FieldConflict],
+        theirs: dict[str, Any],
+        their_changes: list[str],
+        mine_changes: list[str],
+    ) -> None:
+        super().__init__(claim, expected_version, changes)
+        self.conflicts = conflicts
+        self.theirs = theirs
+        self.their_changes = their_changes
+        self.mine_changes = mine_changes
+
+
+@dataclass
+class ClaimSaved:
+    """What claim_update did: the claim, and the other editor's changes it kept."""
+
+    claim: Claim
+    merged_from_others: list[str] = dataclass_field(default_factory=list)
 
 
 def _user(by):
@@ -146,6 +200,83 @@ def claim_changes(*, claim: Claim, expected_version: int, data: dict | None = No
     return changes
 
 
+_RELATED = {"claimant": Party, "deal": Deal, "phase": Phase, "clause": Clause}
+# A base value that is not known (no record of the opened version).
+_UNKNOWN = object()
+
+
+def canonical_value(name: str, value: Any) -> Any:
+    """A field's value in a plain, comparable, JSON-able form (ids, ISO dates, cleaned text)."""
+    if name == "subjects":
+        return sorted(getattr(p, "pk", p) for p in (value or []))
+    if name in _RELATED:
+        return getattr(value, "pk", value) or None
+    if name == "made_on":
+        return value.isoformat() if value else None
+    if name in ("statement", "attribution"):
+        return clean_text(value)
+    if name == "compliance":
+        return value or ""
+    if name == "made_on_precision":
+        return value or DatePrecision.DAY
+    return value if value is not None else ""
+
+
+def claim_values(claim: Claim) -> dict[str, Any]:
+    """The claim's editable fields in comparable form: what a form *started from*."""
+    values = {}
+    for name in EDITABLE_FIELDS:
+        if name == "subjects":
+            values[name] = canonical_value(name, [p.pk for p in claim.subjects.all()])
+        elif name in _RELATED:
+            values[name] = getattr(claim, f"{name}_id")
+        else:
+            values[name] = canonical_value(name, getattr(claim, name))
+    return values
+
+
+def claim_values_at(claim: Claim, version: int) -> dict[str, Any] | None:
+    """The claim's values as they were at `version`, from its history (None if not kept)."""
+    record = claim.history.filter(version=version).order_by("-history_date", "-history_id").first()
+    if record is None:
+        return None
+    values = {}
+    for name in EDITABLE_FIELDS:
+        if name == "subjects":
+            values[name] = canonical_value(name, record.subjects.values_list("party_id", flat=True))
+        elif name in _RELATED:
+            values[name] = getattr(record, f"{name}_id")
+        else:
+            values[name] = canonical_value(name, getattr(record, name))
+    return values
+
+
+def claim_value_from(name: str, value: Any) -> Any:
+    """The inverse of canonical_value: a value claim_update takes (model instances, dates)."""
+    if name == "subjects":
+        return list(Party.objects.filter(pk__in=value or []).order_by("name", "id"))
+    if name in _RELATED:
+        return _RELATED[name].objects.filter(pk=value).first() if value else None
+    if name == "made_on":
+        return dt.date.fromisoformat(value) if value else None
+    return value
+
+
+def display_value(name: str, value: Any, precision: str = DatePrecision.DAY) -> str:
+    """A canonical value (canonical_value) as an editor reads it: names, labels, loose dates."""
+    if name == "subjects":
+        names = (
+            Party.objects.filter(pk__in=value or []).order_by("name").values_list("name", flat=True)
+        )
+        return ", ".join(names) or "—"
+    if name in _RELATED:
+        obj = _RELATED[name].objects.filter(pk=value).first() if value else None
+        return str(obj) if obj is not None else "—"
+    if name == "made_on":
+        return format_loose_date(dt.date.fromisoformat(value), precision) if value else "—"
+    return _display(None, name, value, use_value=True)
+
+
 def claim_validate(data: dict[str, Any]) -> None:
     """The rules a claim's fields must keep together; raises ValidationError by field."""
     errors: dict[str, str] = {}
@@ -197,11 +328,18 @@ def claim_create(
     passage: Passage | None = None,
     relation: str = Evidence.Relation.STATES,
     note: str = "",
+    publish: bool = False,
 ) -> Claim:
-    """Create a draft claim; with a passage, it rests on it (one transaction)."""
+    """Create a claim, a draft unless `publish`; with a passage, it rests on it (one transaction).
+
+    Raises Gone when the passage was deleted meanwhile (nothing is created then).
+    """
     claim_validate(data)
     claim = Claim(created_by=_user(by))
     subjects = _apply(claim, data)
+    if publish:
+        claim.is_published = True
+        claim.published_at = timezone.now()
     claim.save()
     if subjects:
         claim.subjects.set(subjects)
@@ -210,34 +348,92 @@ def claim_create(
     return claim
 
 
-@transaction.atomic
-def claim_update(*, claim: Claim, data: dict[str, Any], expected_version: int, by=None) -> Claim:
-    """Save an editor's changes, or raise ClaimChanged when someone saved in between.
+def _merge(
+    current: Claim, expected_version: int, data: dict[str, Any], base: dict | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Three-way merge of a stale save: what to write, and the fields the other side changed.
 
-    The row is locked (SELECT ... FOR UPDATE) before its version is compared,
-    so of two concurrent saves naming the same version exactly one wins.
+    Raises ClaimConflict when a field was changed on both sides to different
+    values. Without a known base (no history of the opened version) every
+    field where mine and theirs differ is a conflict: nothing is assumed.
     """
-    current = Claim.objects.select_for_update().get(pk=claim.pk)
-    if current.version != expected_version:
-        raise ClaimChanged(
+    if base is None:
+        base = claim_values_at(current, expected_version) or {}
+    theirs = claim_values(current)
+    to_write: dict[str, Any] = {}
+    conflicts: list[FieldConflict] = []
+    for name in EDITABLE_FIELDS:
+        if name not in data:
+            continue
+        mine, was, now = canonical_value(name, data[name]), base.get(name, _UNKNOWN), theirs[name]
+        if mine == now or mine == was:
+            continue  # nothing of mine to write (same as theirs, or untouched by me)
+        if now == was:
+            to_write[name] = data[name]  # only I changed it
+            continue
+        precision = data.get("made_on_precision") or DatePrecision.DAY
+        conflicts.append(
+            FieldConflict(
+                field=name,
+                label=_label(name),
+                opened="?" if was is _UNKNOWN else display_value(name, was),
+                theirs=display_value(name, now, current.made_on_precision),
+                mine=display_value(name, mine, precision),
+                mine_value=mine,
+            )
+        )
+    their_changes = [
+        n for n in EDITABLE_FIELDS if base.get(n, _UNKNOWN) not in (_UNKNOWN, theirs[n])
+    ]
+    if conflicts:
+        raise ClaimConflict(
             current,
             expected_version,
             claim_changes(claim=current, expected_version=expected_version, data=data),
+            conflicts=conflicts,
+            theirs=theirs,
+            their_changes=their_changes,
+            mine_changes=list(to_write),
         )
+    return to_write, their_changes
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    data: dict[str, Any],
+    expected_version: int,
+    base: dict[str, Any] | None = None,
+    by=None,
+) -> ClaimSaved:
+    """Save an editor's changes, merging them with a save made in between.
+
+    `base` is claim_values() of the version the editor opened (the form
+    carries it); without it, the history of that version stands in. The row is
+    locked (SELECT ... FOR UPDATE) before its version is compared, so of two
+    concurrent saves naming the same version the second merges with the first.
+    Raises ClaimConflict (nothing written) when both changed a field, Gone when
+    the claim was deleted, ValidationError when the merged claim breaks a rule.
+    """
+    current = lock(Claim, claim.pk, what="claim")
+    merged_from_others: list[str] = []
+    if current.version != expected_version:
+        data, merged_from_others = _merge(current, expected_version, data, base)
     merged = {f: getattr(current, f) for f in EDITABLE_FIELDS if f != "subjects"}
     merged.update(data)
     claim_validate(merged)
     subjects = _apply(current, data)
-    current.version = expected_version + 1
+    current.version += 1
     current.save()
     if subjects is not None:
         current.subjects.set(subjects)
-    return current
+    return ClaimSaved(current, [_label(n) for n in merged_from_others])
 
 
 def _bump(claim: Claim, **fields) -> Claim:
     """Change a few fields of a locked claim and its version (others' open forms go stale)."""
-    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    current = lock(Claim, claim.pk, what="claim")
     for name, value in fields.items():
         setattr(current, name, value)
     current.version += 1
@@ -270,7 +466,7 @@ def claim_verification_set(*, claim: Claim, status: str, note: str, by=None) -> 
         errors["note"] = "Say briefly why the status changes."
     if errors:
         raise ValidationError(errors)
-    current = Claim.objects.select_for_update().get(pk=claim.pk)
+    current = lock(Claim, claim.pk, what="claim")
     if current.verification == status:
         raise ValidationError(
             {"status": f"The claim is already {current.get_verification_display()}."}
@@ -288,11 +484,16 @@ def claim_verification_set(*, claim: Claim, status: str, note: str, by=None) -> 
 
 @transaction.atomic
 def claim_delete(*, claim: Claim, by=None) -> None:
-    """Delete a claim with its evidence links; history keeps both (restorable)."""
+    """Delete a claim with its evidence links; history keeps both (restorable).
+
+    Locks the claim, then its evidence in id order (concurrency.py); Gone when
+    the claim is already deleted.
+    """
+    current = lock(Claim, claim.pk, what="claim")
     # Evidence one by one so each gets its own history row before the claim goes.
-    for evidence in Evidence.objects.filter(claim=claim).order_by("id"):
+    for evidence in Evidence.objects.filter(claim=current).order_by("id").select_for_update():
         evidence.delete()
-    claim.delete()
+    current.delete()
 
 
 @transaction.atomic
@@ -304,9 +505,16 @@ def evidence_link(
     note: str = "",
     by=None,
 ) -> Evidence:
-    """Rest a claim on a passage (at most once per claim and passage)."""
+    """Rest a claim on a passage (at most once per claim and passage).
+
+    The passage, then the claim, are locked against deletion first
+    (concurrency.py): a passage or claim deleted meanwhile raises Gone here
+    instead of a foreign-key error at commit.
+    """
     if relation not in Evidence.Relation.values:
         raise ValidationError({"relation": "Choose states, supports, disputes or context."})
+    lock(Passage, passage.pk, what="passage", no_key=True)
+    lock(Claim, claim.pk, what="claim", no_key=True)
     if Evidence.objects.filter(claim=claim, passage=passage).exists():
         raise ValidationError(
             {"claim": f"Claim {claim.pk} already rests on this passage; edit that link instead."}
@@ -329,17 +537,20 @@ def evidence_link(
 
 @transaction.atomic
 def evidence_update(*, evidence: Evidence, relation: str, note: str, by=None) -> Evidence:
+    """Change a link's relation and note; Gone when the link was removed meanwhile."""
     if relation not in Evidence.Relation.values:
         raise ValidationError({"relation": "Choose states, supports, disputes or context."})
-    evidence.relation = relation
-    evidence.note = clean_text(note)
-    evidence.save(update_fields=["relation", "note", "updated_at"])
-    return evidence
+    current = lock(Evidence, evidence.pk, what="link")
+    current.relation = relation
+    current.note = clean_text(note)
+    current.save(update_fields=["relation", "note", "updated_at"])
+    return current
 
 
 @transaction.atomic
 def evidence_unlink(*, evidence: Evidence, by=None) -> None:
-    evidence.delete()
+    """Remove a link; Gone when it was removed meanwhile."""
+    lock(Evidence, evidence.pk, what="link").delete()
 
 
 def deal_for_new_claim(*, source: Source, came_from: Deal | None = None) -> Deal | None:

@@ -10,6 +10,8 @@ from django.core.validators import URLValidator
 
 from dealtracker.sources.models import SourceKind
 
+from .formtools import ErrorListMixin
+
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -38,7 +40,7 @@ def _language(value: str) -> str:
     return value
 
 
-class SourceNewForm(forms.Form):
+class SourceNewForm(ErrorListMixin, forms.Form):
     """One form, three ways in: paste the text, upload a file, or give the URL to fetch."""
 
     text = forms.CharField(
@@ -113,7 +115,7 @@ class SourceNewForm(forms.Form):
         )
 
 
-class SourceReviseForm(forms.Form):
+class SourceReviseForm(ErrorListMixin, forms.Form):
     text = forms.CharField(
         label="Text",
         strip=False,

@@ -1,4 +1,5 @@
-"""Answer a clear 503 page when the database is unreachable or a query ran too long.
+"""Answer a clear 503 page when the database is unreachable or a query ran too long,
+and a clear 409 when a write lost a race with another editor's.
 
 A lost connection or a statement cut off by `statement_timeout` is a moment's
 trouble, not a bug: the visitor gets a page saying so (with Retry-After), the
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,50 @@ def database_trouble(exception: BaseException | None) -> str | None:
     return "unavailable"
 
 
+WRITE_CONFLICT = (
+    "Someone else was changing the same thing at that moment, so nothing you sent was saved. "
+    "Reload to see it as it is now, then try again."
+)
+
+
+def write_conflict(exception: BaseException | None) -> bool:
+    """Whether a failed write lost a race: a deadlock, a lock wait cut off, a serialization
+    failure, or a row it pointed at deleted by the time it committed.
+
+    The services lock in one order (dealtracker/concurrency.py) so these should
+    not happen; if one does, the editor gets a 409 saying so, not a 500 or 503.
+    """
+    if not isinstance(exception, (OperationalError, IntegrityError)):
+        return False
+    try:
+        from psycopg import errors
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    cause = exception.__cause__
+    return isinstance(
+        cause,
+        (
+            errors.DeadlockDetected,
+            errors.LockNotAvailable,
+            errors.SerializationFailure,
+            errors.ForeignKeyViolation,
+        ),
+    )
+
+
+def write_conflict_response(request) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        # Said in the page's alert region, whatever the request's target was.
+        response = HttpResponse(f"<p>{escape(WRITE_CONFLICT)}</p>", status=409)
+        response["HX-Retarget"] = "#desk-alert"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    html = loader.get_template("503.html").render(
+        {"title": "Changed by someone else at the same moment", "message": WRITE_CONFLICT}
+    )
+    return HttpResponse(html, status=409)
+
+
 def database_trouble_response(kind: str) -> HttpResponse:
     # Rendered without a request: no context processor may touch the database.
     title, message = MESSAGES[kind]
@@ -63,6 +109,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if request.method not in ("GET", "HEAD") and write_conflict(exception):
+            logger.warning("write conflict on %s %s: %s", request.method, request.path, exception)
+            return write_conflict_response(request)
         kind = database_trouble(exception)
         if kind is None:
             return None

@@ -3,7 +3,8 @@
 from django.urls import path, register_converter
 
 from .views import (  # noqa: F401
-    annotate,  # source reading view, annotating, claim editing
+    annotate,  # source reading view, annotating
+    claim_edit,  # the claim editor, lookups of claims, parties and a deal's terms
     lists,  # claims list, search, exports, annotations, data dictionary
     ops,  # health check, error pages, the benchmark's baseline
     pages,
@@ -88,11 +89,14 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/edit/", annotate.evidence_edit, name="evidence-edit"),
     path("evidence/<int:pk>/delete/", annotate.evidence_remove, name="evidence-delete"),
-    path("claims/lookup/", annotate.claim_lookup, name="claim-lookup"),
-    path("claims/<int:pk>/edit/", annotate.claim_edit, name="claim-edit"),
-    path("claims/<int:pk>/verification/", annotate.claim_verification, name="claim-verification"),
-    path("claims/<int:pk>/publish/", annotate.claim_publish_view, name="claim-publish"),
-    path("claims/<int:pk>/delete/", annotate.claim_delete_view, name="claim-delete"),
+    path("claims/lookup/", claim_edit.claim_lookup, name="claim-lookup"),
+    path("claims/lookup/parties/", claim_edit.party_lookup, name="party-lookup"),
+    path("claims/lookup/parties/pick/", claim_edit.party_pick, name="party-pick"),
+    path("claims/lookup/terms/", claim_edit.claim_terms, name="claim-terms"),
+    path("claims/<int:pk>/edit/", claim_edit.claim_edit, name="claim-edit"),
+    path("claims/<int:pk>/verification/", claim_edit.claim_verification, name="claim-verification"),
+    path("claims/<int:pk>/publish/", claim_edit.claim_publish_view, name="claim-publish"),
+    path("claims/<int:pk>/delete/", claim_edit.claim_delete_view, name="claim-delete"),
     # --- end of source reading view, annotating, claim editing ---
     # --- sources in: list, add, revise, revisions, review, history ---
     path("sources/", sources_in.source_list, name="source-list"),

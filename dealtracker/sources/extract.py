@@ -13,6 +13,7 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -35,6 +36,8 @@ class Extracted:
     published_on: datetime.date | None = None
     language: str = ""
     url: str = ""
+    # An address the document named for itself that is not a web address (left out).
+    refused_url: str = ""
 
     def metadata(self) -> dict[str, object]:
         """The metadata fields that were found, for pre-filling the form."""
@@ -154,6 +157,22 @@ def _page_language(tree) -> str:
     return ""
 
 
+def web_url(value: str | None) -> str:
+    """The value if it is an absolute http(s) address with a host, else ''.
+
+    A page's own markup (<base href>, its canonical link, og:url) can name
+    anything: javascript:, file:, a relative path. Only a web address is
+    offered to the editor, and even that only for checking (never saved unseen).
+    """
+    value = (value or "").strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return ""
+    return value if parts.scheme.lower() in ("http", "https") and host else ""
+
+
 def _parse_date(value: str | None) -> datetime.date | None:
     if not value:
         return None
@@ -195,6 +214,7 @@ def extract_html(data: bytes | str, *, url: str = "") -> Extracted:
         else trafilatura.extract_metadata(tree, default_url=url or None)
     )
     title = ((metadata.title if metadata else "") or "").strip()
+    page_url = ((metadata.url if metadata else "") or "").strip()
     lines = text.split("\n")
     # The headline usually opens the extracted text; it is kept as the title instead.
     if title and lines and lines[0].strip() == title:
@@ -206,7 +226,8 @@ def extract_html(data: bytes | str, *, url: str = "") -> Extracted:
         author=((metadata.author if metadata else "") or "").strip(),
         published_on=_parse_date(metadata.date if metadata else None),
         language=_page_language(tree),
-        url=((metadata.url if metadata else "") or "").strip() if not url else url,
+        url=url or web_url(page_url),
+        refused_url="" if url or web_url(page_url) else page_url[:200],
     )
 
 
@@ -312,5 +333,6 @@ def extract_markdown(source: str) -> Extracted:
         author=fields.get("author", ""),
         published_on=_parse_date(fields.get("published_on")),
         language=fields.get("language", ""),
-        url=fields.get("url", ""),
+        url=web_url(fields.get("url")),
+        refused_url="" if web_url(fields.get("url")) else (fields.get("url") or "")[:200],
     )

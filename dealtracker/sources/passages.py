@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from dealtracker.concurrency import lock
+
 from . import anchoring
 from .models import CONTEXT_CHARS, Passage, Source, SourceRevision
 
@@ -116,7 +118,7 @@ def passage_mark(*, source: Source, start: int, end: int, by=None) -> Marked:
     saved waits for it and is checked against the new text, instead of being
     written on the old revision after its re-anchoring has run.
     """
-    source = Source.objects.select_for_update().get(pk=source.pk)
+    source = lock(Source, source.pk, what="source")
     revision = current_revision(source)
     start, end, trimmed = check_span(revision.text, start, end)
     existing = (
@@ -145,24 +147,41 @@ def passage_mark(*, source: Source, start: int, end: int, by=None) -> Marked:
 
 @transaction.atomic
 def passage_update_note(*, passage: Passage, note: str, by=None) -> Passage:
-    """Set a passage's internal note (stored as typed, escaped when shown)."""
+    """Set a passage's internal note (stored as typed, escaped when shown).
+
+    Raises Gone when the passage was deleted meanwhile (the row is locked first).
+    """
+    current = lock(Passage, passage.pk, what="passage")
     # Control characters (but line ends and tabs) cannot go into XML exports.
-    passage.note = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", note).strip()
-    passage.save(update_fields=["note", "updated_at"])
-    return passage
+    current.note = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", note).strip()
+    current.save(update_fields=["note", "updated_at"])
+    return current
+
+
+def passage_claims(exc: ProtectedError) -> list:
+    """The claims whose evidence protects a passage, from the refusal itself, by id.
+
+    The sources app does not import claims: the rows come from the error.
+    """
+    claims = {}
+    for obj in exc.protected_objects:
+        claim = getattr(obj, "claim", None)
+        if claim is not None:
+            claims[claim.pk] = claim
+    return [claims[k] for k in sorted(claims)]
 
 
 def passage_delete(*, passage: Passage, by=None) -> None:
-    """Delete a passage nothing rests on; refuse, naming the claims, when evidence does."""
+    """Delete a passage nothing rests on; refuse, naming the claims, when evidence does.
+
+    Locks the source row, then the passage (the order of concurrency.py), so a
+    revision of the source being saved meanwhile is not left re-anchoring a
+    passage that no longer exists. Raises Gone when it is already deleted.
+    """
     try:
         with transaction.atomic():
-            passage.delete()
+            lock(Source, passage.source_id, what="source")
+            current = lock(Passage, passage.pk, what="passage")
+            current.delete()
     except ProtectedError as exc:
-        # The protected objects are evidence rows; name their claims (sources
-        # does not import claims: the rows come from the error itself).
-        claims = {}
-        for obj in exc.protected_objects:
-            claim = getattr(obj, "claim", None)
-            if claim is not None:
-                claims[claim.pk] = claim
-        raise PassageInUse(passage, [claims[k] for k in sorted(claims)]) from None
+        raise PassageInUse(passage, passage_claims(exc)) from None

@@ -19,6 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from dealtracker.concurrency import lock
+
 from . import anchoring
 from .canonical import canonicalize, text_hash
 from .models import CONTEXT_CHARS, Passage, PassageAnchorStatus, Reanchoring, Source, SourceRevision
@@ -95,6 +97,20 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, ""))
 
 
+def web_url_error(url: str) -> str:
+    """Why a source URL is refused ('' when it is an http(s) address with a host)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "The address is not a valid URL."
+    if parts.scheme not in ("http", "https") or not host:
+        return "Only web addresses (http:// or https://) are accepted."
+    return ""
+
+
 def source_find_duplicate(*, url: str, text_hash: str) -> Duplicate | None:
     """Which existing source this report duplicates, if any (DESIGN.md: same URL, same text)."""
     url = normalize_url(url)
@@ -127,7 +143,8 @@ def source_create(
 ) -> Source:
     """Add a source with its revision 1.
 
-    Raises ValidationError for empty or oversized text or no title, and
+    Raises ValidationError for empty or oversized text, no title or a URL
+    that is not http(s), and
     DuplicateSource when the report is already here — except a wire copy when
     the editor chose to add it anyway (`copy_of` names the source it copies).
     """
@@ -136,6 +153,8 @@ def source_create(
     if not title:
         raise ValidationError("A source needs a title.", code="no_title")
     url = normalize_url(url)
+    if problem := web_url_error(url):
+        raise ValidationError(problem, code="bad_url")
     digest = text_hash(canonical)
     duplicate = source_find_duplicate(url=url, text_hash=digest)
     if duplicate is not None:
@@ -286,7 +305,8 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
     canonical = source_text_prepare(new_text)
     digest = text_hash(canonical)
     with transaction.atomic():
-        source = Source.objects.select_for_update().get(pk=source.pk)
+        # Raises Gone when the source was deleted meanwhile (concurrency.py).
+        source = lock(Source, source.pk, what="source")
         if digest == source.text_hash:
             return RevisionOutcome(source=source, revision=None)
         current = source.revisions.order_by("-number").first()
@@ -422,9 +442,20 @@ def source_delete(*, source: Source) -> None:
     """Delete a source with its revisions and passages, unless evidence rests on them.
 
     The refusal names the claims that still point at its passages (DESIGN.md: unlink first).
+    The source row is locked first, then its passages in id order — the order
+    revising and marking lock in — so a delete and a revision saved at the same
+    moment wait for each other instead of deadlocking. Raises Gone when the
+    source is already deleted.
     """
     try:
         with transaction.atomic():
+            source = lock(Source, source.pk, what="source")
+            list(
+                Passage.objects.filter(source=source)
+                .order_by("id")
+                .select_for_update(of=("self",))
+                .values_list("id", flat=True)
+            )
             # Passages first: the revisions they were made on protect them, and
             # deleting them is where evidence (PROTECT) refuses.
             Passage.objects.filter(source=source).delete()

@@ -90,22 +90,16 @@
     }
   }, true);
 
-  // After a mark, link or edit: the selection is gone with the swapped text;
-  // disable the button and take keyboard focus to the panel's answer.
+  // After a mark: the selection is gone with the swapped text; disable the
+  // button again (desk.js moves the focus to the panel's answer).
   document.addEventListener("htmx:afterSettle", function (event) {
-    var panel = document.getElementById("passage-panel");
-    if (panel && event.target === panel) {
-      var f = form();
-      if (f && event.detail && event.detail.requestConfig &&
-          event.detail.requestConfig.elt === f) {
-        window.getSelection().removeAllRanges();
-        f.elements.start.value = "";
-        f.elements.end.value = "";
-        f.querySelector("button[type=submit]").disabled = true;
-        var heading = panel.querySelector("h2");
-        (heading || panel).setAttribute("tabindex", "-1");
-        (heading || panel).focus();
-      }
+    var f = form();
+    if (f && event.target && event.target.id === "passage-panel" && event.detail &&
+        event.detail.requestConfig && event.detail.requestConfig.elt === f) {
+      window.getSelection().removeAllRanges();
+      f.elements.start.value = "";
+      f.elements.end.value = "";
+      f.querySelector("button[type=submit]").disabled = true;
     }
   });
 

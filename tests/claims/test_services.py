@@ -91,10 +91,10 @@ def test_a_failed_claim_create_leaves_no_evidence_or_claim():
 
 def test_update_saves_and_moves_the_version_on(editor):
     claim = make_claim()
-    updated = claim_update(
+    saved = claim_update(
         claim=claim, data={"statement": "Israel refused phase two"}, expected_version=1, by=editor
     )
-    assert updated.version == 2
+    assert saved.claim.version == 2 and saved.merged_from_others == []
     claim.refresh_from_db()
     assert claim.statement == "Israel refused phase two"
 

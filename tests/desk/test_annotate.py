@@ -221,6 +221,7 @@ def test_editor_creates_a_claim_resting_on_the_passage(editor_client):
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
         {
             "action": "new",
+            "save": "draft",
             "claim-statement": "Israel refused to honour phase two",
             "claim-attribution": "a senior Palestinian official",
             "claim-kind": "compliance",
@@ -245,7 +246,8 @@ def test_editor_creates_a_claim_resting_on_the_passage(editor_client):
     )
     assert claim.evidence.get().passage == passage
     body = response.content.decode()
-    assert "Claim created and linked" in body and "Israel refused to honour phase two" in body
+    assert "saved as a draft and linked" in body and "Israel refused to honour phase two" in body
+    assert not claim.is_published
     assert "Passage 1, 1 claim:" in body  # the text region, refreshed out of band
 
 
@@ -273,6 +275,7 @@ def test_an_invalid_new_claim_answers_422_with_field_errors_and_writes_nothing(e
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
         {
             "action": "new",
+            "save": "draft",
             "claim-statement": "A figure",
             "claim-kind": "figure",
             "claim-compliance": "complied",
@@ -294,6 +297,7 @@ def test_hostile_statement_and_note_are_stored_as_typed_and_shown_escaped(editor
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
         {
             "action": "new",
+            "save": "draft",
             "claim-statement": "<script>alert('x')</script>",
             "claim-attribution": '<img src=x onerror="alert(1)">',
             "claim-kind": "other",
@@ -399,7 +403,11 @@ def test_deleting_a_passage_a_claim_rests_on_is_refused_naming_it(editor_client)
 def test_deleting_a_free_passage_removes_its_highlight(editor_client):
     source = make_source()
     passage = mark(source, "Gabe Witkoff")
-    response = editor_client.post(f"/sources/{source.pk}/passages/{passage.pk}/delete/", headers=HX)
+    url = f"/sources/{source.pk}/passages/{passage.pk}/delete/"
+    asked = editor_client.post(url, headers=HX)
+    assert asked.status_code == 200 and "Delete this passage?" in asked.content.decode()
+    assert Passage.objects.exists()  # nothing deleted before the editor confirms
+    response = editor_client.post(url, {"confirmed": "1"}, headers=HX)
     assert response.status_code == 200
     assert not Passage.objects.exists()
     assert f'id="passage-{passage.pk}"' not in response.content.decode()
@@ -415,7 +423,12 @@ def test_evidence_can_be_changed_and_unlinked_from_the_panel(editor_client):
     assert (evidence.relation, evidence.note) == ("disputes", "Reuters")
     bad = editor_client.post(f"/evidence/{evidence.pk}/edit/", {"relation": "x"}, headers=HX)
     assert bad.status_code == 422
-    response = editor_client.post(f"/evidence/{evidence.pk}/delete/", headers=HX)
+    asked = editor_client.post(f"/evidence/{evidence.pk}/delete/", headers=HX)
+    assert "Unlink this claim from the passage?" in asked.content.decode()
+    assert Evidence.objects.exists()
+    response = editor_client.post(
+        f"/evidence/{evidence.pk}/delete/", {"confirmed": "1"}, headers=HX
+    )
     assert response.status_code == 200 and not Evidence.objects.exists()
     assert Claim.objects.filter(pk=claim.pk).exists()
 
@@ -505,7 +518,7 @@ def test_second_editor_saving_a_stale_claim_is_told_what_changed(editor, admin_u
     )
     assert stale.status_code == 409
     body = stale.content.decode()
-    assert "changed since you opened it" in body
+    assert "Someone else saved this claim while you were editing it" in body
     assert "First editor&#x27;s wording" in body  # the current value
     assert "Israel refused to honour phase two" in body  # what they opened
     assert "Second &lt;b&gt;editor&lt;/b&gt;" in body  # their own, kept in the form
@@ -544,7 +557,9 @@ def test_publishing_and_unpublishing(editor_client):
 
 def test_deleting_a_claim_takes_its_evidence(editor_client):
     source, passage, claim, _ = _world()
-    response = editor_client.post(f"/claims/{claim.pk}/delete/", headers=HX)
+    asked = editor_client.post(f"/claims/{claim.pk}/delete/", headers=HX)
+    assert "Delete this claim?" in asked.content.decode() and Claim.objects.exists()
+    response = editor_client.post(f"/claims/{claim.pk}/delete/", {"confirmed": "1"}, headers=HX)
     assert response.status_code == 200 and response["HX-Redirect"]
     assert not Claim.objects.exists() and not Evidence.objects.exists()
     assert Passage.objects.filter(pk=passage.pk).exists()
@@ -552,7 +567,9 @@ def test_deleting_a_claim_takes_its_evidence(editor_client):
 
 def test_delete_ignores_an_offsite_next(editor_client):
     claim = make_claim()
-    response = editor_client.post(f"/claims/{claim.pk}/delete/", {"next": "https://evil.example/"})
+    response = editor_client.post(
+        f"/claims/{claim.pk}/delete/", {"next": "https://evil.example/", "confirmed": "1"}
+    )
     assert response.status_code == 302 and "evil.example" not in response["Location"]
 
 
@@ -569,7 +586,9 @@ def test_evidence_is_changed_and_unlinked_from_the_claim_editor_back_to_the_clai
     evidence.refresh_from_db()
     assert evidence.relation == "context"
     response = editor_client.post(
-        f"/evidence/{evidence.pk}/delete/", {"next": "https://evil.example/"}, headers=HX
+        f"/evidence/{evidence.pk}/delete/",
+        {"next": "https://evil.example/", "confirmed": "1"},
+        headers=HX,
     )
     # An offsite next is ignored: the answer is the reading view's panel.
     assert response.status_code == 200 and "HX-Redirect" not in response

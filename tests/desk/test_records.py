@@ -133,7 +133,7 @@ def test_invalid_assessment_shows_errors_per_field_and_writes_nothing(world, edi
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="err-claims"' in html and "Cite at least one claim" in html
+    assert 'id="id_claims_error"' in html and "Cite at least one claim" in html
     assert Assessment.objects.count() == 0
 
     response = editor_client.post(
@@ -151,7 +151,7 @@ def test_invalid_assessment_shows_errors_per_field_and_writes_nothing(world, edi
     html = response.content.decode()
     assert "<html" not in html
     for field in ("party", "assessed_on", "level", "rationale", "claims"):
-        assert f'id="err-{field}"' in html, field
+        assert f'id="id_{field}_error"' in html, field
     assert Assessment.objects.count() == 0
 
 

@@ -141,7 +141,11 @@ def test_editor_gets_the_mark_button_the_script_and_the_link_panel(editor_client
     passage = mark(source, "Gabe Witkoff")
     page = editor_client.get(f"/sources/{source.pk}/passages/{passage.pk}/").content.decode()
     assert 'id="mark-button" disabled' in page and "js/select.js" in page
-    assert "Link a claim to this passage" in page and "Create claim and link" in page
+    assert (
+        "Link a claim to this passage" in page
+        and "Save as draft" in page
+        and "Save and publish" in page
+    )
     assert "<script>" not in page.split("</head>")[1].split("select.js")[0]  # no inline script
 
 

@@ -15,6 +15,7 @@ from dealtracker.deals.models import Party
 from dealtracker.sources.anchoring import quote_selector
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
 from dealtracker.sources.services import source_create
+from tests.forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,13 @@ def test_saving_an_uploaded_html_file_directly_fills_empty_metadata_and_keeps_wh
     upload = SimpleUploadedFile("page.html", HTML_PAGE.encode(), "text/html")
     response = editor_client.post(
         NEW, {"action": "save", "upload": upload, "kind": "news_report", "author": "Desk"}
+    )
+    # The outlet came from the file's own markup: shown to confirm, nothing stored yet.
+    assert response.status_code == 200 and not Source.objects.exists()
+    page = response.content.decode()
+    assert "Check what the file says about itself" in page and "Le Quotidien" in page
+    response = editor_client.post(
+        NEW, form_values(page, css_class="src-form", press=("action", "save"))
     )
     assert response.status_code == 302
     source = Source.objects.get()
@@ -391,7 +399,9 @@ def test_deleting_a_source_that_claims_rest_on_is_refused_with_409_saying_why(
     Evidence.objects.create(
         claim=claim, passage=mark(source, "release all remaining Israeli hostages")
     )
-    response = editor_client.post(reverse("desk:source-delete", args=[source.pk]))
+    response = editor_client.post(
+        reverse("desk:source-delete", args=[source.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 409
     assert "Hamas offers to free every hostage" in response.content.decode()
     assert Source.objects.filter(pk=source.pk).exists()
@@ -400,7 +410,9 @@ def test_deleting_a_source_that_claims_rest_on_is_refused_with_409_saying_why(
 def test_an_unused_source_is_deleted(editor_client, editor):
     source = source_create(text=REPORT, title="Report", by=editor)
     mark(source, "release all remaining Israeli hostages")
-    response = editor_client.post(reverse("desk:source-delete", args=[source.pk]))
+    response = editor_client.post(
+        reverse("desk:source-delete", args=[source.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert not Source.objects.exists()
 
@@ -824,3 +836,56 @@ def test_passage_and_source_history_keep_their_query_count_after_many_revisions(
         response = editor_client.get(reverse("desk:source-history", args=[source.pk]))
     assert response.status_code == 200
     assert "Report, take 7" in response.content.decode()
+
+
+# --- addresses and outlets a file gives about itself (issue 12) ---------------------
+
+MARKUP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<base href="https://base.example/">
+<link rel="canonical" href="https://any-host.example/story">
+<meta property="og:site_name" content="Outlet From Markup">
+<title>Truce holds</title></head><body><article><h1>Truce holds</h1>
+<p>The second phase of the agreement was supposed to begin on March 2, officials said on Monday.</p>
+<p>Mediators in Cairo said talks on the next phase would resume within days, according to the report.</p>
+</article></body></html>"""
+
+
+def test_an_address_and_outlet_from_a_files_markup_are_shown_for_confirmation_before_saving(
+    editor_client,
+):
+    upload = SimpleUploadedFile("page.html", MARKUP_PAGE.encode(), "text/html")
+    response = editor_client.post(NEW, {"action": "save", "upload": upload, "kind": "news_report"})
+    assert response.status_code == 200
+    assert not Source.objects.exists()  # a direct save stores nothing the editor has not seen
+    page = response.content.decode()
+    assert "Check what the file says about itself" in page
+    assert "https://any-host.example/story" in page and "Outlet From Markup" in page
+    values = form_values(page, css_class="src-form", press=("action", "save"))
+    # The editor corrects the address before saving: what is stored is what they confirmed.
+    values["url"] = "https://news.example/truce-holds"
+    saved = editor_client.post(NEW, values)
+    assert saved.status_code == 302
+    source = Source.objects.get()
+    assert (source.url, source.outlet) == ("https://news.example/truce-holds", "Outlet From Markup")
+
+
+def test_a_files_markup_naming_a_non_web_address_is_not_offered(editor_client):
+    page = MARKUP_PAGE.replace("https://any-host.example/story", "javascript:alert(1)").replace(
+        '<base href="https://base.example/">', '<base href="file:///etc/passwd">'
+    )
+    upload = SimpleUploadedFile("page.html", page.encode(), "text/html")
+    response = editor_client.post(NEW, {"action": "read", "upload": upload})
+    html = response.content.decode()
+    assert response.status_code == 200
+    values = form_values(html, css_class="src-form")
+    assert not values.get("url", "").startswith(("javascript", "file"))
+    assert "javascript:alert" not in values.get("url", "")
+
+
+def test_a_source_url_that_is_not_http_is_refused_by_the_service(editor):
+    from django.core.exceptions import ValidationError
+
+    for url in ("ftp://files.example/report.txt", "file:///etc/passwd", "https:///no-host"):
+        with pytest.raises(ValidationError):
+            source_create(text="The truce holds.", title="T", url=url, by=editor)
+    assert not Source.objects.exists()

@@ -246,7 +246,7 @@ def test_a_claim_an_editor_deletes_in_the_desk_is_listed_with_who_deleted_it_and
 ):
     claim_id = world.claim.pk
     evidence = set(Evidence.objects.filter(claim_id=claim_id).values_list("id", flat=True))
-    assert editor_client.post(f"/claims/{claim_id}/delete/").status_code == 302
+    assert editor_client.post(f"/claims/{claim_id}/delete/", {"confirmed": "1"}).status_code == 302
     assert not Claim.objects.filter(pk=claim_id).exists()
     listing = admin_client.get("/admin/restore/claims/").content.decode()
     assert "<td>editor</td>" in listing

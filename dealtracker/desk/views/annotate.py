@@ -1,4 +1,4 @@
-"""The source reading view and the editors' annotating and claim-editing endpoints.
+"""The source reading view and the editors' annotating endpoints.
 
 Reading: /sources/<pk>/ shows the text with every passage highlighted; a
 highlight loads the claims resting on it into the side panel (HTMX), and
@@ -6,50 +6,58 @@ highlight loads the claims resting on it into the side panel (HTMX), and
 
 Editing (editors and admins only, every one a POST with CSRF): marking a
 passage from a selection's offsets, linking it to a claim or creating one,
-editing and removing passages and evidence, and the claim editor used on the
-claim page (inline form, verification with a note, publishing, deleting).
+editing and removing passages and evidence. The claim editor of the claim
+page is in views/claim_edit.py.
+
+The page the editor came from (desk/camefrom.py) travels in every form and
+highlight link as `from`, and decides the new claim's deal, clause and
+subjects. A new claim can also be opened pre-filled — by a suggestion or any
+link — with `claim-<field>` parameters on the passage's address (GET) or on
+the marking POST; see annotate_forms.new_claim_prefill for the fields.
 """
 
 from __future__ import annotations
 
-import re
+from urllib.parse import urlencode
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.claims.queries import user_sees_drafts, visible_claims
 from dealtracker.claims.services import (
-    ClaimChanged,
     claim_create,
-    claim_delete,
-    claim_publish,
-    claim_unpublish,
-    claim_update,
-    claim_verification_set,
     deal_for_new_claim,
     evidence_link,
     evidence_unlink,
     evidence_update,
 )
-from dealtracker.deals.models import Deal, Party
+from dealtracker.concurrency import Gone
 from dealtracker.desk.access import can_see_internal, permission_required, reader_required
 from dealtracker.desk.annotate_forms import (
-    ClaimEditForm,
     ClaimForm,
     EvidenceForm,
     LinkClaimForm,
     PassageNoteForm,
-    VerificationForm,
+    new_claim_prefill,
 )
+from dealtracker.desk.answers import (
+    Confirm,
+    ask,
+    confirmed,
+    error_page,
+    gone_message,
+    is_partial,
+)
+from dealtracker.desk.camefrom import CameFrom, came_from
 from dealtracker.desk.highlight import highlight, spans_from_passages
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
@@ -63,12 +71,8 @@ from dealtracker.sources.passages import (
 )
 
 TEMPLATE = "desk/source_detail.html"
-LOOKUP_LIMIT = 20
-
-
-def _partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+PREFIX = "claim"
+GONE_MODELS = {"passage": Passage, "source": Source, "claim": Claim, "link": Evidence}
 
 
 def _can_mark(user) -> bool:
@@ -108,47 +112,49 @@ def _passage_evidence(*, passage: Passage, user) -> list[Evidence]:
     )
 
 
-def _came_from_deal(request: HttpRequest) -> Deal | None:
-    """The deal of the page the editor came from: ?deal=<slug>, else the Referer."""
-    slug = request.GET.get("deal") or request.POST.get("deal") or ""
-    if not slug:
-        referer = request.headers.get("Referer", "")
-        if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
-            from urllib.parse import urlsplit
-
-            try:
-                match = resolve(urlsplit(referer).path)
-            except Resolver404:
-                match = None
-            if match and match.namespace == "desk":
-                if match.url_name in {"deal-detail", "phase-detail", "clause-detail"}:
-                    slug = match.kwargs["slug"]
-                elif match.url_name == "claim-detail":
-                    # From a claim's page: that claim's deal.
-                    claim = Claim.objects.filter(pk=match.kwargs["pk"]).only("deal").first()
-                    if claim is not None and claim.deal_id:
-                        return Deal.objects.filter(pk=claim.deal_id).first()
-    if not slug:
-        return None
-    return Deal.objects.filter(slug=slug).first()
+def _with_from(url: str, came: CameFrom | None) -> str:
+    return f"{url}?{urlencode({'from': came.path})}" if came else url
 
 
-def _new_claim_form(*, source: Source, deal: Deal | None, data=None) -> ClaimForm:
+def _new_claim_form(
+    *, source: Source, came: CameFrom | None, params=None, data=None
+) -> tuple[ClaimForm, str, bool]:
+    """The new-claim form, its deal's provenance (said to the editor) and whether it was pre-filled.
+
+    Initial values, later ones winning: the source's date and language; its
+    deal (the deal most of its claims belong to); the page the editor came
+    from; `claim-<field>` parameters (a suggestion, or any link).
+    """
+    if data is not None:
+        return ClaimForm(data, prefix=PREFIX), "", False
     initial = {
         "made_on": source.published_on,
-        "language": source.language or "en",
-        "deal": deal_for_new_claim(source=source, came_from=deal),
+        "language": (source.language or "en").lower(),
         "kind": Claim.Kind.OTHER,
     }
-    return ClaimForm(data=data, prefix="claim", initial=initial)
+    hint = ""
+    if came is not None:
+        initial.update(came.initial)
+        if "deal" in came.initial:
+            hint = f"Deal taken from {came.label}, where you came from."
+    if "deal" not in initial:
+        deal = deal_for_new_claim(source=source)
+        if deal is not None:
+            initial["deal"] = deal.pk
+            hint = "Deal taken from the claims already resting on this source."
+    prefill = new_claim_prefill(params, prefix=PREFIX) if params is not None else {}
+    initial.update(prefill)
+    if prefill:
+        hint = "Pre-filled: check every field before saving."
+    return ClaimForm(initial=initial, prefix=PREFIX), hint, bool(prefill)
 
 
 def _panel_context(
     request: HttpRequest,
     *,
-    source: Source,
+    source: Source | None,
     passage: Passage | None,
-    deal: Deal | None = None,
+    came: CameFrom | None,
     **extra,
 ) -> dict:
     user = request.user
@@ -157,13 +163,18 @@ def _panel_context(
         "passage": passage,
         "can_mark": _can_mark(user),
         "show_internal": can_see_internal(user),
-        "came_from_deal": deal,
+        "came": came,
     }
     if passage is not None:
         context["evidence_list"] = _passage_evidence(passage=passage, user=user)
         if context["can_mark"]:
-            context.setdefault("link_form", LinkClaimForm(prefix="link"))
-            context.setdefault("new_claim_form", _new_claim_form(source=source, deal=deal))
+            context["link_form"] = extra.pop("link_form", None) or LinkClaimForm(prefix="link")
+            if "new_claim_form" not in extra:
+                params = request.GET if request.method == "GET" else request.POST
+                form, hint, prefilled = _new_claim_form(source=source, came=came, params=params)
+                extra.update(new_claim_form=form, deal_hint=hint, prefilled=prefilled)
+                if prefilled or request.GET.get("open") == "new":
+                    extra.setdefault("open_new", True)
             context.setdefault("new_evidence_form", EvidenceForm(prefix="ev"))
             context.setdefault("note_form", PassageNoteForm(initial={"note": passage.note}))
             context["relations"] = Evidence.Relation.choices
@@ -171,7 +182,9 @@ def _panel_context(
     return context
 
 
-def _text_context(request: HttpRequest, *, source: Source, selected: int | None = None) -> dict:
+def _text_context(
+    request: HttpRequest, *, source: Source, came: CameFrom | None, selected: int | None = None
+) -> dict:
     """What the text region shows: the current revision's text with its highlights
     (the passage `selected`, shown in the panel, marked more strongly)."""
     user = request.user
@@ -181,7 +194,7 @@ def _text_context(request: HttpRequest, *, source: Source, selected: int | None 
     base = reverse("desk:source-detail", kwargs={"pk": source.pk})
 
     def url_for(p):
-        return f"{base}passages/{p.pk}/"
+        return _with_from(f"{base}passages/{p.pk}/", came)
 
     return {
         "source": source,
@@ -191,6 +204,7 @@ def _text_context(request: HttpRequest, *, source: Source, selected: int | None 
         "passages": passages,
         "overlaps": any(b.start < a.end for a, b in zip(passages, passages[1:], strict=False)),
         "can_mark": _can_mark(user),
+        "came": came,
     }
 
 
@@ -199,11 +213,13 @@ def _page_context(
     *,
     source: Source,
     passage: Passage | None,
-    deal: Deal | None = None,
+    came: CameFrom | None,
     **extra,
 ):
-    context = _panel_context(request, source=source, passage=passage, deal=deal, **extra)
-    context.update(_text_context(request, source=source, selected=passage.pk if passage else None))
+    context = _panel_context(request, source=source, passage=passage, came=came, **extra)
+    context.update(
+        _text_context(request, source=source, came=came, selected=passage.pk if passage else None)
+    )
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
@@ -213,9 +229,9 @@ def _page_context(
     return context
 
 
-def _text_region(request: HttpRequest, source: Source) -> str:
+def _text_region(request: HttpRequest, source: Source, came: CameFrom | None) -> str:
     """The highlighted text, for an out-of-band swap after a write."""
-    context = _text_context(request, source=source)
+    context = _text_context(request, source=source, came=came)
     context["oob"] = True
     return render(request, f"{TEMPLATE}#source-text", context).content.decode()
 
@@ -223,19 +239,78 @@ def _text_region(request: HttpRequest, source: Source) -> str:
 def _panel_response(
     request: HttpRequest,
     *,
-    source: Source,
+    source: Source | None,
     passage: Passage | None,
     status: int = 200,
     with_text: bool = False,
+    came: CameFrom | None = None,
     **extra,
 ) -> HttpResponse:
-    context = _panel_context(
-        request, source=source, passage=passage, deal=_came_from_deal(request), **extra
-    )
+    """The panel alone (HTMX), or the whole page with it open (no JavaScript)."""
+    came = came if came is not None else came_from(request)
+    if source is not None and not is_partial(request):
+        context = _page_context(request, source=source, passage=passage, came=came, **extra)
+        return render(request, TEMPLATE, context, status=status)
+    context = _panel_context(request, source=source, passage=passage, came=came, **extra)
     response = render(request, f"{TEMPLATE}#passage-panel", context, status=status)
-    if with_text:
-        response.content += _text_region(request, source).encode()
+    if with_text and source is not None:
+        response.content += _text_region(request, source, came).encode()
     return response
+
+
+def _source_and_passage(pk: int, passage_pk: int | None = None):
+    """The source and passage of an address; Gone (with what vanished) when deleted meanwhile."""
+    source = Source.objects.filter(pk=pk).first()
+    if source is None:
+        raise Gone("source", pk)
+    if passage_pk is None:
+        return source, None
+    passage = Passage.objects.select_related("source").filter(pk=passage_pk, source=source).first()
+    if passage is None:
+        raise Gone("passage", passage_pk)
+    return source, passage
+
+
+def _gone(
+    request: HttpRequest,
+    exc: Gone,
+    *,
+    source_pk: int | None,
+    passage_pk: int | None = None,
+    **extra,
+) -> HttpResponse:
+    """410: what vanished, by whom; the panel (or page) as it is now, the editor's words kept."""
+    model = GONE_MODELS.get(exc.what)
+    if model is None or not model.history.filter(id=exc.pk).exists():
+        # Not deleted: it never existed.
+        return error_page(
+            request, status=404, title="Not found", message=f"There is no such {exc.what}."
+        )
+    message = gone_message(model, exc.pk, exc.what)
+    htmx = getattr(request, "htmx", None)
+    if htmx and str(htmx.target or "").startswith("confirm-"):
+        return render(request, "desk/includes/refusal.html", {"message": message}, status=410)
+    source = Source.objects.filter(pk=source_pk).first() if source_pk else None
+    passage = None
+    if source is not None and passage_pk is not None:
+        passage = Passage.objects.filter(pk=passage_pk, source=source).first()
+    if source is None and not is_partial(request):
+        return error_page(
+            request,
+            status=410,
+            title="Deleted meanwhile",
+            message=message,
+            back_url=reverse("desk:source-list"),
+        )
+    return _panel_response(
+        request,
+        source=source,
+        passage=passage,
+        status=410,
+        with_text=True,
+        error=message,
+        **extra,
+    )
 
 
 def _get_passage(source: Source, passage_pk: int) -> Passage:
@@ -247,11 +322,10 @@ def _get_passage(source: Source, passage_pk: int) -> Passage:
 @vary_on_headers("HX-Request")
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
-    deal = _came_from_deal(request)
-    if _partial(request):
-        context = _page_context(request, source=source, passage=None, deal=deal)
+    came = came_from(request)
+    context = _page_context(request, source=source, passage=None, came=came)
+    if is_partial(request):
         return render(request, f"{TEMPLATE}#source-text", context)
-    context = _page_context(request, source=source, passage=None, deal=deal)
     return render(request, TEMPLATE, context)
 
 
@@ -264,16 +338,13 @@ def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
     if not user_sees_drafts(request.user):
         # Public visitors reach only passages a published claim rests on.
         if not passage.evidence.filter(claim__is_published=True).exists():
-            return render(
-                request,
-                "error.html",
-                {"status": 404, "title": "Not found", "message": "There is no such passage."},
-                status=404,
+            return error_page(
+                request, status=404, title="Not found", message="There is no such passage."
             )
-    deal = _came_from_deal(request)
-    if _partial(request):
-        return _panel_response(request, source=source, passage=passage)
-    context = _page_context(request, source=source, passage=passage, deal=deal)
+    came = came_from(request)
+    if is_partial(request):
+        return _panel_response(request, source=source, passage=passage, came=came, opened=True)
+    context = _page_context(request, source=source, passage=passage, came=came, opened=True)
     return render(request, TEMPLATE, context)
 
 
@@ -281,18 +352,19 @@ def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
 
 
 def _bad_selection(request: HttpRequest, source: Source, message: str) -> HttpResponse:
-    if _partial(request):
-        return _panel_response(request, source=source, passage=None, status=400, mark_error=message)
-    context = _page_context(request, source=source, passage=None, mark_error=message)
-    return render(request, TEMPLATE, context, status=400)
+    return _panel_response(request, source=source, passage=None, status=400, mark_error=message)
 
 
 @require_POST
 @permission_required("sources.add_passage", "claims.add_evidence")
 def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a passage from a selection's start/end (code points, or UTF-16 with unit=utf16)."""
-    source = get_object_or_404(Source, pk=pk)
+    """Mark a passage from a selection's start/end (code points, or UTF-16 with unit=utf16).
+
+    `claim-<field>` values posted along open the panel's new-claim form
+    pre-filled with them (what accepting a suggestion does).
+    """
     try:
+        source, _ = _source_and_passage(pk)
         start = parse_offset(request.POST.get("start"), "start")
         end = parse_offset(request.POST.get("end"), "end")
         if request.POST.get("unit") == "utf16":
@@ -300,30 +372,50 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
         elif request.POST.get("unit") not in (None, "", "codepoint"):
             raise ValidationError("Offsets are counted in code points or UTF-16 units.")
         marked = passage_mark(source=source, start=start, end=end, by=request.user)
+    except Gone as exc:
+        return _gone(request, exc, source_pk=pk)
     except ValidationError as exc:
         return _bad_selection(request, source, " ".join(exc.messages))
-    if not _partial(request):
-        return redirect("desk:passage-detail", pk=source.pk, passage_pk=marked.passage.pk)
+    came = came_from(request)
+    if not is_partial(request):
+        url = reverse("desk:passage-detail", args=[source.pk, marked.passage.pk])
+        params = {k: v for k, v in request.POST.lists() if k.startswith(f"{PREFIX}-")}
+        if came:
+            params["from"] = [came.path]
+        query = urlencode(params, doseq=True)
+        return redirect(f"{url}?{query}" if query else url)
     return _panel_response(
         request,
         source=source,
         passage=marked.passage,
         status=201 if marked.created else 200,
         with_text=True,
+        came=came,
         just_marked=True,
         reused=not marked.created,
         trimmed=marked.trimmed,
     )
 
 
+def _wants_redisplay(post) -> bool:
+    """A "Find" or "Add" press without JavaScript: show the form again, save nothing."""
+    return "refresh" in post or any(key.endswith("-add") for key in post)
+
+
 @require_POST
 @permission_required("claims.add_evidence", "claims.change_claim")
 def evidence_create(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
-    """Rest a claim on the passage: an existing one (action=link) or a new one (action=new)."""
-    source = get_object_or_404(Source, pk=pk)
-    passage = _get_passage(source, passage_pk)
+    """Rest a claim on the passage: an existing one (action=link) or a new one (action=new).
+
+    A new claim is saved as a draft (save=draft) or published (save=publish).
+    """
+    try:
+        source, passage = _source_and_passage(pk, passage_pk)
+    except Gone as exc:
+        return _gone(request, exc, source_pk=pk, passage_pk=passage_pk)
+    came = came_from(request)
     action = request.POST.get("action")
-    extra: dict = {}
+    extra: dict = {"came": came}
     try:
         if action == "link":
             form = LinkClaimForm(request.POST, prefix="link")
@@ -341,43 +433,87 @@ def evidence_create(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespo
             except ValidationError as exc:
                 _form_errors(form, exc)
                 raise
-            message = "Claim linked to the passage."
+            message = f"Claim {form.cleaned_data['claim'].pk} linked to the passage."
         elif action == "new":
             if not request.user.has_perm("claims.add_claim"):
                 raise PermissionDenied
-            claim_form = _new_claim_form(source=source, deal=None, data=request.POST)
+            if _wants_redisplay(request.POST):
+                evidence_form = EvidenceForm(request.POST, prefix="ev")
+                return _panel_response(
+                    request,
+                    source=source,
+                    passage=passage,
+                    new_claim_form=ClaimForm.redisplay(request.POST, prefix=PREFIX),
+                    new_evidence_form=EvidenceForm(
+                        initial={f: evidence_form[f].value() for f in evidence_form.fields},
+                        prefix="ev",
+                    ),
+                    open_new=True,
+                    came=came,
+                    redisplayed=request.POST.get("refresh", ""),
+                )
+            claim_form, _, _ = _new_claim_form(source=source, came=came, data=request.POST)
             evidence_form = EvidenceForm(request.POST, prefix="ev")
             extra.update(new_claim_form=claim_form, new_evidence_form=evidence_form, open_new=True)
-            if not (claim_form.is_valid() & evidence_form.is_valid()):
+            save = request.POST.get("save")
+            valid = claim_form.is_valid() & evidence_form.is_valid()
+            if save not in ("draft", "publish"):
+                claim_form.add_error(None, "Choose “Save as draft” or “Save and publish”.")
+                valid = False
+            if not valid:
                 raise ValidationError("")
             try:
-                claim_create(
-                    data=claim_form.cleaned_data,
+                claim = claim_create(
+                    data={k: claim_form.cleaned_data[k] for k in claim_form.Meta.fields},
                     passage=passage,
                     relation=evidence_form.cleaned_data["relation"],
                     note=evidence_form.cleaned_data["note"],
                     by=request.user,
+                    publish=save == "publish",
                 )
             except ValidationError as exc:
                 _form_errors(claim_form, exc)
                 raise
-            message = "Claim created and linked to the passage."
+            state = "published" if claim.is_published else "saved as a draft"
+            message = f"Claim {claim.pk} {state} and linked to the passage."
         else:
             return _bad_selection(request, source, "Choose to link a claim or create one.")
+    except Gone as exc:
+        if exc.what == "claim" and "link_form" in extra:
+            extra["link_form"].add_error("claim", gone_message(Claim, exc.pk, "claim"))
+            return _panel_response(request, source=source, passage=passage, status=410, **extra)
+        unsaved = None
+        if "new_claim_form" in extra:
+            unsaved = extra["new_claim_form"].cleaned_data.get("statement")
+        return _gone(request, exc, source_pk=pk, passage_pk=passage_pk, unsaved=unsaved, came=came)
     except ValidationError:
-        if not _partial(request):
-            context = _page_context(request, source=source, passage=passage, **extra)
-            return render(request, TEMPLATE, context, status=422)
+        if "link_form" in extra:
+            anchors = {"claim": "claim-q", "relation": "link-rel", "note": "link-note"}
+            extra["link_errors"] = [
+                (
+                    f"{anchors.get(a.split('-')[-1], 'claim-q')}-{passage.pk}" if a else "",
+                    label,
+                    message,
+                )
+                for a, label, message in extra["link_form"].error_list()
+            ]
+        if "new_claim_form" in extra:
+            extra["new_claim_errors"] = (
+                extra["new_claim_form"].error_list() + extra["new_evidence_form"].error_list()
+            )
         return _panel_response(request, source=source, passage=passage, status=422, **extra)
-    if not _partial(request):
-        return redirect("desk:passage-detail", pk=source.pk, passage_pk=passage.pk)
-    return _panel_response(request, source=source, passage=passage, with_text=True, message=message)
+    if not is_partial(request):
+        messages.success(request, message)
+        return redirect(_with_from(passage.get_absolute_url(), came))
+    return _panel_response(
+        request, source=source, passage=passage, with_text=True, message=message, came=came
+    )
 
 
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        for field, messages_ in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
     else:
         form.add_error(None, exc.messages)
 
@@ -385,240 +521,190 @@ def _form_errors(form, exc: ValidationError) -> None:
 @require_POST
 @permission_required("sources.change_passage")
 def passage_edit(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=pk)
-    passage = _get_passage(source, passage_pk)
-    form = PassageNoteForm(request.POST)
-    if not form.is_valid():
-        return _panel_response(request, source=source, passage=passage, status=422, note_form=form)
-    passage_update_note(passage=passage, note=form.cleaned_data["note"], by=request.user)
-    if not _partial(request):
-        return redirect("desk:passage-detail", pk=source.pk, passage_pk=passage.pk)
+    try:
+        source, passage = _source_and_passage(pk, passage_pk)
+        form = PassageNoteForm(request.POST)
+        if not form.is_valid():
+            return _panel_response(
+                request, source=source, passage=passage, status=422, note_form=form
+            )
+        passage = passage_update_note(
+            passage=passage, note=form.cleaned_data["note"], by=request.user
+        )
+    except Gone as exc:
+        return _gone(request, exc, source_pk=pk, passage_pk=passage_pk)
+    if not is_partial(request):
+        messages.success(request, "Note saved.")
+        return redirect(_with_from(passage.get_absolute_url(), came_from(request)))
     return _panel_response(request, source=source, passage=passage, message="Note saved.")
+
+
+def _refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """A refusal next to the button that asked (HTMX), or a page."""
+    if is_partial(request):
+        return render(request, "desk/includes/refusal.html", {"message": message}, status=status)
+    return error_page(request, status=status, title="Not done", message=message)
 
 
 @require_POST
 @permission_required("sources.delete_passage")
 def passage_remove(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=pk)
-    passage = _get_passage(source, passage_pk)
+    """Delete a passage nothing rests on, after the editor confirms."""
+    try:
+        source, passage = _source_and_passage(pk, passage_pk)
+    except Gone as exc:
+        return _gone(request, exc, source_pk=pk, passage_pk=passage_pk)
+    came = came_from(request)
+    if not confirmed(request):
+        claims = list(Claim.objects.filter(evidence__passage=passage).order_by("id")[:20])
+        if claims:
+            return _refuse(request, str(PassageInUse(passage, claims)), 409)
+        hidden = {"from": came.path} if came else {}
+        return ask(
+            request,
+            Confirm(
+                question="Delete this passage?",
+                detail=f"“{passage.quote}” — its highlight goes; its history is kept.",
+                action=reverse("desk:passage-delete", args=[source.pk, passage.pk]),
+                button="Delete passage",
+                cancel_url=_with_from(passage.get_absolute_url(), came),
+                hx_target="#passage-panel",
+                hidden=hidden,
+            ),
+        )
     try:
         passage_delete(passage=passage, by=request.user)
+    except Gone as exc:
+        return _gone(request, exc, source_pk=pk, passage_pk=passage_pk)
     except PassageInUse as exc:
-        if not _partial(request):
-            context = _page_context(request, source=source, passage=passage, error=str(exc))
-            return render(request, TEMPLATE, context, status=409)
-        return _panel_response(request, source=source, passage=passage, status=409, error=str(exc))
-    if not _partial(request):
-        return redirect("desk:source-detail", pk=source.pk)
+        return _panel_response(
+            request, source=source, passage=passage, status=409, error=str(exc), came=came
+        )
+    if not is_partial(request):
+        messages.success(request, "Passage deleted.")
+        return redirect(_with_from(source.get_absolute_url(), came))
     return _panel_response(
-        request, source=source, passage=None, with_text=True, message="Passage deleted."
+        request, source=source, passage=None, with_text=True, message="Passage deleted.", came=came
     )
 
 
 # --- evidence -----------------------------------------------------------------------
 
 
-def _after_evidence_change(request: HttpRequest, evidence_passage: Passage, message: str):
-    """Answer in the panel it came from: the reading view's, or the claim page (reload)."""
+def _next_url(request: HttpRequest) -> str:
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        if _partial(request):
-            return HttpResponseClientRedirect(nxt)
-        return redirect(nxt)
-    source = evidence_passage.source
-    if not _partial(request):
-        return redirect("desk:passage-detail", pk=source.pk, passage_pk=evidence_passage.pk)
-    return _panel_response(
-        request, source=source, passage=evidence_passage, with_text=True, message=message
+        return nxt
+    return ""
+
+
+def _after_evidence_change(request: HttpRequest, passage: Passage, message: str):
+    """Answer in the panel it came from: the reading view's, or the claim page (reload)."""
+    nxt = _next_url(request)
+    if nxt:
+        messages.success(request, message)
+        return HttpResponseClientRedirect(nxt) if is_partial(request) else redirect(nxt)
+    source = passage.source
+    if not is_partial(request):
+        messages.success(request, message)
+        return redirect(_with_from(passage.get_absolute_url(), came_from(request)))
+    return _panel_response(request, source=source, passage=passage, with_text=True, message=message)
+
+
+def _evidence_gone(request: HttpRequest, exc: Gone, pk: int) -> HttpResponse:
+    """A link removed meanwhile: answered where the editor is (its passage's panel, or the claim)."""
+    record = Evidence.history.filter(id=pk).order_by("-history_date", "-history_id").first()
+    if record is None:
+        return error_page(request, status=404, title="Not found", message="There is no such link.")
+    nxt = _next_url(request)
+    if nxt and not str(getattr(request.htmx, "target", "") or "").startswith("confirm-"):
+        # From the claim page: back to it, saying what happened.
+        message = gone_message(Evidence, pk, "link")
+        messages.error(request, message)
+        if is_partial(request):
+            response = HttpResponseClientRedirect(nxt)
+            response.status_code = 410
+            return response
+        return error_page(
+            request, status=410, title="Deleted meanwhile", message=message, back_url=nxt
+        )
+    passage = Passage.objects.filter(pk=record.passage_id).only("source_id").first()
+    return _gone(
+        request,
+        exc,
+        source_pk=passage.source_id if passage else None,
+        passage_pk=record.passage_id,
     )
+
+
+def _evidence_or_gone(pk: int) -> Evidence:
+    evidence = Evidence.objects.select_related("passage__source").filter(pk=pk).first()
+    if evidence is None:
+        raise Gone("link", pk)
+    return evidence
 
 
 @require_POST
 @permission_required("claims.change_evidence")
 def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(Evidence.objects.select_related("passage__source"), pk=pk)
-    form = EvidenceForm(request.POST)
-    if not form.is_valid():
-        passage = evidence.passage
-        if not _partial(request):
-            context = _page_context(request, source=passage.source, passage=passage)
-            context["evidence_errors"] = {evidence.pk: form.errors}
-            return render(request, TEMPLATE, context, status=422)
-        return _panel_response(
-            request,
-            source=passage.source,
-            passage=passage,
-            status=422,
-            evidence_errors={evidence.pk: form.errors},
+    try:
+        evidence = _evidence_or_gone(pk)
+        form = EvidenceForm(request.POST)
+        if not form.is_valid() and _next_url(request):
+            message = "The link was not saved: " + " ".join(
+                str(e) for errors in form.errors.values() for e in errors
+            )
+            messages.error(request, message)
+            nxt = _next_url(request)
+            response = HttpResponseClientRedirect(nxt) if is_partial(request) else redirect(nxt)
+            response.status_code = 422 if is_partial(request) else response.status_code
+            return response
+        if not form.is_valid():
+            passage = evidence.passage
+            return _panel_response(
+                request,
+                source=passage.source,
+                passage=passage,
+                status=422,
+                evidence_errors={evidence.pk: form.errors},
+            )
+        evidence_update(
+            evidence=evidence,
+            relation=form.cleaned_data["relation"],
+            note=form.cleaned_data["note"],
+            by=request.user,
         )
-    evidence_update(
-        evidence=evidence,
-        relation=form.cleaned_data["relation"],
-        note=form.cleaned_data["note"],
-        by=request.user,
-    )
+    except Gone as exc:
+        return _evidence_gone(request, exc, pk)
     return _after_evidence_change(request, evidence.passage, "Link saved.")
 
 
 @require_POST
 @permission_required("claims.delete_evidence")
 def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    evidence = get_object_or_404(Evidence.objects.select_related("passage__source"), pk=pk)
-    passage = evidence.passage
-    evidence_unlink(evidence=evidence, by=request.user)
-    return _after_evidence_change(request, passage, "Claim unlinked from the passage.")
-
-
-# --- claims -------------------------------------------------------------------------
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def claims_matching(q: str) -> QuerySet[Claim]:
-    """Search-as-you-type over claims: every word as a prefix, on the indexed search_vector.
-
-    Matched both unstemmed ('simple', prefix) and stemmed ('english') so that
-    "refus" and "refusing" both find "refused"; a number finds the claim by id.
-    """
-    words = _WORD.findall(q)[:8]
-    claims = Claim.objects.select_related("claimant", "deal")
-    if not words:
-        return claims.none()
-    prefix = " & ".join(f"{w}:*" for w in words)
-    query = SearchQuery(prefix, config="simple", search_type="raw") | SearchQuery(
-        " ".join(words), config="english", search_type="plain"
-    )
-    condition = Q(search_vector=query)
-    if len(words) == 1 and words[0].isdigit():
-        condition |= Q(pk=int(words[0]))
-    return claims.filter(condition).order_by("-made_on", "-id")
-
-
-@require_GET
-@permission_required("claims.change_claim")
-@vary_on_headers("HX-Request")
-def claim_lookup(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:200]
-    claims = list(claims_matching(q)[:LOOKUP_LIMIT]) if q else []
-    context = {"q": q, "claims": claims, "limit": LOOKUP_LIMIT}
-    if _partial(request):
-        return render(request, "desk/claim_lookup.html#claim-options", context)
-    return render(request, "desk/claim_lookup.html", context)
-
-
-def _claim_for_edit(pk: int) -> Claim:
-    return get_object_or_404(
-        Claim.objects.select_related("claimant", "deal", "phase", "clause").prefetch_related(
-            Prefetch("subjects", queryset=Party.objects.order_by("name", "id"))
-        ),
-        pk=pk,
-    )
-
-
-def _edit_context(claim: Claim, **extra) -> dict:
-    context = {
-        "claim": claim,
-        "evidence_list": list(
-            Evidence.objects.filter(claim=claim).select_related("passage__source").order_by("id")
-        ),
-        "relations": Evidence.Relation.choices,
-        "form": ClaimEditForm(instance=claim, initial={"version": claim.version}),
-        "verification_form": VerificationForm(initial={"status": claim.verification}),
-    }
-    context.update(extra)
-    return context
-
-
-def _render_editor(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    if _partial(request):
-        return render(request, "desk/includes/claim_edit_form.html", context, status=status)
-    return render(request, "desk/claim_edit.html", context, status=status)
-
-
-def _back_to_claim(request: HttpRequest, claim: Claim) -> HttpResponse:
-    url = claim.get_absolute_url()
-    if _partial(request):
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
-@require_http_methods(["GET", "POST"])
-@permission_required("claims.change_claim")
-@vary_on_headers("HX-Request")
-def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_edit(pk)
-    if request.method == "GET":
-        return _render_editor(request, _edit_context(claim))
-    form = ClaimEditForm(request.POST, instance=claim)
-    if not form.is_valid():
-        return _render_editor(request, _edit_context(claim, form=form), status=422)
-    data = {f: form.cleaned_data[f] for f in form.Meta.fields}
-    claim = Claim.objects.get(pk=pk)  # the form changed the instance in memory
+    """Unlink a claim from a passage, after the editor confirms."""
     try:
-        claim_update(
-            claim=claim, data=data, expected_version=form.cleaned_data["version"], by=request.user
-        )
-    except ClaimChanged as exc:
-        current = _claim_for_edit(pk)
-        # The editor's values stay in the form, now on the current version,
-        # so they can save again knowingly.
-        retry = ClaimEditForm(
-            instance=current,
-            initial={**{f: data[f] for f in data}, "version": current.version},
-        )
-        return _render_editor(
-            request,
-            _edit_context(current, form=retry, conflict=exc),
-            status=409,
-        )
-    except ValidationError as exc:
-        _form_errors(form, exc)
-        return _render_editor(request, _edit_context(claim, form=form), status=422)
-    return _back_to_claim(request, claim)
-
-
-@require_POST
-@permission_required("claims.change_claim", "claims.add_verificationchange")
-def claim_verification(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_edit(pk)
-    form = VerificationForm(request.POST)
-    if form.is_valid():
-        try:
-            claim_verification_set(
-                claim=claim,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-                by=request.user,
+        evidence = _evidence_or_gone(pk)
+        passage = evidence.passage
+        if not confirmed(request):
+            came = came_from(request)
+            hidden = {"next": _next_url(request)} if _next_url(request) else {}
+            if came:
+                hidden["from"] = came.path
+            cancel = _next_url(request) or _with_from(passage.get_absolute_url(), came)
+            return ask(
+                request,
+                Confirm(
+                    question="Unlink this claim from the passage?",
+                    detail=f"Claim {evidence.claim_id} will no longer rest on “{passage.quote}”.",
+                    action=reverse("desk:evidence-delete", args=[evidence.pk]),
+                    button="Unlink",
+                    cancel_url=cancel,
+                    hx_target="#passage-panel",
+                    hidden=hidden,
+                ),
             )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-    if form.errors:
-        return _render_editor(request, _edit_context(claim, verification_form=form), status=422)
-    return _back_to_claim(request, claim)
-
-
-@require_POST
-@permission_required("claims.change_claim")
-def claim_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_edit(pk)
-    if request.POST.get("publish") == "0":
-        claim_unpublish(claim=claim, by=request.user)
-    else:
-        claim_publish(claim=claim, by=request.user)
-    return _back_to_claim(request, claim)
-
-
-@require_POST
-@permission_required("claims.delete_claim")
-def claim_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim_for_edit(pk)
-    claim_delete(claim=claim, by=request.user)
-    nxt = request.POST.get("next", "")
-    if not (nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})):
-        try:
-            nxt = reverse("desk:claim-list")
-        except NoReverseMatch:
-            nxt = "/"
-    if _partial(request):
-        return HttpResponseClientRedirect(nxt)
-    return redirect(nxt)
+        evidence_unlink(evidence=evidence, by=request.user)
+    except Gone as exc:
+        return _evidence_gone(request, exc, pk)
+    return _after_evidence_change(request, passage, "Claim unlinked from the passage.")

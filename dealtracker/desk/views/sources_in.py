@@ -7,6 +7,7 @@ The reading view of one source (/sources/<id>/) is in views/annotate.py.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims.models import Claim
 from dealtracker.claims.search import text_matches
+from dealtracker.concurrency import Gone
 from dealtracker.desk.paging import paginate
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
@@ -34,6 +36,8 @@ from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevis
 
 from .. import history
 from ..access import permission_required, reader_required
+from ..answers import Confirm, ask, confirmed, error_page, gone_message
+from ..camefrom import came_from
 from ..forms_sources import SourceFilterForm, SourceNewForm, SourceReviseForm
 
 SOURCES_PER_PAGE = 25
@@ -43,6 +47,9 @@ OUTCOMES_PER_PAGE = 100
 
 # Metadata an extracted document may fill in when the editor left the field empty.
 PREFILLED = ("title", "outlet", "author", "published_on", "language", "url")
+# Of those, what a document says about itself that could point anywhere: shown
+# to the editor to confirm, never stored unseen.
+FROM_MARKUP = {"url": "Address (URL)", "outlet": "Outlet"}
 DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
 
 
@@ -140,26 +147,34 @@ def _document_from(form: SourceNewForm, action: str):
     return None
 
 
-def _prefilled(form: SourceNewForm, document) -> dict[str, Any]:
-    """The form's values with the document's text, and its metadata where the editor left blanks."""
+def _prefilled(form: SourceNewForm, document) -> tuple[dict[str, Any], list[str]]:
+    """The form's values with the document's text and its metadata where the editor left
+    blanks, and the names of the fields the document filled in."""
     data = {name: form.cleaned_data.get(name) for name in form.fields if name != "upload"}
+    filled = []
     if document is not None:
         data["text"] = document.text
         for name, value in document.metadata().items():
             if name in PREFILLED and not data.get(name):
                 data[name] = value
+                filled.append(name)
     if not data.get("language"):
         data["language"] = "en"
-    return data
+    return data, filled
 
 
-def _render_new(request, form, *, status=200, duplicate=None, notice="") -> HttpResponse:
+def _render_new(
+    request, form, *, status=200, duplicate=None, notice="", markup=(), refused=()
+) -> HttpResponse:
     context = {
         "form": form,
         "details": [form[name] for name in DETAIL_FIELDS],
         "duplicate": duplicate,
         "notice": notice,
         "max_bytes": settings.SOURCE_MAX_BYTES,
+        "markup_found": list(markup),
+        "markup_dropped": [r for r in refused if r],
+        "came": came_from(request),
     }
     return render(request, "desk/source_new.html", context, status=status)
 
@@ -170,6 +185,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     """Add a source: paste, upload or fetch; check the pre-filled details; save."""
     if request.method == "GET":
         return _render_new(request, SourceNewForm(initial={"language": "en"}))
+    came = came_from(request)
 
     form = SourceNewForm(request.POST, request.FILES)
     action = request.POST.get("action", "save")
@@ -183,7 +199,9 @@ def source_new(request: HttpRequest) -> HttpResponse:
         status = 413 if "larger than the limit" in str(exc) else 422
         return _render_new(request, form, status=status)
 
-    data = _prefilled(form, document)
+    data, filled = _prefilled(form, document)
+    markup = [(label, data[name]) for name, label in FROM_MARKUP.items() if name in filled]
+    refused = [getattr(document, "refused_url", "")] if document is not None else []
     if action in ("fetch", "read"):
         # Show what was found for the editor to check before saving, and say now
         # whether it is already here.
@@ -197,6 +215,18 @@ def source_new(request: HttpRequest) -> HttpResponse:
             SourceNewForm(initial=data),
             duplicate=duplicate,
             notice="Check the text and the details found in the document, then save.",
+            markup=markup,
+            refused=refused,
+        )
+    if markup:
+        # A direct save of a file (or page) whose own markup named its address or
+        # outlet: shown for the editor to confirm first, nothing stored yet.
+        return _render_new(
+            request,
+            SourceNewForm(initial=data),
+            notice="Not saved yet: check the details the document gave about itself, then save.",
+            markup=markup,
+            refused=refused,
         )
 
     checked = SourceNewForm(data)
@@ -226,7 +256,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        checked.add_error("text", exc)
+        checked.add_error("url" if exc.code == "bad_url" else "text", exc)
         return _render_new(request, checked, status=413 if "limit" in str(exc) else 422)
     except services.DuplicateSource as exc:
         duplicate = exc.duplicate
@@ -242,7 +272,9 @@ def source_new(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.success(request, "Source added. Select a sentence to mark a passage.")
-    return redirect(source.get_absolute_url())
+    url = source.get_absolute_url()
+    # The deal page the editor started from stays the context of the claims made here.
+    return redirect(f"{url}?{urlencode({'from': came.path})}" if came else url)
 
 
 # --- revising a source ------------------------------------------------------------
@@ -261,7 +293,9 @@ def _current_revision(source: Source) -> SourceRevision:
 )
 def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct or replace the text; on save, show how every passage was re-anchored."""
-    source = get_object_or_404(Source, pk=pk)
+    source = Source.objects.filter(pk=pk).first()
+    if source is None:
+        return _source_gone(request, pk)
     current = _current_revision(source)
     context: dict[str, Any] = {"source": source, "current": current, "conflict": None, "notice": ""}
     status = 200
@@ -295,6 +329,13 @@ def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     by=request.user,
                 )
+            except Gone:
+                context["gone"] = gone_message(
+                    Source, source.pk, "source", unsaved="your text was not saved"
+                )
+                context["form"] = form
+                context["passage_count"] = 0
+                return render(request, "desk/source_revise.html", context, status=410)
             except ValidationError as exc:
                 form.add_error("text", exc)
                 status = 413 if "limit" in str(exc) else 422
@@ -400,20 +441,47 @@ def passage_review(request: HttpRequest) -> HttpResponse:
 # --- deleting a source ------------------------------------------------------------
 
 
+def _source_gone(request: HttpRequest, pk: int) -> HttpResponse:
+    """410 for a source deleted (saying by whom), 404 for one that never was."""
+    if not Source.history.filter(id=pk).exists():
+        raise Http404("No source at this address.")
+    return error_page(
+        request,
+        status=410,
+        title="Deleted meanwhile",
+        message=gone_message(Source, pk, "source"),
+        back_url=reverse("desk:source-list"),
+    )
+
+
 @require_POST
 @permission_required("sources.delete_source")
 def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete a source with its passages and revisions, unless evidence rests on them (409)."""
-    source = get_object_or_404(Source, pk=pk)
+    """Delete a source with its passages and revisions, after the editor confirms;
+    refused (409) while evidence rests on them."""
+    source = Source.objects.defer("text", "search_vector").filter(pk=pk).first()
+    if source is None:
+        return _source_gone(request, pk)
+    if not confirmed(request):
+        return ask(
+            request,
+            Confirm(
+                question=f"Delete the source “{source.title}”?",
+                detail=(
+                    "Its revisions and passages go with it; its history is kept. "
+                    "It is refused while claims rest on its passages."
+                ),
+                action=reverse("desk:source-delete", args=[source.pk]),
+                button="Delete the source",
+                cancel_url=reverse("desk:source-revise", args=[source.pk]),
+            ),
+        )
     try:
         services.source_delete(source=source)
     except services.SourceInUse as exc:
-        return render(
-            request,
-            "error.html",
-            {"status": 409, "title": "This source is in use", "message": str(exc)},
-            status=409,
-        )
+        return error_page(request, status=409, title="This source is in use", message=str(exc))
+    except Gone:
+        return _source_gone(request, pk)
     messages.success(request, f"Source “{source.title}” deleted. Its history is kept.")
     return redirect(reverse("desk:source-list"))
 
