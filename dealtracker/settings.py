@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dealtracker.deals",
     "dealtracker.sources",
     "dealtracker.claims",
+    "dealtracker.suggestions",
     "dealtracker.accounts",
     "dealtracker.desk",
     "dealtracker.ops",

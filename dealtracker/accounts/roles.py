@@ -24,6 +24,8 @@ EDITOR_MODELS = (
     ("claims", "evidence"),
     ("claims", "verificationchange"),
     ("claims", "assessment"),
+    # Accepting or dismissing the desk's suggested passages (readers never see them).
+    ("suggestions", "suggestion"),
 )
 
 
@@ -51,7 +53,7 @@ def group_permissions(Permission, ContentType) -> dict[str, list]:
                 codename__in=[f"add_{model}", f"change_{model}", f"delete_{model}"],
             )
         )
-    admin_types = ContentType.objects.filter(app_label__in=(*DOMAIN_APPS, "auth"))
+    admin_types = ContentType.objects.filter(app_label__in=(*DOMAIN_APPS, "suggestions", "auth"))
     return {
         JOURNALISTS: view,
         EDITORS: view + editor_extra,

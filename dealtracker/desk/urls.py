@@ -11,6 +11,7 @@ from .views import (  # noqa: F401
     reading,
     records,  # assessments, slipping terms
     sources_in,  # sources list, adding and revising sources, review, history
+    suggestions,  # suggested passages: more, accept, dismiss, restore
 )
 
 
@@ -98,6 +99,24 @@ urlpatterns = [
     path("claims/<int:pk>/publish/", claim_edit.claim_publish_view, name="claim-publish"),
     path("claims/<int:pk>/delete/", claim_edit.claim_delete_view, name="claim-delete"),
     # --- end of source reading view, annotating, claim editing ---
+    # --- suggested passages (editors) ---
+    path("sources/<int:pk>/suggestions/", suggestions.suggestion_list, name="suggestion-list"),
+    path(
+        "sources/<int:pk>/suggestions/<int:suggestion_pk>/accept/",
+        suggestions.suggestion_accept_view,
+        name="suggestion-accept",
+    ),
+    path(
+        "sources/<int:pk>/suggestions/<int:suggestion_pk>/dismiss/",
+        suggestions.suggestion_dismiss_view,
+        name="suggestion-dismiss",
+    ),
+    path(
+        "sources/<int:pk>/suggestions/<int:suggestion_pk>/restore/",
+        suggestions.suggestion_restore_view,
+        name="suggestion-restore",
+    ),
+    # --- end of suggested passages ---
     # --- sources in: list, add, revise, revisions, review, history ---
     path("sources/", sources_in.source_list, name="source-list"),
     path("sources/new/", sources_in.source_new, name="source-new"),

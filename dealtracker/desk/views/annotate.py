@@ -59,6 +59,7 @@ from dealtracker.desk.answers import (
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
 from dealtracker.desk.highlight import highlight, spans_from_passages
+from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
     PassageInUse,
@@ -155,8 +156,10 @@ def _panel_context(
     source: Source | None,
     passage: Passage | None,
     came: CameFrom | None,
+    claim_params=None,
     **extra,
 ) -> dict:
+    """The passage panel; `claim_params` pre-fill the new-claim form (default: the request's)."""
     user = request.user
     context = {
         "source": source,
@@ -170,7 +173,10 @@ def _panel_context(
         if context["can_mark"]:
             context["link_form"] = extra.pop("link_form", None) or LinkClaimForm(prefix="link")
             if "new_claim_form" not in extra:
-                params = request.GET if request.method == "GET" else request.POST
+                # claim-<field> values: the caller's (an accepted suggestion's), else the request's.
+                params = claim_params
+                if params is None:
+                    params = request.GET if request.method == "GET" else request.POST
                 form, hint, prefilled = _new_claim_form(source=source, came=came, params=params)
                 extra.update(new_claim_form=form, deal_hint=hint, prefilled=prefilled)
                 if prefilled or request.GET.get("open") == "new":
@@ -220,6 +226,8 @@ def _page_context(
     context.update(
         _text_context(request, source=source, came=came, selected=passage.pk if passage else None)
     )
+    if can_suggest(request.user) and "suggestion_page" not in context:
+        context.update(panel_context(source=source))
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)

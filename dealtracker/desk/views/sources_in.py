@@ -39,6 +39,7 @@ from ..access import permission_required, reader_required
 from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
 from ..forms_sources import SourceFilterForm, SourceNewForm, SourceReviseForm
+from ..suggesting import suggest_after_save
 
 SOURCES_PER_PAGE = 25
 REVIEW_PER_PAGE = 25
@@ -266,12 +267,14 @@ def source_new(request: HttpRequest) -> HttpResponse:
         # Same URL with new text (offer a revision) or a wire copy (the editor decides).
         return _render_new(request, SourceNewForm(initial=data), status=409, duplicate=duplicate)
 
+    suggested = suggest_after_save(source)
     if source.duplicate_of_id:
         messages.success(
-            request, f"Source added, flagged as a copy of source {source.duplicate_of_id}."
+            request,
+            f"Source added, flagged as a copy of source {source.duplicate_of_id}.{suggested}",
         )
     else:
-        messages.success(request, "Source added. Select a sentence to mark a passage.")
+        messages.success(request, f"Source added. Select a sentence to mark a passage.{suggested}")
     url = source.get_absolute_url()
     # The deal page the editor started from stays the context of the claims made here.
     return redirect(f"{url}?{urlencode({'from': came.path})}" if came else url)
@@ -346,11 +349,12 @@ def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 else:
                     counts = outcome.counts
+                    suggested = suggest_after_save(outcome.source)
                     messages.success(
                         request,
                         f"Revision {outcome.revision.number} saved. Passages: "
                         f"{counts['anchored']} anchored, {counts['moved']} moved, "
-                        f"{counts['changed']} changed, {counts['orphaned']} orphaned.",
+                        f"{counts['changed']} changed, {counts['orphaned']} orphaned.{suggested}",
                     )
                     return redirect(outcome.revision.get_absolute_url())
     context["form"] = form
