@@ -13,11 +13,13 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from dealtracker.desk.annotate_forms import prefill_query
-from dealtracker.sources.models import Source
+from dealtracker.sources.models import Source, SourceRevision
 from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
 from dealtracker.suggestions.services import (
+    RULES_VERSION,
     dismissed_suggestions,
     open_suggestions,
+    suggestion_counts,
     suggestions_current,
     suggestions_refresh,
 )
@@ -75,30 +77,48 @@ def parse_offset(value) -> int:
 
 
 def panel_context(
-    *, source: Source, run: SuggestionRun | None = None, offset: int = 0, dismissed=False
+    *,
+    source: Source,
+    revision: SourceRevision | None = None,
+    compute: bool = False,
+    offset: int = 0,
+    dismissed: bool = False,
 ) -> dict:
     """What the suggestions panel shows: one page of open (or dismissed) suggestions.
 
-    Five queries whatever the number of suggestions (the run, the page, its
-    parties, the two counts); computing them first when the source's current
-    revision has none yet (an imported source, new rules) adds a bounded few.
+    Four queries whatever the number of suggestions (the run, the page, its
+    parties, the counts). When the current revision has none yet (an imported
+    source, new rules), the reading page only says so and lets the panel load
+    itself from the suggestions endpoint, which computes them (`compute`): a
+    reading page never writes.
     """
-    run = run or suggestions_current(source=source)
+    revision = revision or source.revisions.order_by("-number").only("id", "source_id").first()
+    run = (
+        SuggestionRun.objects.filter(revision_id=revision.pk, rules_version=RULES_VERSION).first()
+        if revision is not None
+        else None
+    )
+    if run is None and compute and revision is not None:
+        run = suggestions_current(source=source)
+    base = {
+        "show_suggestions": True,
+        "suggestion_run": run,
+        "suggestions_url": reverse("desk:suggestion-list", kwargs={"pk": source.pk}),
+        "suggestion_dismissed": dismissed,
+        "suggestion_offset": offset,
+    }
     if run is None:
-        return {"show_suggestions": True, "suggestion_run": None, "suggestion_page": []}
+        return {**base, "suggestion_pending": revision is not None, "suggestion_page": []}
     listed = dismissed_suggestions(run=run) if dismissed else open_suggestions(run=run)
     page = list(_with_parties(listed)[offset : offset + PAGE + 1])
     more = len(page) > PAGE
+    counts = suggestion_counts(run=run)
     return {
-        "show_suggestions": True,
-        "suggestion_run": run,
+        **base,
         "suggestion_page": page[:PAGE],
-        "suggestion_offset": offset,
         "suggestion_next": offset + PAGE if more and offset + PAGE <= MAX_OFFSET else None,
-        "suggestion_open_count": open_suggestions(run=run).count(),
-        "suggestion_dismissed_count": dismissed_suggestions(run=run).count(),
-        "suggestion_dismissed": dismissed,
-        "suggestions_url": reverse("desk:suggestion-list", kwargs={"pk": source.pk}),
+        "suggestion_open_count": counts["open"],
+        "suggestion_dismissed_count": counts["dismissed"],
     }
 
 

@@ -370,7 +370,11 @@ def _parties(
         guess = PartyGuess(party.pk, party.name, written, misspelt, _role(segs, at), at)
         current = found.get(party.pk)
         # A mention in the statement wins over one in a condition or the attribution.
-        if current is None or (rank[guess.role], at) < (rank[current.role], current.at):
+        if current is None or (rank[guess.role], at, misspelt) < (
+            rank[current.role],
+            current.at,
+            current.misspelt,
+        ):
             found[party.pk] = guess
 
     for party in world.parties.values():

@@ -672,8 +672,8 @@ def typo_of(word: str, name: str) -> bool:
     Qatar, Hamas; "Hamad" is not Hamas.
     """
     a, b = word.lower(), name.lower()
-    if a == b or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
-        return False
+    if a.startswith(b) or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False  # the name itself, or a word made from it ("Israeli", "Qatari")
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
         return (

@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dealtracker.claims.models import Claim
@@ -42,7 +42,7 @@ class SuggestionGone(Exception):
 
 def suggestions_current(*, source: Source) -> SuggestionRun | None:
     """The run of the source's current revision, computed now if it is missing or outdated."""
-    revision = source.revisions.order_by("-number").only("id", "number").first()
+    revision = source.revisions.order_by("-number").only("id", "number", "source_id").first()
     if revision is None:
         return None
     run = SuggestionRun.objects.filter(revision=revision).first()
@@ -51,23 +51,33 @@ def suggestions_current(*, source: Source) -> SuggestionRun | None:
     return suggestions_refresh(source=source)
 
 
-def open_suggestions(*, run: SuggestionRun) -> QuerySet[Suggestion]:
-    """The run's open suggestions, best first, leaving out sentences already marked."""
-    marked = (
+def _marked(run: SuggestionRun) -> Exists:
+    """Whether a passage of the run's revision overlaps the suggested sentence."""
+    return Exists(
         Passage.objects.filter(
             source_id=run.source_id,
             revision_anchored_id=run.revision_id,
             start__lt=OuterRef("end"),
             end__gt=OuterRef("start"),
-        )
-        .exclude(anchor_status=Passage.AnchorStatus.ORPHANED)
-        .values("id")
+        ).exclude(anchor_status=Passage.AnchorStatus.ORPHANED)
     )
+
+
+def open_suggestions(*, run: SuggestionRun) -> QuerySet[Suggestion]:
+    """The run's open suggestions, best first, leaving out sentences already marked."""
     return (
         Suggestion.objects.filter(revision_id=run.revision_id, status=Suggestion.Status.OPEN)
-        .exclude(Exists(marked))
+        .exclude(_marked(run))
         .select_related("deal", "phase", "clause", "claimant")
         .order_by("rank", "id")
+    )
+
+
+def suggestion_counts(*, run: SuggestionRun) -> dict[str, int]:
+    """How many open (not yet marked) and dismissed suggestions the run has, in one query."""
+    return Suggestion.objects.filter(revision_id=run.revision_id).aggregate(
+        open=Count("id", filter=Q(status=Suggestion.Status.OPEN) & ~_marked(run)),
+        dismissed=Count("id", filter=Q(status=Suggestion.Status.DISMISSED)),
     )
 
 

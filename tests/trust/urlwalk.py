@@ -50,6 +50,7 @@ BY_COLLECTION: dict[tuple[str, str], str] = {
     ("evidence", "evidence_pk"): "evidence.pk",
     ("assessments", "pk"): "assessment.pk",
     ("assessments", "assessment_pk"): "assessment.pk",
+    ("suggestions", "suggestion_pk"): "suggestion.pk",
 }
 # argument name alone -> attribute path (names that mean one thing wherever they appear)
 BY_NAME: dict[str, str] = {
@@ -65,6 +66,7 @@ BY_NAME: dict[str, str] = {
     "evidence_pk": "evidence.pk",
     "assessment_pk": "assessment.pk",
     "revision_pk": "revision.pk",
+    "suggestion_pk": "suggestion.pk",
     "phase_order": "phase.order",
     "clause_ref": "clause.reference",
 }

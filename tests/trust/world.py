@@ -18,6 +18,8 @@ from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationC
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import Passage, Source, SourceRevision
+from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
+from dealtracker.suggestions.services import RULES_VERSION
 
 # Markers for what public visitors must never see (DESIGN.md: drafts, internal notes).
 SECRET_MARKERS = {
@@ -28,6 +30,8 @@ SECRET_MARKERS = {
     "evidence_note": "ZQEVIDENCENOTEZQ",
     "verification_note": "ZQVERIFNOTEZQ",
     "deal_editor_note": "ZQDEALNOTEZQ",
+    # Suggestions are for editors only: not even readers see them.
+    "suggestion": "ZQSUGGESTIONZQ",
 }
 # A word next to each marker that search can find it by (searching the marker itself
 # would only find the search box echoing it).
@@ -56,6 +60,7 @@ class World:
     assessment: Assessment
     draft_assessment: Assessment
     verification_change: VerificationChange
+    suggestion: Suggestion
 
 
 def plain(field: str) -> str:
@@ -148,6 +153,31 @@ def build_world(
         note=text("passage_note") + " " + secret("passage_note"),
         created_by=by,
     )
+    sentence = "Officials disagreed."
+    at = body.index(sentence)
+    suggestion = Suggestion.objects.create(
+        source=source,
+        revision=revision,
+        start=at,
+        end=at + len(sentence),
+        sentence=sentence,
+        rank=1,
+        score=4.5,
+        deal=deal,
+        phase=phase,
+        clause=clause,
+        kind=Claim.Kind.COMPLIANCE,
+        compliance=Claim.Compliance.NOT_COMPLIED,
+        statement=text("suggestion_statement"),
+        attribution=text("suggestion_attribution")[:500],
+        reasons=[text("suggestion_reason") + " " + secret("suggestion")],
+    )
+    SuggestedParty.objects.create(
+        suggestion=suggestion, party=party, position=0, written=text("suggestion_written")[:200]
+    )
+    SuggestionRun.objects.create(
+        source=source, revision=revision, rules_version=RULES_VERSION, suggested=1
+    )
     claim = Claim.objects.create(
         statement=text("claim_statement"),
         claimant=other_party,
@@ -230,4 +260,5 @@ def build_world(
         assessment=assessment,
         draft_assessment=draft_assessment,
         verification_change=verification_change,
+        suggestion=suggestion,
     )

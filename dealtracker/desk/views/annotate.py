@@ -227,7 +227,7 @@ def _page_context(
         _text_context(request, source=source, came=came, selected=passage.pk if passage else None)
     )
     if can_suggest(request.user) and "suggestion_page" not in context:
-        context.update(panel_context(source=source))
+        context.update(panel_context(source=source, revision=context.get("revision")))
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)

@@ -51,7 +51,7 @@ def _source_url(source: Source) -> str:
 
 
 def _panel(request: HttpRequest, source: Source, *, status: int = 200, **extra) -> HttpResponse:
-    context = {"source": source, **panel_context(source=source), **extra}
+    context = {"source": source, **panel_context(source=source, compute=True), **extra}
     return render(request, f"{PANEL}#suggestions", context, status=status)
 
 
@@ -79,7 +79,7 @@ def suggestion_list(request: HttpRequest, pk: int) -> HttpResponse:
     if is_partial(request):
         context = {
             "source": source,
-            **panel_context(source=source, offset=offset, dismissed=dismissed),
+            **panel_context(source=source, compute=True, offset=offset, dismissed=dismissed),
         }
         name = "suggestion-more" if offset else "suggestions"
         return render(request, f"{PANEL}#{name}", context)
@@ -88,7 +88,7 @@ def suggestion_list(request: HttpRequest, pk: int) -> HttpResponse:
         source=source,
         passage=None,
         came=came_from(request),
-        **panel_context(source=source, offset=offset, dismissed=dismissed),
+        **panel_context(source=source, compute=True, offset=offset, dismissed=dismissed),
     )
     return render(request, annotate.TEMPLATE, context)
 
@@ -126,7 +126,7 @@ def suggestion_accept_view(request: HttpRequest, pk: int, suggestion_pk: int) ->
     panel = render(
         request,
         f"{PANEL}#suggestions",
-        {"source": source, "oob": True, **panel_context(source=source)},
+        {"source": source, "oob": True, **panel_context(source=source, compute=True)},
     )
     response.content += panel.content
     return push_url(response, url)
