@@ -13,6 +13,7 @@ figure, or when it names a party and carries an offer or a demand.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ POINTS_ATTRIBUTED = 0.5  # the sentence says who says it: a claim, not narration
 NAME_SIMILARITY = 0.7
 # Suggestions kept per text.
 MAX_SUGGESTIONS = 300
+# A "sentence" longer than this (a paragraph without stops) is not read: no one
+# marks it whole, and the rules' patterns should not run over pages of text.
+MAX_SENTENCE_CHARS = 1000
 
 COMPLIANCE_WORDS = {
     rules.COMPLIED: "complied",
@@ -135,16 +139,21 @@ class _World:
 
 def suggest(*, text: str, language: str, prior_deal_ids=()) -> list[Candidate]:
     """The text's suggested passages, best first (see the module docstring)."""
-    sentences = [s for s in split_sentences(text) if re.search(r"\w", s.text)]
+    sentences = [
+        s
+        for s in split_sentences(text)
+        if len(s.text) <= MAX_SENTENCE_CHARS and re.search(r"\w", s.text)
+    ]
     if not sentences:
         return []
     world = _load(sentences, language, set(prior_deal_ids))
+    line_starts = [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     candidates: list[Candidate] = []
     before: Candidate | None = None
     before_line = -1
     last_speaker = ""
     for i, sentence in enumerate(sentences):
-        line = text.count("\n", 0, sentence.start)
+        line = bisect.bisect_right(line_starts, sentence.start)
         context = before if line == before_line else None
         forms = world.named_forms.get(i, set())
         candidate, speaker = _read_sentence(sentence, language, world, forms, context, last_speaker)
@@ -386,6 +395,8 @@ def _parties(
                     note(party, match.start(), match.group(0), False)
             elif " " not in form:
                 for start, _, word in toks:
+                    if abs(len(word) - len(form)) > 1:
+                        continue
                     # A name is written with a capital where the script has them.
                     if rules.typo_of(word, form) and (
                         word[:1].isupper()
@@ -501,10 +512,17 @@ def _best_span(text: str, toks, form: str) -> tuple[int | None, str, bool]:
     for i in range(len(toks) - n + 1):
         start, end = toks[i][0], toks[i + n - 1][1]
         words = text[start:end].lower()
-        ratio = 1.0 if words.startswith(target) else SequenceMatcher(None, words, target).ratio()
+        if rules.derived(words, target):
+            return start, text[start:end], True
+        if words[:1] != target[:1]:
+            continue  # a misspelling keeps its first letter (and this keeps it cheap)
+        matcher = SequenceMatcher(None, words, target)
+        if matcher.quick_ratio() <= best[0]:
+            continue
+        ratio = matcher.ratio()
         if ratio > best[0]:
             best = (ratio, start, text[start:end])
-    return best[1], best[2], best[0] >= 1.0
+    return best[1], best[2], False
 
 
 def _role(segs: list[rules.Segment], at: int) -> str:

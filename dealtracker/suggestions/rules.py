@@ -664,6 +664,22 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
 
 
+# Endings that make a word from a name: Israeli, Egyptian, Qatari, Lebanese, Hamas's.
+DERIVED_ENDINGS = ("", "i", "is", "n", "an", "ian", "ians", "ns", "ese", "ish", "'s", "’s", "s")
+
+
+def derived(word: str, name: str) -> bool:
+    """Whether `word` is the name or a word made from it ("Israeli"), not a misspelling.
+
+    A doubled last letter is a misspelling, not an ending: "Hamass".
+    """
+    a, b = word.lower(), name.lower()
+    if not a.startswith(b):
+        return False
+    ending = a[len(b) :]
+    return ending in DERIVED_ENDINGS and not (len(ending) == 1 and ending == b[-1])
+
+
 def typo_of(word: str, name: str) -> bool:
     """Whether `word` is `name` with one letter transposed, doubled, added or dropped.
 
@@ -672,7 +688,7 @@ def typo_of(word: str, name: str) -> bool:
     Qatar, Hamas; "Hamad" is not Hamas.
     """
     a, b = word.lower(), name.lower()
-    if a.startswith(b) or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+    if derived(word, name) or min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
         return False  # the name itself, or a word made from it ("Israeli", "Qatari")
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]

@@ -158,3 +158,17 @@ def test_arabic_attribution_is_the_speaker_after_the_verb():
     proposal = rules.proposal("قال المسؤول إن إسرائيل لم تنسحب من ممر نتساريم.", "ar")
     assert proposal.attribution == "المسؤول"
     assert proposal.statement == "إسرائيل لم تنسحب من ممر نتساريم."
+
+
+@pytest.mark.parametrize(
+    ("word", "name", "made_from_it"),
+    [
+        ("Israeli", "Israel", True),
+        ("Egyptian", "Egypt", True),
+        ("Hamas’s", "Hamas", True),
+        ("Hamass", "Hamas", False),  # a doubled last letter is a slip, not an ending
+        ("Israelites", "Israel", False),
+    ],
+)
+def test_words_made_from_a_name_are_not_misspellings(word, name, made_from_it):
+    assert rules.derived(word, name) is made_from_it
