@@ -48,7 +48,7 @@ def suggestions_current(*, source: Source) -> SuggestionRun | None:
     run = SuggestionRun.objects.filter(revision=revision).first()
     if run is not None and run.rules_version == RULES_VERSION:
         return run
-    return suggestions_refresh(source=source)
+    return suggestions_refresh(source=source, force=False)
 
 
 def _marked(run: SuggestionRun) -> Exists:
@@ -102,17 +102,22 @@ def _prior_deal_ids(source: Source) -> set[int]:
 
 
 @transaction.atomic
-def suggestions_refresh(*, source: Source) -> SuggestionRun:
+def suggestions_refresh(*, source: Source, force: bool = True) -> SuggestionRun:
     """Compute the suggestions of the source's current revision (again), keeping decisions.
 
     Open suggestions of earlier revisions go; decided ones stay, and each
     decision is carried to the same sentence of the new text — found
     verbatim, or by re-anchoring the old sentence as passages are
     re-anchored (so a dismissed sentence with a corrected word stays
-    dismissed).
+    dismissed). Without `force`, a run another editor finished while this one
+    waited for the lock is taken as it is.
     """
     source = Source.objects.select_for_update().get(pk=source.pk)
     revision = current_revision(source)
+    if not force:
+        done = SuggestionRun.objects.filter(revision=revision, rules_version=RULES_VERSION)
+        if done.exists():
+            return done.get()
     candidates = suggest(
         text=revision.text, language=source.language, prior_deal_ids=_prior_deal_ids(source)
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from dealtracker.claims.models import Claim
+from dealtracker.desk.suggesting import suggest_after_save
 from dealtracker.sources.models import Passage
 from dealtracker.sources.services import source_create
 from dealtracker.suggestions.models import Suggestion
@@ -34,6 +35,7 @@ def test_editor_accepts_a_suggestion_into_a_linked_new_claim_in_four_actions(
     truce,  # noqa: F811
 ):
     source = source_create(text=REPORT, title="Varn valley report", by=editor)
+    suggest_after_save(source)  # as saving it in the desk does
     login(page, live_server, "editor", PASSWORD)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -44,7 +46,7 @@ def test_editor_accepts_a_suggestion_into_a_linked_new_claim_in_four_actions(
 
     act("open the source")
     page.goto(f"{live_server.url}/sources/{source.pk}/")
-    # The panel reads the new text by itself (HTMX, no click) and lists the best first.
+    # The panel lists the best suggestion first, open.
     panel = page.locator("#suggestions")
     first = panel.locator("li.suggestion").first
     first.wait_for()
@@ -97,13 +99,23 @@ def test_editor_accepts_a_suggestion_into_a_linked_new_claim_in_four_actions(
     screenshot(page, "suggestion-accepted")
 
 
-def test_editor_dismisses_a_suggestion_and_it_stays_dismissed(page, live_server, editor, truce):  # noqa: F811
-    source = source_create(text=REPORT, title="Varn valley report", by=editor)
+def test_a_source_not_read_yet_loads_its_panel_closed_without_moving_the_text_then_dismiss(
+    page,
+    live_server,
+    editor,
+    truce,  # noqa: F811
+):
+    source = source_create(text=REPORT, title="Varn valley report", by=editor)  # an import, say
     login(page, live_server, "editor", PASSWORD)
-    page.goto(f"{live_server.url}/sources/{source.pk}/")
-    item = page.locator("#suggestions li.suggestion", has_text="NLF fighters violated")
+    page.goto(f"{live_server.url}/sources/{source.pk}/", wait_until="domcontentloaded")
+    text_top = page.locator("#source-text").bounding_box()["y"]
+    panel = page.locator("#suggestions")
+    panel.get_by_text("Suggested passages (4)").wait_for()  # read by the server, then swapped in
+    assert page.locator("#source-text").bounding_box()["y"] == text_top
+    panel.locator("summary").first.click()
+    item = panel.locator("li.suggestion", has_text="NLF fighters violated")
     item.get_by_role("button", name="Dismiss").click()
-    page.locator("#suggestions").get_by_text("Dismissed:").wait_for()
+    panel.get_by_text("Dismissed:").wait_for()
     page.reload()
     page.locator("#suggestions li.suggestion").first.wait_for()
     assert "NLF fighters violated" not in page.locator("#suggestions").inner_text()

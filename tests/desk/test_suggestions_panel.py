@@ -202,8 +202,13 @@ def test_a_source_not_yet_read_loads_its_suggestions_with_the_panel(editor_clien
     source = source_create(text=REPORT, title="Imported", by=editor)  # no suggestions yet
     body = editor_client.get(f"/sources/{source.pk}/").content.decode()
     assert 'data-hx-trigger="load"' in body and not Suggestion.objects.exists()
-    panel = editor_client.get(f"/sources/{source.pk}/suggestions/", headers=HX).content.decode()
-    assert "<html" not in panel and WITHDRAWAL in panel
+    # Loaded from that page, it comes closed: the text must not jump under the editor.
+    panel = editor_client.get(
+        f"/sources/{source.pk}/suggestions/?collapsed=1", headers=HX
+    ).content.decode()
+    assert "<html" not in panel and WITHDRAWAL in panel and "<details open" not in panel
+    reopened = editor_client.get(f"/sources/{source.pk}/suggestions/", headers=HX).content.decode()
+    assert "<details open" in reopened
     full = editor_client.get(f"/sources/{source.pk}/suggestions/").content.decode()
     assert "<html" in full and WITHDRAWAL in full
 

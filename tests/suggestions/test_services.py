@@ -155,3 +155,28 @@ def test_two_editors_accepting_the_same_suggestion_get_one_passage(truce, editor
         t.join(timeout=30)
     assert not errors and len(results) == 2 and results[0] == results[1]
     assert Passage.objects.filter(source=source).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_opening_a_new_source_at_once_compute_it_once(truce, editor):
+    source = source_create(text=REPORT, title="Race", by=editor)
+    barrier = threading.Barrier(2)
+    runs, errors = [], []
+
+    def open_it():
+        try:
+            barrier.wait(timeout=10)
+            runs.append(suggestions_current(source=source).pk)
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and len(set(runs)) == 1
+    run = SuggestionRun.objects.get(source=source)
+    assert Suggestion.objects.filter(revision_id=run.revision_id).count() == run.suggested

@@ -81,6 +81,8 @@ def suggestion_list(request: HttpRequest, pk: int) -> HttpResponse:
             "source": source,
             **panel_context(source=source, compute=True, offset=offset, dismissed=dismissed),
         }
+        # The first load of a source's panel (it was being read) comes closed.
+        context["suggestion_collapsed"] = request.GET.get("collapsed") == "1"
         name = "suggestion-more" if offset else "suggestions"
         return render(request, f"{PANEL}#{name}", context)
     context = annotate._page_context(
