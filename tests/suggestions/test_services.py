@@ -132,27 +132,33 @@ def test_nothing_to_suggest_is_remembered_too(truce, editor):
     assert run.suggested == 0 and SuggestionRun.objects.filter(source=quiet).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_editors_accepting_the_same_suggestion_get_one_passage(truce, editor):
-    source = source_create(text=REPORT, title="Race", by=editor)
-    suggestion = one(suggestions_current(source=source), WITHDRAWAL)
+def race(act) -> tuple[list, list]:
+    """Run act() in two threads at once, each with its own connection: (results, errors)."""
     barrier = threading.Barrier(2)
     results, errors = [], []
 
-    def accept():
+    def run():
         try:
             barrier.wait(timeout=10)
-            results.append(suggestion_accept(suggestion=suggestion, by=editor).passage.pk)
-        except Exception as exc:  # noqa: BLE001 — reported below
+            results.append(act())
+        except Exception as exc:  # noqa: BLE001 — reported by the caller
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=accept) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_accepting_the_same_suggestion_get_one_passage(truce, editor):
+    source = source_create(text=REPORT, title="Race", by=editor)
+    suggestion = one(suggestions_current(source=source), WITHDRAWAL)
+    results, errors = race(lambda: suggestion_accept(suggestion=suggestion, by=editor).passage.pk)
     assert not errors and len(results) == 2 and results[0] == results[1]
     assert Passage.objects.filter(source=source).count() == 1
 
@@ -160,23 +166,7 @@ def test_two_editors_accepting_the_same_suggestion_get_one_passage(truce, editor
 @pytest.mark.django_db(transaction=True)
 def test_two_editors_opening_a_new_source_at_once_compute_it_once(truce, editor):
     source = source_create(text=REPORT, title="Race", by=editor)
-    barrier = threading.Barrier(2)
-    runs, errors = [], []
-
-    def open_it():
-        try:
-            barrier.wait(timeout=10)
-            runs.append(suggestions_current(source=source).pk)
-        except Exception as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=open_it) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not errors and len(set(runs)) == 1
+    runs, errors = race(lambda: suggestions_current(source=source).pk)
+    assert not errors and len(runs) == 2 and len(set(runs)) == 1
     run = SuggestionRun.objects.get(source=source)
     assert Suggestion.objects.filter(revision_id=run.revision_id).count() == run.suggested

@@ -134,17 +134,24 @@ def suggestion_accept_view(request: HttpRequest, pk: int, suggestion_pk: int) ->
     return push_url(response, url)
 
 
+def _decide(request: HttpRequest, pk: int, suggestion_pk: int, decide):
+    """(source, the decided suggestion, None), or (source, None, the answer saying it is gone)."""
+    source = get_object_or_404(Source, pk=pk)
+    suggestion = _suggestion(source, suggestion_pk)
+    if suggestion is not None:
+        try:
+            return source, decide(suggestion=suggestion, by=request.user), None
+        except SuggestionGone:
+            pass
+    return source, None, _gone(request, source)
+
+
 @require_POST
 @permission_required("suggestions.change_suggestion")
 def suggestion_dismiss_view(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=pk)
-    suggestion = _suggestion(source, suggestion_pk)
-    if suggestion is None:
-        return _gone(request, source)
-    try:
-        suggestion = suggestion_dismiss(suggestion=suggestion, by=request.user)
-    except SuggestionGone:
-        return _gone(request, source)
+    source, suggestion, gone = _decide(request, pk, suggestion_pk, suggestion_dismiss)
+    if gone is not None:
+        return gone
     if not is_partial(request):
         messages.info(request, "Suggestion dismissed. It stays dismissed when the text is revised.")
         return redirect(_source_url(source))
@@ -154,14 +161,9 @@ def suggestion_dismiss_view(request: HttpRequest, pk: int, suggestion_pk: int) -
 @require_POST
 @permission_required("suggestions.change_suggestion")
 def suggestion_restore_view(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=pk)
-    suggestion = _suggestion(source, suggestion_pk)
-    if suggestion is None:
-        return _gone(request, source)
-    try:
-        suggestion = suggestion_restore(suggestion=suggestion, by=request.user)
-    except SuggestionGone:
-        return _gone(request, source)
+    source, suggestion, gone = _decide(request, pk, suggestion_pk, suggestion_restore)
+    if gone is not None:
+        return gone
     if not is_partial(request):
         messages.info(request, "Suggestion restored.")
         return redirect(_source_url(source))
