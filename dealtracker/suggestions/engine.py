@@ -187,7 +187,8 @@ def _name_words(sentences: list[Sentence]) -> list[str]:
 
 def _load(sentences: list[Sentence], language: str, prior: set[int]) -> _World:
     lang = rules.language_key(language) or "en"
-    words = sorted({w for s in sentences for _, _, w in rules.tokens(s.text)})
+    # In the order they come: the deal-ranking query takes the first few hundred.
+    words = list(dict.fromkeys(w for s in sentences for _, _, w in rules.tokens(s.text)))
     generic_words = rules.GENERIC_WORDS.get(lang, [])
     found = matching.lexemes(words + generic_words, [language])
     lexemes = {w: found.get((language, w), set()) for w in words}
@@ -224,7 +225,8 @@ def _load(sentences: list[Sentence], language: str, prior: set[int]) -> _World:
     deals_of_party: dict[int, set[int]] = {}
     for deal_id, party_id in memberships:
         deals_of_party.setdefault(party_id, set()).add(deal_id)
-    party_ids = set(deals_of_party) | named
+    # Parties of the candidate deals only: a sentence is suggested for naming "a party of a deal".
+    party_ids = set(deals_of_party)
     parties = {
         p.pk: p
         for p in Party.objects.filter(pk__in=party_ids).only("id", "name", "short_name", "aliases")

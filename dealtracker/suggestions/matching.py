@@ -21,7 +21,6 @@ computing a source's suggestions costs a bounded number of queries.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -191,10 +190,3 @@ def name_similarities(pieces: list[str], forms: list[str], threshold: float) -> 
         [pieces, forms, threshold],
     )
     return {(i - 1, j - 1): float(sim) for i, j, sim in rows}
-
-
-def group_by(rows, key):
-    out = defaultdict(list)
-    for row in rows:
-        out[key(row)].append(row)
-    return out
