@@ -134,6 +134,8 @@ class _World:
     lexemes: dict[str, set[str]]  # word -> lexemes (source language)
     generic: set[str]
     forms: list[_Form]  # the parties' names, short names and aliases matched by trigrams
+    acronyms: list[tuple[Party, re.Pattern]]  # short names matched exactly ("US", "U.S.")
+    single_words: dict[int, list[tuple[Party, str]]]  # one-word names by length, for slips
     named_forms: dict[int, set[int]]  # sentence index -> indexes into forms it names
 
 
@@ -169,20 +171,18 @@ def suggest(*, text: str, language: str, prior_deal_ids=()) -> list[Candidate]:
 
 
 def _name_words(sentences: list[Sentence]) -> list[str]:
-    """Words and runs of capitalised words that could be party names (for the trigram index)."""
+    """Words and runs of words that could be names: capitalised where the script has capitals."""
     words: dict[str, None] = {}
     for sentence in sentences:
-        toks = rules.tokens(sentence.text)
-        for _, _, word in toks:
-            if (len(word) >= 3 and not word.isdigit()) or (len(word) >= 2 and word.isupper()):
-                words.setdefault(word, None)
-        caps = [w for _, _, w in toks]
-        for n in (2, 3):
-            for i in range(len(caps) - n + 1):
-                run = caps[i : i + n]
-                if all(w[:1].isupper() for w in run):
-                    words.setdefault(" ".join(run), None)
-    return list(words)[:5000]
+        toks = [w for _, _, w in rules.tokens(sentence.text)]
+        capital = [w[:1].isupper() or w[:1].lower() == w[:1].upper() for w in toks]
+        for n in (1, 2, 3):
+            for i in range(len(toks) - n + 1):
+                if all(capital[i : i + n]) and not toks[i].isdigit():
+                    run = " ".join(toks[i : i + n])
+                    if len(run) >= 2:
+                        words.setdefault(run, None)
+    return list(words)[:3000]
 
 
 def _load(sentences: list[Sentence], language: str, prior: set[int]) -> _World:
@@ -249,7 +249,18 @@ def _load(sentences: list[Sentence], language: str, prior: set[int]) -> _World:
     )
     for i, j in similar:
         named_forms.setdefault(i, set()).add(j)
+    acronyms, single_words = [], {}
+    for party in parties.values():
+        for form in dict.fromkeys([party.name, party.short_name, *party.aliases]):
+            if not form or not form.strip():
+                continue
+            if rules.is_acronym(form):
+                acronyms.append((party, rules.acronym_pattern(form)))
+            elif " " not in form.strip():
+                single_words.setdefault(len(form), []).append((party, form))
     return _World(
+        acronyms=acronyms,
+        single_words=single_words,
         forms=forms,
         named_forms=named_forms,
         deal_rank={deal_id: i for i, deal_id in enumerate(deal_ids)},
@@ -388,26 +399,22 @@ def _parties(
         ):
             found[party.pk] = guess
 
-    for party in world.parties.values():
-        for form in dict.fromkeys([party.name, party.short_name, *party.aliases]):
-            if not form or not form.strip():
-                continue
-            if rules.is_acronym(form):
-                for match in rules.acronym_pattern(form).finditer(text):
-                    note(party, match.start(), match.group(0), False)
-            elif " " not in form:
-                for start, _, word in toks:
-                    if abs(len(word) - len(form)) > 1:
-                        continue
-                    # A name is written with a capital where the script has them.
-                    if rules.typo_of(word, form) and (
-                        word[:1].isupper()
-                        or not word[:1].isalpha()
-                        or word[:1].lower() == word[:1].upper()
-                    ):
-                        note(party, start, word, True)
+    for party, pattern in world.acronyms:
+        for match in pattern.finditer(text):
+            note(party, match.start(), match.group(0), False)
+    for start, _, word in toks:
+        # A name is written with a capital where the script has them.
+        if not (word[:1].isupper() or word[:1].lower() == word[:1].upper()):
+            continue
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            for party, form in world.single_words.get(length, ()):
+                if rules.typo_of(word, form):
+                    note(party, start, word, True)
+    words = [w for _, _, w in toks]
     for j in forms:
         form = world.forms[j]
+        if " " in form.text.strip() and not _every_word_written(form.text, words):
+            continue  # "Popular Movement of Bantar" is not "Popular Movement of Danor"
         party = world.parties[form.party_id]
         at, written, exact = _best_span(text, toks, form.text)
         if at is not None:
@@ -501,6 +508,31 @@ def _guess_clause(
         if reading.phase_order:
             candidate.phase_id = world.phases.get((candidate.deal_id, reading.phase_order))
     return ""
+
+
+# Words that say what kind of name it is, not whose.
+NAME_FILLERS = {"of", "the", "and", "for", "de", "du", "la", "al", "el"}
+
+
+def _every_word_written(form: str, words: list[str]) -> bool:
+    """Whether each word of a name of several words is in the sentence (or a slip of it).
+
+    Trigrams find "Liberation Fronte" for "Liberation Front", but also "Popular
+    Movement of Danor" for "Popular Movement of Bantar": the shared words weigh
+    too much. Here every word must be there, spelt right, made from it, or
+    with a letter slipped.
+    """
+    lowered = [w.lower() for w in words]
+    for part in rules.tokens(form):
+        name_word = part[2]
+        if name_word.lower() in NAME_FILLERS or len(name_word) < 3:
+            continue
+        if not any(
+            w == name_word.lower() or rules.derived(w, name_word) or rules.typo_of(w, name_word)
+            for w in lowered
+        ):
+            return False
+    return True
 
 
 def _best_span(text: str, toks, form: str) -> tuple[int | None, str, bool]:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 # How many deals a source's suggestions consider, and how many of their clauses.
 MAX_DEALS = 5
 MAX_CLAUSES = 2000
 # Lexemes of the text put into one OR query to rank deals by their clauses.
-MAX_QUERY_LEXEMES = 400
+MAX_QUERY_LEXEMES = 200
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -38,21 +38,38 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+# Trigram similarity from which a word (or run of words) of the text may be a
+# party's name or short name, and word similarity for an alias, in this first pass.
+NAMED_SIMILARITY = 0.5
+NAMED_ALIAS_SIMILARITY = 0.8
+
+
 def party_ids_named(words: list[str]) -> set[int]:
-    """Parties one of whose names is trigram-similar to a word (or words) of the text."""
+    """Parties one of whose names is trigram-similar to a word (or run of words) of the text.
+
+    A loose first pass that finds the deals to consider. The `%` and `<%`
+    operators go through the trigram indexes on name, short name and
+    aliases, with thresholds set for this query only (SET LOCAL).
+    """
     if not words:
         return set()
-    rows = _rows(
-        """
-        SELECT DISTINCT p.id
-          FROM deals_party p
-          JOIN unnest(%s::text[]) AS w(word)
-            ON p.name %% w.word
-            OR (p.short_name <> '' AND p.short_name %% w.word)
-            OR w.word <%% dealtracker_aliases_text(p.aliases)
-        """,
-        [words],
-    )
+    with transaction.atomic():
+        _rows(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
+            "set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(NAMED_SIMILARITY), str(NAMED_ALIAS_SIMILARITY)],
+        )
+        rows = _rows(
+            """
+            SELECT DISTINCT p.id
+              FROM deals_party p
+              JOIN unnest(%s::text[]) AS w(word)
+                ON p.name %% w.word
+                OR (p.short_name <> '' AND p.short_name %% w.word)
+                OR w.word <%% dealtracker_aliases_text(p.aliases)
+            """,
+            [words],
+        )
     return {row[0] for row in rows}
 
 
@@ -177,16 +194,31 @@ def lexemes(words: list[str], languages: list[str]) -> dict[tuple[str, str], set
 
 
 def name_similarities(pieces: list[str], forms: list[str], threshold: float) -> dict:
-    """(piece index, form index) -> word_similarity(form, piece) for pairs at or above threshold."""
+    """(piece index, form index) -> word_similarity(form, piece) for pairs at or above threshold.
+
+    word_similarity is computed only for the pairs where the piece holds
+    enough of the form's trigrams to reach the threshold at all (found by a
+    hash join of their show_trgm sets), so long texts stay cheap.
+    """
     if not pieces or not forms:
         return {}
     rows = _rows(
         """
-        SELECT s.i, f.j, word_similarity(f.form, s.piece)
-          FROM unnest(%s::text[]) WITH ORDINALITY AS s(piece, i),
-               unnest(%s::text[]) WITH ORDINALITY AS f(form, j)
-         WHERE f.form <%% s.piece AND word_similarity(f.form, s.piece) >= %s
+        WITH s AS (SELECT piece, i FROM unnest(%s::text[]) WITH ORDINALITY AS s(piece, i)),
+        f AS (
+            SELECT form, j, cardinality(show_trgm(form)) AS n
+              FROM unnest(%s::text[]) WITH ORDINALITY AS f(form, j)
+        ),
+        piece_trigrams AS (SELECT DISTINCT s.i, t.g FROM s, unnest(show_trgm(s.piece)) AS t(g)),
+        form_trigrams AS (SELECT f.j, f.n, t.g FROM f, unnest(show_trgm(f.form)) AS t(g)),
+        pairs AS (
+            SELECT pt.i, ft.j FROM piece_trigrams pt JOIN form_trigrams ft USING (g)
+             GROUP BY pt.i, ft.j, ft.n HAVING count(*) >= %s * ft.n
+        )
+        SELECT pairs.i, pairs.j, word_similarity(f.form, s.piece)
+          FROM pairs JOIN s ON s.i = pairs.i JOIN f ON f.j = pairs.j
+         WHERE word_similarity(f.form, s.piece) >= %s
         """,
-        [pieces, forms, threshold],
+        [pieces, forms, threshold, threshold],
     )
     return {(i - 1, j - 1): float(sim) for i, j, sim in rows}
