@@ -8,11 +8,13 @@ and the suggestions endpoints (views/suggestions.py).
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from dealtracker.desk.annotate_forms import prefill_query
+from dealtracker.desk.annotate_forms import prefill_fields
+from dealtracker.desk.camefrom import CameFrom
 from dealtracker.sources.models import Source, SourceRevision
 from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
 from dealtracker.suggestions.services import (
@@ -76,6 +78,15 @@ def parse_offset(value) -> int:
     return min(max(offset, 0), MAX_OFFSET) // PAGE * PAGE
 
 
+def list_url(source: Source, came: CameFrom | None = None, **params) -> str:
+    """The suggestions endpoint's address with `params`, carrying the page the editor came from."""
+    query = {name: value for name, value in params.items() if value}
+    if came is not None:
+        query["from"] = came.path
+    url = reverse("desk:suggestion-list", kwargs={"pk": source.pk})
+    return f"{url}?{urlencode(query)}" if query else url
+
+
 def panel_context(
     *,
     source: Source,
@@ -83,6 +94,7 @@ def panel_context(
     compute: bool = False,
     offset: int = 0,
     dismissed: bool = False,
+    came: CameFrom | None = None,
 ) -> dict:
     """What the suggestions panel shows: one page of open (or dismissed) suggestions.
 
@@ -90,7 +102,8 @@ def panel_context(
     parties, the counts). When the current revision has none yet (an imported
     source, new rules), the reading page only says so and lets the panel load
     itself from the suggestions endpoint, which computes them (`compute`): a
-    reading page never writes.
+    reading page never writes. Its links carry `came` (desk/camefrom.py), and
+    so does every Accept, into the new claim.
     """
     revision = revision or source.revisions.order_by("-number").only("id", "source_id").first()
     run = (
@@ -100,10 +113,14 @@ def panel_context(
     )
     if run is None and compute and revision is not None:
         run = suggestions_current(source=source)
+    flag = "1" if dismissed else ""
     base = {
         "show_suggestions": True,
         "suggestion_run": run,
-        "suggestions_url": reverse("desk:suggestion-list", kwargs={"pk": source.pk}),
+        "suggestions_url": list_url(source, came),
+        "suggestion_load_url": list_url(source, came, collapsed="1"),
+        "suggestion_first_url": list_url(source, came, dismissed=flag),
+        "suggestion_dismissed_url": list_url(source, came, dismissed="1"),
         "suggestion_dismissed": dismissed,
         "suggestion_offset": offset,
     }
@@ -113,21 +130,24 @@ def panel_context(
     page = list(_with_parties(listed)[offset : offset + PAGE + 1])
     more = len(page) > PAGE
     counts = suggestion_counts(run=run)
+    after = offset + PAGE if more and offset + PAGE <= MAX_OFFSET else None
     return {
         **base,
         "suggestion_page": page[:PAGE],
-        "suggestion_next": offset + PAGE if more and offset + PAGE <= MAX_OFFSET else None,
+        "suggestion_more_url": list_url(source, came, offset=after, dismissed=flag)
+        if after
+        else None,
         "suggestion_open_count": counts["open"],
         "suggestion_dismissed_count": counts["dismissed"],
     }
 
 
 def claim_prefill(suggestion: Suggestion) -> dict:
-    """The new-claim form's values for an accepted suggestion, for annotate_forms.prefill_query.
+    """What an accepted suggestion fills in on the new-claim form: its guesses.
 
-    The desk's one way to open the form filled in (`claim-<field>`, see
-    annotate_forms.new_claim_prefill): the deal by slug, the other rows by id.
-    The editor checks, rewords and saves.
+    For annotate_forms.prefill_fields/prefill_query, the desk's one way to
+    open that form filled in (`claim-<field>`; see new_claim_prefill): the deal
+    by slug, the other rows by id. The editor checks, rewords and saves.
     """
     values: dict = {
         "deal": suggestion.deal.slug if suggestion.deal_id else None,
@@ -143,9 +163,6 @@ def claim_prefill(suggestion: Suggestion) -> dict:
     return {name: value for name, value in values.items() if value}
 
 
-def prefilled_panel_url(suggestion: Suggestion, passage_pk: int) -> str:
-    """The accepted passage's address, which opens the new-claim form filled in."""
-    url = reverse(
-        "desk:passage-detail", kwargs={"pk": suggestion.source_id, "passage_pk": passage_pk}
-    )
-    return f"{url}?{prefill_query(claim_prefill(suggestion))}"
+def accept_fields(suggestion: Suggestion) -> list[tuple[str, str]]:
+    """The hidden `claim-<field>` inputs of a suggestion's Accept button."""
+    return prefill_fields(claim_prefill(suggestion))

@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dealtracker.claims.models import Claim
+from dealtracker.concurrency import lock
 from dealtracker.sources import anchoring
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import Marked, current_revision, passage_mark
@@ -112,7 +113,7 @@ def suggestions_refresh(*, source: Source, force: bool = True) -> SuggestionRun:
     dismissed). Without `force`, a run another editor finished while this one
     waited for the lock is taken as it is.
     """
-    source = Source.objects.select_for_update().get(pk=source.pk)
+    source = lock(Source, source.pk, what="source")
     revision = current_revision(source)
     if not force:
         done = SuggestionRun.objects.filter(revision=revision, rules_version=RULES_VERSION)
@@ -248,8 +249,11 @@ def _carried_decisions(
 
 
 def _locked(suggestion: Suggestion) -> Suggestion:
-    """The suggestion's row, locked after its source's (the order revise and mark use)."""
-    Source.objects.select_for_update().filter(pk=suggestion.source_id).first()
+    """The suggestion's row, locked after its source's (the order revise and mark use).
+
+    Gone when the source was deleted meanwhile; SuggestionGone when the suggestion was.
+    """
+    lock(Source, suggestion.source_id, what="source")
     try:
         locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     except Suggestion.DoesNotExist:

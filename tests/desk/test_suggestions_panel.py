@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Party
 from dealtracker.sources.models import Passage
-from dealtracker.sources.services import source_create, source_revise
+from dealtracker.sources.services import source_create, source_delete, source_revise
 from dealtracker.suggestions.models import Suggestion
 from dealtracker.suggestions.services import suggestions_current
+from tests.forms import form_values
 from tests.suggestions.test_engine import REPORT
 from tests.suggestions.world import truce  # noqa: F401 — fixture
 
@@ -38,7 +39,7 @@ def test_editor_sees_the_ranked_suggestions_with_their_guesses(editor_client, so
     first = suggestion(source, WITHDRAWAL)
     assert first.rank == 1
     item = panel[panel.index(f'id="suggestion-{first.pk}"') :]
-    item = item[: item.index('class="suggestion-actions"') + 1200]
+    item = item[: item.index('<li id="suggestion-', 10)]
     assert "2.1 Withdrawal from the Varn valley" in item
     assert "Republic of Arvenia" in item and "not complied" in item
     assert "Accept" in item and "Dismiss" in item
@@ -73,25 +74,46 @@ def test_hostile_text_and_names_are_escaped(editor_client, truce, editor):  # no
     assert "&lt;script&gt;alert" in body and "&lt;b&gt;Front&lt;/b&gt;" in body
 
 
+def accept_form(client, source, s, **params) -> tuple[str, dict]:
+    """The suggestion's Accept button on the reading page: its address and what it posts."""
+    page = client.get(f"/sources/{source.pk}/", params).content.decode()
+    action = f"/sources/{source.pk}/suggestions/{s.pk}/accept/"
+    return action, form_values(page, action=action)
+
+
+def test_accept_posts_the_guesses_as_the_desks_prefill_fields(editor_client, source, truce):  # noqa: F811
+    s = suggestion(source, WITHDRAWAL)
+    action, posted = accept_form(editor_client, source, s)
+    assert posted["claim-deal"] == truce.deal.slug
+    assert posted["claim-clause"] == str(truce.clauses.withdrawal.pk)
+    assert posted["claim-phase"] == str(truce.phases.two.pk)
+    assert posted["claim-subjects"] == str(truce.arvenia.pk)
+    assert (posted["claim-kind"], posted["claim-compliance"]) == ("compliance", "not_complied")
+    assert posted["claim-attribution"] == "a Meridian mediator"
+    assert (int(posted["start"]), int(posted["end"])) == (s.start, s.end)
+
+
 def test_accept_marks_the_passage_and_opens_the_prefilled_claim_form(editor_client, source, truce):  # noqa: F811
     s = suggestion(source, WITHDRAWAL)
-    response = editor_client.post(f"/sources/{source.pk}/suggestions/{s.pk}/accept/", headers=HX)
+    action, posted = accept_form(editor_client, source, s)
+    response = editor_client.post(action, posted, headers=HX)
     assert response.status_code == 201
     body = response.content.decode()
     assert "<html" not in body and body.lstrip().startswith('<aside id="passage-panel"')
     passage = Passage.objects.get()
     assert passage.quote == s.sentence
     # The new-claim form is open and filled in with the guesses.
-    form = body[body.index('class="link-new"') :]
-    assert form.startswith('class="link-new" open')
-    assert f'<option value="{truce.clauses.withdrawal.pk}" selected>' in form
-    assert f'<option value="{truce.phases.two.pk}" selected>' in form
-    assert f'<option value="{truce.arvenia.pk}" selected>' in form
-    assert '<option value="compliance" selected>' in form
-    assert '<option value="not_complied" selected>' in form
-    assert f'<option value="{truce.deal.pk}" selected>' in form
-    assert "The Arvenian army did not begin its withdrawal from the Varn valley on Monday." in form
-    assert 'value="a Meridian mediator"' in form
+    assert 'class="link-new" open' in body and "Pre-filled from a suggestion" in body
+    values = form_values(body, css_class="claim-form")
+    assert values["claim-deal"] == str(truce.deal.pk)
+    assert values["claim-clause"] == str(truce.clauses.withdrawal.pk)
+    assert values["claim-phase"] == str(truce.phases.two.pk)
+    assert values["claim-subjects"] == str(truce.arvenia.pk)
+    assert (values["claim-kind"], values["claim-compliance"]) == ("compliance", "not_complied")
+    assert values["claim-statement"] == (
+        "The Arvenian army did not begin its withdrawal from the Varn valley on Monday."
+    )
+    assert values["claim-attribution"] == "a Meridian mediator"
     # The highlight and the list (without the accepted sentence) come along out of band.
     assert f'id="passage-{passage.pk}"' in body
     oob = body[body.index('<section id="suggestions"') :]
@@ -100,66 +122,70 @@ def test_accept_marks_the_passage_and_opens_the_prefilled_claim_form(editor_clie
     # The address now opens this same form (bookmark, reload).
     pushed = urlsplit(response["HX-Push-Url"])
     assert pushed.path == f"/sources/{source.pk}/passages/{passage.pk}/"
-    assert parse_qs(pushed.query)["clause"] == [str(truce.clauses.withdrawal.pk)]
+    assert parse_qs(pushed.query)["claim-clause"] == [str(truce.clauses.withdrawal.pk)]
     assert not Claim.objects.exists()  # nothing but the passage until the editor saves
+    assert Suggestion.objects.get(pk=s.pk).status == "accepted"
 
 
 def test_accept_without_htmx_redirects_to_the_prefilled_panel_page(editor_client, source, truce):  # noqa: F811
     s = suggestion(source, WITHDRAWAL)
-    response = editor_client.post(f"/sources/{source.pk}/suggestions/{s.pk}/accept/")
+    action, posted = accept_form(editor_client, source, s)
+    response = editor_client.post(action, posted)
     assert response.status_code == 302
     page = editor_client.get(response["Location"])
     body = page.content.decode()
     assert page.status_code == 200 and "<html" in body
-    assert f'<option value="{truce.clauses.withdrawal.pk}" selected>' in body
-    assert "a Meridian mediator" in body
+    values = form_values(body, css_class="claim-form")
+    assert values["claim-clause"] == str(truce.clauses.withdrawal.pk)
+    assert values["claim-attribution"] == "a Meridian mediator"
 
 
 def test_the_prefilled_form_saves_a_claim_linked_to_the_passage(editor_client, source, truce):  # noqa: F811
     s = suggestion(source, WITHDRAWAL)
-    url = editor_client.post(f"/sources/{source.pk}/suggestions/{s.pk}/accept/")["Location"]
+    action, posted = accept_form(editor_client, source, s)
+    answer = editor_client.post(action, posted, headers=HX).content.decode()
     passage = Passage.objects.get()
-    query = parse_qs(urlsplit(url).query)
-    data = {
-        "action": "new",
-        "claim-statement": "Arvenia did not begin to withdraw from the Varn valley.",
-        "claim-attribution": query["attribution"][0],
-        "claim-subjects": query["subjects"],
-        "claim-deal": str(truce.deal.pk),
-        "claim-phase": query["phase"][0],
-        "claim-clause": query["clause"][0],
-        "claim-kind": query["kind"][0],
-        "claim-compliance": query["compliance"][0],
-        "claim-made_on_precision": "day",
-        "claim-language": "en",
-        "ev-relation": "states",
-    }
+    data = form_values(answer, css_class="claim-form", press=("save", "draft"))
+    data.pop("refresh", None)
+    data["claim-statement"] = "Arvenia did not begin to withdraw from the Varn valley."
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/", data, headers=HX
     )
     assert response.status_code == 200, response.content.decode()[:2000]
     claim = Claim.objects.get()
+    assert (claim.deal, claim.phase) == (truce.deal, truce.phases.two)
     assert claim.clause == truce.clauses.withdrawal and claim.compliance == "not_complied"
     assert list(claim.subjects.all()) == [truce.arvenia]
+    assert claim.attribution == "a Meridian mediator" and not claim.is_published
     assert list(claim.evidence.values_list("passage_id", flat=True)) == [passage.pk]
 
 
-def test_initial_values_in_the_address_are_only_initial_and_escaped(editor_client, source):
-    passage = Passage.objects.create(
-        source=source,
-        start=0,
-        end=3,
-        quote=source.text[:3],
-        revision_made=source.revisions.get(),
-        revision_anchored=source.revisions.get(),
+def test_the_page_the_editor_came_from_travels_through_the_panel_and_accept(
+    editor_client,
+    source,
+    truce,  # noqa: F811
+):
+    came = f"/deals/{truce.other.slug}/"
+    s = suggestion(source, WITHDRAWAL)
+    action, posted = accept_form(editor_client, source, s, **{"from": came})
+    assert posted["from"] == came
+    response = editor_client.post(action, posted, headers=HX)
+    body = response.content.decode()
+    # The guessed deal wins over the page's; the page stays the context of what follows.
+    assert form_values(body, css_class="claim-form")["claim-deal"] == str(truce.deal.pk)
+    assert form_values(body, css_class="claim-form")["from"] == came
+    assert parse_qs(urlsplit(response["HX-Push-Url"]).query)["from"] == [came]
+    # A panel loaded later, and its Dismiss, carry it too.
+    other = suggestion(source, "NLF fighters violated")
+    panel = editor_client.get(
+        f"/sources/{source.pk}/suggestions/", {"from": came}, headers=HX
+    ).content.decode()
+    dismiss = f"/sources/{source.pk}/suggestions/{other.pk}/dismiss/"
+    assert form_values(panel, action=dismiss)["from"] == came
+    redirected = editor_client.post(dismiss, {"from": came})
+    assert (
+        redirected["Location"] == f"/sources/{source.pk}/?from={quote(came, safe='')}#suggestions"
     )
-    url = (
-        f"/sources/{source.pk}/passages/{passage.pk}/?statement=%3Cscript%3Ex%3C/script%3E"
-        "&clause=abc&subjects=1&subjects=x&kind=compliance"
-    )
-    body = editor_client.get(url, headers=HX).content.decode()
-    assert "&lt;script&gt;x&lt;/script&gt;" in body and "<script>x" not in body
-    assert not Claim.objects.exists()
 
 
 def test_dismiss_and_undo(editor_client, source):
@@ -195,6 +221,20 @@ def test_a_suggestion_of_an_older_text_answers_409_with_the_current_ones(
     assert response["HX-Retarget"] == "#suggestions"
     body = response.content.decode()
     assert "was revised" in body and "did not begin its withdrawal" in body
+    assert not Passage.objects.exists()
+
+
+def test_a_source_deleted_meanwhile_answers_410_never_an_error(editor_client, source):
+    s = suggestion(source, WITHDRAWAL)
+    action, posted = accept_form(editor_client, source, s)
+    source_delete(source=source)
+    for verb in ("accept", "dismiss", "restore"):
+        for headers in ({}, HX):
+            response = editor_client.post(
+                f"/sources/{source.pk}/suggestions/{s.pk}/{verb}/", posted, headers=headers
+            )
+            assert response.status_code == 410, (verb, headers)
+            assert "was deleted by" in response.content.decode()
     assert not Passage.objects.exists()
 
 

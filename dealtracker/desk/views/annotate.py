@@ -62,6 +62,7 @@ from dealtracker.desk.highlight import highlight, spans_from_passages
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
+    Marked,
     PassageInUse,
     current_revision,
     offsets_from_utf16,
@@ -156,10 +157,8 @@ def _panel_context(
     source: Source | None,
     passage: Passage | None,
     came: CameFrom | None,
-    claim_params=None,
     **extra,
 ) -> dict:
-    """The passage panel; `claim_params` pre-fill the new-claim form (default: the request's)."""
     user = request.user
     context = {
         "source": source,
@@ -173,10 +172,7 @@ def _panel_context(
         if context["can_mark"]:
             context["link_form"] = extra.pop("link_form", None) or LinkClaimForm(prefix="link")
             if "new_claim_form" not in extra:
-                # claim-<field> values: the caller's (an accepted suggestion's), else the request's.
-                params = claim_params
-                if params is None:
-                    params = request.GET if request.method == "GET" else request.POST
+                params = request.GET if request.method == "GET" else request.POST
                 form, hint, prefilled = _new_claim_form(source=source, came=came, params=params)
                 extra.update(new_claim_form=form, deal_hint=hint, prefilled=prefilled)
                 if prefilled or request.GET.get("open") == "new":
@@ -227,7 +223,7 @@ def _page_context(
         _text_context(request, source=source, came=came, selected=passage.pk if passage else None)
     )
     if can_suggest(request.user) and "suggestion_page" not in context:
-        context.update(panel_context(source=source, revision=context.get("revision")))
+        context.update(panel_context(source=source, revision=context.get("revision"), came=came))
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
@@ -384,14 +380,27 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _gone(request, exc, source_pk=pk)
     except ValidationError as exc:
         return _bad_selection(request, source, " ".join(exc.messages))
-    came = came_from(request)
+    return _marked_answer(request, source=source, marked=marked, came=came_from(request))
+
+
+def _marked_url(request: HttpRequest, *, passage: Passage, came: CameFrom | None) -> str:
+    """The marked passage's address, carrying the posted `claim-<field>` values and `from`:
+    it opens the panel as the marking answer shows it (no JavaScript, reload, bookmark)."""
+    url = reverse("desk:passage-detail", args=[passage.source_id, passage.pk])
+    params = {k: v for k, v in request.POST.lists() if k.startswith(f"{PREFIX}-")}
+    if came:
+        params["from"] = [came.path]
+    query = urlencode(params, doseq=True)
+    return f"{url}?{query}" if query else url
+
+
+def _marked_answer(
+    request: HttpRequest, *, source: Source, marked: Marked, came: CameFrom | None
+) -> HttpResponse:
+    """What marking a span answers (a selection, or an accepted suggestion): the panel with
+    the passage and the new-claim form, pre-filled with the posted `claim-<field>` values."""
     if not is_partial(request):
-        url = reverse("desk:passage-detail", args=[source.pk, marked.passage.pk])
-        params = {k: v for k, v in request.POST.lists() if k.startswith(f"{PREFIX}-")}
-        if came:
-            params["from"] = [came.path]
-        query = urlencode(params, doseq=True)
-        return redirect(f"{url}?{query}" if query else url)
+        return redirect(_marked_url(request, passage=marked.passage, came=came))
     return _panel_response(
         request,
         source=source,
