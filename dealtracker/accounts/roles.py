@@ -24,6 +24,11 @@ EDITOR_MODELS = (
     ("claims", "evidence"),
     ("claims", "verificationchange"),
     ("claims", "assessment"),
+    # Agreements: editors anchor clauses in the agreement text and review proposed ones.
+    ("claims", "agreementtext"),
+    ("claims", "clauseanchor"),
+    ("claims", "clauseproposal"),
+    ("sources", "sourcedocument"),
 )
 
 
