@@ -7,6 +7,7 @@ on outside debug.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -248,8 +249,40 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded originals (PDF, Word) of sources. Never served from MEDIA_URL: the
+# desk's download view checks who may read them. Local files by default; any
+# Django storage backend in production (DOCUMENT_STORAGE_BACKEND, with its
+# options as JSON in DOCUMENT_STORAGE_OPTIONS, e.g. django-storages' S3Storage).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+
+
+def _storage_options(name: str) -> dict:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return value
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {
+        "BACKEND": os.environ.get(
+            "DOCUMENT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": _storage_options("DOCUMENT_STORAGE_OPTIONS")
+        or (
+            {"location": str(MEDIA_ROOT / "documents")}
+            if "DOCUMENT_STORAGE_BACKEND" not in os.environ
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -265,6 +298,15 @@ SOURCE_MAX_BYTES = env_int("SOURCE_MAX_BYTES", 2_000_000)
 # message) rather than be cut off by Django's request-size guard first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * SOURCE_MAX_BYTES + 1_000_000
 SOURCE_FETCH_TIMEOUT = env_int("SOURCE_FETCH_TIMEOUT", 10)
+# PDF and Word uploads: the file's size and pages, and what reading one may cost
+# (a child process with capped memory and CPU, killed after the timeout).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20_000_000)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 500)
+DOCUMENT_MAX_UNZIPPED_BYTES = env_int("DOCUMENT_MAX_UNZIPPED_BYTES", 100_000_000)
+DOCUMENT_EXTRACT_MEMORY_MB = env_int("DOCUMENT_EXTRACT_MEMORY_MB", 1024)
+DOCUMENT_EXTRACT_SECONDS = env_int("DOCUMENT_EXTRACT_SECONDS", 60)
+# Uploads past this are streamed to a temporary file, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Off in production: the URL fetch refuses private, loopback and link-local hosts.
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
 

@@ -84,3 +84,14 @@ def _empty_page_cache():
     from django.core.cache import caches
 
     caches[settings.PAGE_CACHE_ALIAS].clear()
+
+
+@pytest.fixture(autouse=True)
+def _documents_storage(settings, tmp_path_factory):
+    """Uploaded originals go to a folder of this test session, never the project's media/."""
+    storages = dict(settings.STORAGES)
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "documents")},
+    }
+    settings.STORAGES = storages

@@ -26,6 +26,11 @@ EDITOR_MODELS = (
     ("claims", "assessment"),
     # Accepting or dismissing the desk's suggested passages (readers never see them).
     ("suggestions", "suggestion"),
+    # Agreements: editors anchor clauses in the agreement text and review proposed ones.
+    ("claims", "agreementtext"),
+    ("claims", "clauseanchor"),
+    ("claims", "clauseproposal"),
+    ("sources", "sourcedocument"),
 )
 
 

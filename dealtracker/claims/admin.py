@@ -13,7 +13,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dealtracker.admin_tools import ProtectedDeleteMixin
 
-from .models import Assessment, Claim, Evidence, VerificationChange
+from .models import (
+    AgreementText,
+    Assessment,
+    Claim,
+    ClauseAnchor,
+    ClauseProposal,
+    Evidence,
+    VerificationChange,
+)
 
 
 class EvidenceInline(admin.TabularInline):
@@ -140,3 +148,32 @@ class AssessmentAdmin(PublishedAtMixin, ProtectedDeleteMixin, SimpleHistoryAdmin
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# --- agreements -----------------------------------------------------------------------
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(SimpleHistoryAdmin):
+    list_display = ["deal", "source", "role", "position"]
+    list_filter = ["role"]
+    list_select_related = ["deal", "source"]
+    autocomplete_fields = ["deal", "source"]
+    search_fields = ["deal__title", "source__title"]
+
+
+@admin.register(ClauseAnchor)
+class ClauseAnchorAdmin(SimpleHistoryAdmin):
+    list_display = ["clause", "passage", "created_at"]
+    list_select_related = ["clause__deal", "passage"]
+    autocomplete_fields = ["clause", "passage"]
+    search_fields = ["clause__reference", "clause__title", "passage__quote"]
+
+
+@admin.register(ClauseProposal)
+class ClauseProposalAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "deal", "status", "clause", "reviewed_at"]
+    list_filter = ["status"]
+    list_select_related = ["deal", "clause"]
+    autocomplete_fields = ["deal", "passage", "clause"]
+    search_fields = ["reference", "title", "deal__title"]

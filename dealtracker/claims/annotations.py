@@ -4,7 +4,10 @@ One annotation per evidence link: the claim is the body (a TextualBody with
 the statement, whose id is the claim's page), the passage is the target: the
 source with a TextQuoteSelector and a TextPositionSelector (Unicode code
 points into the anchored revision's text, as the model counts) and a TimeState
-whose `cached` copy is that revision. The revision the passage was first marked
+whose `cached` copy is that revision. On a source read from a PDF or Word
+original, a third selector names the page, as the Web Annotation model allows
+for PDF: a FragmentSelector `page=N` (RFC 3778) refined by the quote within it.
+The revision the passage was first marked
 on, the evidence relation and the anchoring status are extra terms in our own
 context (documented on /data/).
 
@@ -34,6 +37,8 @@ from .models import Evidence
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 PAGE_SIZE = 100
+# The PDF fragment identifiers (page=N), as the Web Annotation model names them.
+PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
 
 # Our own terms, under the data dictionary's address.
 MOTIVATION = "describing"
@@ -92,6 +97,7 @@ def annotation_evidence(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
         "passage__revision_anchored__source_id",
         "passage__revision_anchored__number",
         "passage__revision_anchored__created_at",
+        "passage__revision_anchored__page_starts",
     )
 
 
@@ -115,6 +121,26 @@ def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, An
     passage = evidence.passage
     source = passage.source
     anchored = passage.revision_anchored
+    quote_selector = {
+        "type": "TextQuoteSelector",
+        "exact": passage.quote,
+        "prefix": passage.prefix,
+        "suffix": passage.suffix,
+    }
+    selectors: list[dict[str, Any]] = [
+        quote_selector,
+        {"type": "TextPositionSelector", "start": passage.start, "end": passage.end},
+    ]
+    page = anchored.page_at(passage.start)
+    if page is not None:
+        selectors.append(
+            {
+                "type": "FragmentSelector",
+                "conformsTo": PDF_FRAGMENT,
+                "value": f"page={page}",
+                "refinedBy": dict(quote_selector),
+            }
+        )
     data: dict[str, Any] = {}
     if with_context:
         data["@context"] = [ANNO_CONTEXT, extra_context()]
@@ -147,19 +173,7 @@ def annotation(evidence: Evidence, *, with_context: bool = True) -> dict[str, An
                     "cached": revision_url(anchored),
                     "sourceDate": _iso(anchored.created_at),
                 },
-                "selector": [
-                    {
-                        "type": "TextQuoteSelector",
-                        "exact": passage.quote,
-                        "prefix": passage.prefix,
-                        "suffix": passage.suffix,
-                    },
-                    {
-                        "type": "TextPositionSelector",
-                        "start": passage.start,
-                        "end": passage.end,
-                    },
-                ],
+                "selector": selectors,
                 "anchorStatus": passage.anchor_status,
                 "revisionMade": revision_url(passage.revision_made),
             },

@@ -23,10 +23,10 @@ from django.urls import reverse
 from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
-from dealtracker.sources.models import Passage
+from dealtracker.sources.models import Passage, SourceDocument
 
 from .listing import claims_of_deal
-from .models import Assessment, Claim, Evidence
+from .models import Assessment, Claim, ClauseAnchor, Evidence
 from .queries import visible_claims
 from .rollups import visible_assessments
 
@@ -106,6 +106,11 @@ CSV_COLUMNS: list[tuple[str, str]] = [
         "For each passage: how it relates to the claim (vocabulary “evidence relation”).",
     ),
     ("evidence_quotes", "For each passage: its exact quote from the source text."),
+    (
+        "evidence_pages",
+        "For each passage: the page of the source's PDF or Word original it is on "
+        "(empty when the text has no pages).",
+    ),
     ("evidence_source_titles", "For each passage: the source's title."),
     (
         "evidence_source_urls",
@@ -134,8 +139,10 @@ def csv_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
         Prefetch(
             "evidence",
-            queryset=Evidence.objects.select_related("passage__source")
-            .defer(*HEAVY_EVIDENCE_FIELDS)
+            queryset=Evidence.objects.select_related(
+                "passage__source", "passage__revision_anchored"
+            )
+            .defer(*HEAVY_EVIDENCE_FIELDS, "passage__revision_anchored__text")
             .order_by("id"),
         ),
     )
@@ -204,6 +211,7 @@ def csv_row(claim: Claim) -> list[str]:
         len(evidence),
         MULTI_SEPARATOR.join(e.relation for e in evidence),
         MULTI_SEPARATOR.join(e.passage.quote for e in evidence),
+        MULTI_SEPARATOR.join(str(e.passage.page or "") for e in evidence),
         MULTI_SEPARATOR.join(e.passage.source.title for e in evidence),
         MULTI_SEPARATOR.join(e.passage.source.url for e in evidence),
         MULTI_SEPARATOR.join(passage_url(e.passage) for e in evidence),
@@ -333,6 +341,24 @@ def clause_json(clause: Clause, *, phase_orders: dict[int, int]) -> dict[str, An
         "due": due_json(clause),
         "language": clause.language,
         "url": site_url("desk:clause-detail", slug=clause.deal.slug, ref=clause.reference),
+        "verbatim": verbatim_json(clause),
+    }
+
+
+def verbatim_json(clause: Clause) -> dict[str, Any] | None:
+    """Where the clause's words stand in the agreement text (select anchor__passage__revision_anchored)."""
+    try:
+        anchor = clause.anchor
+    except ClauseAnchor.DoesNotExist:
+        return None
+    passage = anchor.passage
+    return {
+        "source": passage.source_id,
+        "passage": passage.pk,
+        "quote": passage.quote,
+        "page": passage.page,
+        "anchor_status": passage.anchor_status,
+        "url": passage_url(passage),
     }
 
 
@@ -381,6 +407,7 @@ def evidence_json(evidence: Evidence, *, include_internal: bool) -> dict[str, An
             "revision_made": passage.revision_made.number,
             "revision_anchored": passage.revision_anchored.number,
             "anchor_status": passage.anchor_status,
+            "page": passage.page,
             "url": passage_url(passage),
         },
     }
@@ -430,6 +457,20 @@ def source_json(source) -> dict[str, Any]:
         "published_on": _date(source.published_on),
         "language": source.language,
         "page": site_url("desk:source-detail", pk=source.pk),
+        "original": original_json(getattr(source, "original", None)),
+    }
+
+
+def original_json(document) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    return {
+        "url": site_url("desk:source-document", pk=document.source_id),
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "pages": document.page_count or None,
     }
 
 
@@ -466,7 +507,8 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
     phase_orders = {p.pk: p.order for p in phases}
     clauses = list(
         deal.clauses.order_by("position", "reference")
-        .select_related("deal", "phase", "deadline_phase")
+        .select_related("deal", "phase", "deadline_phase", "anchor__passage__revision_anchored")
+        .defer("anchor__passage__revision_anchored__text", "anchor__passage__search_vector")
         .prefetch_related(
             Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
         )
@@ -502,6 +544,9 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             sources.setdefault(evidence.passage.source_id, evidence.passage.source)
     for pk, party in others.items():
         parties.setdefault(pk, {**party_json(party), "roles": []})
+    for document in SourceDocument.objects.filter(source_id__in=list(sources)).order_by("id"):
+        # The latest original of each source.
+        sources[document.source_id].original = document
 
     return {
         "format": "dealtracker-deal",
@@ -610,6 +655,11 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
     ("clauses[].language", "Language of the clause's text."),
     ("clauses[].url", "The clause's page."),
     (
+        "clauses[].verbatim",
+        "The clause's words in the deal's agreement text, or null when not anchored: "
+        "{source, passage, quote, page (of a PDF or Word original, or null), anchor_status, url}.",
+    ),
+    (
         "claims",
         "Claims about the deal, its phases or clauses, newest first (published only for public visitors).",
     ),
@@ -672,6 +722,10 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
         "Re-anchoring outcome (vocabulary “anchoring status”).",
     ),
     ("claims[].evidence[].passage.url", "The passage in the source's reading view."),
+    (
+        "claims[].evidence[].passage.page",
+        "The page of the source's PDF or Word original the passage is on, or null.",
+    ),
     ("claims[].evidence[].passage.note", "Internal note; only in exports made by logged-in users."),
     ("sources", "Every source the claims' evidence cites."),
     ("sources[].id", "The source's number; its page is sources[].page."),
@@ -684,6 +738,11 @@ DEAL_JSON_FIELDS: list[tuple[str, str]] = [
     ("sources[].published_on", "Publication date, YYYY-MM-DD, or null."),
     ("sources[].language", "Language (BCP 47)."),
     ("sources[].page", "The source's reading view on this site."),
+    (
+        "sources[].original",
+        "The PDF or Word file the text was read from, or null: "
+        "{url, filename, content_type, size (bytes), sha256, pages}.",
+    ),
     (
         "assessments",
         "The newsroom's own dated judgements of how far each obliged party has carried out each "

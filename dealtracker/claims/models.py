@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from dealtracker.constraints import in_vocabulary
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.sources.models import Passage
+from dealtracker.sources.models import Passage, Source
 
 
 class ClaimKind(models.TextChoices):
@@ -255,3 +255,134 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.clause.get_absolute_url() + f"#assessment-{self.pk}"
+
+
+# --- agreements: a deal's own text, and its clauses anchored in it ---------------------
+# Here, not in deals or sources: those two know nothing of each other.
+
+
+class AgreementRole(models.TextChoices):
+    SIGNED_TEXT = "signed_text", "signed text"
+    TRANSLATION = "translation", "unofficial translation"
+    AMENDMENT = "amendment", "amendment"
+    SUMMARY = "summary", "summary (not the official text)"
+
+
+class AgreementText(models.Model):
+    """A source that is (a version of) a deal's own text: the signed text, a translation, ..."""
+
+    Role = AgreementRole
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="agreement_texts")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="agreement_texts")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.SIGNED_TEXT)
+    position = models.PositiveIntegerField(default=0, help_text="Order among the deal's texts.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deal", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "source"], name="agreement_text_once_per_deal"),
+            in_vocabulary("role", AgreementRole, "agreement_text_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.get_role_display()} — {self.source}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug})
+
+
+class ClauseAnchor(models.Model):
+    """A clause's verbatim text: a passage of the deal's agreement text.
+
+    The passage is re-anchored through the source's revisions as evidence is;
+    the clause's own text field is set to its quote when anchored.
+    """
+
+    clause = models.OneToOneField(Clause, on_delete=models.CASCADE, related_name="anchor")
+    passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="clause_anchors")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["clause", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.clause.reference} — {self.passage}"
+
+    def get_absolute_url(self) -> str:
+        return self.clause.get_absolute_url()
+
+
+class ClauseProposalStatus(models.TextChoices):
+    PENDING = "pending", "to review"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class ClauseProposal(models.Model):
+    """A clause proposed from an imported agreement's numbered article or paragraph.
+
+    It becomes a clause only when an editor accepts it (after editing its
+    reference and title if need be); its passage is marked at import, so it
+    follows the text's revisions until then.
+    """
+
+    Status = ClauseProposalStatus
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="clause_proposals")
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="clause_proposals")
+    reference = models.CharField(max_length=20)
+    title = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    clause = models.ForeignKey(
+        Clause, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deal", "position", "id"]
+        constraints = [
+            in_vocabulary("status", ClauseProposalStatus, "clause_proposal_status_valid"),
+            models.CheckConstraint(
+                condition=Q(reference__regex=r"^[A-Za-z0-9.-]+$"),
+                name="clause_proposal_reference_url_safe",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(clause__isnull=False),
+                name="clause_proposal_accepted_has_clause",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deal", "position"],
+                condition=Q(status="pending"),
+                name="clause_proposal_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return (
+            reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug}) + f"#proposal-{self.pk}"
+        )

@@ -36,10 +36,12 @@ def visible_claims(*, user) -> QuerySet[Claim]:
 
 
 def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
-    """Evidence of claims with the passage, and each source once (its text can be long)."""
+    """Evidence of claims with the passage, and each source once (its text can be long).
+    The passage's anchored revision comes along without its text, for its page."""
     return Prefetch(
         "evidence",
-        queryset=Evidence.objects.select_related("passage")
+        queryset=Evidence.objects.select_related("passage__revision_anchored")
+        .defer("passage__revision_anchored__text")
         .prefetch_related(
             Prefetch("passage__source", queryset=Source.objects.defer("search_vector"))
         )

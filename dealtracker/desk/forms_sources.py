@@ -53,9 +53,13 @@ class SourceNewForm(ErrorListMixin, forms.Form):
     upload = forms.FileField(
         label="Or upload a file",
         required=False,
-        help_text=".txt, .html or .md",
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.text,.html,.htm,.md,.markdown"}),
+        help_text=".txt, .html, .md, or a .pdf (with a text layer: scans are not read) or .docx",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".txt,.text,.html,.htm,.md,.markdown,.pdf,.docx"}
+        ),
     )
+    # The PDF or Word original read by "Read the file", kept until the source is saved.
+    document = forms.CharField(required=False, widget=forms.HiddenInput())
     url = WebURLField(
         label="Address (URL)",
         required=False,
@@ -90,9 +94,12 @@ class SourceNewForm(ErrorListMixin, forms.Form):
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
-        if upload and upload.size > settings.SOURCE_MAX_BYTES:
+        # PDF and Word files are larger than their text: they have their own limit.
+        document = upload and upload.name.lower().endswith((".pdf", ".docx"))
+        limit = settings.DOCUMENT_MAX_BYTES if document else settings.SOURCE_MAX_BYTES
+        if upload and upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {settings.SOURCE_MAX_BYTES:,} bytes.",
+                f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes.",
                 code="too_large",
             )
         return upload

@@ -6,7 +6,8 @@ properly nested passages become nested elements and crossing ones are split
 into fragments (the first carries id="passage-<id>", the anchor the claim
 page links to). Nothing but the text itself becomes text nodes, so the
 container's textContent equals the canonical text exactly — the selection
-script counts offsets on it.
+script counts offsets on it. For that reason the start of each page of a PDF
+or Word original is an empty element whose "p. 3" is CSS generated content.
 """
 
 from __future__ import annotations
@@ -66,20 +67,40 @@ def _open(span: Span, first: bool, depth: int, selected: bool = False) -> str:
     return format_html('<mark id="passage-{}" {}>', span.id, attrs) + link
 
 
-def highlight(text: str, spans: Sequence[Span], *, selected: int | None = None) -> SafeString:
-    """HTML of text with spans as nested <mark> elements (text escaped, nothing added).
+def _page_marker(number: int) -> str:
+    return format_html(
+        '<span class="page-start" id="page-{}" data-page="{}" role="note" aria-label="page {}"></span>',
+        number,
+        number,
+        number,
+    )
+
+
+def highlight(
+    text: str,
+    spans: Sequence[Span],
+    *,
+    selected: int | None = None,
+    page_starts: Sequence[int] = (),
+) -> SafeString:
+    """HTML of text with spans as nested <mark> elements (text escaped, nothing added),
+    and an empty marker where each page of the original begins.
 
     Every fragment of the passage `selected` (the one the panel shows) is marked
     as such: the page shows it more strongly than the others."""
     length = len(text)
     spans = [s for s in spans if 0 <= s.start < s.end <= length]
-    if not spans:
+    pages: dict[int, list[int]] = {}
+    for number, offset in enumerate(page_starts, 1):
+        if 0 <= offset < length:
+            pages.setdefault(offset, []).append(number)
+    if not spans and not pages:
         return mark_safe(escape(text))  # noqa: S308 - escaped just here
     order = {s.id: (s.start, -s.end, s.id) for s in spans}
     starts: dict[int, list[Span]] = {}
     for s in spans:
         starts.setdefault(s.start, []).append(s)
-    cuts = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans)})
+    cuts = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans), *pages})
     active: dict[int, Span] = {}
     opened: set[int] = set()
     stack: list[int] = []
@@ -99,6 +120,7 @@ def highlight(text: str, spans: Sequence[Span], *, selected: int | None = None) 
             stack.append(sid)
             out.append(_open(active[sid], sid not in opened, len(stack), sid == selected))
             opened.add(sid)
+        out.extend(_page_marker(number) for number in pages.get(a, ()))
         out.append(escape(text[a:b]))
     out.extend("</mark>" for _ in stack)
     return mark_safe("".join(out))  # noqa: S308 - every piece escaped above

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from .views import (  # noqa: F401
+    agreements,  # a deal's agreement text, clauses anchored in it, proposals
     annotate,  # source reading view, annotating
     claim_edit,  # the claim editor, lookups of claims, parties and a deal's terms
     lists,  # claims list, search, exports, annotations, data dictionary
@@ -123,6 +124,7 @@ urlpatterns = [
     path("sources/review/", sources_in.passage_review, name="passage-review"),
     path("sources/<int:pk>/revise/", sources_in.source_revise, name="source-revise"),
     path("sources/<int:pk>/delete/", sources_in.source_delete, name="source-delete"),
+    path("sources/<int:pk>/original/", sources_in.source_document, name="source-document"),
     path(
         "sources/<int:pk>/revisions/<int:number>/",
         sources_in.source_revision,
@@ -151,4 +153,22 @@ urlpatterns = [
     path("slipping/", records.slipping, name="slipping"),
     path("slipping.atom", records.slipping_feed, name="slipping-feed"),
     # --- end of records ---
+    # --- agreements: a deal's own text and its clauses anchored in it ---
+    path("deals/<slug:slug>/agreement/", agreements.deal_agreement, name="deal-agreement"),
+    path(
+        "deals/<slug:slug>/agreement/texts/",
+        agreements.deal_agreement_text_add,
+        name="deal-agreement-text-add",
+    ),
+    path(
+        "deals/<slug:slug>/agreement/proposals/",
+        agreements.deal_agreement_proposal,
+        name="deal-agreement-proposal",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/clause/",
+        agreements.passage_clause,
+        name="passage-clause",
+    ),
+    # --- end of agreements ---
 ]

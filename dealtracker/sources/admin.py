@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dealtracker.admin_tools import ProtectedDeleteMixin
 
-from .models import Passage, Reanchoring, Source, SourceRevision
+from .models import Passage, Reanchoring, Source, SourceDocument, SourceRevision
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -163,3 +163,25 @@ class ReanchoringAdmin(ReadOnlyAdmin):
     list_filter = ["status", "needs_review", "method"]
     list_select_related = ["passage", "to_revision__source"]
     search_fields = ["old_quote", "new_quote"]
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(ReadOnlyAdmin):
+    """The kept originals (PDF, Word): uploaded in the desk, listed here for admins."""
+
+    list_display = ["filename", "source", "content_type", "size", "page_count", "created_at"]
+    list_select_related = ["source"]
+    search_fields = ["filename", "sha256", "source__title"]
+    list_filter = ["content_type", "created_at"]
+    readonly_fields = [
+        "source",
+        "revision",
+        "storage_name",
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "page_count",
+        "created_by",
+        "created_at",
+    ]

@@ -887,3 +887,13 @@ def _check_span(text: str, start: int, end: int) -> None:
         raise ValueError(
             f"span {start}..{end} is not a non-empty span of the text (0..{len(text)})"
         )
+
+
+def map_offsets(old_text: str, new_text: str, offsets: Sequence[int]) -> list[int]:
+    """Where positions of the old text fall in the new one (e.g. the starts of a document's pages)."""
+    if not offsets:
+        return []
+    if old_text == new_text:
+        return list(offsets)
+    diff = _Diff(old_text, new_text)
+    return [min(max(diff.map_start(p), 0), len(new_text)) for p in offsets]

@@ -1,9 +1,11 @@
-"""Turn what an editor brings (plain text, an HTML page, Markdown) into text and metadata.
+"""Turn what an editor brings (plain text, an HTML page, Markdown, PDF, Word) into text and metadata.
 
 HTML is reduced to the article's text by trafilatura (a maintained extraction
 library), which also reads the title, author, site name and date the page
-declares. Markdown is parsed with markdown-it and its markup dropped. The text
-returned here is canonicalised by the service that stores it, not here.
+declares. Markdown is parsed with markdown-it and its markup dropped. PDF and
+Word documents are read in a child process with capped resources (documents.py),
+which also tells where each page starts. The text returned here is canonicalised
+by the service that stores it, not here (a document's already is).
 Pure functions, no ORM.
 """
 
@@ -21,6 +23,7 @@ from charset_normalizer import from_bytes
 from markdown_it import MarkdownIt
 
 from .canonical import canonicalize
+from .documents import DOCUMENT_FORMATS, Limits, extract_document
 
 
 class ExtractError(Exception):
@@ -38,6 +41,11 @@ class Extracted:
     url: str = ""
     # An address the document named for itself that is not a web address (left out).
     refused_url: str = ""
+    # PDF and Word: where each page starts in the (canonical) text, and how many pages.
+    page_starts: tuple[int, ...] = ()
+    page_count: int = 0
+    # The original file, once kept (a services.StoredDocument).
+    document: object | None = None
 
     def metadata(self) -> dict[str, object]:
         """The metadata fields that were found, for pre-filling the form."""
@@ -61,6 +69,8 @@ SUFFIX_FORMATS = {
     ".xhtml": "html",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
 MEDIA_TYPE_FORMATS = {
     "text/plain": "text",
@@ -68,6 +78,8 @@ MEDIA_TYPE_FORMATS = {
     "application/xhtml+xml": "html",
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
 }
 
 
@@ -77,7 +89,7 @@ def format_for_filename(filename: str) -> str:
         return SUFFIX_FORMATS[suffix]
     except KeyError:
         raise ExtractError(
-            f"Files ending in “{suffix or '(nothing)'}” are not accepted: upload a .txt, .html or .md file."
+            f"Files ending in “{suffix or '(nothing)'}” are not accepted: upload a .txt, .html, .md, .pdf or .docx file."
         ) from None
 
 
@@ -113,10 +125,32 @@ def decode_text(data: bytes, declared_charset: str | None = None) -> str:
 
 
 def extract(
-    data: bytes, fmt: str, *, declared_charset: str | None = None, url: str = ""
+    data: bytes,
+    fmt: str,
+    *,
+    declared_charset: str | None = None,
+    url: str = "",
+    limits: Limits | None = None,
 ) -> Extracted:
-    """Text and metadata of a document in one of the formats: "text", "html", "markdown"."""
-    if fmt == "html":
+    """Text and metadata of a document in one of the formats: "text", "html", "markdown",
+    "pdf", "docx" (those two read within `limits`)."""
+    if fmt in DOCUMENT_FORMATS:
+        from .documents import DocumentError
+
+        try:
+            document = extract_document(data, fmt, limits=limits or Limits())
+        except DocumentError as exc:
+            raise ExtractError(str(exc)) from None
+        result = Extracted(
+            text=document.text,
+            title=document.title,
+            author=document.author,
+            language=document.language,
+            url=url,
+            page_starts=tuple(document.page_starts),
+            page_count=document.page_count,
+        )
+    elif fmt == "html":
         result = extract_html(decode_html(data, declared_charset), url=url)
     elif fmt == "markdown":
         result = extract_markdown(decode_text(data, declared_charset))

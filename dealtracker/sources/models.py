@@ -7,6 +7,7 @@ canonical.py), as the W3C TextPositionSelector and Python strings count.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -17,6 +18,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+
+from .documents import page_at
 
 # Characters of context kept before and after a quote (TextQuoteSelector).
 CONTEXT_CHARS = 32
@@ -99,6 +102,15 @@ class SourceRevision(models.Model):
     text = models.TextField()
     text_hash = models.CharField(max_length=64)
     note = models.TextField(blank=True, help_text="Why the text was revised.")
+    # For text from a paged document (PDF, Word): the offset where page i + 1
+    # begins, page_starts[0] == 0. Empty: the text has no pages.
+    # db_default: rows written without it (COPY by the archive generator, raw SQL) have no pages.
+    page_starts = ArrayField(
+        models.PositiveIntegerField(),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=ArrayField(models.PositiveIntegerField())),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -112,6 +124,10 @@ class SourceRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "number"], name="revision_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+            models.CheckConstraint(
+                condition=Q(page_starts=[]) | Q(page_starts__0=0),
+                name="revision_pages_start_at_zero",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +135,56 @@ class SourceRevision(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:source-revision", kwargs={"pk": self.source_id, "number": self.number})
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the original document the character at offset is on (None: no pages)."""
+        return page_at(self.page_starts, offset)
+
+
+class SourceDocument(models.Model):
+    """The original file (PDF, Word) a source's text was read from, kept as it came.
+
+    Stored through Django's storage API (STORAGES["documents"]) under its
+    SHA-256, so the same file uploaded twice is one file and one source.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="documents")
+    # The revision whose text was read from this file.
+    revision = models.ForeignKey(
+        SourceRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    storage_name = models.CharField(max_length=300, help_text="Name in the documents storage.")
+    filename = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64, unique=True)
+    page_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Kept so that a deleted source can be restored with its original.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["source", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_nonempty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.size:,} bytes)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("desk:source-document", kwargs={"pk": self.source_id})
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
 
 
 class PassageAnchorStatus(models.TextChoices):
@@ -191,6 +257,14 @@ class Passage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:source-detail", kwargs={"pk": self.source_id}) + f"#passage-{self.pk}"
+
+    @property
+    def page(self) -> int | None:
+        """The page of the original document the passage starts on (None: the text has no pages).
+
+        Reads revision_anchored.page_starts: querysets that show pages select it
+        (with its text deferred)."""
+        return self.revision_anchored.page_at(self.start)
 
 
 class Reanchoring(models.Model):

@@ -28,10 +28,17 @@ _SPACE = " \n"
 class PassageInUse(Exception):
     """A passage that evidence rests on cannot be deleted; says what still points at it."""
 
-    def __init__(self, passage: Passage, claims: list) -> None:
+    def __init__(self, passage: Passage, claims: list, others: list | None = None) -> None:
         self.passage = passage
         self.claims = claims
+        self.others = others or []
         names = "; ".join(f"claim {c.pk} “{c}”" for c in claims)
+        if self.others:
+            # E.g. a clause whose verbatim words the passage is (claims' ClauseAnchor).
+            what = "; ".join(f"{o._meta.verbose_name} “{o}”" for o in self.others)
+            names = f"{names}; {what}" if names else what
+            super().__init__(f"This passage cannot be deleted: {names} rests on it. Unlink first.")
+            return
         super().__init__(
             f"This passage cannot be deleted: {len(claims)} claim(s) rest on it ({names}). "
             "Unlink them first."
@@ -184,4 +191,6 @@ def passage_delete(*, passage: Passage, by=None) -> None:
             current = lock(Passage, passage.pk, what="passage")
             current.delete()
     except ProtectedError as exc:
-        raise PassageInUse(passage, passage_claims(exc)) from None
+        # Whatever else protects it (a clause's verbatim words: claims' ClauseAnchor) is named too.
+        others = [o for o in exc.protected_objects if getattr(o, "claim", None) is None]
+        raise PassageInUse(passage, passage_claims(exc), others) from None

@@ -23,7 +23,16 @@ from dealtracker.concurrency import lock
 
 from . import anchoring
 from .canonical import canonicalize, text_hash
-from .models import CONTEXT_CHARS, Passage, PassageAnchorStatus, Reanchoring, Source, SourceRevision
+from .documents import MEDIA_TYPES, DocumentError, Limits, valid_page_starts
+from .models import (
+    CONTEXT_CHARS,
+    Passage,
+    PassageAnchorStatus,
+    Reanchoring,
+    Source,
+    SourceDocument,
+    SourceRevision,
+)
 
 
 class DuplicateKind(StrEnum):
@@ -111,6 +120,106 @@ def web_url_error(url: str) -> str:
     return ""
 
 
+# --- original documents (PDF, Word) ---------------------------------------------------
+
+
+def document_limits() -> Limits:
+    """What reading one uploaded document may cost, from the settings."""
+    return Limits(
+        max_bytes=settings.DOCUMENT_MAX_BYTES,
+        max_pages=settings.DOCUMENT_MAX_PAGES,
+        # Characters: the stored text is checked in bytes again (SOURCE_MAX_BYTES).
+        max_text_chars=settings.SOURCE_MAX_BYTES,
+        max_unzipped_bytes=settings.DOCUMENT_MAX_UNZIPPED_BYTES,
+        memory_mb=settings.DOCUMENT_EXTRACT_MEMORY_MB,
+        cpu_seconds=settings.DOCUMENT_EXTRACT_SECONDS,
+        timeout_seconds=settings.DOCUMENT_EXTRACT_SECONDS + 30,
+    )
+
+
+def document_storage():
+    from django.core.files.storage import storages
+
+    return storages["documents"]
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """An original file kept in the documents storage, not yet tied to a source."""
+
+    sha256: str
+    filename: str
+    fmt: str
+    size: int
+    page_count: int = 0
+
+    @property
+    def content_type(self) -> str:
+        return MEDIA_TYPES[self.fmt]
+
+    @property
+    def storage_name(self) -> str:
+        # Content-addressed: the same file is stored once, whatever it was called.
+        return f"{self.sha256[:2]}/{self.sha256}.{self.fmt}"
+
+    def read(self) -> bytes:
+        with document_storage().open(self.storage_name, "rb") as handle:
+            return handle.read()
+
+
+def document_filename(name: str, fmt: str) -> str:
+    """An uploaded file's name as kept and sent back: no path, no controls, one line, its suffix."""
+    import re
+
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f/\\]+", " ", name or "")
+    name = " ".join(name.split()).strip(" .") or "document"
+    suffix = f".{fmt}"
+    if not name.lower().endswith(suffix):
+        name += suffix
+    return name[-255:]
+
+
+def document_store(*, data: bytes, filename: str, fmt: str, page_count: int = 0) -> StoredDocument:
+    """Keep an uploaded original (once per content); the name is only remembered."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    if fmt not in MEDIA_TYPES:
+        raise DocumentError(f"Unknown document format {fmt!r}.")
+    stored = StoredDocument(
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename=document_filename(filename, fmt),
+        fmt=fmt,
+        size=len(data),
+        page_count=page_count,
+    )
+    storage = document_storage()
+    if not storage.exists(stored.storage_name):
+        saved = storage.save(stored.storage_name, ContentFile(data))
+        if saved != stored.storage_name:
+            # Another upload of the same file won the race: one copy is enough.
+            storage.delete(saved)
+    return stored
+
+
+def source_for_document(*, sha256: str) -> Source | None:
+    """The source an identical file was already uploaded as."""
+    document = SourceDocument.objects.filter(sha256=sha256).select_related("source").first()
+    return document.source if document is not None else None
+
+
+def page_starts_map(*, old_text: str, new_text: str, page_starts: list[int]) -> list[int]:
+    """A revision's page starts carried over to its edited text (empty when it has none)."""
+    if not page_starts:
+        return []
+    mapped = anchoring.map_offsets(old_text, new_text, page_starts)
+    mapped[0] = 0
+    for i in range(1, len(mapped)):
+        mapped[i] = max(mapped[i], mapped[i - 1])
+    return mapped
+
+
 def source_find_duplicate(*, url: str, text_hash: str) -> Duplicate | None:
     """Which existing source this report duplicates, if any (DESIGN.md: same URL, same text)."""
     url = normalize_url(url)
@@ -140,22 +249,33 @@ def source_create(
     published_on: datetime.date | None = None,
     language: str = "en",
     copy_of: Source | None = None,
+    document: StoredDocument | None = None,
+    page_starts: list[int] | None = None,
 ) -> Source:
-    """Add a source with its revision 1.
+    """Add a source with its revision 1 (and the original file its text was read from).
 
     Raises ValidationError for empty or oversized text, no title or a URL
-    that is not http(s), and
-    DuplicateSource when the report is already here — except a wire copy when
-    the editor chose to add it anyway (`copy_of` names the source it copies).
+    that is not http(s), and DuplicateSource when the report is already here
+    — the same original file, or see source_find_duplicate — except a wire
+    copy when the editor chose to add it anyway (`copy_of` names the source it
+    copies). page_starts are offsets into the canonical text where the
+    document's pages begin.
     """
     canonical = source_text_prepare(text)
     title = canonicalize(title or "").replace("\n", " ")
     if not title:
         raise ValidationError("A source needs a title.", code="no_title")
+    page_starts = list(page_starts or [])
+    if page_starts and not valid_page_starts(page_starts, len(canonical)):
+        raise ValidationError("The page offsets do not fit the text.", code="bad_pages")
     url = normalize_url(url)
     if problem := web_url_error(url):
         raise ValidationError(problem, code="bad_url")
     digest = text_hash(canonical)
+    if document is not None:
+        same_file = source_for_document(sha256=document.sha256)
+        if same_file is not None:
+            raise DuplicateSource(Duplicate(DuplicateKind.SAME, same_file))
     duplicate = source_find_duplicate(url=url, text_hash=digest)
     if duplicate is not None:
         accepted_copy = (
@@ -184,11 +304,32 @@ def source_create(
             # Recorded as the change's author outside a request too (commands, tests).
             source._history_user = by
             source.save()
-            SourceRevision.objects.create(
-                source=source, number=1, text=canonical, text_hash=digest, created_by=by
+            revision = SourceRevision.objects.create(
+                source=source,
+                number=1,
+                text=canonical,
+                text_hash=digest,
+                page_starts=page_starts,
+                created_by=by,
             )
+            if document is not None:
+                SourceDocument.objects.create(
+                    source=source,
+                    revision=revision,
+                    storage_name=document.storage_name,
+                    filename=document.filename,
+                    content_type=document.content_type,
+                    size=document.size,
+                    sha256=document.sha256,
+                    page_count=document.page_count,
+                    created_by=by,
+                )
     except IntegrityError:
-        # Another editor added the same URL a moment ago.
+        # Another editor added the same URL (or the same file) a moment ago.
+        if document is not None:
+            same_file = source_for_document(sha256=document.sha256)
+            if same_file is not None:
+                raise DuplicateSource(Duplicate(DuplicateKind.SAME, same_file)) from None
         duplicate = source_find_duplicate(url=url, text_hash=digest)
         if duplicate is None:
             raise
@@ -315,6 +456,12 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
             number=(current.number if current else 0) + 1,
             text=canonical,
             text_hash=digest,
+            # The pages of the original stay where their words went.
+            page_starts=page_starts_map(
+                old_text=current.text, new_text=canonical, page_starts=current.page_starts
+            )
+            if current
+            else [],
             note=(note or "").strip(),
             created_by=by,
         )

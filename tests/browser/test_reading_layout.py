@@ -12,9 +12,13 @@ import pytest
 import time_machine
 
 from dealtracker.claims.models import Claim
+from dealtracker.desk.demo.data import SOURCE
 from dealtracker.sources.models import Source
 from tests.browser.fixtures import login, screenshot
 from tests.conftest import PASSWORD
+
+# The demo's report (the demo deal's agreement outline is a source too).
+REPORT_URL = SOURCE["url"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,7 +125,7 @@ def test_the_claims_table_never_breaks_a_word_at_desktop_width(desktop, live_ser
 @time_machine.travel(STORY_DAY, tick=False)
 def test_every_list_keeps_its_words_whole_at_desktop_width(desktop, live_server, demo, reader):
     login(desktop, live_server, "reader", PASSWORD)
-    source = Source.objects.get()
+    source = Source.objects.get(url=REPORT_URL)
     for name, url in {**LISTS, "data": "/data/", "source": f"/sources/{source.pk}/"}.items():
         _visit(desktop, live_server, url)
         assert desktop.evaluate(_BROKEN_WORDS_JS, ".data-table th, .data-table td") == [], name
@@ -280,7 +284,7 @@ def _background(page, selector: str) -> str:
 @time_machine.travel(STORY_DAY, tick=False)
 def test_passages_are_underlined_and_the_chosen_one_stands_out(desktop, live_server, demo, reader):
     login(desktop, live_server, "reader", PASSWORD)
-    source = Source.objects.get()
+    source = Source.objects.get(url=REPORT_URL)
     _visit(desktop, live_server, f"/sources/{source.pk}/")
     marks = desktop.locator("#source-text mark.hl")
     assert marks.count() >= 19

@@ -222,3 +222,45 @@ def test_annotation_query_count_is_bounded(reader_client, w, django_assert_max_n
     with django_assert_max_num_queries(6):
         doc = get_json(reader_client, f"/sources/{w.source.pk}/annotations.jsonld")
     assert len(doc["first"]["items"]) == 305
+
+
+@pytest.fixture
+def paged_evidence(db, editor):
+    """Evidence on page 2 of a source read from a (three-page) PDF."""
+    from dealtracker.claims.models import Claim
+    from dealtracker.sources.passages import passage_mark
+    from dealtracker.sources.services import source_create
+
+    text = "Page one words.\n\nPage two: the crossing opened on 27 January.\n\nPage three."
+    source = source_create(
+        text=text,
+        title="Sitrep",
+        by=editor,
+        page_starts=[0, text.index("Page two"), text.index("Page three")],
+    )
+    start = text.index("the crossing")
+    passage = passage_mark(source=source, start=start, end=start + 20, by=editor).passage
+    claim = Claim.objects.create(statement="The crossing opened.", is_published=False)
+    return Evidence.objects.create(claim=claim, passage=passage)
+
+
+def test_a_passage_on_a_pdf_page_carries_the_page_as_a_fragment_selector(
+    reader_client, paged_evidence, must_validators
+):
+    collection = get_json(
+        reader_client, f"/sources/{paged_evidence.passage.source_id}/annotations.jsonld"
+    )
+    (item,) = collection["first"]["items"]
+    page_selector = item["target"]["selector"][2]
+    assert page_selector == {
+        "type": "FragmentSelector",
+        "conformsTo": "http://tools.ietf.org/rfc/rfc3778",
+        "value": "page=2",
+        "refinedBy": {
+            "type": "TextQuoteSelector",
+            "exact": "the crossing opened",
+            "prefix": paged_evidence.passage.prefix,
+            "suffix": paged_evidence.passage.suffix,
+        },
+    }
+    assert must_failures({"@context": collection["@context"], **item}, must_validators) == []

@@ -188,10 +188,12 @@ def test_an_uploaded_markdown_file_loses_its_markup(editor_client):
 
 
 def test_an_upload_of_another_file_type_is_refused(editor_client):
-    upload = SimpleUploadedFile("report.pdf", b"%PDF-1.7", "application/pdf")
-    response = editor_client.post(NEW, {"action": "save", "upload": upload, "title": "PDF"})
+    upload = SimpleUploadedFile(
+        "report.odt", b"PK\x03\x04", "application/vnd.oasis.opendocument.text"
+    )
+    response = editor_client.post(NEW, {"action": "save", "upload": upload, "title": "ODT"})
     assert response.status_code == 422
-    assert "upload a .txt, .html or .md file" in response.content.decode()
+    assert "upload a .txt, .html, .md, .pdf or .docx file" in response.content.decode()
     assert not Source.objects.exists()
 
 

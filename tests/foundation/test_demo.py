@@ -108,7 +108,8 @@ def test_the_report_is_the_source_with_its_attribution_and_first_revision(demo):
 
 def test_every_demo_passage_quotes_the_report_at_its_offsets(demo):
     passages = Passage.objects.select_related("source", "revision_anchored", "revision_made")
-    assert passages.count() == len(data.PASSAGES)
+    # The report's passages, and each clause's words in the agreement outline.
+    assert passages.count() == len(data.PASSAGES) + len(data.AGREEMENT["clauses"])
     for passage in passages:
         text = passage.revision_anchored.text
         assert passage.quote == passage.source.text[passage.start : passage.end]
@@ -203,3 +204,28 @@ def test_the_public_compliance_matrix_of_the_demo_deal_shows_the_contested_cell(
         if cell.contested
     ]
     assert contested == [("1.2", "israel")]
+
+
+def test_the_demo_deal_has_its_agreement_outline_marked_as_a_summary(demo):
+    from dealtracker.claims.models import AgreementText
+
+    link = AgreementText.objects.select_related("source").get(deal=demo)
+    assert link.role == "summary"
+    assert link.source.kind == "agreement_text"
+    assert "not the official text" in link.source.title
+    assert link.source.text.startswith("SUMMARY — NOT THE OFFICIAL TEXT")
+
+
+def test_every_demo_clause_is_anchored_in_the_agreement_outline(demo):
+    from dealtracker.claims.agreements import is_anchored, unanchored_clauses
+
+    clauses = list(demo.clauses.select_related("anchor__passage"))
+    assert len(clauses) == len(data.AGREEMENT["clauses"]) == 10
+    for clause in clauses:
+        assert is_anchored(clause), clause
+        assert (
+            clause.text
+            == clause.anchor.passage.quote
+            == data.AGREEMENT["clauses"][clause.reference]
+        )
+    assert unanchored_clauses(deal=demo) == []

@@ -129,10 +129,13 @@ def test_formats_are_known_by_suffix_and_media_type():
     assert format_for_filename("report.TXT") == "text"
     assert format_for_filename("page.htm") == "html"
     assert format_for_filename("notes.md") == "markdown"
-    with pytest.raises(ExtractError, match=r"\.txt, \.html or \.md"):
-        format_for_filename("report.pdf")
+    assert format_for_filename("agreement.PDF") == "pdf"
+    assert format_for_filename("agreement.docx") == "docx"
+    with pytest.raises(ExtractError, match=r"\.txt, \.html, \.md, \.pdf or \.docx"):
+        format_for_filename("report.odt")
     assert format_for_media_type("text/html; charset=utf-8") == "html"
-    assert format_for_media_type("application/pdf") is None
+    assert format_for_media_type("application/pdf") == "pdf"
+    assert format_for_media_type("application/msword") is None
 
 
 def test_xhtml_with_an_xml_declaration_and_a_server_declared_charset_is_read():

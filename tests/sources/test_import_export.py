@@ -56,6 +56,12 @@ def dump() -> dict:
 
 
 def wipe() -> None:
+    # The demo's clauses are anchored in its agreement text (the archive of issue 14 carries those).
+    from dealtracker.claims.models import AgreementText, ClauseAnchor, ClauseProposal
+
+    ClauseAnchor.objects.all().delete()
+    ClauseProposal.objects.all().delete()
+    AgreementText.objects.all().delete()
     Evidence.objects.all().delete()
     Claim.objects.all().delete()
     Passage.objects.all().delete()
@@ -119,14 +125,15 @@ def world(demo):
 
 def test_export_then_import_into_an_empty_database_gives_back_the_same_data(world, tmp_path):
     before = dump()
-    assert len(before["claims"]) >= 16 and len(before["sources"]) == 3
+    # The demo's report and agreement outline, the wire copy and the Arabic report.
+    assert len(before["claims"]) >= 16 and len(before["sources"]) == 4
     path = tmp_path / "archive.jsonl"
     path.write_text(export(), encoding="utf-8")
     wipe()
     assert dump()["sources"] == []
     out, err = run_import(path)
     assert err == ""
-    assert "3 sources imported" in out and "0 bad lines" in out
+    assert "4 sources imported" in out and "0 bad lines" in out
     assert dump() == before
 
 
@@ -137,7 +144,7 @@ def test_importing_the_same_file_twice_changes_nothing(world, tmp_path):
     run_import(path)
     before = dump()
     out, _ = run_import(path)
-    assert "0 sources imported" in out and "3 skipped as already present" in out
+    assert "0 sources imported" in out and "4 skipped as already present" in out
     assert dump() == before
 
 

@@ -60,6 +60,8 @@ def _html_pages(world) -> list[str]:
         url = route.url(world)
         if url.endswith((".csv", ".json", ".jsonld", ".atom")):
             continue
+        if route.name == "desk:source-document":
+            continue  # the source's original file (a PDF), not a page
         urls.append(url)
     return urls
 

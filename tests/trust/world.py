@@ -139,6 +139,27 @@ def build_world(
     revision = SourceRevision.objects.create(
         source=source, number=1, text=body, text_hash=text_hash(body), created_by=by
     )
+    # The original file, named as the (possibly hostile) title: it reaches a header.
+    from dealtracker.sources.models import SourceDocument
+    from dealtracker.sources.services import document_store
+
+    stored = document_store(
+        data=b"%PDF-1.4\n% the world's original of source " + str(source.pk).encode() + b"\n",
+        filename=f"{text('source_title')[:100]}.pdf",
+        fmt="pdf",
+        page_count=1,
+    )
+    SourceDocument.objects.create(
+        source=source,
+        revision=revision,
+        storage_name=stored.storage_name,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        page_count=1,
+        created_by=by,
+    )
     start = body.index("The envoy said")
     end = start + len("The envoy said the ceasefire holds.")
     passage = Passage.objects.create(

@@ -623,3 +623,38 @@ CLAIMS = [
         "evidence": [("death-toll", "states", "")],
     },
 ]
+
+
+# The January deal's agreement text: an outline written by the desk from public
+# reporting, marked as a summary (the signed text was not published in full).
+# Each clause's verbatim words are its sentence in the outline.
+AGREEMENT = {
+    "deal": "gaza-ceasefire-2025",
+    "file": "agreement-gaza-ceasefire-2025-outline.txt",
+    "role": "summary",
+    "source": {
+        "url": "https://example.org/demo/gaza-ceasefire-2025-outline",
+        "kind": "agreement_text",
+        "title": (
+            "Gaza ceasefire and hostage-release agreement, January 2025 — "
+            "outline as reported publicly (summary, not the official text)"
+        ),
+        "outlet": "dealtracker desk",
+        "author": "",
+        "attribution": "The desk's summary of news reports and the mediators' statements",
+        "published_on": dt.date(2025, 1, 19),
+        "language": "en",
+    },
+    "clauses": {
+        "G.1": "Egypt, Qatar and the United States act as mediators and guarantors of the agreement and of the negotiations it provides for.",
+        "1.1": "Both sides halt military operations for the 42 days of the first phase.",
+        "1.2": "Hamas releases 33 Israeli hostages — women, children, men over 50, and the sick and wounded — while Israel releases Palestinian prisoners and detainees in exchange.",
+        "1.3": "Humanitarian aid enters Gaza at about 600 trucks a day, and displaced Palestinians return to the north of the Strip, including through the Netzarim corridor.",
+        "1.4": "Indirect negotiations on the terms of the second phase begin no later than the 16th day of the first phase.",
+        "2.1": "A permanent end to hostilities, described as a sustainable calm, begins with the second phase.",
+        "2.2": "Israeli forces withdraw completely from the Gaza Strip.",
+        "2.3": "Hamas releases all remaining living hostages, including soldiers.",
+        "2.4": "Israel releases a further agreed number of Palestinian prisoners in exchange for the remaining hostages.",
+        "3.1": "The remains of hostages who died are returned, and a reconstruction plan for Gaza over three to five years begins under international supervision.",
+    },
+}

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from django.db import transaction
 
-from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationChange
+from dealtracker.claims.models import (
+    AgreementText,
+    Assessment,
+    Claim,
+    ClauseAnchor,
+    Evidence,
+    VerificationChange,
+)
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import CONTEXT_CHARS, Passage, Source, SourceRevision
@@ -116,13 +123,13 @@ def load_deal(spec: dict, parties: dict[str, Party], result: LoadResult) -> Deal
     return deal
 
 
-def load_source(result: LoadResult) -> tuple[Source, SourceRevision]:
-    text = report_text()
+def _text_source(fields: dict, text: str, result: LoadResult) -> tuple[Source, SourceRevision]:
+    """A demo source (keyed by its URL) with its revision 1."""
     digest = text_hash(text)
     source, created = Source.objects.get_or_create(
-        url=data.SOURCE["url"],
+        url=fields["url"],
         defaults={
-            **{k: v for k, v in data.SOURCE.items() if k != "url"},
+            **{k: v for k, v in fields.items() if k != "url"},
             "text": text,
             "text_hash": digest,
         },
@@ -133,6 +140,10 @@ def load_source(result: LoadResult) -> tuple[Source, SourceRevision]:
     )
     result.count("source revisions", created)
     return source, revision
+
+
+def load_source(result: LoadResult) -> tuple[Source, SourceRevision]:
+    return _text_source(data.SOURCE, report_text(), result)
 
 
 def load_passages(
@@ -227,6 +238,44 @@ def load_assessments(deals: dict[str, Deal], parties: dict[str, Party], result: 
             assessment.claims.set(Claim.objects.filter(statement__in=statements, clause=clause))
 
 
+def load_agreement(deals: dict[str, Deal], result: LoadResult) -> None:
+    """The January deal's agreement text (the desk's outline) with every clause anchored in it.
+
+    A clause already anchored is left as it is (an editor may have re-anchored it)."""
+    spec = data.AGREEMENT
+    deal = deals[spec["deal"]]
+    text = canonicalize((DEMO_DIR / spec["file"]).read_text(encoding="utf-8"))
+    source, revision = _text_source(spec["source"], text, result)
+    _, created = AgreementText.objects.get_or_create(
+        deal=deal, source=source, defaults={"role": spec["role"], "position": 1}
+    )
+    result.count("agreement texts", created)
+    for reference, sentence in spec["clauses"].items():
+        clause = deal.clauses.get(reference=reference)
+        if ClauseAnchor.objects.filter(clause=clause).exists():
+            continue
+        start, end = passage_span(revision.text, sentence)
+        passage, created = Passage.objects.get_or_create(
+            source=source,
+            quote=revision.text[start:end],
+            defaults={
+                "start": start,
+                "end": end,
+                "revision_anchored": revision,
+                "revision_made": revision,
+                "prefix": revision.text[max(0, start - CONTEXT_CHARS) : start],
+                "suffix": revision.text[end : end + CONTEXT_CHARS],
+            },
+        )
+        result.count("passages", created)
+        ClauseAnchor.objects.create(clause=clause, passage=passage)
+        result.count("clause anchors", True)
+        if clause.text != passage.quote:
+            # The clause's words are the agreement's (as an editor's anchoring sets them).
+            clause.text = passage.quote
+            clause.save(update_fields=["text"])
+
+
 @transaction.atomic
 def load_demo() -> LoadResult:
     result = LoadResult()
@@ -236,4 +285,5 @@ def load_demo() -> LoadResult:
     passages = load_passages(source, revision, result)
     load_claims(deals, parties, passages, result)
     load_assessments(deals, parties, result)
+    load_agreement(deals, result)
     return result

@@ -99,7 +99,10 @@ def _reading_passages(*, source: Source, revision: SourceRevision | None, user) 
     if user_sees_drafts(user):
         count = Count("evidence", distinct=True)
     else:
-        passages = passages.filter(evidence__claim__is_published=True).distinct()
+        # A clause's verbatim words in its agreement text are public like the clause.
+        passages = passages.filter(
+            Q(evidence__claim__is_published=True) | Q(clause_anchors__isnull=False)
+        ).distinct()
         count = Count("evidence", filter=Q(evidence__claim__is_published=True), distinct=True)
     return passages.annotate(claim_count=count).only(
         "id", "source_id", "start", "end", "quote", "anchor_status", "needs_review"
@@ -168,6 +171,10 @@ def _panel_context(
         "came": came,
     }
     if passage is not None:
+        from .agreements import clause_panel_context
+
+        if source is not None:
+            context.update(clause_panel_context(source=source, passage=passage, user=user))
         context["evidence_list"] = _passage_evidence(passage=passage, user=user)
         if context["can_mark"]:
             context["link_form"] = extra.pop("link_form", None) or LinkClaimForm(prefix="link")
@@ -201,7 +208,12 @@ def _text_context(
     return {
         "source": source,
         "revision": revision,
-        "text_html": highlight(text, spans_from_passages(passages, url_for), selected=selected),
+        "text_html": highlight(
+            text,
+            spans_from_passages(passages, url_for),
+            selected=selected,
+            page_starts=revision.page_starts if revision is not None else (),
+        ),
         "text_length": len(text),
         "passages": passages,
         "overlaps": any(b.start < a.end for a, b in zip(passages, passages[1:], strict=False)),
@@ -224,6 +236,7 @@ def _page_context(
     )
     if can_suggest(request.user) and "suggestion_page" not in context:
         context.update(panel_context(source=source, revision=context.get("revision"), came=came))
+    context["original"] = source.documents.order_by("-id").first()
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
@@ -318,7 +331,14 @@ def _gone(
 
 
 def _get_passage(source: Source, passage_pk: int) -> Passage:
-    return get_object_or_404(Passage.objects.select_related("source"), pk=passage_pk, source=source)
+    # The anchored revision for the passage's page, without its text.
+    return get_object_or_404(
+        Passage.objects.select_related("source", "revision_anchored").defer(
+            "revision_anchored__text"
+        ),
+        pk=passage_pk,
+        source=source,
+    )
 
 
 @require_GET
@@ -341,7 +361,10 @@ def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
     passage = _get_passage(source, passage_pk)
     if not user_sees_drafts(request.user):
         # Public visitors reach only passages a published claim rests on.
-        if not passage.evidence.filter(claim__is_published=True).exists():
+        if (
+            not passage.evidence.filter(claim__is_published=True).exists()
+            and not passage.clause_anchors.exists()
+        ):
             return error_page(
                 request, status=404, title="Not found", message="There is no such passage."
             )

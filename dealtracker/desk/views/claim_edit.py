@@ -172,7 +172,10 @@ def _edit_context(claim: Claim, **extra) -> dict:
     context = {
         "claim": claim,
         "evidence_list": list(
-            Evidence.objects.filter(claim=claim).select_related("passage__source").order_by("id")
+            Evidence.objects.filter(claim=claim)
+            .select_related("passage__source", "passage__revision_anchored")
+            .defer("passage__revision_anchored__text", "passage__source__search_vector")
+            .order_by("id")
         ),
         "relations": Evidence.Relation.choices,
         "verification_form": VerificationForm(initial={"status": claim.verification}),

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.claimreview import claim_review_script
 from dealtracker.claims.compliance import (
@@ -358,9 +359,12 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             CLAIMS_PER_PAGE,
         )
         as_of, notices = _as_of(request)
+        anchor = agreements.clause_verbatim(clause=clause)
         context = {
             "deal": deal,
             "clause": clause,
+            "anchor": anchor,
+            "original": anchor.passage.source.documents.order_by("-id").first() if anchor else None,
             "as_of": as_of,
             "notices": notices,
             "due": clause_due_date(clause),
@@ -381,11 +385,16 @@ def deal_compare(request: HttpRequest, slug: str, other_slug: str) -> HttpRespon
     """Two versions of a deal side by side, clause by clause."""
     left = _get_deal(slug)
     right = _get_deal(other_slug)
-    pairs = compare_clauses(
-        list(deal_queries.clauses_for_deal(deal=left)),
-        list(deal_queries.clauses_for_deal(deal=right)),
-    )
-    context = {"left": left, "right": right, "pairs": pairs, "counts": comparison_counts(pairs)}
+    # By the anchored agreement texts when both deals have them, else by the clauses as typed.
+    texts = agreements.agreement_comparison(left=left, right=right)
+    pairs = compare_clauses(texts.left_clauses, texts.right_clauses)
+    context = {
+        "left": left,
+        "right": right,
+        "pairs": pairs,
+        "counts": comparison_counts(pairs),
+        "texts": texts,
+    }
     return render(request, "desk/deal_compare.html", context)
 
 

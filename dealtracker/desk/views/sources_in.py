@@ -6,11 +6,13 @@ The reading view of one source (/sources/<id>/) is in views/annotate.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,12 +21,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.claims.models import Claim
 from dealtracker.claims.search import text_matches
 from dealtracker.concurrency import Gone
 from dealtracker.desk.paging import paginate
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
+from dealtracker.sources.documents import DOCUMENT_FORMATS
 from dealtracker.sources.extract import (
     ExtractError,
     extract,
@@ -128,11 +132,14 @@ def _document_from(form: SourceNewForm, action: str):
     upload = form.cleaned_data.get("upload")
     if upload:
         fmt = format_for_filename(upload.name)
-        data = upload.read(settings.SOURCE_MAX_BYTES + 1)
-        if len(data) > settings.SOURCE_MAX_BYTES:
-            raise ExtractError(
-                f"The file is larger than the limit of {settings.SOURCE_MAX_BYTES:,} bytes."
-            )
+        limit = (
+            settings.DOCUMENT_MAX_BYTES if fmt in DOCUMENT_FORMATS else settings.SOURCE_MAX_BYTES
+        )
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise ExtractError(f"The file is larger than the limit of {limit:,} bytes.")
+        if fmt in DOCUMENT_FORMATS:
+            return _read_document(data, fmt, filename=upload.name)
         return extract(data, fmt, declared_charset=getattr(upload, "charset", None))
     url = form.cleaned_data.get("url")
     if action == "fetch" or (url and not form.cleaned_data.get("text", "").strip()):
@@ -144,8 +151,78 @@ def _document_from(form: SourceNewForm, action: str):
             raise ExtractError(
                 f"The page is “{fetched.content_type or 'of no declared type'}”, not a web page or text."
             )
+        if fmt in DOCUMENT_FORMATS:
+            name = fetched.url.rstrip("/").rsplit("/", 1)[-1] or f"document.{fmt}"
+            return _read_document(fetched.body, fmt, filename=name, url=fetched.url)
         return extract(fetched.body, fmt, declared_charset=fetched.charset, url=fetched.url)
     return None
+
+
+class _SameFile(Exception):
+    """The uploaded original is already a source's."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+
+def _read_document(data: bytes, fmt: str, *, filename: str, url: str = ""):
+    """A PDF or Word file: the source it already is, or its text, with the original kept."""
+    import hashlib
+
+    existing = services.source_for_document(sha256=hashlib.sha256(data).hexdigest())
+    if existing is not None:
+        raise _SameFile(existing)
+    extracted = extract(data, fmt, url=url, limits=services.document_limits())
+    stored = services.document_store(
+        data=data, filename=filename, fmt=fmt, page_count=extracted.page_count
+    )
+    return replace(extracted, document=stored)
+
+
+# The original file travels from "Read the file" to "Save" as a signed token
+# (the file itself is already kept, under its SHA-256).
+_DOCUMENT_SALT = "dealtracker.source-document"
+
+
+def _document_token(document, extracted) -> str:
+    return signing.dumps(
+        {
+            "sha256": document.sha256,
+            "filename": document.filename,
+            "fmt": document.fmt,
+            "size": document.size,
+            "pages": document.page_count,
+            "page_starts": list(extracted.page_starts),
+            "text_hash": text_hash(canonicalize(extracted.text)),
+        },
+        salt=_DOCUMENT_SALT,
+    )
+
+
+def _document_from_token(token: str, text: str):
+    """The stored original a token names, and the page starts for the (maybe edited) text."""
+    try:
+        data = signing.loads(token, salt=_DOCUMENT_SALT, max_age=7 * 24 * 3600)
+    except signing.BadSignature:
+        raise ExtractError("The uploaded file's reference is not valid: upload it again.") from None
+    document = services.StoredDocument(
+        sha256=data["sha256"],
+        filename=data["filename"],
+        fmt=data["fmt"],
+        size=data["size"],
+        page_count=data["pages"],
+    )
+    if not services.document_storage().exists(document.storage_name):
+        raise ExtractError("The uploaded file is no longer kept: upload it again.")
+    canonical = canonicalize(text)
+    page_starts = data["page_starts"]
+    if page_starts and text_hash(canonical) != data["text_hash"]:
+        # The editor corrected the text: the pages follow their words.
+        original = extract(document.read(), document.fmt, limits=services.document_limits())
+        page_starts = services.page_starts_map(
+            old_text=original.text, new_text=canonical, page_starts=list(original.page_starts)
+        )
+    return document, page_starts
 
 
 def _prefilled(form: SourceNewForm, document) -> tuple[dict[str, Any], list[str]]:
@@ -165,7 +242,15 @@ def _prefilled(form: SourceNewForm, document) -> tuple[dict[str, Any], list[str]
 
 
 def _render_new(
-    request, form, *, status=200, duplicate=None, notice="", markup=(), refused=()
+    request,
+    form,
+    *,
+    status=200,
+    duplicate=None,
+    notice="",
+    markup=(),
+    refused=(),
+    document=None,
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -176,6 +261,9 @@ def _render_new(
         "markup_found": list(markup),
         "markup_dropped": [r for r in refused if r],
         "came": came_from(request),
+        "document_max_bytes": settings.DOCUMENT_MAX_BYTES,
+        "document_max_pages": settings.DOCUMENT_MAX_PAGES,
+        "document": document,
     }
     return render(request, "desk/source_new.html", context, status=status)
 
@@ -195,6 +283,9 @@ def source_new(request: HttpRequest) -> HttpResponse:
         return _render_new(request, form, status=status)
     try:
         document = _document_from(form, action)
+    except _SameFile as same:
+        messages.info(request, f"This file is already here as source {same.source.pk}.")
+        return redirect(same.source.get_absolute_url())
     except (ExtractError, FetchError) as exc:
         form.add_error("upload" if form.cleaned_data.get("upload") else "url", str(exc))
         status = 413 if "larger than the limit" in str(exc) else 422
@@ -203,6 +294,9 @@ def source_new(request: HttpRequest) -> HttpResponse:
     data, filled = _prefilled(form, document)
     markup = [(label, data[name]) for name, label in FROM_MARKUP.items() if name in filled]
     refused = [getattr(document, "refused_url", "")] if document is not None else []
+    stored = getattr(document, "document", None)
+    if stored is not None:
+        data["document"] = _document_token(stored, document)
     if action in ("fetch", "read"):
         # Show what was found for the editor to check before saving, and say now
         # whether it is already here.
@@ -218,6 +312,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
             notice="Check the text and the details found in the document, then save.",
             markup=markup,
             refused=refused,
+            document=stored,
         )
     if markup:
         # A direct save of a file (or page) whose own markup named its address or
@@ -228,6 +323,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
             notice="Not saved yet: check the details the document gave about itself, then save.",
             markup=markup,
             refused=refused,
+            document=stored,
         )
 
     checked = SourceNewForm(data)
@@ -239,6 +335,13 @@ def source_new(request: HttpRequest) -> HttpResponse:
     if checked.errors:
         return _render_new(request, checked, status=413 if checked.too_large() else 422)
 
+    page_starts: list[int] = []
+    if data.get("document"):
+        try:
+            stored, page_starts = _document_from_token(data["document"], data["text"])
+        except ExtractError as exc:
+            checked.add_error("upload", str(exc))
+            return _render_new(request, checked, status=422)
     copy_of = None
     if request.POST.get("copy_of", "").isdigit():
         copy_of = Source.objects.filter(pk=int(request.POST["copy_of"])).first()
@@ -254,6 +357,8 @@ def source_new(request: HttpRequest) -> HttpResponse:
             published_on=data.get("published_on"),
             language=data.get("language") or "en",
             copy_of=copy_of,
+            document=stored,
+            page_starts=page_starts,
             by=request.user,
         )
     except ValidationError as exc:
@@ -265,7 +370,9 @@ def source_new(request: HttpRequest) -> HttpResponse:
             messages.info(request, duplicate.message)
             return redirect(duplicate.source.get_absolute_url())
         # Same URL with new text (offer a revision) or a wire copy (the editor decides).
-        return _render_new(request, SourceNewForm(initial=data), status=409, duplicate=duplicate)
+        return _render_new(
+            request, SourceNewForm(initial=data), status=409, duplicate=duplicate, document=stored
+        )
 
     suggested = suggest_after_save(source)
     if source.duplicate_of_id:
@@ -278,6 +385,43 @@ def source_new(request: HttpRequest) -> HttpResponse:
     url = source.get_absolute_url()
     # The deal page the editor started from stays the context of the claims made here.
     return redirect(f"{url}?{urlencode({'from': came.path})}" if came else url)
+
+
+# --- the original file ------------------------------------------------------------
+
+
+@require_GET
+@reader_required
+def source_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF or Word file a source's text was read from, as it was uploaded.
+
+    Readable by whoever may read the source (public visitors only in public-read
+    mode). A PDF opens in the browser (so #page=3 works); a Word file downloads.
+    """
+    import base64
+
+    from django.http import FileResponse
+
+    source = get_object_or_404(Source.objects.only("id"), pk=pk)
+    document = source.documents.order_by("-id").first()
+    if document is None:
+        raise Http404("This source has no original file.")
+    try:
+        handle = services.document_storage().open(document.storage_name, "rb")
+    except FileNotFoundError:
+        raise Http404("The original file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        content_type=document.content_type,
+        as_attachment=not document.is_pdf,
+        filename=document.filename,
+    )
+    response["Content-Length"] = str(document.size)
+    # RFC 9530: the checksum shown on the source page, for whoever checks the download.
+    digest = base64.b64encode(bytes.fromhex(document.sha256)).decode()
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- revising a source ------------------------------------------------------------
@@ -348,6 +492,8 @@ def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
                         "The text is unchanged (after canonicalisation); no revision was made."
                     )
                 else:
+                    # Clauses anchored in this text take the revised words.
+                    clause_texts_sync(source=source, by=request.user)
                     counts = outcome.counts
                     suggested = suggest_after_save(outcome.source)
                     messages.success(
