@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP: the error pages it renders carry the request's nonce.
+    "dealtracker.desk.middleware.FriendlyErrorPagesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dealtracker.desk.middleware.DatabaseUnavailableMiddleware",

@@ -145,3 +145,29 @@ class RejectNulMiddleware:
 
             return bad_request(request, message="The request contained a NUL character.")
         return self.get_response(request)
+
+
+class FriendlyErrorPagesMiddleware:
+    """Give the bodiless 400 and 405 answers (require_POST, require_GET, Django's own
+    HttpResponseBadRequest()) the desk's error page, so a visitor reads what happened
+    and what to do instead of a blank page. Answers with a body are left alone: the
+    exports' plain-text 400s say what was wrong with the filters."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code in (400, 405)
+            and not response.streaming
+            and not response.content
+            and request.method != "HEAD"
+        ):
+            from dealtracker.desk.views import ops
+
+            if response.status_code == 405:
+                allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+                return ops.method_not_allowed(request, allowed)
+            return ops.bad_request(request)
+        return response

@@ -63,6 +63,22 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     )
 
 
+def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse:
+    """405 as a page that says what to do (Django's own answer has an empty body)."""
+    if set(allowed) <= {"POST"}:
+        message = (
+            "This address takes only forms sent from the desk's pages. Go back to the page "
+            "and use its button."
+        )
+    elif "POST" not in allowed:
+        message = "This page can be read but not sent a form. Open it again from its link."
+    else:
+        message = "This address does not accept that kind of request."
+    response = _error(request, 405, "Not possible here", message)
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error(
         request,
