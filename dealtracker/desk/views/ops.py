@@ -97,19 +97,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # No template context processors here: the database may be the problem.
     html = loader.get_template("500.html").render()
     return HttpResponse(html, status=500)
-
-
-# --- benchmark baseline (make bench) ---
-
-
-@require_GET
-def trivial(request: HttpRequest) -> HttpResponse:
-    """The benchmark's baseline: the same middleware, one template, one query.
-
-    `make bench` measures every page against it in the same run, so its ratios
-    say what a page costs beyond what any request through this stack costs.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        (one,) = cursor.fetchone()
-    return render(request, "desk/trivial.html", {"one": one})
