@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "dealtracker.desk.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers that depend on the visitor (their drafts, their CSRF token) are private.
+    "dealtracker.desk.middleware.PrivateWhenPersonalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

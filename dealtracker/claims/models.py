@@ -15,6 +15,7 @@ from dealtracker.constraints import in_vocabulary
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.models import Passage
+from dealtracker.text import SingleLineFields
 
 
 class ClaimKind(models.TextChoices):
@@ -40,7 +41,9 @@ class ClaimVerification(models.TextChoices):
     REFUTED = "refuted", "refuted"
 
 
-class Claim(models.Model):
+class Claim(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("statement", "attribution")
     Kind = ClaimKind
 
     Compliance = ClaimCompliance

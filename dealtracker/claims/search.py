@@ -21,6 +21,8 @@ from django.contrib.postgres.search import SearchQuery, SearchQueryField, Search
 from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Expression, F, Func, Q, TextField, Value
 
+from dealtracker.text import single_line
+
 # Every configuration dealtracker_ts_config() can return (a test checks the two agree).
 SEARCH_CONFIGS: tuple[str, ...] = (
     "simple",
@@ -42,7 +44,7 @@ MAX_QUERY_CHARS = 200
 
 def clean_query_text(q: str) -> str:
     """The search text as it will be sent: NUL bytes removed, trimmed, bounded."""
-    return q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    return single_line(q)[:MAX_QUERY_CHARS]
 
 
 # What a visitor reads when PostgreSQL refuses their search text.

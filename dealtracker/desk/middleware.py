@@ -14,6 +14,7 @@ import logging
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
@@ -170,4 +171,30 @@ class FriendlyErrorPagesMiddleware:
                 allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
                 return ops.method_not_allowed(request, allowed)
             return ops.bad_request(request)
+        return response
+
+
+class PrivateWhenPersonalMiddleware:
+    """`Cache-Control: private` (and `Vary: Cookie`) on every answer that depends on who asks.
+
+    A logged-in reader's pages show drafts and internal notes, an editor's carry
+    controls, and any page with a form carries the visitor's own CSRF token: a
+    shared cache (a newsroom proxy, a CDN) must never hand one of those to someone
+    else. An anonymous answer with no token in it (a feed, an export, the
+    public JSON) stays cacheable. The page cache of desk/fragments.py is unaffected:
+    it keeps bodies per visitor tier and renders the personal layout every time.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        personal = bool(user is not None and user.is_authenticated) or bool(
+            request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        )
+        if personal:
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
         return response

@@ -17,6 +17,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.text import SingleLineFields
 
 # Characters of context kept before and after a quote (TextQuoteSelector).
 CONTEXT_CHARS = 32
@@ -33,7 +34,9 @@ class SourceKind(models.TextChoices):
     SOCIAL_POST = "social_post", "social post"
 
 
-class Source(models.Model):
+class Source(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("title", "outlet", "author", "attribution")
     Kind = SourceKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_REPORT)

@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
+from dealtracker.text import single_line
 
 from . import anchoring
 from .canonical import canonicalize, text_hash
@@ -149,7 +150,7 @@ def source_create(
     the editor chose to add it anyway (`copy_of` names the source it copies).
     """
     canonical = source_text_prepare(text)
-    title = canonicalize(title or "").replace("\n", " ")
+    title = single_line(canonicalize(title or ""))
     if not title:
         raise ValidationError("A source needs a title.", code="no_title")
     url = normalize_url(url)

@@ -109,7 +109,7 @@ def pages(world: World) -> list[Page]:
             continue
         url = route.url(world)
         name = route.name.split(":")[-1]
-        if url.endswith(DATA_SUFFIXES) or name in ("healthz", "logout", "trivial"):
+        if url.endswith(DATA_SUFFIXES) or name in ("healthz", "logout", "favicon"):
             continue
         roles = ("anonymous",) if name == "login" else _roles_for(route.access)
         found.append(Page(name, url, roles=roles))

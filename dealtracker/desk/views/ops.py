@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -25,6 +26,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+FAVICON = (settings.BASE_DIR / "static" / "favicon.svg").read_bytes()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links: the
+    SVG icon of static/favicon.svg (every browser that asks takes SVG by its type)."""
+    response = HttpResponse(FAVICON, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -65,12 +78,13 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse:
     """405 as a page that says what to do (Django's own answer has an empty body)."""
-    if set(allowed) <= {"POST"}:
+    methods = set(allowed) - {"OPTIONS", "HEAD"}
+    if methods <= {"POST"}:
         message = (
             "This address takes only forms sent from the desk's pages. Go back to the page "
             "and use its button."
         )
-    elif "POST" not in allowed:
+    elif "POST" not in methods:
         message = "This page can be read but not sent a form. Open it again from its link."
     else:
         message = "This address does not accept that kind of request."
