@@ -34,6 +34,9 @@ class Page:
     method: str = "GET"
     status: int = 200
     roles: tuple[str, ...] = ROLES
+    # False: the same markup as another page with other data (the HTML check reads it,
+    # the slower accessibility check does not).
+    axe: bool = True
 
     def label(self, role: str) -> str:
         return f"{self.name} {self.method} {self.url} as {role}"
@@ -116,10 +119,10 @@ def pages(world: World) -> list[Page]:
     deal = world.deal.slug
     found += [
         Page("search with results", "/search/?q=ceasefire+hostages"),
-        Page("claims list, filtered", f"/claims/?deal={deal}&compliance=not_complied"),
+        Page("claims list, filtered", f"/claims/?deal={deal}&compliance=not_complied", axe=False),
         Page("claims list, refused filter", "/claims/?deal=no-such-deal&made_from=soon"),
-        Page("sources list, searched", "/sources/?q=hostages"),
-        Page("deal as of a past day", f"/deals/{deal}/?as_of=2025-04-15"),
+        Page("sources list, searched", "/sources/?q=hostages", axe=False),
+        Page("deal as of a past day", f"/deals/{deal}/?as_of=2025-04-15", axe=False),
         Page("404 page", "/no-such-page/", status=404),
         Page("400 page", "/search/?q=%00", status=400),
         Page("405 page", "/deals/", method="POST", status=405),

@@ -18,7 +18,9 @@ import csv
 import io
 import json
 from collections import defaultdict
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from types import ModuleType
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from xml.etree import ElementTree
 
@@ -111,9 +113,52 @@ class _Links(HTMLParser):
 def _read_page(client: Client, url: str) -> _Links:
     parser = _Links(url)
     response = client.get(url)
-    if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+    content_type = response.get("Content-Type", "")
+    if response.status_code != 200 or response.streaming:
+        return parser
+    if "html" in content_type:
         parser.feed(response.content.decode())
+    elif "json" in content_type:
+        # Exports link their own pages (an AnnotationCollection's "first", "last").
+        for link in _json_links(json.loads(response.content)):
+            parser.handle_starttag("a", [("href", link)])
     return parser
+
+
+def _json_links(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _json_links(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_links(item)
+    elif isinstance(value, str) and value.startswith(("http://testserver/", "/")) and "?" in value:
+        yield value.removeprefix("http://testserver")
+
+
+@contextmanager
+def _one_row_pages():
+    """Every list a page of one row, so that the world's few rows show the paging links
+    (and the parameters they use) of every list. Views read their *_PER_PAGE when
+    they run; the claims list's page size is claim_page's default."""
+    from dealtracker.claims import listing
+    from dealtracker.desk import views
+
+    saved = []
+    for module in vars(views).values():
+        if isinstance(module, ModuleType):
+            for name, value in vars(module).items():
+                if name.endswith("_PER_PAGE") and isinstance(value, int):
+                    saved.append((module, name, value))
+                    setattr(module, name, 1)
+    size = listing.claim_page.__kwdefaults__["size"]
+    listing.claim_page.__kwdefaults__["size"] = 1
+    try:
+        yield
+    finally:
+        listing.claim_page.__kwdefaults__["size"] = size
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def _is_walked(path: str) -> bool:
@@ -126,6 +171,11 @@ def _is_walked(path: str) -> bool:
 
 def fuzz_targets(client: Client, world) -> dict[str, list[str]]:
     """{address: its parameters}, read off every GET page of the walk (see the module doc)."""
+    with _one_row_pages():
+        return _fuzz_targets(client, world)
+
+
+def _fuzz_targets(client: Client, world) -> dict[str, list[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     samples: dict[str, str] = {}
     for route in all_routes():
@@ -294,3 +344,37 @@ def _values():
         runs,
         st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zs", "Po", "Sm"]), max_size=120),
     )
+
+
+def test_a_csv_whose_query_fails_is_an_error_page_not_a_file(clients, monkeypatch):
+    from dealtracker.claims import exports
+
+    def broken(claims):
+        raise exports.Claim.DoesNotExist("the rows could not be read")
+
+    monkeypatch.setattr(exports, "csv_claims", broken)
+    response = clients["editor"].get("/claims.csv")
+    assert response.status_code == 500
+    assert not response.streaming  # nothing of a file was sent
+
+
+def test_a_csv_that_fails_midway_is_cut_off_not_ended_cleanly(clients, monkeypatch):
+    """After the first row the status is sent; a later failure must reach the server,
+    which then drops the connection, so the download is reported as failed."""
+    from dealtracker.claims import exports
+
+    rows = 0
+    real_row = exports.csv_row
+
+    def second_row_fails(claim):
+        nonlocal rows
+        rows += 1
+        if rows == 2:
+            raise RuntimeError("the database went away")
+        return real_row(claim)
+
+    monkeypatch.setattr(exports, "csv_row", second_row_fails)
+    response = clients["editor"].get("/claims.csv")  # the editor sees two claims
+    assert response.status_code == 200 and response.streaming
+    with pytest.raises(RuntimeError):
+        b"".join(response.streaming_content)
