@@ -20,7 +20,7 @@ OVERRIDES = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def _passage_count(body: str) -> int:
-    found = re.search(r"(\d+) passages?\b", body)
+    found = re.search(r'data-label="Passages"[^>]*>(\d+)<', body)
     assert found, "no passage count on the sources list"
     return int(found.group(1))
 
