@@ -118,8 +118,12 @@ def test_party_list_filters_by_kind_and_name(world, reader_client):
 def test_party_list_shows_how_many_deals_each_party_is_in(world, reader_client):
     Party.objects.create(name="Loner", slug="loner")
     body = reader_client.get("/parties/").content.decode()
-    assert re.search(r'>Loner</bdi></a></th>.*?<td data-label="Deals" class="num">0</td>', body, re.S)
-    assert re.search(r'>Hamas</a></th>.*?<td data-label="Deals" class="num">1</td>', body, re.S)
+    assert re.search(
+        r'>Loner</bdi></a></th>.*?<td data-label="Deals" class="num">0</td>', body, re.S
+    )
+    assert re.search(
+        r'>Hamas</bdi></a></th>.*?<td data-label="Deals" class="num">1</td>', body, re.S
+    )
 
 
 @pytest.mark.django_db
