@@ -23,6 +23,9 @@ from tests.trust.urlwalk import all_routes
 from tests.trust.world import World
 
 ROLES = ("anonymous", "reader", "editor")
+# HTMX endpoints that answer a fragment only, and need a parameter to answer at all:
+# the query that makes them answer, from the world.
+FRAGMENT_ENDPOINTS = {"party-pick": lambda world: f"?party={world.party.pk}"}
 # Answers that are not pages: the checks skip these routes.
 DATA_SUFFIXES = (".csv", ".json", ".jsonld", ".atom")
 
@@ -37,6 +40,8 @@ class Page:
     # False: the same markup as another page with other data (the HTML check reads it,
     # the slower accessibility check does not).
     axe: bool = True
+    # An HTMX endpoint that answers only a fragment, even without HX-Request.
+    fragment: bool = False
 
     def label(self, role: str) -> str:
         return f"{self.name} {self.method} {self.url} as {role}"
@@ -115,6 +120,10 @@ def pages(world: World) -> list[Page]:
         if url.endswith(DATA_SUFFIXES) or name in ("healthz", "logout", "favicon"):
             continue
         roles = ("anonymous",) if name == "login" else _roles_for(route.access)
+        if name in FRAGMENT_ENDPOINTS:
+            url += FRAGMENT_ENDPOINTS[name](world)
+            found.append(Page(name, url, roles=roles, axe=False, fragment=True))
+            continue
         found.append(Page(name, url, roles=roles))
     deal = world.deal.slug
     found += [
