@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationChange
 from dealtracker.deals.models import Deal, Party
 from dealtracker.sources.models import Passage, Source
+from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
+from dealtracker.suggestions.services import RULES_VERSION
 from tests.trust.urlwalk import all_routes
 from tests.trust.world import World
 
@@ -80,6 +82,29 @@ def demo_world(*, by) -> World:
         created_by=by,
     )
     draft_claim = Claim.objects.filter(is_published=False).order_by("id").first()
+    revision = source.revisions.order_by("-number").first()
+    sentence = "Meanwhile, the Israeli military campaign in Gaza presses on."
+    at = revision.text.index(sentence)
+    suggestion = Suggestion.objects.create(
+        source=source,
+        revision=revision,
+        start=at,
+        end=at + len(sentence),
+        sentence=sentence,
+        rank=1,
+        score=4.5,
+        deal=deal,
+        clause=clause,
+        kind=Claim.Kind.COMPLIANCE,
+        compliance=Claim.Compliance.NOT_COMPLIED,
+        statement="Israel's military campaign in Gaza goes on.",
+        attribution="the report itself",
+        reasons=["names a party and a term"],
+    )
+    SuggestedParty.objects.create(suggestion=suggestion, party=party, position=0, written="Israeli")
+    SuggestionRun.objects.create(
+        source=source, revision=revision, rules_version=RULES_VERSION, suggested=1
+    )
     return World(
         deal=deal,
         other_deal=Deal.objects.get(slug="egypt-qatar-proposal-2025"),
@@ -97,6 +122,7 @@ def demo_world(*, by) -> World:
         assessment=Assessment.objects.filter(is_published=True).order_by("id").first(),
         draft_assessment=draft_assessment,
         verification_change=VerificationChange.objects.filter(claim=claim).first(),
+        suggestion=suggestion,
     )
 
 
