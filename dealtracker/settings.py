@@ -112,9 +112,13 @@ MIDDLEWARE = [
     "dealtracker.desk.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers that depend on the visitor (their drafts, their CSRF token) are private.
+    "dealtracker.desk.middleware.PrivateWhenPersonalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP: the error pages it renders carry the request's nonce.
+    "dealtracker.desk.middleware.FriendlyErrorPagesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dealtracker.desk.middleware.DatabaseUnavailableMiddleware",

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dealtracker.desk.views.ops import healthz
+from dealtracker.desk.views.ops import favicon, healthz
 
 admin.site.site_header = "dealtracker administration"
 admin.site.site_title = "dealtracker admin"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

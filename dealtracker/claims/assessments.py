@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from dealtracker.deals.models import Clause, Party
+from dealtracker.text import strip_controls
 
 from .models import Assessment, AssessmentLevel, Claim
 from .rollups import LEVEL_SCORE, visible_assessments
@@ -51,7 +52,7 @@ def assessment_record(
         errors["level"].append(f"Choose one of: {', '.join(AssessmentLevel.labels)}.")
     if not clause.obliged_parties.filter(pk=party.pk).exists():
         errors["party"].append(f"{party.name} is not obliged by clause {clause.reference}.")
-    rationale = (rationale or "").replace("\x00", "").strip()
+    rationale = strip_controls(rationale).strip()
     if not rationale:
         errors["rationale"].append(
             "Say why: the rationale is what readers check the judgement against."

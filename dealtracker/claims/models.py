@@ -15,6 +15,7 @@ from dealtracker.constraints import in_vocabulary
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.models import Passage, Source
+from dealtracker.text import SingleLineFields
 
 
 class ClaimKind(models.TextChoices):
@@ -40,7 +41,9 @@ class ClaimVerification(models.TextChoices):
     REFUTED = "refuted", "refuted"
 
 
-class Claim(models.Model):
+class Claim(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("statement", "attribution")
     Kind = ClaimKind
 
     Compliance = ClaimCompliance
@@ -283,6 +286,7 @@ class AgreementText(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+    single_line_fields = ("title",)
 
     class Meta:
         ordering = ["deal", "position", "id"]
@@ -331,7 +335,7 @@ class ClauseProposalStatus(models.TextChoices):
     REJECTED = "rejected", "rejected"
 
 
-class ClauseProposal(models.Model):
+class ClauseProposal(SingleLineFields, models.Model):
     """A clause proposed from an imported agreement's numbered article or paragraph.
 
     It becomes a clause only when an editor accepts it (after editing its

@@ -18,8 +18,10 @@ import re
 import time
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, Expression, F, Func, Q, TextField, Value
+
+from dealtracker.text import single_line
 
 # Every configuration dealtracker_ts_config() can return (a test checks the two agree).
 SEARCH_CONFIGS: tuple[str, ...] = (
@@ -42,7 +44,48 @@ MAX_QUERY_CHARS = 200
 
 def clean_query_text(q: str) -> str:
     """The search text as it will be sent: NUL bytes removed, trimmed, bounded."""
-    return q.replace("\x00", " ").strip()[:MAX_QUERY_CHARS]
+    return single_line(q)[:MAX_QUERY_CHARS]
+
+
+# What a visitor reads when PostgreSQL refuses their search text.
+QUERY_REFUSED = (
+    "This search text cannot be searched: it has too many operators in a row (such as “-”). "
+    "Reword it and search again."
+)
+# SQLSTATE classes of errors a connection or a time limit causes: not the text's fault.
+_NOT_THE_TEXT = ("08", "53", "57", "58")
+
+
+def query_problem(q: str) -> str | None:
+    """Why PostgreSQL cannot run q as a web search (None: it can).
+
+    websearch_to_tsquery takes almost any text, but not all: PostgreSQL 15 raises
+    "tsquery stack too small" for 32 or more "-" operators in a row, and other
+    versions and configurations have limits of their own. Asking the server is
+    the only sure test, and it must be asked before a list is rendered or an
+    export starts sending. One query (on a savepoint when inside a transaction,
+    so that a refusal leaves the transaction usable).
+    """
+    if not q:
+        return None
+    sql, params = any_config_query_sql(q)
+    try:
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                _parse(sql, params)
+        else:
+            _parse(sql, params)
+    except DatabaseError as exc:
+        state = getattr(exc.__cause__, "sqlstate", None) or ""
+        if state.startswith(_NOT_THE_TEXT):
+            raise
+        return QUERY_REFUSED
+    return None
+
+
+def _parse(sql: str, params: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)  # noqa: S608 — constants; q is a parameter
 
 
 def ts_config(language: str | Expression) -> Func:

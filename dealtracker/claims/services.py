@@ -13,7 +13,6 @@ or link deleted meanwhile raises `Gone`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -27,6 +26,7 @@ from dealtracker.concurrency import lock
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.models import Passage, Source
+from dealtracker.text import single_line, strip_controls
 
 from .models import Claim, Evidence, VerificationChange
 
@@ -50,13 +50,9 @@ EDITABLE_FIELDS = (
 DIFF_FIELDS = (*EDITABLE_FIELDS, "verification", "is_published")
 
 
-# Control characters (but line ends and tabs) have no place in an editor's
-# words, and XML (feeds, exports) cannot carry them.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def clean_text(value: str | None) -> str:
-    return _CONTROLS.sub("", value or "").strip()
+    """A note as typed, without control characters (dealtracker/text.py)."""
+    return strip_controls(value).strip()
 
 
 @dataclass(frozen=True)
@@ -311,7 +307,7 @@ def _apply(claim: Claim, data: dict[str, Any]) -> list | None:
             continue
         value = data[field]
         if field in {"statement", "attribution"}:
-            value = clean_text(value)
+            value = single_line(value)
         if field == "compliance":
             value = value or ""
         if field == "made_on_precision":

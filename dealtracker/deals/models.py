@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary, not_before
+from dealtracker.text import SingleLineFields
 
 from .loose_dates import DatePrecision, format_loose_date, precision_field
 
@@ -23,7 +24,9 @@ class PartyKind(models.TextChoices):
     OTHER = "other", "other actor"
 
 
-class Party(models.Model):
+class Party(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("name", "short_name", "aliases")
     Kind = PartyKind
 
     name = models.CharField(max_length=200)
@@ -95,7 +98,9 @@ class DealMechanism(models.TextChoices):
     JOINT_COMMITTEE = "joint_committee", "joint committee"
 
 
-class Deal(models.Model):
+class Deal(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("title",)
     Status = DealStatus
 
     Purpose = DealPurpose
@@ -241,7 +246,9 @@ class PhaseStatus(models.TextChoices):
     ABANDONED = "abandoned", "abandoned"
 
 
-class Phase(models.Model):
+class Phase(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("name",)
     Status = PhaseStatus
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="phases")
@@ -313,7 +320,9 @@ class ClauseDelayAnchor(models.TextChoices):
     PHASE_END = "end", "after the end of"
 
 
-class Clause(models.Model):
+class Clause(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("title",)
     Category = ClauseCategory
 
     DelayUnit = ClauseDelayUnit

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
-from dealtracker.claims.search import clean_query_text
+from dealtracker.claims.search import clean_query_text, query_problem
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 
 ANY = [("", "any")]
@@ -77,7 +77,7 @@ class ClaimFilterForm(forms.Form):
         self.clause_obj: Clause | None = None
 
     def clean_q(self) -> str:
-        return clean_query_text(self.cleaned_data.get("q") or "")
+        return searchable_text(self.cleaned_data.get("q") or "")
 
     def clean_claimant(self) -> Party | None:
         return self._party(self.cleaned_data.get("claimant") or "")
@@ -179,8 +179,18 @@ def find_party(text: str) -> Party | None:
     return party
 
 
+def searchable_text(raw: str) -> str:
+    """A search text cleaned and accepted by PostgreSQL, else a ValidationError saying why."""
+    q = clean_query_text(raw)
+    problem = query_problem(q)
+    if problem:
+        raise forms.ValidationError(problem)
+    return q
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=1000)
 
     def clean_q(self) -> str:
+        # Checked against PostgreSQL by the view, inside the cached body (search()).
         return clean_query_text(self.cleaned_data.get("q") or "")

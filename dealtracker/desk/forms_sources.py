@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 
+from dealtracker.desk.forms_lists import searchable_text
 from dealtracker.sources.models import SourceKind
 
 from .formtools import ErrorListMixin
@@ -161,3 +162,6 @@ class SourceFilterForm(forms.Form):
         self.fields["kind"].choices = [("", "any kind"), *SourceKind.choices]
         self.fields["language"].choices = [("", "any language")] + [(c, c) for c in languages]
         self.fields["outlet"].choices = [("", "any outlet")] + [(o, o) for o in outlets]
+
+    def clean_q(self) -> str:
+        return searchable_text(self.cleaned_data.get("q") or "")

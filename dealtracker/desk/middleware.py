@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
@@ -145,3 +147,56 @@ class RejectNulMiddleware:
 
             return bad_request(request, message="The request contained a NUL character.")
         return self.get_response(request)
+
+
+class FriendlyErrorPagesMiddleware:
+    """Give the bodiless 400 and 405 answers (require_POST, require_GET, Django's own
+    HttpResponseBadRequest()) the desk's error page, so a visitor reads what happened
+    and what to do instead of a blank page. Answers with a body are left alone: the
+    exports' plain-text 400s say what was wrong with the filters."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code in (400, 405)
+            and not response.streaming
+            and not response.content
+            and request.method != "HEAD"
+        ):
+            from dealtracker.desk.views import ops
+
+            if response.status_code == 405:
+                allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+                return ops.method_not_allowed(request, allowed)
+            return ops.bad_request(request)
+        return response
+
+
+class PrivateWhenPersonalMiddleware:
+    """`Cache-Control: private` (and `Vary: Cookie`) on every answer that depends on who asks.
+
+    A logged-in reader's pages show drafts and internal notes, an editor's carry
+    controls, and any page with a form carries the visitor's own CSRF token: a
+    shared cache (a newsroom proxy, a CDN) must never hand one of those to someone
+    else. An anonymous answer with no token in it (a feed, an export, the
+    public JSON) stays cacheable. The page cache of desk/fragments.py is unaffected:
+    it keeps bodies per visitor tier and renders the personal layout every time.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Judged without the database (a health check during an outage must not touch
+        # it): a session cookie means a logged-in visitor, or one who may be.
+        personal = settings.SESSION_COOKIE_NAME in request.COOKIES or bool(
+            request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        )
+        if personal:
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+        return response

@@ -7,7 +7,7 @@ from .views import (  # noqa: F401
     annotate,  # source reading view, annotating
     claim_edit,  # the claim editor, lookups of claims, parties and a deal's terms
     lists,  # claims list, search, exports, annotations, data dictionary
-    ops,  # health check, error pages, the benchmark's baseline
+    ops,  # health check, error pages
     pages,
     reading,
     records,  # assessments, slipping terms
@@ -138,9 +138,6 @@ urlpatterns = [
     ),
     path("claims/<int:pk>/history/", sources_in.claim_history, name="claim-history"),
     # --- end of sources in ---
-    # --- benchmark baseline (make bench): one template, one query ---
-    path("bench/trivial/", ops.trivial, name="trivial"),
-    # --- end of benchmark baseline ---
     # --- records (assessments, deadlines) ---
     path(
         "deals/<slug:slug>/clauses/<ref:ref>/assessments/new/",

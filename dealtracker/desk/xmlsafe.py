@@ -3,19 +3,16 @@ it must not turn a feed into a 500. The feed generator here drops them."""
 
 from __future__ import annotations
 
-import re
-
 from django.utils.feedgenerator import Atom1Feed
 
-# Characters XML 1.0 forbids (C0 controls except tab, newline and carriage return;
-# lone surrogates; U+FFFE and U+FFFF).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from dealtracker.text import strip_controls
 
 
 def xml_safe(value):
     """`value` without the characters XML 1.0 forbids (non-strings pass through)."""
     if isinstance(value, str):
-        return _NOT_XML.sub("", value)
+        # The characters XML 1.0 forbids are among those the policy drops.
+        return strip_controls(value)
     if isinstance(value, (list, tuple)):
         return type(value)(xml_safe(v) for v in value)
     return value

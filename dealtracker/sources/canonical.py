@@ -13,9 +13,9 @@ import hashlib
 import re
 import unicodedata
 
+from dealtracker.text import strip_controls
+
 _LINE_ENDS = re.compile(r"\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
-# Cc (controls) except \n and \t, plus noncharacters and lone surrogates.
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -23,7 +23,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 def canonicalize(text: str) -> str:
     """Return the canonical form of text (idempotent: canonicalize(canonicalize(t)) == canonicalize(t))."""
     text = _LINE_ENDS.sub("\n", text)
-    text = _CONTROLS.sub("", text)
+    text = strip_controls(text)  # after the line ends: \x0b, \x0c and \x85 are those
     text = unicodedata.normalize("NFC", text)
     text = _SPACES.sub(" ", text)
     lines = [line.strip(" ") for line in text.split("\n")]

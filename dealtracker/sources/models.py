@@ -18,6 +18,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.text import SingleLineFields
 
 from .documents import page_at
 
@@ -36,7 +37,9 @@ class SourceKind(models.TextChoices):
     SOCIAL_POST = "social_post", "social post"
 
 
-class Source(models.Model):
+class Source(SingleLineFields, models.Model):
+    # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
+    single_line_fields = ("title", "outlet", "author", "attribution")
     Kind = SourceKind
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_REPORT)
@@ -141,7 +144,7 @@ class SourceRevision(models.Model):
         return page_at(self.page_starts, offset)
 
 
-class SourceDocument(models.Model):
+class SourceDocument(SingleLineFields, models.Model):
     """The original file (PDF, Word) a source's text was read from, kept as it came.
 
     Stored through Django's storage API (STORAGES["documents"]) under its
@@ -166,6 +169,8 @@ class SourceDocument(models.Model):
 
     # Kept so that a deleted source can be restored with its original.
     history = HistoricalRecords()
+    # The uploaded file's name is shown on the source page.
+    single_line_fields = ("filename",)
 
     class Meta:
         ordering = ["source", "-id"]

@@ -8,7 +8,6 @@ reuses the passage.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from dealtracker.concurrency import lock
+from dealtracker.text import strip_controls
 
 from . import anchoring
 from .models import CONTEXT_CHARS, Passage, Source, SourceRevision
@@ -159,8 +159,7 @@ def passage_update_note(*, passage: Passage, note: str, by=None) -> Passage:
     Raises Gone when the passage was deleted meanwhile (the row is locked first).
     """
     current = lock(Passage, passage.pk, what="passage")
-    # Control characters (but line ends and tabs) cannot go into XML exports.
-    current.note = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", note).strip()
+    current.note = strip_controls(note).strip()
     current.save(update_fields=["note", "updated_at"])
     return current
 

@@ -20,6 +20,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
+from dealtracker.text import single_line
 
 from . import anchoring
 from .canonical import canonicalize, text_hash
@@ -262,7 +263,7 @@ def source_create(
     document's pages begin.
     """
     canonical = source_text_prepare(text)
-    title = canonicalize(title or "").replace("\n", " ")
+    title = single_line(canonicalize(title or ""))
     if not title:
         raise ValidationError("A source needs a title.", code="no_title")
     page_starts = list(page_starts or [])

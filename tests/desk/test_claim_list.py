@@ -306,7 +306,9 @@ def test_count_is_capped_instead_of_counting_everything(reader_client, w, monkey
 
 def test_query_count_is_bounded_with_many_rows(reader_client, w, django_assert_max_num_queries):
     bulk_claims(300, deal=w.deal, subjects=[w.israel, w.hamas], passages=[w.p_refuse, w.p_aid])
-    with django_assert_max_num_queries(14):
+    # + 2: checking that PostgreSQL accepts the text is one query in production and
+    # three inside the test's transaction (SAVEPOINT, SELECT, RELEASE).
+    with django_assert_max_num_queries(14 + 2):
         response = reader_client.get(
             URL, {"deal": w.deal.slug, "subject": "israel", "q": "ceasefire"}
         )

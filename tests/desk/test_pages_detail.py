@@ -25,7 +25,7 @@ def test_clause_page_shows_text_obliged_parties_due_date_and_claims_with_evidenc
 ):
     body = reader_client.get("/deals/test-deal/clauses/2.1/").content.decode()
     assert "Israel withdraws its forces from Gaza." in body
-    assert 'href="/parties/israel/">Israel</a>' in body
+    assert 'href="/parties/israel/"><bdi>Israel</bdi></a>' in body
     assert "12 April 2025" in body and "planned end of phase 2" in body
     assert (
         "<mark>the official accused Israel of refusing to honor that part of the deal</mark>"
@@ -50,8 +50,8 @@ def test_claim_page_shows_everything_a_reader_needs_to_judge_it(world, reader_cl
     body = reader_client.get(f"/claims/{world.accused.pk}/").content.decode()
     assert "Israel refused to honour phase two" in body
     assert "a senior Palestinian official" in body
-    assert 'href="/parties/israel/">Israel</a>' in body
-    assert "Clause 2.1: Full withdrawal" in body
+    assert 'href="/parties/israel/"><bdi>Israel</bdi></a>' in body
+    assert "Clause 2.1: <bdi>Full withdrawal</bdi>" in body
     assert "not complied" in body and "unverified" in body and "10 March 2025" in body
 
 
@@ -71,7 +71,7 @@ def test_claim_evidence_is_shown_in_context_and_links_to_the_source_passage(
 @pytest.mark.django_db
 def test_refuted_claim_page_is_struck_through_and_says_refuted(world, reader_client):
     body = reader_client.get(f"/claims/{world.refuted.pk}/").content.decode()
-    assert "<h1><s>Both sides completed the hostage exchange early</s></h1>" in body
+    assert '<h1 dir="auto"><s>Both sides completed the hostage exchange early</s></h1>' in body
     assert "refuted" in body
 
 

@@ -36,8 +36,8 @@ def test_home_shows_status_parties_current_phase_and_counts_by_compliance(
 ):
     body = client.get("/").content.decode()
     assert "in force" in body
-    assert '>Egypt</a> <span class="muted">(mediator)</span>' in body
-    assert "2. Permanent ceasefire" in body  # the stalled phase is the current one
+    assert '>Egypt</bdi></a> <span class="muted">(mediator)</span>' in body
+    assert "2. <bdi>Permanent ceasefire" in body  # the stalled phase is the current one
     # Published, not refuted compliance claims of the deal: one complied, one not.
     assert "✓ complied: 1" in body
     assert "✗ not complied: 1" in body
@@ -107,19 +107,23 @@ def test_filter_controls_are_labelled(world, reader_client):
 @pytest.mark.django_db
 def test_party_list_filters_by_kind_and_name(world, reader_client):
     body = reader_client.get("/parties/?kind=armed_group").content.decode()
-    assert ">Hamas</a>" in body and ">Israel</a>" not in body
+    assert ">Hamas</bdi></a>" in body and ">Israel</bdi></a>" not in body
     body = reader_client.get("/parties/?name=isr").content.decode()
-    assert ">Israel</a>" in body and ">Hamas</a>" not in body
+    assert ">Israel</bdi></a>" in body and ">Hamas</bdi></a>" not in body
     body = reader_client.get("/parties/?kind=dragon").content.decode()
-    assert "was ignored" in body and ">Hamas</a>" in body
+    assert "was ignored" in body and ">Hamas</bdi></a>" in body
 
 
 @pytest.mark.django_db
 def test_party_list_shows_how_many_deals_each_party_is_in(world, reader_client):
     Party.objects.create(name="Loner", slug="loner")
     body = reader_client.get("/parties/").content.decode()
-    assert re.search(r'>Loner</a></th>.*?<td data-label="Deals" class="num">0</td>', body, re.S)
-    assert re.search(r'>Hamas</a></th>.*?<td data-label="Deals" class="num">1</td>', body, re.S)
+    assert re.search(
+        r'>Loner</bdi></a></th>.*?<td data-label="Deals" class="num">0</td>', body, re.S
+    )
+    assert re.search(
+        r'>Hamas</bdi></a></th>.*?<td data-label="Deals" class="num">1</td>', body, re.S
+    )
 
 
 @pytest.mark.django_db

@@ -20,11 +20,11 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 ALLOW_UNMARKED = {
     # Load balancers call it without logging in; it reveals only "ok"/"error".
     "healthz": "public liveness check",
+    # Browsers fetch it before anyone logs in; it is the site's icon, a static file.
+    "favicon": "site icon",
     # The login and logout pages must be reachable by anyone.
     "login": "authentication",
     "logout": "authentication",
-    # make bench's baseline: a constant page after one SELECT 1; it reads no data.
-    "trivial": "benchmark baseline",
 }
 # Namespaces walked separately (the Django admin guards itself: staff only).
 SEPARATE_NAMESPACES = {"admin"}

@@ -3,7 +3,10 @@ so that no status is told by colour alone."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
+from django.utils import timezone
 
 from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
 from dealtracker.claims.models import ClaimVerification
@@ -46,3 +49,17 @@ def loose_date(value, precision: str = "day") -> str:
 def quote_context(passage, chars: int = 120):
     """The passage with some text around it, cut at word boundaries (see claims.queries)."""
     return passage_in_context(passage, chars=int(chars))
+
+
+@register.filter
+def datetime_attr(value) -> str:
+    """A moment for a `datetime` attribute: UTC, whole seconds ("2025-04-18T09:00:00Z").
+
+    Django's 'c' format keeps microseconds, which HTML's date-time syntax refuses
+    (at most three digits of a second).
+    """
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = value.astimezone(dt.UTC)
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"

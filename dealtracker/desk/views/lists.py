@@ -4,6 +4,9 @@ and the data dictionary that explains them."""
 from __future__ import annotations
 
 import html
+import itertools
+import logging
+from collections.abc import Iterator
 from functools import lru_cache
 
 from django.contrib.syndication.views import Feed
@@ -32,6 +35,7 @@ from dealtracker.claims.listing import (
     with_list_details,
 )
 from dealtracker.claims.models import Claim
+from dealtracker.claims.search import query_problem
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.sources.models import Source
@@ -41,6 +45,8 @@ from ..access import can_see_internal, reader_required
 from ..forms_lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body
 from ..search import site_search
+
+logger = logging.getLogger(__name__)
 
 
 def _wants_partial(request: HttpRequest) -> bool:
@@ -241,11 +247,27 @@ def claim_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     claims = filtered_claims(user=request.user, filters=form.filters())
+    lines = exports.csv_lines(claims)
+    # The header and the first row before the response starts: the query has run, so
+    # a failure of it is an error page, not a file cut short after its header.
+    first = list(itertools.islice(lines, 2))
     response = StreamingHttpResponse(
-        exports.csv_lines(claims), content_type="text/csv; charset=utf-8"
+        _cut_on_failure(itertools.chain(first, lines), request.get_full_path()),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="dealtracker-claims.csv"'
     return response
+
+
+def _cut_on_failure(lines: Iterator[str], where: str) -> Iterator[str]:
+    """Rows as they come; a failure later on (the database gone mid-export) is logged and
+    re-raised, so the server drops the connection before the chunked body's end and
+    the download is reported as failed, never delivered as a complete-looking file."""
+    try:
+        yield from lines
+    except Exception:
+        logger.exception("CSV export %s failed after it had started", where)
+        raise
 
 
 @require_GET
@@ -258,8 +280,15 @@ def search(request: HttpRequest) -> HttpResponse:
     notices = [] if form.is_valid() else ["The search text is too long; shorten it."]
 
     def body() -> str:
-        results = site_search(q, user=request.user)
-        context = {"form": form, "q": q, "results": results, "notices": notices}
+        # Asked here, not in the form, so that a cached page costs no query for it.
+        problem = query_problem(q)
+        results = None if problem else site_search(q, user=request.user)
+        context = {
+            "form": form,
+            "q": q,
+            "results": results,
+            "notices": notices + ([problem] if problem else []),
+        }
         return render_to_string("desk/search_body.html", context, request)
 
     context = {"form": form, "q": q, "body": cached_body(request, "search", body)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -25,6 +26,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+FAVICON = (settings.BASE_DIR / "static" / "favicon.svg").read_bytes()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links: the
+    SVG icon of static/favicon.svg (every browser that asks takes SVG by its type)."""
+    response = HttpResponse(FAVICON, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -63,6 +76,23 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     )
 
 
+def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse:
+    """405 as a page that says what to do (Django's own answer has an empty body)."""
+    methods = set(allowed) - {"OPTIONS", "HEAD"}
+    if methods <= {"POST"}:
+        message = (
+            "This address takes only forms sent from the desk's pages. Go back to the page "
+            "and use its button."
+        )
+    elif "POST" not in methods:
+        message = "This page can be read but not sent a form. Open it again from its link."
+    else:
+        message = "This address does not accept that kind of request."
+    response = _error(request, 405, "Not possible here", message)
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error(
         request,
@@ -81,19 +111,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # No template context processors here: the database may be the problem.
     html = loader.get_template("500.html").render()
     return HttpResponse(html, status=500)
-
-
-# --- benchmark baseline (make bench) ---
-
-
-@require_GET
-def trivial(request: HttpRequest) -> HttpResponse:
-    """The benchmark's baseline: the same middleware, one template, one query.
-
-    `make bench` measures every page against it in the same run, so its ratios
-    say what a page costs beyond what any request through this stack costs.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        (one,) = cursor.fetchone()
-    return render(request, "desk/trivial.html", {"one": one})

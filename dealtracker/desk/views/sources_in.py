@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.claims.models import Claim
+from dealtracker.claims.queries import user_sees_drafts
 from dealtracker.claims.search import text_matches
 from dealtracker.concurrency import Gone
 from dealtracker.desk.paging import paginate
@@ -94,8 +95,18 @@ def source_list(request: HttpRequest) -> HttpResponse:
     if q:
         # Title, outlet, author and text are all in the indexed search vector.
         sources = sources.filter(text_matches(q))
+    if user_sees_drafts(request.user):
+        passage_count = Count("passages", distinct=True)
+    else:
+        # What the public sees on the source's page: passages a published claim rests on.
+        passage_count = Count(
+            "passages",
+            filter=Q(passages__evidence__claim__is_published=True)
+            & ~Q(passages__anchor_status=Passage.AnchorStatus.ORPHANED),
+            distinct=True,
+        )
     sources = sources.annotate(
-        passage_count=Count("passages", distinct=True),
+        passage_count=passage_count,
         review_count=Count(
             "passages",
             filter=Q(passages__needs_review=True) | Q(passages__anchor_status="orphaned"),
