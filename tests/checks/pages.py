@@ -30,6 +30,9 @@ ROLES = ("anonymous", "reader", "editor")
 FRAGMENT_ENDPOINTS = {"party-pick": lambda world: f"?party={world.party.pk}"}
 # Answers that are not pages: the checks skip these routes.
 DATA_SUFFIXES = (".csv", ".json", ".jsonld", ".atom")
+# Routes that answer something other than a page: a health check, a redirect, an
+# icon, an original file (PDF, Word) as uploaded.
+NOT_PAGES = ("healthz", "logout", "favicon", "source-document")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def demo_world(*, by) -> World:
     deal = Deal.objects.get(slug="gaza-ceasefire-2025")
     clause = deal.clauses.get(reference="1.2")  # contested, with assessments
     party = Party.objects.get(slug="israel")
-    source = Source.objects.get()
+    source = Source.objects.exclude(kind=Source.Kind.AGREEMENT_TEXT).get()  # the report
     passage = Passage.objects.filter(source=source).exclude(note="").order_by("id").first()
     claim = (
         Claim.objects.filter(is_published=True, evidence__passage=passage).order_by("id").first()
@@ -143,7 +146,7 @@ def pages(world: World) -> list[Page]:
             continue
         url = route.url(world)
         name = route.name.split(":")[-1]
-        if url.endswith(DATA_SUFFIXES) or name in ("healthz", "logout", "favicon"):
+        if url.endswith(DATA_SUFFIXES) or name in NOT_PAGES:
             continue
         roles = ("anonymous",) if name == "login" else _roles_for(route.access)
         if name in FRAGMENT_ENDPOINTS:

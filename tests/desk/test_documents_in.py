@@ -83,7 +83,7 @@ def test_read_then_save_keeps_the_original_and_pages_follow_a_corrected_text(edi
     )
     assert read.status_code == 200
     html = read.content.decode()
-    assert "Original kept: <strong>sitrep-12.pdf</strong>" in html
+    assert "Original kept: <strong><bdi>sitrep-12.pdf</bdi></strong>" in html
     assert "3 pages" in html
     form = read.context["form"]
     text, token = form.initial["text"], form.initial["document"]
