@@ -133,7 +133,8 @@ def test_any_passage_to_a_linked_new_claim_in_at_most_ten_actions(page, live_ser
     # The search box is ready for the next party.
     # (desk.js moves it once htmx has settled the swap, a moment after the chip appears.)
     page.wait_for_function(
-        "document.activeElement && document.activeElement.name === 'claim-subjects-q'"
+        # An arrow function: a bare expression would need eval, which the CSP forbids.
+        "() => document.activeElement && document.activeElement.name === 'claim-subjects-q'"
     )
     act("save and publish")
     form.get_by_role("button", name="Save and publish").click()

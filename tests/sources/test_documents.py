@@ -159,8 +159,12 @@ def test_a_deeply_nested_pdf_does_not_take_the_reader_down():
 
 
 def test_a_reader_past_its_time_is_stopped():
+    # 120 dense pages take seconds to lay out (about 2 s for 50 on a quiet
+    # two-core machine): far past 0.3 s on any machine this suite runs on.
+    line = "The parties agree to a complete ceasefire on all fronts, effective at dawn."
+    dense = files.pdf_report([[[line] * 48]] * 120)
     with pytest.raises(DocumentError, match="could not be read within the limits"):
-        read_pdf(files.pdf_report(AGREEMENT_PAGES * 20), Limits(timeout_seconds=0.3))
+        read_pdf(dense, Limits(timeout_seconds=0.3, max_text_chars=10**7))
 
 
 # --- Word ----------------------------------------------------------------------------
