@@ -53,7 +53,7 @@ def test_the_queue_lists_flagged_passages_by_label_with_what_changed_and_the_act
     w = flagged
     html = editor_client.get(REVIEW).content.decode()
     assert "2 passages to review" in html
-    assert f">{w.envoy.label}</a> <span class=\"muted\">in</span> <bdi>Talks cut off</bdi>" in html
+    assert f'>{w.envoy.label}</a> <span class="muted">in</span> <bdi>Talks cut off</bdi>' in html
     # The one-letter-class fix is visible without reading both versions.
     assert "[deleted: </span>Gabe<" in html and "[inserted: </span>Steve<" in html
     assert "not found in the current text" in html  # the orphan
@@ -75,7 +75,9 @@ def test_the_queue_answers_htmx_with_its_list_alone_and_filters_by_outcome(edito
 def test_the_queue_keeps_its_query_count_with_many_flagged_passages(
     editor_client, editor, django_assert_max_num_queries
 ):
-    text = "\n".join(f"Paragraph {i}: the ceasefire holds in sector {i} this week." for i in range(60))
+    text = "\n".join(
+        f"Paragraph {i}: the ceasefire holds in sector {i} this week." for i in range(60)
+    )
     for n in range(3):
         source = source_create(text=text, title=f"Report {n}", by=editor)
         for i in range(0, 60, 2):

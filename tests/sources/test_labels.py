@@ -16,13 +16,16 @@ from tests.annotating import REPORT, make_source, span_of
 
 
 def _mark(source: Source, words: str) -> Passage:
-    return passage_mark(source=source, **dict(zip(("start", "end"), span_of(source, words)))).passage
+    start, end = span_of(source, words)
+    return passage_mark(source=source, start=start, end=end).passage
 
 
 def _labels_in_page(client, source: Source) -> dict[str, str]:
     """Label shown next to each highlight of the reading view -> the passage's quote."""
     page = client.get(f"/sources/{source.pk}/").content.decode()
-    found = re.findall(r'data-label="(P\d+)" aria-label="Passage P\d+, \d+ claims?: “([^”]*)”', page)
+    found = re.findall(
+        r'data-label="(P\d+)" aria-label="Passage P\d+, \d+ claims?: “([^”]*)”', page
+    )
     return dict(found)
 
 
@@ -108,7 +111,10 @@ def test_history_records_the_label_of_a_marked_passage():
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_numbers_existing_passages_as_the_reading_view_showed_them():
     executor = MigrationExecutor(connection)
-    before, after = ("sources", "0006_source_documents_and_pages"), ("sources", "0007_passage_labels")
+    before, after = (
+        ("sources", "0006_source_documents_and_pages"),
+        ("sources", "0007_passage_labels"),
+    )
     executor.migrate([before])
     try:
         with connection.cursor() as cursor:
@@ -136,7 +142,7 @@ def test_the_migration_numbers_existing_passages_as_the_reading_view_showed_them
             ids = []
             for start, end, revision, status in rows:
                 cursor.execute(
-                    "INSERT INTO sources_passage (source_id, start, \"end\", quote, prefix, suffix,"
+                    'INSERT INTO sources_passage (source_id, start, "end", quote, prefix, suffix,'
                     " revision_made_id, revision_anchored_id, anchor_status, needs_review,"
                     " previous_quote, note, created_at, updated_at)"
                     " VALUES (%s, %s, %s, %s, '', '', %s, %s, %s, false, '', '', now(), now())"
@@ -147,9 +153,13 @@ def test_the_migration_numbers_existing_passages_as_the_reading_view_showed_them
         executor = MigrationExecutor(connection)
         executor.migrate([after])
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id, number FROM sources_passage WHERE source_id = %s", [source_id])
+            cursor.execute(
+                "SELECT id, number FROM sources_passage WHERE source_id = %s", [source_id]
+            )
             numbers = dict(cursor.fetchall())
-            cursor.execute("SELECT last_passage_number FROM sources_source WHERE id = %s", [source_id])
+            cursor.execute(
+                "SELECT last_passage_number FROM sources_source WHERE id = %s", [source_id]
+            )
             (last,) = cursor.fetchone()
         assert [numbers[i] for i in ids] == [3, 4, 2, 1]
         assert last == 4

@@ -636,7 +636,10 @@ def passage_remove(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
 
 def _next_url(request: HttpRequest) -> str:
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    # A path on this site: anything else ("999", a view's name) is no address to go back to.
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}
+    ):
         return nxt
     return ""
 
