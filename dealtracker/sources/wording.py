@@ -41,16 +41,24 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _only_spacing_differs(old: str, new: str) -> bool:
+    return "".join(old.split()) == "".join(new.split())
+
+
 def _characters(old: str, new: str) -> list[Piece]:
     """One word replaced by one word: the letters that changed, when the two words are
-    alike (a spelling fix); the words whole otherwise (a figure, another name)."""
+    alike (a spelling fix); the words whole otherwise (a figure, another name). Runs that
+    differ only in spaces and line breaks (words joined or split) show just those."""
     whole = [Piece(Kind.DELETED, old), Piece(Kind.INSERTED, new)]
-    if not (old.isalpha() and new.isalpha()) or len(old) + len(new) > CHARACTER_LIMIT:
+    if len(old) + len(new) > CHARACTER_LIMIT:
         return whole
     matcher = SequenceMatcher(None, old, new, autojunk=False)
-    kept = sum(size for _, _, size in matcher.get_matching_blocks())
-    if kept / max(len(old), len(new)) < ALIKE:
-        return whole
+    if not _only_spacing_differs(old, new):
+        if not (old.isalpha() and new.isalpha()):
+            return whole
+        kept = sum(size for _, _, size in matcher.get_matching_blocks())
+        if kept / max(len(old), len(new)) < ALIKE:
+            return whole
     pieces: list[Piece] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -89,7 +97,9 @@ def wording_changes(old: str, new: str) -> list[Piece]:
     kept = sum(
         len("".join(old_tokens[i1:i2]).strip()) for op, i1, i2, _, _ in opcodes if op == "equal"
     )
-    if kept < REWRITTEN * max(len(old.strip()), len(new.strip())):
+    if kept < REWRITTEN * max(len(old.strip()), len(new.strip())) and not _only_spacing_differs(
+        old, new
+    ):
         # Little in common but spaces and a word or two: a rewrite, shown as one.
         return _merged([Piece(Kind.DELETED, old), Piece(Kind.INSERTED, new)])
     for op, i1, i2, j1, j2 in opcodes:
@@ -100,7 +110,7 @@ def wording_changes(old: str, new: str) -> list[Piece]:
             pieces.append(Piece(Kind.DELETED, before))
         elif op == "insert":
             pieces.append(Piece(Kind.INSERTED, after))
-        elif i2 - i1 == 1 and j2 - j1 == 1:
+        elif (i2 - i1 == 1 and j2 - j1 == 1) or _only_spacing_differs(before, after):
             pieces.extend(_characters(before, after))
         else:
             pieces += [Piece(Kind.DELETED, before), Piece(Kind.INSERTED, after)]
