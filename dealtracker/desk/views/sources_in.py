@@ -38,6 +38,7 @@ from dealtracker.sources.extract import (
 )
 from dealtracker.sources.fetch import FetchError, fetch_url
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
+from dealtracker.sources.review import to_review
 
 from .. import history
 from ..access import permission_required, reader_required
@@ -108,7 +109,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
         passage_count=passage_count,
         review_count=Count(
             "passages",
-            filter=Q(passages__needs_review=True) | Q(passages__anchor_status="orphaned"),
+            # What the review queue lists (a detached orphan is resolved).
+            filter=to_review("passages__"),
             distinct=True,
         ),
         revision_count=Subquery(
