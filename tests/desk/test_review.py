@@ -502,3 +502,16 @@ def test_moving_a_clauses_verbatim_passage_gives_the_clause_the_new_words(editor
     assert response.status_code == 200
     clause.refresh_from_db()
     assert clause.text == "A permanent ceasefire takes effect."
+
+
+def test_the_claim_page_says_a_detached_passage_is_no_longer_in_the_text(
+    editor_client, reader_client, flagged
+):
+    w = flagged
+    editor_client.post(
+        _url("passage-detach", w.envoy), {"seen": review_state(w.envoy), "confirmed": "1"}
+    )
+    html = reader_client.get(w.claims["envoy"].get_absolute_url()).content.decode()
+    assert "passage no longer in the text" in html
+    # The words it was marked on, not the new text's.
+    assert "Gabe Witkoff cut off the talks" in html
