@@ -134,11 +134,24 @@ def _seen(request: HttpRequest) -> str:
     return seen
 
 
+def _claim_links(passage: Passage) -> int:
+    return Evidence.objects.filter(passage=passage).count()
+
+
 def _claims_follow(passage: Passage) -> str:
-    count = Evidence.objects.filter(passage=passage).count()
+    count = _claim_links(passage)
     if not count:
         return ""
-    return f" The {count} claim link{'s' if count != 1 else ''} resting on it follow{'s' if count == 1 else ''} it."
+    links = "link resting on it follows" if count == 1 else "links resting on it follow"
+    return f" The {count} claim {links} it."
+
+
+def _claims_rest(passage: Passage) -> str:
+    count = _claim_links(passage)
+    if not count:
+        return ""
+    links = "link still rests" if count == 1 else "links still rest"
+    return f" {count} claim {links} on it, shown as resting on words no longer in the text."
 
 
 # --- the actions --------------------------------------------------------------------
@@ -281,16 +294,6 @@ def passage_detach_view(request: HttpRequest, pk: int, passage_pk: int) -> HttpR
         passage=passage,
         params=params,
         message=f"{passage.label} detached from the text.{_claims_rest(passage)}",
-    )
-
-
-def _claims_rest(passage: Passage) -> str:
-    count = Evidence.objects.filter(passage=passage).count()
-    if not count:
-        return ""
-    return (
-        f" {count} claim link{'s' if count != 1 else ''} still rest{'s' if count == 1 else ''} "
-        "on it, shown as resting on words no longer in the text."
     )
 
 
