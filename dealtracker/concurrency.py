@@ -5,9 +5,11 @@ that two of them can wait for each other but never deadlock:
 
     source → its passages (by id) → claim → its evidence (by id)
 
-(marking, revising and deleting a source, and deleting a passage, lock the
-source row first; linking a claim locks the passage, then the claim; deleting
-a claim locks the claim, then its evidence.)
+(marking, revising and deleting a source, deleting a passage and resolving a
+flagged one — confirm, move, detach — lock the source row first; linking a
+claim locks the passage, then the claim; deleting a claim locks the claim,
+then its evidence. Inserting a passage also locks its source's row, wherever
+it comes from: the trigger that gives it its label raises the source's counter.)
 
 A write that finds its object deleted by someone else — before or while it
 waited for the lock — raises `Gone` instead of writing (or failing at commit

@@ -25,18 +25,19 @@ class Span:
     start: int
     end: int
     url: str
-    label: str  # accessible name of the passage's link
-    number: int  # shown next to the highlight (1, 2, ...)
+    name: str  # accessible name of the passage's link
+    label: str  # the passage's label, shown next to the highlight (P1, P7, ...)
 
 
 def spans_from_passages(passages: Iterable, url_for) -> list[Span]:
+    """Spans of passages, labelled as everywhere else (Passage.label: fixed when marked)."""
     spans = []
-    for number, p in enumerate(sorted(passages, key=lambda p: (p.start, -p.end, p.id)), 1):
+    for p in sorted(passages, key=lambda p: (p.start, -p.end, p.id)):
         count = getattr(p, "claim_count", None)
         claims = "" if count is None else f", {count} claim{'s' if count != 1 else ''}"
         quote = p.quote if len(p.quote) <= 60 else p.quote[:57] + "…"
         spans.append(
-            Span(p.id, p.start, p.end, url_for(p), f"Passage {number}{claims}: “{quote}”", number)
+            Span(p.id, p.start, p.end, url_for(p), f"Passage {p.label}{claims}: “{quote}”", p.label)
         )
     return spans
 
@@ -56,12 +57,12 @@ def _open(span: Span, first: bool, depth: int, selected: bool = False) -> str:
     # An empty link (its marker is CSS generated content) keeps the text
     # exact while giving keyboard users a focusable way into each passage.
     link = format_html(
-        '<a class="hl-link" href="{}" data-n="{}" aria-label="{}" data-hx-get="{}"'
+        '<a class="hl-link" href="{}" data-label="{}" aria-label="{}" data-hx-get="{}"'
         ' data-hx-target="#passage-panel" data-hx-swap="outerHTML" data-hx-push-url="true"'
         ' data-hx-trigger="click consume"></a>',
         span.url,
-        span.number,
         span.label,
+        span.name,
         span.url,
     )
     return format_html('<mark id="passage-{}" {}>', span.id, attrs) + link

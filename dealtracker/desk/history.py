@@ -30,6 +30,10 @@ HIDDEN_FIELDS = {
     "search_vector",
     "version",
     "created_by",
+    # A source's passage counter (not kept in its history) and a passage's label number
+    # (fixed: the page names the passage by its label).
+    "last_passage_number",
+    "number",
 }
 # Too long to show whole: summarised as "changed" (the revisions page shows the text).
 SUMMARISED_FIELDS = {"text"}

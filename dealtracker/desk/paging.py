@@ -31,6 +31,12 @@ class Paging:
         return self._url(self.page.next_page_number()) if self.page.has_next() else ""
 
 
-def paginate(request: HttpRequest, items, per_page: int, param: str = "page") -> Paging:
-    """A page of items; a bad or too-large page number gives the nearest page, never an error."""
-    return Paging(Paginator(items, per_page).get_page(request.GET.get(param)), param, request.GET)
+def paginate(
+    request: HttpRequest, items, per_page: int, param: str = "page", params=None
+) -> Paging:
+    """A page of items; a bad or too-large page number gives the nearest page, never an error.
+
+    `params`: the list's query (default: the request's), e.g. the address of a list an
+    action was posted from, shown again after it."""
+    params = request.GET if params is None else params
+    return Paging(Paginator(items, per_page).get_page(params.get(param)), param, params)

@@ -734,7 +734,7 @@ def _source_texts(world: _World, n: int, n_passages: int) -> list[_Source]:
 
 _SOURCE_COLUMNS = [
     "id", "kind", "title", "outlet", "author", "attribution", "url", "published_on",
-    "language", "text", "text_hash", "created_at", "updated_at",
+    "language", "text", "text_hash", "created_at", "updated_at", "last_passage_number",
 ]  # fmt: skip
 
 
@@ -744,7 +744,7 @@ def _source_rows(sources: list[_Source]):
         kind = "news_report" if s.id % 7 else "ngo_report"
         yield (
             s.id, kind, s.title[:500], outlet, "", "", s.url, s.published_on,
-            s.language, s.text, s.hash, BASE_TIME, BASE_TIME,
+            s.language, s.text, s.hash, BASE_TIME, BASE_TIME, len(s.spans),
         )  # fmt: skip
 
 
@@ -759,19 +759,22 @@ def _revision_rows(sources: list[_Source]):
 _PASSAGE_COLUMNS = [
     "id", "source_id", "start", "end", "quote", "prefix", "suffix", "revision_made_id",
     "revision_anchored_id", "anchor_status", "needs_review", "previous_quote", "note",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "number",
 ]  # fmt: skip
 
 
 def _passage_rows(world: _World, sources: list[_Source]):
     for s in sources:
-        for start, end in s.spans:
+        # Labels P1, P2 ... in text order; the source's counter is already at the last
+        # (so the numbering trigger writes nothing).
+        for number, (start, end) in enumerate(s.spans, 1):
             pid = world.next_id("sources_passage")
             note = "Check the figure against the health ministry's count." if pid % 13 == 0 else ""
             yield (
                 pid, s.id, start, end, s.text[start:end],
                 s.text[max(0, start - CONTEXT_CHARS) : start], s.text[end : end + CONTEXT_CHARS],
                 s.revision_id, s.revision_id, "anchored", False, "", note, BASE_TIME, BASE_TIME,
+                number,
             )  # fmt: skip
 
 

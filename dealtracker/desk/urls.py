@@ -11,6 +11,7 @@ from .views import (  # noqa: F401
     pages,
     reading,
     records,  # assessments, slipping terms
+    review,  # the review queue; confirming, moving and detaching flagged passages
     sources_in,  # sources list, adding and revising sources, review, history
     suggestions,  # suggested passages: more, accept, dismiss, restore
 )
@@ -89,6 +90,21 @@ urlpatterns = [
         annotate.passage_remove,
         name="passage-delete",
     ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/confirm/",
+        review.passage_confirm_view,
+        name="passage-confirm",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/move/",
+        review.passage_move_view,
+        name="passage-move",
+    ),
+    path(
+        "sources/<int:pk>/passages/<int:passage_pk>/detach/",
+        review.passage_detach_view,
+        name="passage-detach",
+    ),
     path("evidence/<int:pk>/edit/", annotate.evidence_edit, name="evidence-edit"),
     path("evidence/<int:pk>/delete/", annotate.evidence_remove, name="evidence-delete"),
     path("claims/lookup/", claim_edit.claim_lookup, name="claim-lookup"),
@@ -121,7 +137,7 @@ urlpatterns = [
     # --- sources in: list, add, revise, revisions, review, history ---
     path("sources/", sources_in.source_list, name="source-list"),
     path("sources/new/", sources_in.source_new, name="source-new"),
-    path("sources/review/", sources_in.passage_review, name="passage-review"),
+    path("sources/review/", review.passage_review, name="passage-review"),
     path("sources/<int:pk>/revise/", sources_in.source_revise, name="source-revise"),
     path("sources/<int:pk>/delete/", sources_in.source_delete, name="source-delete"),
     path("sources/<int:pk>/original/", sources_in.source_document, name="source-document"),

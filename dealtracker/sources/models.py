@@ -66,8 +66,14 @@ class Source(SingleLineFields, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The highest passage number given out on this source: labels (P1, P2, ...) are
+    # never given twice, not even after a passage is deleted. Kept by the database
+    # (migration 0007): it counts every writer, and it never goes down.
+    last_passage_number = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "updated_at", "last_passage_number"]
+    )
 
     class Meta:
         ordering = ["-published_on", "-id"]
@@ -199,10 +205,20 @@ class PassageAnchorStatus(models.TextChoices):
     ORPHANED = "orphaned", "orphaned"
 
 
+def passage_label(number: int) -> str:
+    """How a passage is named wherever it is shown (reading view, revision page, review
+    queue, history): "P7". Passage.label; the number is fixed when it is marked."""
+    return f"P{number}"
+
+
 class Passage(models.Model):
     AnchorStatus = PassageAnchorStatus
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    # Its label's number (P7): given by the database when the passage is inserted
+    # (1 + the source's last_passage_number; 0 here means "not numbered yet") and never
+    # changed, so no label moves when another passage is marked earlier in the text.
+    number = models.PositiveIntegerField(db_default=0, editable=False)
     # Offsets into revision_anchored's text (for an orphaned passage: the last
     # revision it matched).
     start = models.PositiveIntegerField()
@@ -246,6 +262,10 @@ class Passage(models.Model):
                 name="passage_quote_matches_span",
             ),
             in_vocabulary("anchor_status", PassageAnchorStatus, "passage_anchor_status_valid"),
+            # One label per passage of a source; a trigger (migration 0007) numbers new
+            # passages and refuses to renumber one.
+            models.UniqueConstraint(fields=["source", "number"], name="passage_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="passage_number_positive"),
         ]
         indexes = [
             models.Index(fields=["source", "start", "end"], name="passage_span_idx"),
@@ -262,6 +282,16 @@ class Passage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:source-detail", kwargs={"pk": self.source_id}) + f"#passage-{self.pk}"
+
+    @property
+    def label(self) -> str:
+        """ "P7": the name the reading view, the revision page and the review queue show."""
+        return passage_label(self.number)
+
+    @property
+    def is_detached(self) -> bool:
+        """Orphaned and checked by an editor: taken off the text on purpose (review.py)."""
+        return self.anchor_status == PassageAnchorStatus.ORPHANED and not self.needs_review
 
     @property
     def page(self) -> int | None:

@@ -16,8 +16,10 @@
     return document.getElementById("source-text");
   }
 
-  function form() {
-    return document.getElementById("mark-form");
+  // The forms that take the selection: marking a passage (#mark-form) and moving one
+  // (the passage panel's .move-form). Each carries start, end and a submit button.
+  function forms() {
+    return Array.prototype.slice.call(document.querySelectorAll("form[data-selection]"));
   }
 
   // Offset (UTF-16 units) of a boundary point, from the start of the container.
@@ -56,51 +58,66 @@
   }
 
   function update() {
-    var f = form();
-    if (!f) {
+    var all = forms();
+    if (!all.length) {
       return;
     }
-    var button = f.querySelector("button[type=submit]");
     var status = document.getElementById("mark-status");
     var offsets = selectedOffsets();
-    if (offsets) {
-      f.elements.start.value = String(offsets.start);
-      f.elements.end.value = String(offsets.end);
-      if (button.disabled && status) {
-        status.textContent = "Text selected: press Mark selected text to mark it.";
+    var wasDisabled = false;
+    all.forEach(function (f) {
+      var button = f.querySelector("button[type=submit]");
+      if (offsets) {
+        wasDisabled = wasDisabled || button.disabled;
+        f.elements.start.value = String(offsets.start);
+        f.elements.end.value = String(offsets.end);
+        button.disabled = false;
+      } else if (document.activeElement !== button) {
+        // Focus on the button itself may come with a collapsed selection in some
+        // browsers: keep the last offsets then, so the press still uses them.
+        f.elements.start.value = "";
+        f.elements.end.value = "";
+        button.disabled = true;
       }
-      button.disabled = false;
-    } else if (document.activeElement !== button) {
-      // Focus on the button itself may come with a collapsed selection in some
-      // browsers: keep the last offsets then, so the press still marks them.
-      f.elements.start.value = "";
-      f.elements.end.value = "";
-      button.disabled = true;
+    });
+    if (offsets && wasDisabled && status) {
+      var names = all.map(function (f) {
+        return f.querySelector("button[type=submit]").textContent.trim();
+      });
+      status.textContent = "Text selected: press " + names.join(", or ") + ".";
     }
   }
 
   document.addEventListener("selectionchange", update);
 
   document.addEventListener("submit", function (event) {
-    var f = form();
-    if (event.target === f && (!f.elements.start.value || !f.elements.end.value)) {
-      // Nothing selected: do not send an empty mark.
+    var f = event.target;
+    if (f instanceof Element && f.matches("form[data-selection]") &&
+        (!f.elements.start.value || !f.elements.end.value)) {
+      // Nothing selected: do not send an empty selection.
       event.preventDefault();
       event.stopImmediatePropagation();
     }
   }, true);
 
-  // After a mark: the selection is gone with the swapped text; disable the
-  // button again (desk.js moves the focus to the panel's answer).
+  // After a mark or a move: the selection is gone with the swapped text; disable the
+  // buttons again (desk.js moves the focus to the panel's answer). A panel swapped in
+  // for another reason brings a move form that takes the current selection.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var f = form();
-    if (f && event.target && event.target.id === "passage-panel" && event.detail &&
-        event.detail.requestConfig && event.detail.requestConfig.elt === f) {
-      window.getSelection().removeAllRanges();
-      f.elements.start.value = "";
-      f.elements.end.value = "";
-      f.querySelector("button[type=submit]").disabled = true;
+    if (!event.target || event.target.id !== "passage-panel") {
+      return;
     }
+    var elt = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt instanceof Element && elt.matches("form[data-selection]")) {
+      window.getSelection().removeAllRanges();
+      forms().forEach(function (f) {
+        f.elements.start.value = "";
+        f.elements.end.value = "";
+        f.querySelector("button[type=submit]").disabled = true;
+      });
+      return;
+    }
+    update();
   });
 
   update();

@@ -21,6 +21,7 @@ from dealtracker.deals.models import Deal, Party
 from dealtracker.sources.models import Passage, Source
 from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
 from dealtracker.suggestions.services import RULES_VERSION
+from tests.reviewing import build_flagged
 from tests.trust.urlwalk import all_routes
 from tests.trust.world import World
 
@@ -126,6 +127,9 @@ def demo_world(*, by) -> World:
         draft_assessment=draft_assessment,
         verification_change=VerificationChange.objects.filter(claim=claim).first(),
         suggestion=suggestion,
+        # A second report, revised: a passage changed, one orphaned (the review queue's,
+        # the revision page's character changes, the panel's review box).
+        flagged_passage=build_flagged(by=by).envoy,
     )
 
 
@@ -155,6 +159,22 @@ def pages(world: World) -> list[Page]:
             continue
         found.append(Page(name, url, roles=roles))
     deal = world.deal.slug
+    flagged = world.flagged_passage
+    if flagged is not None:
+        found += [
+            Page(
+                "passage panel of a flagged passage",
+                f"/sources/{flagged.source_id}/passages/{flagged.pk}/",
+                roles=("editor",),
+            ),
+            Page("revision with changed passages", f"/sources/{flagged.source_id}/revisions/2/"),
+            Page(
+                "reading view with a lost passage",
+                f"/sources/{flagged.source_id}/",
+                roles=("editor",),
+                axe=False,
+            ),
+        ]
     found += [
         Page("search with results", "/search/?q=ceasefire+hostages"),
         Page("claims list, filtered", f"/claims/?deal={deal}&compliance=not_complied", axe=False),

@@ -107,10 +107,21 @@ def _open_claim_editor(page, base: str, world) -> None:
     page.locator("#claim-edit form").first.wait_for()
 
 
+def _open_review_box(page, base: str, world) -> None:
+    """A flagged passage's panel, opened from its highlight, with the detach question asked."""
+    flagged = world.flagged_passage
+    page.goto(f"{base}/sources/{flagged.source_id}/")
+    page.locator(f"#passage-{flagged.pk} .hl-link").click()
+    page.locator("#passage-panel .review-box").wait_for()
+    page.locator("#passage-panel .review-detach button").click()
+    page.locator("#passage-panel .confirm-box").wait_for()
+
+
 STATES = {
     "open matrix cell": (_open_matrix_cell, ("anonymous", "reader", "editor")),
     "passage panel": (_open_passage_panel, ("anonymous", "reader", "editor")),
     "claim editor": (_open_claim_editor, ("editor",)),
+    "review box with the detach question": (_open_review_box, ("editor",)),
 }
 
 

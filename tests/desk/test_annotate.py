@@ -248,7 +248,7 @@ def test_editor_creates_a_claim_resting_on_the_passage(editor_client):
     body = response.content.decode()
     assert "saved as a draft and linked" in body and "Israel refused to honour phase two" in body
     assert not claim.is_published
-    assert "Passage 1, 1 claim:" in body  # the text region, refreshed out of band
+    assert "Passage P1, 1 claim:" in body  # the text region, refreshed out of band
 
 
 def test_the_new_claim_form_is_prefilled_with_the_deal_the_editor_came_from(editor_client):

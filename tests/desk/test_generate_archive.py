@@ -57,6 +57,15 @@ def _every_generated_row_keeps_the_database_rules():
                   OR NOT r.text LIKE '%%' || p.prefix || p.quote || p.suffix || '%%'"""
         )
         assert cursor.fetchone()[0] == 0
+        # Labels P1 ... Pn in text order, each source's counter at its last.
+        cursor.execute(
+            """SELECT count(*) FROM sources_source s
+               WHERE s.last_passage_number <> (SELECT count(*) FROM sources_passage p
+                                                WHERE p.source_id = s.id)
+                  OR EXISTS (SELECT 1 FROM sources_passage p
+                             WHERE p.source_id = s.id AND p.number > s.last_passage_number)"""
+        )
+        assert cursor.fetchone()[0] == 0
     for source in Source.objects.filter(url__startswith="https://archive.example.org/")[:50]:
         assert is_canonical(source.text)
         assert source.text_hash == text_hash(source.text)

@@ -83,7 +83,7 @@ def test_each_highlight_has_a_keyboard_reachable_link_to_its_claims(reader_clien
     page = reader_client.get(f"/sources/{source.pk}/").content.decode()
     url = f"/sources/{source.pk}/passages/{passage.pk}/"
     assert f'<a class="hl-link" href="{url}"' in page
-    assert 'aria-label="Passage 1, 0 claims: “Gabe Witkoff”"' in page
+    assert 'aria-label="Passage P1, 0 claims: “Gabe Witkoff”"' in page
 
 
 def test_right_to_left_text_is_shown_in_its_direction(reader_client):
@@ -260,5 +260,5 @@ def test_text_region_of_a_passage_is_unescaped_text():
     # html.unescape of the rendered region equals the text (guard for the parser above).
     from dealtracker.desk.highlight import Span, highlight
 
-    out = highlight("a <b> & c", [Span(1, 2, 5, "/x/", "P", 1)])
+    out = highlight("a <b> & c", [Span(1, 2, 5, "/x/", "P1: b", "P1")])
     assert html.unescape(out.split("</a>")[1].split("</mark>")[0]) == "<b>"

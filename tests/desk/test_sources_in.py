@@ -454,14 +454,17 @@ def test_correcting_a_word_keeps_the_passages_where_they_belong(editor_client, e
     html = outcome.content.decode()
     assert outcome.status_code == 200
     assert "<strong>1</strong> changed" in html and "<strong>1</strong> orphaned" in html
-    assert "<del>White House advisor Gabe Witkoff</del>" in html
-    assert "<ins>" + inside.quote + "</ins>" in html
+    # What changed inside the passage, word by word, under the label the reading view shows.
+    assert "[deleted: </span>Gabe<" in html
+    assert "[inserted: </span>Steve<" in html
+    assert f'">{inside.label}</a></th>' in html
     assert "not found in this revision" in html
     assert "Revision 2 saved" in html
 
     review = editor_client.get(REVIEW).content.decode()
     assert "the corrected report drops altogether" in review
-    assert "<del>White House advisor Gabe Witkoff</del>" in review
+    assert "[deleted: </span>Gabe<" in review
+    assert f">{inside.label}</a>" in review
     assert "More than 50,000" not in review
 
 

@@ -134,6 +134,11 @@ FORM_FIELDS = [
     "claim",
     "party",
     "clause",
+    # resolving a flagged passage: what the editor saw, the revision selected in, where from
+    "seen",
+    "revision",
+    "unit",
+    "next",
 ]
 
 
@@ -190,3 +195,34 @@ def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(world, editor
     response = editor_client.post(f"/claims/{world.claim.pk}/edit/", {"statement": "x\x00"})
     assert response.status_code == 400
     assert editor_client.get("/healthz?x=%00").status_code == 400
+
+
+def test_hostile_text_in_a_flagged_passage_never_becomes_markup(hostile_world, editor):
+    """The review queue, the revision page's character changes and the review box of the
+    passage panel, with the hostile world's passage changed by a revision."""
+    from django.urls import reverse
+
+    from dealtracker.sources.services import source_revise
+
+    world = hostile_world
+    source = world.source
+    source_revise(
+        source=source,
+        new_text=source.text.replace("ceasefire holds.", f"ceasefire held {hostile_text('edit')}."),
+        by=editor,
+    )
+    world.passage.refresh_from_db()
+    assert world.passage.needs_review
+    client = Client(raise_request_exception=False)
+    client.force_login(editor)
+    urls = [
+        reverse("desk:passage-review"),
+        reverse("desk:source-revision", args=[source.pk, 2]),
+        reverse("desk:passage-detail", args=[source.pk, world.passage.pk]),
+        reverse("desk:source-detail", args=[source.pk]),
+    ]
+    problems = []
+    for url in urls:
+        for headers in ({}, {"HX-Request": "true"}):
+            problems += _check(client.get(url, headers=headers), url)
+    assert not problems, "\n".join(problems)

@@ -284,3 +284,137 @@ def test_a_delete_waiting_on_a_revision_that_holds_its_passages_does_not_deadloc
     )
     assert (revised, deleted) == (302, 302)
     assert not Source.objects.exists()
+
+
+# --- resolving a flagged passage: two editors, a revision, a delete ----------------------
+
+
+def _flagged(editor):
+    from tests.reviewing import build_flagged
+
+    return build_flagged(by=editor)
+
+
+def _confirm(client, passage, seen, **extra):
+    url = f"/sources/{passage.source_id}/passages/{passage.pk}/confirm/"
+    return lambda: client.post(url, {"seen": seen, **extra}, headers=HX)
+
+
+def _move(client, world, passage, seen, words):
+    start = world.revision.text.index(words)
+    url = f"/sources/{passage.source_id}/passages/{passage.pk}/move/"
+    data = {
+        "seen": seen,
+        "revision": world.revision.number,
+        "start": start,
+        "end": start + len(words),
+        "unit": "codepoint",
+    }
+    return lambda: client.post(url, data, headers=HX)
+
+
+@pytest.mark.parametrize("confirm_first", [True, False], ids=["confirm-first", "move-first"])
+def test_two_editors_resolving_one_flagged_passage_one_wins_the_other_gets_409(
+    editors, editor, confirm_first
+):
+    from dealtracker.sources.review import review_state
+
+    one, two = editors
+    world = _flagged(editor)
+    envoy = world.envoy
+    seen = review_state(envoy)
+    words = "White House advisor Steve Witkoff cut off the talks"
+    confirm, move = _confirm(one, envoy, seen), _move(two, world, envoy, seen, words)
+    if confirm_first:
+        confirmed, moved = race(_lock(Source, world.source.pk), confirm, move)
+        assert (confirmed, moved) == (200, 409)
+        envoy.refresh_from_db()
+        assert envoy.quote == "Steve Witkoff cut off the talks" and not envoy.needs_review
+    else:
+        moved, confirmed = race(_lock(Source, world.source.pk), move, confirm)
+        assert (moved, confirmed) == (200, 409)
+        envoy.refresh_from_db()
+        assert envoy.quote == words and not envoy.needs_review
+    # The evidence followed whatever won, and the history holds one resolution.
+    assert Evidence.objects.get(claim=world.claims["envoy"]).passage_id == envoy.pk
+    reasons = list(envoy.history.values_list("history_change_reason", flat=True))
+    assert sum(1 for r in reasons if r and ("confirmed" in r or "moved by hand" in r)) == 1
+
+
+@pytest.mark.parametrize("move_first", [True, False], ids=["move-first", "revise-first"])
+def test_a_move_racing_a_revision_of_the_text_never_lands_on_the_old_text(
+    editors, editor, move_first
+):
+    from dealtracker.sources.review import review_state
+
+    one, two = editors
+    world = _flagged(editor)
+    envoy = world.envoy
+    words = "White House advisor Steve Witkoff cut off the talks"
+    move = _move(one, world, envoy, review_state(envoy), words)
+    new_text = "A new first line of the report.\n" + world.revision.text
+
+    def revise():
+        return two.post(
+            f"/sources/{world.source.pk}/revise/",
+            {"text": new_text, "note": "intro", "base_revision": world.revision.number},
+        )
+
+    if move_first:
+        moved, revised = race(_lock(Source, world.source.pk), move, revise)
+        assert (moved, revised) == (200, 302)
+    else:
+        revised, moved = race(_lock(Source, world.source.pk), revise, move)
+        assert (revised, moved) == (302, 409)
+    envoy.refresh_from_db()
+    current = world.source.revisions.order_by("-number").first()
+    assert current.number == 3 and envoy.revision_anchored_id == current.pk
+    assert current.text[envoy.start : envoy.end] == envoy.quote
+
+
+@pytest.mark.parametrize("detach_first", [True, False], ids=["detach-first", "delete-first"])
+@pytest.mark.parametrize("from_queue", [False, True], ids=["panel", "queue"])
+def test_detaching_races_deleting_the_passage(editors, editor, detach_first, from_queue):
+    from dealtracker.sources.review import review_state
+
+    one, two = editors
+    world = _flagged(editor)
+    aside = world.aside
+    Evidence.objects.filter(passage=aside).delete()  # so that it can be deleted
+    base = f"/sources/{aside.source_id}/passages/{aside.pk}"
+    extra = {"next": "/sources/review/"} if from_queue else {}
+
+    def detach():
+        data = {"seen": review_state(aside), "confirmed": "1", **extra}
+        return one.post(f"{base}/detach/", data, headers=HX)
+
+    def delete():
+        return two.post(f"{base}/delete/", {"confirmed": "1"}, headers=HX)
+
+    if detach_first:
+        detached, deleted = race(_lock(Source, world.source.pk), detach, delete)
+        assert (detached, deleted) == (200, 200)
+    else:
+        deleted, detached = race(_lock(Source, world.source.pk), delete, detach)
+        assert (deleted, detached) == (200, 410)
+    assert not Passage.objects.filter(pk=aside.pk).exists()
+
+
+def test_two_editors_marking_at_once_get_two_labels(editors):
+    one, two = editors
+    source = make_source()
+
+    def mark_words(client, words):
+        start, end = span_of(source, words)
+        url = f"/sources/{source.pk}/passages/"
+        data = {"start": start, "end": end, "unit": "codepoint"}
+        return lambda: client.post(url, data, headers=HX)
+
+    first, second = race(
+        _lock(Source, source.pk),
+        mark_words(one, "Gabe Witkoff"),
+        mark_words(two, "the official accused Israel"),
+    )
+    assert (first, second) == (201, 201)
+    numbers = dict(Passage.objects.values_list("quote", "number"))
+    assert numbers == {"Gabe Witkoff": 1, "the official accused Israel": 2}

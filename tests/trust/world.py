@@ -61,6 +61,8 @@ class World:
     draft_assessment: Assessment
     verification_change: VerificationChange
     suggestion: Suggestion
+    # A passage a revision flagged for review (the page checks' world has one).
+    flagged_passage: Passage | None = None
 
 
 def plain(field: str) -> str:

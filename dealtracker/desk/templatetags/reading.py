@@ -7,12 +7,16 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
 from dealtracker.claims.models import ClaimVerification
 from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.timeline import STATUS_SYMBOLS
+from dealtracker.sources.wording import Kind
+from dealtracker.sources.wording import wording_changes as changes_in_wording
 
 register = template.Library()
 
@@ -63,3 +67,53 @@ def datetime_attr(value) -> str:
     if timezone.is_aware(value):
         value = value.astimezone(dt.UTC)
     return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+_CHANGE_WORDS = {Kind.DELETED: ("del", "deleted"), Kind.INSERTED: ("ins", "inserted")}
+
+
+def _whitespace_named(text: str) -> str:
+    if text == " ":
+        return "a space"
+    if text == "\n":
+        return "a line break"
+    if "\n" not in text:
+        return f"{len(text)} spaces"
+    return "spaces and line breaks" if " " in text else f"{len(text)} line breaks"
+
+
+def _changed_piece(kind: Kind, text: str) -> str:
+    """A deleted or inserted piece; spaces and line breaks alone are shown by a symbol
+    (␣, ¶) and named, since a changed space cannot be seen."""
+    tag, word = _CHANGE_WORDS[kind]
+    if not text.strip():
+        return format_html(
+            '<{} class="ws"><span class="visually-hidden">[{}: {}]</span>'
+            '<span aria-hidden="true">{}</span></{}>',
+            tag,
+            word,
+            _whitespace_named(text),
+            "".join("¶" if c == "\n" else "␣" for c in text),
+            tag,
+        )
+    return format_html(
+        '<{}><span class="visually-hidden">[{}: </span>{}<span class="visually-hidden">]</span></{}>',
+        tag,
+        word,
+        text,
+        tag,
+    )
+
+
+@register.filter
+def wording_changes(old: str, new: str) -> SafeString:
+    """The old wording turned into the new one, in one line: deleted characters in <del>,
+    inserted ones in <ins>, each also said in words ("[deleted: b]") for screen readers
+    and for anyone who cannot tell the two apart by colour or line; text escaped."""
+    parts = []
+    for piece in changes_in_wording(old or "", new or ""):
+        if piece.kind == Kind.SAME:
+            parts.append(escape(piece.text))
+        else:
+            parts.append(_changed_piece(piece.kind, piece.text))
+    return format_html('<span class="wording-changes">{}</span>', mark_safe("".join(parts)))  # noqa: S308 - each part escaped above

@@ -59,6 +59,7 @@ from dealtracker.desk.answers import (
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
 from dealtracker.desk.highlight import highlight, spans_from_passages
+from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
@@ -105,7 +106,7 @@ def _reading_passages(*, source: Source, revision: SourceRevision | None, user) 
         ).distinct()
         count = Count("evidence", filter=Q(evidence__claim__is_published=True), distinct=True)
     return passages.annotate(claim_count=count).only(
-        "id", "source_id", "start", "end", "quote", "anchor_status", "needs_review"
+        "id", "source_id", "number", "start", "end", "quote", "anchor_status", "needs_review"
     )
 
 
@@ -187,6 +188,8 @@ def _panel_context(
             context.setdefault("new_evidence_form", EvidenceForm(prefix="ev"))
             context.setdefault("note_form", PassageNoteForm(initial={"note": passage.note}))
             context["relations"] = Evidence.Relation.choices
+        if source is not None:
+            context.update(review_panel_context(source=source, passage=passage, user=user))
     context.update(extra)
     return context
 
@@ -240,7 +243,7 @@ def _page_context(
     if can_see_internal(request.user):
         context["orphans"] = list(
             Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
-            .only("id", "quote", "source_id")
+            .only("id", "number", "quote", "source_id", "anchor_status", "needs_review")
             .order_by("id")
         )
     return context
@@ -633,7 +636,10 @@ def passage_remove(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
 
 def _next_url(request: HttpRequest) -> str:
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    # A path on this site: anything else ("999", a view's name) is no address to go back to.
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}
+    ):
         return nxt
     return ""
 

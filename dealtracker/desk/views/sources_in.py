@@ -38,6 +38,7 @@ from dealtracker.sources.extract import (
 )
 from dealtracker.sources.fetch import FetchError, fetch_url
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
+from dealtracker.sources.review import to_review
 
 from .. import history
 from ..access import permission_required, reader_required
@@ -47,7 +48,6 @@ from ..forms_sources import SourceFilterForm, SourceNewForm, SourceReviseForm
 from ..suggesting import suggest_after_save
 
 SOURCES_PER_PAGE = 25
-REVIEW_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
 OUTCOMES_PER_PAGE = 100
 
@@ -109,7 +109,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
         passage_count=passage_count,
         review_count=Count(
             "passages",
-            filter=Q(passages__needs_review=True) | Q(passages__anchor_status="orphaned"),
+            # What the review queue lists (a detached orphan is resolved).
+            filter=to_review("passages__"),
             distinct=True,
         ),
         revision_count=Subquery(
@@ -563,42 +564,6 @@ def source_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "desk/source_revision.html", context)
 
 
-# --- passages to review -----------------------------------------------------------
-
-
-@require_GET
-@permission_required("sources.change_passage")
-@vary_on_headers("HX-Request")
-def passage_review(request: HttpRequest) -> HttpResponse:
-    """Passages re-anchoring left orphaned, changed or uncertain, for editors to fix."""
-    latest = Reanchoring.objects.filter(passage=OuterRef("pk")).order_by("-id")
-    passages = (
-        Passage.objects.filter(
-            Q(anchor_status=Passage.AnchorStatus.ORPHANED) | Q(needs_review=True)
-        )
-        .select_related("source", "revision_anchored")
-        .defer("source__text", "source__search_vector", "revision_anchored__text", "search_vector")
-        .annotate(
-            evidence_count=Count("evidence", distinct=True),
-            last_method=Subquery(latest.values("method")[:1]),
-        )
-        .order_by("source_id", "start", "id")
-    )
-    status = request.GET.get("status", "")
-    if status in Passage.AnchorStatus.values:
-        passages = passages.filter(anchor_status=status)
-    paging = paginate(request, passages, REVIEW_PER_PAGE)
-    context = {
-        "paging": paging,
-        "status": status,
-        "statuses": Passage.AnchorStatus.choices,
-    }
-    template = "desk/passage_review.html"
-    if _wants_partial(request):
-        template += "#review-list"
-    return render(request, template, context)
-
-
 # --- deleting a source ------------------------------------------------------------
 
 
@@ -715,14 +680,14 @@ def passage_history(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespo
     entries = history.passage_history(passage_pk=passage_pk)
     passage = (
         Passage.objects.filter(pk=passage_pk)
-        .only("id", "source_id", "quote", "start", "end")
+        .only("id", "source_id", "number", "quote", "start", "end")
         .first()
     )
     if not entries or (passage is not None and passage.source_id != pk):
         raise Http404("No passage of this source has ever had this number.")
     return _render_history(
         request,
-        title=f"History of passage {passage_pk}",
+        title=f"History of {passage.label}" if passage else f"History of passage {passage_pk}",
         back_url=passage.get_absolute_url()
         if passage
         else reverse("desk:source-detail", args=[pk]),
