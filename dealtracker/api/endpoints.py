@@ -37,7 +37,7 @@ from dealtracker.desk.forms_lists import (
 )
 from dealtracker.desk.forms_sources import SourceFilterForm
 from dealtracker.desk.middleware import database_trouble
-from dealtracker.sources.models import Source, SourceDocument
+from dealtracker.sources.models import Source, SourceDocument, SourceKind
 
 from . import schemas as s
 from . import serialize
@@ -69,7 +69,13 @@ you stand, and a 429 carries `Retry-After` (seconds).
 """
 
 ERRORS = {400: s.ApiError, 401: s.ApiError, 403: s.ApiError, 429: s.ApiError}
-DETAIL_ERRORS = {400: s.ApiError, 401: s.ApiError, 403: s.ApiError, 404: s.ApiError, 429: s.ApiError}
+DETAIL_ERRORS = {
+    400: s.ApiError,
+    401: s.ApiError,
+    403: s.ApiError,
+    404: s.ApiError,
+    429: s.ApiError,
+}
 
 
 class ClientAuth(HttpBearer):
@@ -502,6 +508,7 @@ def assessment_detail(request: HttpRequest, pk: int):
 SourceQuery = query_model(
     "SourceQuery",
     SourceFilterForm,
+    choices={"kind": SourceKind.values},
     notes={
         "q": "Words of the title, outlet, author or text.",
         "language": "A language code, e.g. en or ar.",

@@ -55,10 +55,15 @@ def query_model(
     *,
     skip: tuple[str, ...] = (),
     notes: dict[str, str] | None = None,
+    choices: dict[str, list[str]] | None = None,
     paging: bool = True,
 ) -> type[Schema]:
-    """A pydantic model of the form's fields (each optional), plus `cursor` and `limit`."""
+    """A pydantic model of the form's fields (each optional), plus `cursor` and `limit`.
+
+    `choices` names the values of choice fields whose choices the form sets when
+    it is made (from a vocabulary), for the schema to list them."""
     notes = notes or {}
+    choices = choices or {}
     fields: dict[str, Any] = {}
     for field_name, field in form_class.base_fields.items():
         if field_name in skip or isinstance(field.widget, forms.HiddenInput):
@@ -71,6 +76,8 @@ def query_model(
         elif isinstance(field, forms.ModelChoiceField):
             annotation = str
             constraints["max_length"] = 200
+        elif field_name in choices:
+            annotation = Literal[tuple(choices[field_name])]
         elif isinstance(field, forms.ChoiceField) and _choices(field):
             annotation = Literal[tuple(_choices(field))]
         elif isinstance(field, forms.IntegerField):

@@ -35,7 +35,9 @@ def test_anonymous_clients_never_see_drafts(demo, anonymous, token_client):
         assert token_client.get(f"/api/v1/claims/{pk}/").json()["published"] is False
 
 
-def test_anonymous_clients_get_no_draft_assessment_nor_internal_note(demo, anonymous, token_client, editor):
+def test_anonymous_clients_get_no_draft_assessment_nor_internal_note(
+    demo, anonymous, token_client, editor
+):
     draft = Assessment.objects.filter(is_published=True).first()
     draft.pk = None
     draft.is_published, draft.published_at = False, None
@@ -69,15 +71,18 @@ def test_a_claim_carries_its_evidence_quotes_and_source_links(demo, anonymous):
     assert evidence["source"]["page"].endswith(f"/sources/{passage.source_id}/")
     assert evidence["source"]["api_url"].endswith(f"/api/v1/sources/{passage.source_id}/")
     assert evidence["passage"]["url"].endswith(f"#passage-{passage.pk}")
-    source = anonymous.get(evidence["source"]["api_url"].split("testserver")[-1].replace("http://127.0.0.1:8000", ""))
+    source = anonymous.get(
+        evidence["source"]["api_url"].split("testserver")[-1].replace("http://127.0.0.1:8000", "")
+    )
     assert source.status_code == 200
     assert passage.quote in source.json()["text"]
 
 
 def test_the_claims_filters_are_the_claims_lists(demo, anonymous):
     """Same parameters, same claims, same order as /claims/ (the page's own form and query)."""
-    from dealtracker.claims.listing import ClaimFilters, filtered_claims
     from django.contrib.auth.models import AnonymousUser
+
+    from dealtracker.claims.listing import ClaimFilters, filtered_claims
 
     items = _all(anonymous, f"/api/v1/claims/?deal={demo.slug}&compliance=not_complied&limit=2")
     expected = filtered_claims(
