@@ -197,8 +197,8 @@ DealQuery = query_model(
 )
 
 
-def _deals() -> QuerySet[Deal]:
-    return deal_queries.deals_for_list().select_related("supersedes", "answers")
+def _deals(**filters) -> QuerySet[Deal]:
+    return deal_queries.deals_for_list(**filters).select_related("supersedes", "answers")
 
 
 @api.get(
@@ -213,17 +213,13 @@ def deal_list(request: HttpRequest, filters: Query[DealQuery]):
     refuse_unknown(request.GET, DealQuery)
     data = filter_form(DealFilterForm(request.GET)).cleaned_data
     deals = deals_with_facts(
-        _deals(),
+        _deals(status=data.get("status"), party=data.get("party")),
         purpose=data.get("purpose"),
         stage=data.get("stage"),
         form=data.get("form"),
         mediated=data.get("mediated"),
         mechanism=data.get("mechanism"),
     )
-    if data.get("status"):
-        deals = deals.filter(status=data["status"])
-    if data.get("party") is not None:
-        deals = deals.filter(memberships__party=data["party"]).distinct()
     internal = _client(request).sees_drafts
     return _id_page(
         request, deals, filters, lambda d: serialize.deal_out(d, include_internal=internal)

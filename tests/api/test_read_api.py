@@ -154,3 +154,18 @@ def test_head_answers_the_headers_of_get(demo, anonymous):
     head = anonymous.head("/api/v1/deals/")
     assert head.status_code == 200 and head.content == b""
     assert head["ETag"] == get["ETag"]
+
+
+def test_the_deal_filters_are_the_deal_lists(demo, anonymous):
+    """Same form, same query (deals_for_list, deals_with_facts) as /deals/."""
+    from dealtracker.deals.models import Deal
+
+    with_israel = {d["slug"] for d in _all(anonymous, "/api/v1/deals/?party=israel")}
+    assert with_israel == set(
+        Deal.objects.filter(memberships__party__slug="israel").values_list("slug", flat=True)
+    )
+    proposed = _all(anonymous, "/api/v1/deals/?status=proposed")
+    assert proposed and all(d["status"] == "proposed" for d in proposed)
+    assert _all(anonymous, "/api/v1/deals/?status=proposed&party=israel&mediated=false") == [
+        d for d in proposed if d["slug"] in with_israel and d["mediated"] is False
+    ]
