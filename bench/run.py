@@ -192,6 +192,9 @@ def server_env(url: str, static_root: str, port: int) -> dict[str, str]:
         SECURE_COOKIES="false",
         SECURE_HSTS_SECONDS="0",
         PUBLIC_READ="true",
+        # The read API's limiter stays on (its cost is measured) but never refuses.
+        API_RATE_LIMIT_ANONYMOUS="1000000000",
+        API_RATE_LIMIT_TOKEN="1000000000",  # noqa: S106 — a count, not a secret
         SITE_URL=f"http://127.0.0.1:{port}",
         LOG_LEVEL="ERROR",
     )
@@ -306,9 +309,23 @@ def follow_next(base: str, path: str, pages: int) -> tuple[str, int]:
     return path, reached
 
 
+def follow_api_next(base: str, path: str, pages: int) -> tuple[str, int]:
+    """The path of the read API's `pages`-th page, following each answer's `next`."""
+    reached = 1
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for _ in range(pages - 1):
+            following = client.get(path).json().get("next")
+            if not following:
+                break
+            path = following.removeprefix(base)
+            reached += 1
+    return path, reached
+
+
 def page_targets(base: str, t: dict) -> tuple[list[dict], dict]:
     deal = t["deal"]
     deep_path, deep_reached = follow_next(base, "/claims/", 50)
+    api_deep_path, api_deep_reached = follow_api_next(base, "/api/v1/claims/", 50)
     with httpx.Client(base_url=base, timeout=30) as client:
         css = re.search(r'<link rel="stylesheet" href="([^"]+)"', client.get("/").text)
     pages = [
@@ -323,10 +340,23 @@ def page_targets(base: str, t: dict) -> tuple[list[dict], dict]:
         {"name": "search rare", "path": "/search/?q=neutral+Palestinian-led+body"},
         {"name": "csv filtered", "path": f"/claims.csv?deal={deal}&kind=compliance"},
         {"name": "trivial", "path": "/bench/trivial/"},
+        # The read API's lists (JSON, 50 items a page, claims with their evidence).
+        {"name": "api deals", "path": "/api/v1/deals/"},
+        {"name": "api clauses", "path": f"/api/v1/clauses/?deal={deal}"},
+        {"name": "api parties", "path": "/api/v1/parties/"},
+        {"name": "api claims", "path": "/api/v1/claims/"},
+        {"name": "api claims filtered", "path": f"/api/v1/claims/?deal={deal}&kind=compliance"},
+        {"name": "api claims page 50", "path": api_deep_path},
+        {"name": "api assessments", "path": "/api/v1/assessments/"},
+        {"name": "api sources", "path": "/api/v1/sources/"},
+        {"name": "api claim", "path": f"/api/v1/claims/{t['claim']}/"},
     ]
     if css:
         pages.append({"name": "static css", "path": css.group(1)})
-    return pages, {"claims_pages_followed": deep_reached}
+    return pages, {
+        "claims_pages_followed": deep_reached,
+        "api_claims_pages_followed": api_deep_reached,
+    }
 
 
 def probe(url: str, *args: str, static_root: str) -> dict:

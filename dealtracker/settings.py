@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "dealtracker.suggestions",
     "dealtracker.accounts",
     "dealtracker.desk",
+    "dealtracker.api",
     "dealtracker.ops",
 ]
 
@@ -202,6 +203,24 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
     },
 }
+# --- The read API (/api/v1/, dealtracker/api) --------------------------------
+# Requests per client per window: anonymous clients by address (public-read mode
+# only), token holders and logged-in readers by account. 0 turns a limit off.
+API_RATE_LIMIT_ANONYMOUS = env_int("API_RATE_LIMIT_ANONYMOUS", 120)
+API_RATE_LIMIT_TOKEN = env_int("API_RATE_LIMIT_TOKEN", 1200)
+API_RATE_LIMIT_WINDOW = env_int("API_RATE_LIMIT_WINDOW", 60)
+if API_RATE_LIMIT_WINDOW < 1:
+    raise ImproperlyConfigured("API_RATE_LIMIT_WINDOW must be 1 second or more")
+# Where the limiter counts: shared by every app process either way. Redis when
+# REDIS_URL is set (falling back to PostgreSQL while Redis does not answer), else
+# an unlogged PostgreSQL table.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -19,6 +19,8 @@ urlpatterns = [
     # Admin-only: deleted claims and sources, restorable from history (dealtracker/ops).
     path("admin/restore/", include("dealtracker.ops.urls")),
     path("admin/", admin.site.urls),
+    # The read API and its OpenAPI schema (dealtracker/api).
+    path("api/v1/", include("dealtracker.api.urls")),
     path("", include("dealtracker.desk.urls")),
 ]
 

@@ -58,7 +58,10 @@ def group_permissions(Permission, ContentType) -> dict[str, list]:
                 codename__in=[f"add_{model}", f"change_{model}", f"delete_{model}"],
             )
         )
-    admin_types = ContentType.objects.filter(app_label__in=(*DOMAIN_APPS, "suggestions", "auth"))
+    # accounts: the API tokens admins hand out (dealtracker/api).
+    admin_types = ContentType.objects.filter(
+        app_label__in=(*DOMAIN_APPS, "suggestions", "auth", "accounts")
+    )
     return {
         JOURNALISTS: view,
         EDITORS: view + editor_extra,

@@ -19,7 +19,8 @@ from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import context_after, context_before
 
-from .models import Claim, Evidence
+from .models import Assessment, Claim, Evidence
+from .search import text_matches
 
 
 def user_sees_drafts(user) -> bool:
@@ -152,6 +153,65 @@ def claim_for_page(*, pk: int, user) -> Claim:
         evidence_prefetch(),
     )
     return claims.get(pk=pk)
+
+
+def sources_for_list(
+    *,
+    kind: str | None = None,
+    language: str | None = None,
+    outlet: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Source]:
+    """Sources filtered as the sources list filters them (without their text), newest first.
+
+    `q` is matched against title, outlet, author and text (the indexed search vector);
+    pass it cleaned (claims.search.clean_query_text) and accepted (query_problem)."""
+    sources = Source.objects.defer("text", "search_vector")
+    if kind:
+        sources = sources.filter(kind=kind)
+    if language:
+        sources = sources.filter(language=language)
+    if outlet:
+        sources = sources.filter(outlet=outlet)
+    q = (q or "").strip()
+    if q:
+        sources = sources.filter(text_matches(q))
+    return sources.order_by("-published_on", "-id")
+
+
+def assessments_for_list(
+    *,
+    user,
+    deal: Deal | None = None,
+    clause: Clause | None = None,
+    party: Party | None = None,
+    level: str | None = None,
+) -> QuerySet[Assessment]:
+    """Assessments the user may see (drafts for desk users only), with clause, deal and
+    party and the ids of the claims cited, filtered, in id order (the read API)."""
+    from .rollups import visible_assessments
+
+    assessments = (
+        visible_assessments(user=user)
+        .select_related("clause__deal", "party")
+        .defer("clause__search_vector", "clause__text", "clause__deal__summary")
+        .prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=visible_claims(user=user).only("pk").order_by("pk"),
+                to_attr="cited",
+            )
+        )
+    )
+    if clause is not None:
+        assessments = assessments.filter(clause=clause)
+    elif deal is not None:
+        assessments = assessments.filter(clause__deal=deal)
+    if party is not None:
+        assessments = assessments.filter(party=party)
+    if level:
+        assessments = assessments.filter(level=level)
+    return assessments.order_by("id")
 
 
 # --- deals seen through their claims ----------------------------------------

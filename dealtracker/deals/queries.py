@@ -104,3 +104,47 @@ def clauses_obliging(*, party: Party) -> QuerySet[Clause]:
         .select_related("deal", "phase", "deadline_phase")
         .order_by("deal__title", "deal_id", "position", "reference", "id")
     )
+
+
+def phases_for_list(*, deal: Deal | None = None, status: str | None = None) -> QuerySet[Phase]:
+    """Phases with their deal, filtered by deal and status, in id order (the read API)."""
+    phases = Phase.objects.select_related("deal").only(
+        *[f.name for f in Phase._meta.concrete_fields if f.name != "deal"],
+        "deal__id",
+        "deal__slug",
+        "deal__title",
+    )
+    if deal is not None:
+        phases = phases.filter(deal=deal)
+    if status:
+        phases = phases.filter(status=status)
+    return phases.order_by("id")
+
+
+def clauses_for_list(
+    *,
+    deal: Deal | None = None,
+    phase: Phase | None = None,
+    category: str | None = None,
+    party: Party | None = None,
+) -> QuerySet[Clause]:
+    """Clauses with deal, phase, deadline phase and obliged parties, filtered by deal,
+    phase, category and a party they oblige, in id order (the read API)."""
+    clauses = (
+        Clause.objects.select_related("deal", "phase", "deadline_phase")
+        .defer("search_vector", "deal__summary", "deal__editor_note")
+        .prefetch_related(
+            Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+        )
+    )
+    if phase is not None:
+        clauses = clauses.filter(phase=phase)
+    elif deal is not None:
+        clauses = clauses.filter(deal=deal)
+    if category:
+        clauses = clauses.filter(category=category)
+    if party is not None:
+        clauses = clauses.filter(
+            pk__in=Clause.obliged_parties.through.objects.filter(party=party).values("clause_id")
+        )
+    return clauses.order_by("id")

@@ -1,4 +1,6 @@
-"""GET forms of the claims list, its CSV and the search.
+"""GET forms of the lists (claims, deals, parties), the claims CSV and the search.
+
+The read API (dealtracker/api) validates its filters with these same forms.
 
 Policy for bad filter values (consistent everywhere): on the HTML list a bad
 value (unknown deal or party slug, unknown phase or clause of the deal, a value
@@ -194,3 +196,41 @@ class SearchForm(forms.Form):
     def clean_q(self) -> str:
         # Checked against PostgreSQL by the view, inside the cached body (search()).
         return clean_query_text(self.cleaned_data.get("q") or "")
+
+
+class DealFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "any status"), *Deal.Status.choices], required=False)
+    party = forms.ModelChoiceField(
+        queryset=Party.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="any party",
+    )
+    # The ceasefire facts (records).
+    purpose = forms.ChoiceField(
+        choices=[("", "any purpose"), *Deal.Purpose.choices], required=False
+    )
+    stage = forms.ChoiceField(
+        label="Preliminary or definitive",
+        choices=[("", "either"), *Deal.Stage.choices],
+        required=False,
+    )
+    form = forms.ChoiceField(
+        label="Written or verbal", choices=[("", "either"), *Deal.Form.choices], required=False
+    )
+    mediated = forms.NullBooleanField(
+        required=False,
+        widget=forms.Select(
+            choices=[("", "either"), ("true", "mediated"), ("false", "not mediated")]
+        ),
+    )
+    mechanism = forms.ChoiceField(
+        label="Mechanism agreed",
+        choices=[("", "any mechanism"), *Deal.Mechanism.choices],
+        required=False,
+    )
+
+
+class PartyFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "any kind"), *Party.Kind.choices], required=False)
+    name = forms.CharField(required=False, max_length=100, strip=True)

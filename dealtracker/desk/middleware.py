@@ -142,6 +142,18 @@ class RejectNulMiddleware:
             content_type = request.content_type or ""
             if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 suspicious = _has_nul(request.POST.lists())
+        if suspicious and request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            # The read API answers JSON, refusals included (dealtracker/api/gate.py).
+            return JsonResponse(
+                {
+                    "error": "bad_parameter",
+                    "message": "The request contained a NUL character; remove it.",
+                    "parameters": {},
+                },
+                status=400,
+            )
         if suspicious:
             from dealtracker.desk.views.ops import bad_request
 

@@ -150,8 +150,8 @@ def pages(world: World) -> list[Page]:
             continue
         url = route.url(world)
         name = route.name.split(":")[-1]
-        if url.endswith(DATA_SUFFIXES) or name in NOT_PAGES:
-            continue
+        if url.endswith(DATA_SUFFIXES) or name in NOT_PAGES or route.access == "api":
+            continue  # the read API answers JSON (its docs page, api:docs, is a page)
         roles = ("anonymous",) if name == "login" else _roles_for(route.access)
         if name in FRAGMENT_ENDPOINTS:
             url += FRAGMENT_ENDPOINTS[name](world)

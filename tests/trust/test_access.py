@@ -1,7 +1,8 @@
 """Every URL of the site, as anonymous, reader, editor and admin, for GET and POST.
 
 The expected answer is derived from the access marker each view carries
-(`reader_required` → "reader", `permission_required` → "editor"), so a view
+(`reader_required` → "reader", `permission_required` → "editor", the read API's
+gate → "api"), so a view
 added tomorrow is walked without anyone editing this file — and a view with no
 marker fails the walk unless it is in urlwalk.ALLOW_UNMARKED with a reason.
 """
@@ -61,6 +62,14 @@ def _expectation(route: Route, role: str, method: str, user, public_read: bool):
         if role == "anonymous" and not public_read:
             return (lambda a: a.status == 405 or _is_login_redirect(a)), "405 or 302 to login"
         return (lambda a: a.status == 405), "405 (reading views are GET-only)"
+    if route.access == "api":
+        # The read API (dealtracker/api/gate.py): JSON, GET and HEAD only; anonymous
+        # clients only in public-read mode, else 401 (never a redirect to a login page).
+        if method not in ("GET", "HEAD"):
+            return (lambda a: a.status == 405), "405 (the API is read-only)"
+        if role == "anonymous" and not public_read:
+            return (lambda a: a.status == 401), "401 (a token is needed)"
+        return (lambda a: a.status == 200), "200"
     if route.access == "admin":
         # Behind the admin's login: everyone but admins is sent to it.
         if role != "admin":

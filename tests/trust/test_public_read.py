@@ -1,6 +1,8 @@
 """Public-read mode: an anonymous visitor sees no draft claim or assessment and no internal
 note anywhere — pages, partials, search, exports, feeds (DESIGN.md, "Who uses it").
 
+The read API (/api/v1/) is walked as the pages are.
+
 The world plants a marker word in every draft and internal note; every reading URL
 of the site is fetched anonymously (full page, HTMX partial, and searching for each
 marker), also with the drafts' own ids in the URL, and no marker may appear.
@@ -44,7 +46,8 @@ def anonymous(public_read):
 def test_public_visitors_never_see_drafts_or_internal_notes(world, anonymous):
     leaks = []
     requests = 0
-    reading = [r for r in all_routes() if r.access == "reader"]
+    # The pages and the read API alike.
+    reading = [r for r in all_routes() if r.access in ("reader", "api")]
     assert reading, "no reading views to walk"
     for route in reading:
         url = route.url(world)
@@ -66,7 +69,7 @@ def test_public_visitors_get_nothing_at_the_addresses_of_drafts(world, anonymous
     drafts = _draft_world(world)
     leaks = []
     for route in all_routes():
-        if route.access != "reader":
+        if route.access not in ("reader", "api"):
             continue
         url = route.url(drafts)
         if url == route.url(world):
@@ -82,7 +85,7 @@ def test_readers_do_see_the_drafts_and_notes_the_public_must_not(world, reader_c
     """The markers are real: logged-in readers get them (else the tests above prove nothing)."""
     seen = set()
     for route in all_routes():
-        if route.access != "reader":
+        if route.access not in ("reader", "api"):
             continue
         for url in (route.url(world), route.url(_draft_world(world))):
             seen.update(_leaks(_body(reader_client.get(url))))

@@ -44,6 +44,8 @@ BY_COLLECTION: dict[tuple[str, str], str] = {
     ("revisions", "number"): "revision.number",
     ("revisions", "pk"): "revision.pk",
     ("claims", "pk"): "claim.pk",
+    ("phases", "pk"): "phase.pk",
+    ("clauses", "pk"): "clause.pk",
     ("passages", "pk"): "passage.pk",
     ("passages", "passage_pk"): "passage.pk",
     ("evidence", "pk"): "evidence.pk",

@@ -41,6 +41,7 @@ from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
@@ -151,39 +152,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/home.html", {"body": cached_body(request, "home", body)})
 
 
-class DealFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "any status"), *Deal.Status.choices], required=False)
-    party = forms.ModelChoiceField(
-        queryset=Party.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="any party",
-    )
-    # The ceasefire facts (records).
-    purpose = forms.ChoiceField(
-        choices=[("", "any purpose"), *Deal.Purpose.choices], required=False
-    )
-    stage = forms.ChoiceField(
-        label="Preliminary or definitive",
-        choices=[("", "either"), *Deal.Stage.choices],
-        required=False,
-    )
-    form = forms.ChoiceField(
-        label="Written or verbal", choices=[("", "either"), *Deal.Form.choices], required=False
-    )
-    mediated = forms.NullBooleanField(
-        required=False,
-        widget=forms.Select(
-            choices=[("", "either"), ("true", "mediated"), ("false", "not mediated")]
-        ),
-    )
-    mechanism = forms.ChoiceField(
-        label="Mechanism agreed",
-        choices=[("", "any mechanism"), *Deal.Mechanism.choices],
-        required=False,
-    )
-
-
 @require_GET
 @reader_required
 @vary_on_headers("HX-Request")
@@ -211,11 +179,6 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     }
     template = "desk/deal_list.html#deal-list" if _is_partial(request) else "desk/deal_list.html"
     return render(request, template, context)
-
-
-class PartyFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("", "any kind"), *Party.Kind.choices], required=False)
-    name = forms.CharField(required=False, max_length=100, strip=True)
 
 
 @require_GET

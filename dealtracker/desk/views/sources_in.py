@@ -23,8 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.claims.models import Claim
-from dealtracker.claims.queries import user_sees_drafts
-from dealtracker.claims.search import text_matches
+from dealtracker.claims.queries import sources_for_list, user_sees_drafts
 from dealtracker.concurrency import Gone
 from dealtracker.desk.paging import paginate
 from dealtracker.sources import services
@@ -84,17 +83,12 @@ def source_list(request: HttpRequest) -> HttpResponse:
     form = SourceFilterForm(request.GET, languages=languages, outlets=outlets)
     form.is_valid()
     filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
-    sources = Source.objects.defer("text", "search_vector").select_related("duplicate_of")
-    if filters.get("kind"):
-        sources = sources.filter(kind=filters["kind"])
-    if filters.get("language"):
-        sources = sources.filter(language=filters["language"])
-    if filters.get("outlet"):
-        sources = sources.filter(outlet=filters["outlet"])
-    q = (filters.get("q") or "").strip()
-    if q:
-        # Title, outlet, author and text are all in the indexed search vector.
-        sources = sources.filter(text_matches(q))
+    sources = sources_for_list(
+        kind=filters.get("kind"),
+        language=filters.get("language"),
+        outlet=filters.get("outlet"),
+        q=filters.get("q"),
+    ).select_related("duplicate_of")
     if user_sees_drafts(request.user):
         passage_count = Count("passages", distinct=True)
     else:
