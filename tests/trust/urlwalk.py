@@ -26,6 +26,10 @@ ALLOW_UNMARKED = {
     "login": "authentication",
     "logout": "authentication",
 }
+# Reading views that answer GET with a redirect to a page (which checks access itself),
+# not with a page: the permalinks, built from ids so that they survive renaming.
+REDIRECTS = {"deal-permalink", "clause-permalink"}
+
 # Namespaces walked separately (the Django admin guards itself: staff only).
 SEPARATE_NAMESPACES = {"admin"}
 
@@ -51,6 +55,9 @@ BY_COLLECTION: dict[tuple[str, str], str] = {
     ("assessments", "pk"): "assessment.pk",
     ("assessments", "assessment_pk"): "assessment.pk",
     ("suggestions", "suggestion_pk"): "suggestion.pk",
+    # Permalinks: /d/<id>/ a deal, /c/<id>/ a clause.
+    ("d", "pk"): "deal.pk",
+    ("c", "pk"): "clause.pk",
 }
 # argument name alone -> attribute path (names that mean one thing wherever they appear)
 BY_NAME: dict[str, str] = {
