@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 
 from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Claim
@@ -149,10 +149,10 @@ def claim_citation(claim: Claim, *, today: dt.date) -> Citation | None:
 
 # --- Embeds -------------------------------------------------------------------------
 
-# The width the embed code asks for (the iframe shrinks to a narrower column), and the
-# heights the widgets take at the width of an article's column: measured in Chromium at
-# 640 px (tests/desk/test_embeds_browser.py holds each widget of the demo to its height).
-EMBED_WIDTH = 640
+# The width the embed code asks for at most (the iframe shrinks to a narrower column), and
+# the heights the widgets take at the width of an article's column, 640 px: measured in
+# Chromium (tests/browser/test_embeds.py holds each widget of the demo to its height).
+EMBED_WIDTH = 960
 EMBED_FRAME = 150  # heading, the "last updated" line and the link back, with margins
 
 
@@ -175,17 +175,11 @@ class Embed:
 
     @property
     def iframe(self) -> str:
-        """The code a newsroom pastes into a story."""
-        return str(
-            format_html(
-                '<iframe src="{}" title="{}" width="{}" height="{}" loading="lazy" '
-                'style="width:100%;max-width:{}px;border:0"></iframe>',
-                self.src,
-                self.title,
-                self.width,
-                self.height,
-                max(self.width, 960),
-            )
+        """The code a newsroom pastes into a story (plain text: pages escape it again)."""
+        return (
+            f'<iframe src="{escape(self.src)}" title="{escape(self.title)}" '
+            f'width="{self.width}" height="{self.height}" loading="lazy" '
+            f'style="width:100%;max-width:{self.width}px;border:0"></iframe>'
         )
 
     @property
@@ -226,7 +220,7 @@ def rollups_embed(deal: Deal, *, parties: int, phases: int) -> Embed:
 
 def timeline_embed(deal: Deal, *, svg_height: int | None) -> Embed:
     # The drawing is 960 units wide and scales to the frame; its key wraps under it.
-    drawing = round((svg_height or 0) * EMBED_WIDTH / 960) + 110 if svg_height else 40
+    drawing = round((svg_height or 0) * 640 / 960) + 110 if svg_height else 40
     return Embed(
         "timeline",
         f"Timeline: {deal.title}",

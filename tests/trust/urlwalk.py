@@ -30,6 +30,12 @@ ALLOW_UNMARKED = {
 # not with a page: the permalinks, built from ids so that they survive renaming.
 REDIRECTS = {"deal-permalink", "clause-permalink"}
 
+# Views that answer only when given a parameter: the query the walk sends them, from the world.
+SAMPLE_QUERIES: dict[str, Callable] = {
+    # oEmbed is asked about a page of this site: the deal's.
+    "oembed": lambda world: f"?url=http://testserver/deals/{world.deal.slug}/&format=json",
+}
+
 # Namespaces walked separately (the Django admin guards itself: staff only).
 SEPARATE_NAMESPACES = {"admin"}
 
@@ -99,7 +105,8 @@ class Route:
         return allowed_methods(self.callback)
 
     def url(self, world) -> str:
-        return "/" + fill_route(self.route, world)
+        query = SAMPLE_QUERIES.get(self.name.split(":")[-1])
+        return "/" + fill_route(self.route, world) + (query(world) if query else "")
 
 
 def allowed_methods(view) -> set[str] | None:
