@@ -153,7 +153,7 @@ def claim_citation(claim: Claim, *, today: dt.date) -> Citation | None:
 # the heights the widgets take at the width of an article's column, 640 px: measured in
 # Chromium (tests/browser/test_embeds.py holds each widget of the demo to its height).
 EMBED_WIDTH = 960
-EMBED_FRAME = 150  # heading, the "last updated" line and the link back, with margins
+EMBED_FRAME = 130  # heading, the "last updated" line and the link back, with margins
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def matrix_embed(deal: Deal, *, rows: int, parties: int) -> Embed:
 
 def rollups_embed(deal: Deal, *, parties: int, phases: int) -> Embed:
     # Two tables (by party; by phase and the whole deal), one under the other at 640 px.
-    tables = 2 * 80 + (parties + phases + 1) * 42
+    tables = 2 * 80 + (parties + phases + 1) * 46
     return Embed(
         "rollups",
         f"Implementation record: {deal.title}",
@@ -220,7 +220,7 @@ def rollups_embed(deal: Deal, *, parties: int, phases: int) -> Embed:
 
 def timeline_embed(deal: Deal, *, svg_height: int | None) -> Embed:
     # The drawing is 960 units wide and scales to the frame; its key wraps under it.
-    drawing = round((svg_height or 0) * 640 / 960) + 110 if svg_height else 40
+    drawing = round((svg_height or 0) * 640 / 960) + 70 if svg_height else 40
     return Embed(
         "timeline",
         f"Timeline: {deal.title}",
