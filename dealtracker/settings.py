@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -74,11 +75,39 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Absolute links (feeds, W3C annotation ids, ClaimReview) are built from this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# The newsroom named as the author of ClaimReview verdicts and assessments.
+# The newsroom named as the author of ClaimReview verdicts and assessments, the outlet
+# in citations ("Cite this") and the provider of the embeds (oEmbed).
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "dealtracker desk").strip() or "dealtracker desk"
 
 # Anonymous visitors may browse what is published only when this is on.
 PUBLIC_READ = env_bool("PUBLIC_READ", False)
+
+# Sites whose pages may frame the embeds (/embed/...): CSP frame-ancestors sources,
+# comma-separated: "*" (any site: the embeds show published content only), origins
+# such as https://news.example.org, or https://*.example.org. Every other page of
+# the desk refuses to be framed (frame-ancestors 'none', X-Frame-Options DENY).
+_FRAME_SOURCE = re.compile(r"\*|https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?/?")
+
+
+def env_frame_sources(name: str, default: list[str]) -> list[str]:
+    """CSP frame-ancestors sources: '*', 'self' (the desk's own pages) or origins."""
+    sources = []
+    for source in env_list(name, default):
+        if source.strip("'") == "self":
+            sources.append("'self'")
+        elif _FRAME_SOURCE.fullmatch(source):
+            sources.append(source.rstrip("/"))
+        else:
+            raise ImproperlyConfigured(
+                f"{name} must list *, self or origins such as https://news.example.org "
+                f"(comma-separated), not {source!r}"
+            )
+    if not sources:
+        raise ImproperlyConfigured(f"{name} is empty: name the sites, or * for any site")
+    return sources
+
+
+EMBED_ALLOWED_SITES = env_frame_sources("EMBED_ALLOWED_SITES", ["*"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,6 +7,7 @@ lists what it returns runs a fixed number of queries however many rows there are
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -333,3 +334,71 @@ def passage_in_context(passage: Passage, *, chars: int = CONTEXT_CHARS) -> Quote
         context_after(passage.suffix, cut=len(passage.suffix) >= PASSAGE_CONTEXT_CHARS),
         False,
     )
+
+
+# --- when what a page shows last changed ("last updated" on embeds and citations) ---------
+
+
+def _latest(*values) -> dt.datetime | None:
+    found = [v for v in values if v is not None]
+    return max(found) if found else None
+
+
+def deal_last_updated(*, deal: Deal, user) -> dt.datetime:
+    """When what a deal's pages show last changed, as this user sees them: the deal
+    itself, its phases and clauses (their change history), its claims and the desk's
+    assessments of its clauses. One query; each part reads the newest row of an index."""
+    from .rollups import visible_assessments
+
+    def newest(queryset, field: str):
+        return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+    row = (
+        Deal.objects.filter(pk=deal.pk)
+        .annotate(
+            claims_at=newest(
+                visible_claims(user=user).filter(deal_id=OuterRef("pk")), "updated_at"
+            ),
+            assessed_at=newest(
+                visible_assessments(user=user).filter(clause__deal_id=OuterRef("pk")), "updated_at"
+            ),
+            clauses_at=newest(Clause.history.filter(deal_id=OuterRef("pk")), "history_date"),
+            phases_at=newest(Phase.history.filter(deal_id=OuterRef("pk")), "history_date"),
+        )
+        .values_list("updated_at", "claims_at", "assessed_at", "clauses_at", "phases_at")
+        .get()
+    )
+    return _latest(*row)
+
+
+def clause_last_updated(*, clause: Clause, user) -> dt.datetime:
+    """When what a clause's page shows last changed: the clause (its change history), its
+    claims and the desk's assessments of it; the deal's own change when nothing else
+    is known. One query."""
+    from .rollups import visible_assessments
+
+    def newest(queryset, field: str):
+        return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+    row = (
+        Clause.objects.filter(pk=clause.pk)
+        .annotate(
+            claims_at=newest(
+                visible_claims(user=user).filter(clause_id=OuterRef("pk")), "updated_at"
+            ),
+            assessed_at=newest(
+                visible_assessments(user=user).filter(clause_id=OuterRef("pk")), "updated_at"
+            ),
+            clause_at=newest(Clause.history.filter(id=OuterRef("pk")), "history_date"),
+        )
+        .values_list("deal__updated_at", "claims_at", "assessed_at", "clause_at")
+        .get()
+    )
+    deal_at, *rest = row
+    return _latest(*rest) or deal_at
+
+
+def claim_last_updated(*, claim: Claim) -> dt.datetime:
+    """When a claim's page last changed: the claim or one of its evidence links
+    (read from the evidence prefetched with the claim: no query)."""
+    return _latest(claim.updated_at, *(e.updated_at for e in claim.evidence.all()))

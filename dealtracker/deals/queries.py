@@ -32,6 +32,13 @@ def deal_for_page(*, slug: str) -> Deal:
     return Deal.objects.select_related("answers", "supersedes").get(slug=slug)
 
 
+def deal_renamed_from(*, slug: str) -> Deal | None:
+    """The deal that was once at this slug and is at another now (read from its change
+    history), so that links to the old address keep working; None when there is none."""
+    once = Deal.history.filter(slug=slug).order_by("-history_date").values("id")[:1]
+    return Deal.objects.filter(pk__in=Subquery(once)).exclude(slug=slug).first()
+
+
 def related_deals(*, deal: Deal) -> QuerySet[Deal]:
     """Deals that answer or supersede this one (counter-proposals, successors)."""
     return Deal.objects.filter(Q(answers=deal) | Q(supersedes=deal)).order_by("title", "id")

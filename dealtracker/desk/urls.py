@@ -9,6 +9,7 @@ from .views import (  # noqa: F401
     lists,  # claims list, search, exports, annotations, data dictionary
     ops,  # health check, error pages
     pages,
+    publishing,  # embeds, oEmbed, chart images, citations, permalinks
     reading,
     records,  # assessments, slipping terms
     review,  # the review queue; confirming, moving and detaching flagged passages
@@ -166,6 +167,75 @@ urlpatterns = [
     path("slipping/", records.slipping, name="slipping"),
     path("slipping.atom", records.slipping_feed, name="slipping-feed"),
     # --- end of records ---
+    # --- publishing: embeds, oEmbed, chart images, citations, permalinks ---
+    path("embed/deals/<slug:slug>/matrix/", publishing.embed_matrix, name="embed-matrix"),
+    path("embed/deals/<slug:slug>/rollups/", publishing.embed_rollups, name="embed-rollups"),
+    path("embed/deals/<slug:slug>/timeline/", publishing.embed_timeline, name="embed-timeline"),
+    path(
+        "embed/deals/<slug:slug>/clauses/<ref:ref>/chart/",
+        publishing.embed_clause_chart,
+        name="embed-clause-chart",
+    ),
+    path("oembed/", publishing.oembed, name="oembed"),
+    path(
+        "deals/<slug:slug>/timeline.svg",
+        publishing.deal_chart,
+        {"chart": "timeline", "fmt": "svg"},
+        name="deal-timeline-svg",
+    ),
+    path(
+        "deals/<slug:slug>/timeline.png",
+        publishing.deal_chart,
+        {"chart": "timeline", "fmt": "png"},
+        name="deal-timeline-png",
+    ),
+    path(
+        "deals/<slug:slug>/rollups.svg",
+        publishing.deal_chart,
+        {"chart": "rollups", "fmt": "svg"},
+        name="deal-rollups-svg",
+    ),
+    path(
+        "deals/<slug:slug>/rollups.png",
+        publishing.deal_chart,
+        {"chart": "rollups", "fmt": "png"},
+        name="deal-rollups-png",
+    ),
+    path(
+        "deals/<slug:slug>/clauses/<ref:ref>/chart.svg",
+        publishing.clause_chart,
+        {"fmt": "svg"},
+        name="clause-chart-svg",
+    ),
+    path(
+        "deals/<slug:slug>/clauses/<ref:ref>/chart.png",
+        publishing.clause_chart,
+        {"fmt": "png"},
+        name="clause-chart-png",
+    ),
+    path("deals/<slug:slug>/cite.bib", publishing.deal_cite, {"fmt": "bib"}, name="deal-cite-bib"),
+    path(
+        "deals/<slug:slug>/cite.json", publishing.deal_cite, {"fmt": "json"}, name="deal-cite-csl"
+    ),
+    path(
+        "deals/<slug:slug>/clauses/<ref:ref>/cite.bib",
+        publishing.clause_cite,
+        {"fmt": "bib"},
+        name="clause-cite-bib",
+    ),
+    path(
+        "deals/<slug:slug>/clauses/<ref:ref>/cite.json",
+        publishing.clause_cite,
+        {"fmt": "json"},
+        name="clause-cite-csl",
+    ),
+    path("claims/<int:pk>/cite.bib", publishing.claim_cite, {"fmt": "bib"}, name="claim-cite-bib"),
+    path(
+        "claims/<int:pk>/cite.json", publishing.claim_cite, {"fmt": "json"}, name="claim-cite-csl"
+    ),
+    path("d/<int:pk>/", publishing.deal_permalink, name="deal-permalink"),
+    path("c/<int:pk>/", publishing.clause_permalink, name="clause-permalink"),
+    # --- end of publishing ---
     # --- agreements: a deal's own text and its clauses anchored in it ---
     path("deals/<slug:slug>/agreement/", agreements.deal_agreement, name="deal-agreement"),
     path(

@@ -30,10 +30,19 @@ ROLES = ("anonymous", "reader", "editor")
 # the query that makes them answer, from the world.
 FRAGMENT_ENDPOINTS = {"party-pick": lambda world: f"?party={world.party.pk}"}
 # Answers that are not pages: the checks skip these routes.
-DATA_SUFFIXES = (".csv", ".json", ".jsonld", ".atom")
+DATA_SUFFIXES = (".csv", ".json", ".jsonld", ".atom", ".svg", ".png", ".bib")
 # Routes that answer something other than a page: a health check, a redirect, an
-# icon, an original file (PDF, Word) as uploaded.
-NOT_PAGES = ("healthz", "logout", "favicon", "source-document")
+# icon, an original file (PDF, Word) as uploaded, oEmbed's JSON, the permalinks
+# (redirects to pages that are checked at their own address).
+NOT_PAGES = (
+    "healthz",
+    "logout",
+    "favicon",
+    "source-document",
+    "oembed",
+    "deal-permalink",
+    "clause-permalink",
+)
 
 
 @dataclass(frozen=True)

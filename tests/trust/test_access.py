@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from .urlwalk import ALLOW_UNMARKED, Route, all_routes
+from .urlwalk import ALLOW_UNMARKED, REDIRECTS, Route, all_routes
 
 ROLES = ("anonymous", "reader", "editor", "admin")
 LOGIN_URL = "/accounts/login/"
@@ -57,6 +57,11 @@ def _expectation(route: Route, role: str, method: str, user, public_read: bool):
         if method in ("GET", "HEAD") and method_allowed:
             if role == "anonymous" and not public_read:
                 return _is_login_redirect, "302 to the login page"
+            if _short_name(route) in REDIRECTS:
+                return (
+                    (lambda a: a.status == 302 and not _is_login_redirect(a)),
+                    "302 to the page",
+                )
             return (lambda a: a.status == 200), "200"
         # Reading views accept no writes.
         if role == "anonymous" and not public_read:

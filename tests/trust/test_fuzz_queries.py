@@ -66,6 +66,9 @@ MORE_HOSTILE = [
     " ",
 ]
 FUZZ_EXAMPLES = 120
+OWN_SITE = "http://testserver/"
+# Parameters no link carries: the ones oEmbed consumers add (the oEmbed spec's).
+UNLINKED_PARAMETERS = {"/oembed/": {"maxwidth", "maxheight"}}
 PUNCTUATION = "-!\"'\\&|()<>:*@#%^~`[]{};,./?=+ "
 
 
@@ -99,6 +102,9 @@ class _Links(HTMLParser):
             self.samples.setdefault(self._select, attrs["value"])
         for key in ("href", "data-hx-get"):
             value = attrs.get(key)
+            # Absolute links to this site count too (oEmbed discovery links are absolute).
+            if value and value.startswith(OWN_SITE):
+                value = value.removeprefix(OWN_SITE[:-1])
             if value and "?" in value and not value.startswith(("http:", "https:", "mailto:")):
                 target = urljoin(self.page_url, value)
                 self.params[urlsplit(target).path].update(
@@ -199,6 +205,8 @@ def _fuzz_targets(client: Client, world) -> dict[str, list[str]]:
             found[target] |= more
             if target != path and len(more & names) * 2 >= len(names):
                 found[target] |= found[path]
+    for path, names in UNLINKED_PARAMETERS.items():
+        found[path] |= names
     return {path: sorted(names) for path, names in found.items() if names and _is_walked(path)}
 
 
@@ -262,6 +270,8 @@ def targets(world, clients):
     # The derivation must have found the lists, the search and the export.
     for path in ("/claims/", "/claims.csv", "/search/", "/sources/", "/deals/", "/parties/"):
         assert path in found, f"no parameters found for {path}: {sorted(found)}"
+    # oEmbed's, from the discovery links of the deal and clause pages.
+    assert {"url", "format", "maxwidth", "maxheight"} <= set(found.get("/oembed/", ())), found
     from dealtracker.desk.forms_lists import ClaimFilterForm
 
     # Every filter of the claims form (the page positions show only on a list longer

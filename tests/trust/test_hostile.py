@@ -59,12 +59,37 @@ def _check(response, url: str) -> list[str]:
                 problems.append(f"{url}: the page is cut short")
     elif "csv" in content_type:
         problems += [f"{url}: {p}" for p in csv_problems(body)]
+    elif content_type == "image/png":
+        # A chart drawn from its SVG (checked as XML above, at its .svg address).
+        if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+            problems.append(f"{url}: not a PNG")
+    elif "x-bibtex" in content_type:
+        problems += [f"{url}: {p}" for p in bibtex_problems(body)]
     elif "json" not in content_type and "javascript" not in content_type and body:
         # A source's original file is sent back as uploaded (its name is checked in
         # tests/desk/test_documents_in.py); no page text goes into it.
         if "text/plain" not in content_type and content_type not in ORIGINAL_TYPES:
             problems.append(f"{url}: unexpected content type {content_type!r}")
     return problems
+
+
+def bibtex_problems(text: str) -> list[str]:
+    """A citation's BibTeX: one entry, which parses, with every field's braces balanced
+    (hostile text must not close a field and open another)."""
+    from pybtex.database import parse_string
+
+    try:
+        entries = parse_string(text, "bibtex").entries
+    except Exception as exc:  # pybtex raises its own scanner errors
+        return [f"the BibTeX does not parse ({exc})"]
+    if len(entries) != 1:
+        return [f"{len(entries)} BibTeX entries, not one"]
+    (entry,) = entries.values()
+    return [
+        f"BibTeX field {name} has unbalanced braces"
+        for name, value in entry.fields.items()
+        if value.count("{") != value.count("}")
+    ]
 
 
 def _walk(client: Client, world, headers: dict | None = None) -> list[str]:

@@ -26,6 +26,16 @@ ALLOW_UNMARKED = {
     "login": "authentication",
     "logout": "authentication",
 }
+# Reading views that answer GET with a redirect to a page (which checks access itself),
+# not with a page: the permalinks, built from ids so that they survive renaming.
+REDIRECTS = {"deal-permalink", "clause-permalink"}
+
+# Views that answer only when given a parameter: the query the walk sends them, from the world.
+SAMPLE_QUERIES: dict[str, Callable] = {
+    # oEmbed is asked about a page of this site: the deal's.
+    "oembed": lambda world: f"?url=http://testserver/deals/{world.deal.slug}/&format=json",
+}
+
 # Namespaces walked separately (the Django admin guards itself: staff only).
 SEPARATE_NAMESPACES = {"admin"}
 
@@ -53,6 +63,9 @@ BY_COLLECTION: dict[tuple[str, str], str] = {
     ("assessments", "pk"): "assessment.pk",
     ("assessments", "assessment_pk"): "assessment.pk",
     ("suggestions", "suggestion_pk"): "suggestion.pk",
+    # Permalinks: /d/<id>/ a deal, /c/<id>/ a clause.
+    ("d", "pk"): "deal.pk",
+    ("c", "pk"): "clause.pk",
 }
 # argument name alone -> attribute path (names that mean one thing wherever they appear)
 BY_NAME: dict[str, str] = {
@@ -94,7 +107,8 @@ class Route:
         return allowed_methods(self.callback)
 
     def url(self, world) -> str:
-        return "/" + fill_route(self.route, world)
+        query = SAMPLE_QUERIES.get(self.name.split(":")[-1])
+        return "/" + fill_route(self.route, world) + (query(world) if query else "")
 
 
 def allowed_methods(view) -> set[str] | None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dealtracker.deals.queries import deal_renamed_from
 from dealtracker.desk.middleware import database_trouble, database_trouble_response
 
 
@@ -93,7 +96,40 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse
     return response
 
 
+# A deal's pages, embeds and files: /deals/<slug>/..., /deals/<slug>.json, /embed/deals/<slug>/...
+_DEAL_ADDRESS = re.compile(r"^/(?P<embed>embed/)?deals/(?P<slug>[-a-zA-Z0-9_]+)(?P<rest>[/.].*)?$")
+
+
+def _renamed_deal_address(request: HttpRequest) -> str | None:
+    """Where an address of a renamed deal's old slug is now, when the visitor may read it.
+
+    Stories link deal pages and frame their embeds by slug; when an admin renames a
+    deal, those addresses answer with a redirect to the new slug instead of a 404."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    match = _DEAL_ADDRESS.match(request.path)
+    if match is None:
+        return None
+    user = request.user
+    if not (settings.PUBLIC_READ or (user.is_authenticated and user.has_perm("claims.view_claim"))):
+        return None
+    deal = deal_renamed_from(slug=match["slug"])
+    if deal is None:
+        return None
+    path = f"/{match['embed'] or ''}deals/{deal.slug}{match['rest'] or ''}"
+    try:
+        resolve(path)
+    except Resolver404:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    moved = _renamed_deal_address(request)
+    if moved is not None:
+        # Temporary: the deal may be renamed again; /d/<id>/ is its permanent address.
+        return redirect(moved)
     return _error(
         request,
         404,

@@ -33,6 +33,7 @@ from dealtracker.claims.compliance import (
     matrix_cell,
     party_compliance_counts,
 )
+from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
@@ -40,6 +41,7 @@ from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
+from dealtracker.desk import sharing
 from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
@@ -216,8 +218,17 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     records = deal_records(
         deal=deal, clauses=clauses, phases=phases, as_of=as_of, user=user, matrix=matrix
     )
+    timeline = phase_timeline(deal=deal, phases=phases, today=_today(request))
     return {
         **records,
+        "citation": sharing.deal_citation(deal, today=_today(request)),
+        "embeds": sharing.deal_embeds(
+            deal,
+            rows=len(matrix.rows),
+            parties=len(matrix.parties),
+            rollup_rows=(len(records["rollup_parties"]), len(records["rollup_phases"])),
+            timeline=timeline,
+        ),
         "deal": deal,
         "notices": notices,
         "as_of": as_of,
@@ -225,13 +236,21 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "related": list(deal_queries.related_deals(deal=deal)),
         "phases": phases,
         "current_phase": deal_queries.current_phase(phases),
-        "timeline": phase_timeline(deal=deal, phases=phases, today=_today(request)),
+        "timeline": timeline,
         "clauses": clauses,
         "clause_groups": groups,
         "clause_count": len(clauses),
         "matrix": matrix,
         "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
         "show_internal": can_see_internal(user),
+    }
+
+
+def _deal_oembed(deal: Deal) -> dict[str, str]:
+    """The page's oEmbed discovery link: a CMS given its address embeds the matrix."""
+    return {
+        "url": sharing.oembed_url(absolute(deal.get_absolute_url())),
+        "title": f"Who complies with what: {deal.title}",
     }
 
 
@@ -245,7 +264,8 @@ def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "deal",
         lambda: render_to_string("desk/deal_body.html", _deal_context(request, deal), request),
     )
-    return render(request, "desk/deal_detail.html", {"deal": deal, "body": body})
+    context = {"deal": deal, "body": body, "oembed": _deal_oembed(deal)}
+    return render(request, "desk/deal_detail.html", context)
 
 
 @require_GET
@@ -277,7 +297,8 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
     context.update({"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])})
     body = mark_safe(render_to_string("desk/deal_body.html", context, request))  # noqa: S308
-    return render(request, "desk/deal_detail.html", {"deal": deal, "cell": cell, "body": body})
+    context = {"deal": deal, "cell": cell, "body": body, "oembed": _deal_oembed(deal)}
+    return render(request, "desk/deal_detail.html", context)
 
 
 @require_GET
@@ -334,11 +355,24 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "cells": clause_cells(clause=clause, user=request.user),
             "paging": paging,
             "show_internal": can_see_internal(request.user),
+            "citation": sharing.clause_citation(clause, today=_today(request)),
             **clause_records(clause=clause, user=request.user, as_of=as_of),
         }
+        histories = context["histories"]
+        context["chart_embed"] = sharing.clause_chart_embed(
+            clause, charts=sum(1 for h in histories if h.assessments), parties=len(histories)
+        )
         return render_to_string("desk/clause_body.html", context, request)
 
-    context = {"deal": deal, "clause": clause, "body": cached_body(request, "clause", body)}
+    context = {
+        "deal": deal,
+        "clause": clause,
+        "body": cached_body(request, "clause", body),
+        "oembed": {
+            "url": sharing.oembed_url(absolute(clause.get_absolute_url())),
+            "title": f"Clause {clause.reference}, {clause.title}: implementation over time",
+        },
+    }
     return render(request, "desk/clause_detail.html", context)
 
 
@@ -385,6 +419,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": changes,
         "show_internal": show_internal,
         "claim_review": claim_review_script(claim),
+        "citation": sharing.claim_citation(claim, today=_today(request)),
     }
     return render(request, "desk/claim_detail.html", context)
 
