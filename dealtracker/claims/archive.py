@@ -576,13 +576,15 @@ def numbered_lines(
     stream,
     *,
     on_bytes: Callable[[int], object] | None = None,
-    max_bytes: int = MAX_LINE_BYTES,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes) of a binary stream, read lazily.
 
-    A line longer than max_bytes is never held whole: it is read past in pieces
-    and stands as an empty LongLine carrying its size, for the reader to refuse.
+    A line longer than max_bytes (default MAX_LINE_BYTES) is never held whole: it
+    is read past in pieces and stands as an empty LongLine carrying its size, for
+    the reader to refuse.
     """
+    max_bytes = max_bytes or MAX_LINE_BYTES
     number = 0
     while True:
         raw = stream.readline(max_bytes + 1)
