@@ -53,8 +53,10 @@ transaction: a bad line stops the import with `line N: reason` and leaves the
 database as it was. Text follows the one policy of dealtracker/text.py;
 source texts must be canonical with the right hashes; a passage's quote must be
 its revision's text at its offsets; a file must have the size and SHA-256 its
-row says. Memory stays flat: lines are read one at a time and the keys looked
-up are kept in a bounded cache.
+row says. Memory stays flat: lines are read one at a time, the keys looked up
+are kept in a bounded cache, and the rows nothing in the import reads back
+(many-to-many sets, history records) are written in bulk every thousand rows or
+two million characters.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ FILE_PART_BYTES = 768 * 1024
 # Rows read per query when exporting, and history records per key lookup.
 CHUNK = 200
 # Keys remembered on import/export before the cache is emptied (memory stays flat).
-CACHE_LIMIT = 50_000
+CACHE_LIMIT = 10_000
 IMPORTED_REASON = "imported from an archive"
 
 
@@ -126,10 +128,6 @@ class RecordType:
     historical: type[models.Model] | None
     history_fields: tuple[models.Field, ...]  # the carried fields its history records keep
     history_m2m: tuple[tuple[models.ManyToManyField, type[models.Model]], ...]
-
-    @property
-    def by_name(self) -> dict[str, models.Field]:
-        return {f.name: f for f in self.fields}
 
 
 def _is_historical(model: type[models.Model]) -> bool:
@@ -241,8 +239,10 @@ def _to_json(f: models.Field, value: Any) -> Any:
         return None
     if isinstance(f, models.DateTimeField):
         return value.astimezone(dt.UTC).isoformat()
-    if isinstance(f, (models.DateField, models.UUIDField)):
-        return str(value) if isinstance(f, models.UUIDField) else value.isoformat()
+    if isinstance(f, models.DateField):
+        return value.isoformat()
+    if isinstance(f, models.UUIDField):
+        return str(value)
     if isinstance(value, (list, tuple)):
         return list(value)
     return value
@@ -620,7 +620,7 @@ class _Deferred:
     """A reference to a row of the same model that comes later in the archive."""
 
     model: type[models.Model]
-    pk: Any
+    pk: Callable[[], Any] | None
     attname: str
     target: type[models.Model]
     key: Any
@@ -649,6 +649,77 @@ def _reason(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+def _pk_of(obj) -> Callable[[], Any]:
+    return lambda: obj.pk
+
+
+class _Writes:
+    """Rows nothing in an import reads back (many-to-many sets, history records), kept and
+    written in bulk: a few queries for many rows."""
+
+    # Written when this many rows, or this many characters of text, are waiting (a
+    # source's history records hold its whole text).
+    LIMIT = 1000
+    TEXT_LIMIT = 2_000_000
+
+    def __init__(self) -> None:
+        self.rows: dict[type[models.Model], list] = defaultdict(list)
+        self.history: dict[type[models.Model], list] = defaultdict(list)
+        self.count = 0
+        self.text = 0
+
+    def add(self, model: type[models.Model], *objs) -> None:
+        self.rows[model] += objs
+        self._counted(len(objs), 0)
+
+    def add_history(self, record, m2m: list) -> None:
+        self.history[type(record)].append((record, m2m))
+        text = sum(len(v) for v in vars(record).values() if isinstance(v, str))
+        self._counted(1 + len(m2m), text)
+
+    def _counted(self, n: int, text: int) -> None:
+        self.count += n
+        self.text += text
+        if self.count >= self.LIMIT or self.text >= self.TEXT_LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        for model, objs in self.rows.items():
+            model.objects.bulk_create(objs)
+        m2m_rows: dict[type[models.Model], list] = defaultdict(list)
+        for model, entries in self.history.items():
+            model.objects.bulk_create([record for record, _ in entries])
+            for record, m2m in entries:
+                for row, through in m2m:
+                    row.history_id = record.pk
+                    row.id = through.pk if through is not None else 0
+                    m2m_rows[type(row)].append(row)
+        for model, objs in m2m_rows.items():
+            model.objects.bulk_create(objs)
+        self.rows.clear()
+        self.history.clear()
+        self.count = self.text = 0
+
+
+class _Revisions:
+    """The last few revisions' texts (passages and suggestions are checked against them)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[Any, tuple[Any, str]] = {}
+
+    def get(self, pk) -> tuple[Any, str] | None:
+        from dealtracker.sources.models import SourceRevision
+
+        if pk not in self.kept:
+            if len(self.kept) >= 16:
+                self.kept.clear()
+            row = SourceRevision.objects.filter(pk=pk).values_list("source_id", "text").first()
+            if row is None:
+                return None
+            self.kept[pk] = row
+        return self.kept[pk]
+
+
 class _Importer:
     def __init__(self, *, on_row: Callable[[str, bool], object] | None = None) -> None:
         self.keys = _Keys()
@@ -662,6 +733,12 @@ class _Importer:
         self.seen: dict[str, int] = defaultdict(int)
         self.last_number = 0
         self.user_model = get_user_model()
+        self.writes = _Writes()
+        self.revisions = _Revisions()
+        # Models whose table was empty when their first row came: no row of theirs can be
+        # here already, so none is looked for (a key twice in the archive breaks its
+        # unique constraint instead).
+        self.was_empty: dict[str, bool] = {}
 
     # lines
 
@@ -748,6 +825,7 @@ class _Importer:
                 f"the archive ends at line {self.last_number} without its last line "
                 '({"end": ...}): it was cut short'
             )
+        self.writes.flush()
         for d in self.deferred:
             pk = self.keys.pk(d.target, d.key)
             if pk is None:
@@ -755,7 +833,11 @@ class _Importer:
                     f"line {d.number}: {d.name}: no {d.target._meta.label_lower} {d.key!r} "
                     "in the archive or the database"
                 )
-            d.model._base_manager.filter(pk=d.pk).update(**{d.attname: pk})
+            d.model._base_manager.filter(pk=d.pk()).update(**{d.attname: pk})
+        with connection.cursor() as cursor:
+            # The foreign keys PostgreSQL checks at commit, checked now, inside the import.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return self.summary
 
     # rows
@@ -807,22 +889,30 @@ class _Importer:
             raise ValidationError(f"unknown model {label!r}")
         self.seen[rt.label] += 1
         fields = data.get("fields")
-        values, later = self._values(rt, fields, rt.fields, number, row_model=rt.model, check=True)
-        missing = [f.name for f in rt.key if values.get(f.attname) is None]
+        if not isinstance(fields, dict):
+            raise ValidationError("fields must be an object")
+        missing = [f.name for f in rt.key if fields.get(f.name) is None]
         if missing:
             raise ValidationError(f"{rt.label} without its key field {missing[0]!r}")
         key_json = [fields[f.name] for f in rt.key]
         key_json = key_json[0] if len(key_json) == 1 else key_json
-        lookup = {f.attname: values[f.attname] for f in rt.key}
-        existing = rt.model._base_manager.filter(**lookup).values_list("pk", flat=True).first()
+        if rt.label not in self.was_empty:
+            self.was_empty[rt.label] = not rt.model._base_manager.exists()
+        existing = None
+        if not self.was_empty[rt.label]:
+            try:
+                existing = self.keys.pk(rt.model, key_json)
+            except ValidationError as exc:
+                raise ValidationError(f"key: {' '.join(exc.messages)}") from None
         if existing is not None:
-            self.keys.remember(rt.model, key_json, existing)
+            # Already here: left as it is, its other fields not even read.
             self.row = _Row(rt, number, None)
             self.summary.present[rt.label] += 1
             self._expect_file(data, keep=False)
             if self.on_row is not None:
                 self.on_row(rt.label, False)
             return
+        values, later = self._values(rt, fields, rt.fields, number, row_model=rt.model, check=True)
         obj = rt.model(**values)
         now = dt.datetime.now(dt.UTC)
         for f in rt.fields:
@@ -838,11 +928,19 @@ class _Importer:
                 setattr(obj, name, [single_line(v) for v in value])
         check = _CHECKS.get(rt.label)
         if check is not None:
-            check(obj)
-        # raw: the values as they are (timestamps included), no history record made here.
-        obj.save_base(raw=True)
+            check(obj, self.revisions)
+        try:
+            # raw: the values as they are (timestamps included), no history record made here.
+            obj.save_base(raw=True)
+        except IntegrityError as exc:
+            cause = exc.__cause__
+            if self.was_empty[rt.label] and getattr(cause, "sqlstate", None) == "23505":
+                raise ValidationError(
+                    f"the archive holds the {rt.label} {key_json!r} twice"
+                ) from None
+            raise
         for d in later:
-            d.pk = obj.pk
+            d.pk = _pk_of(obj)
         self.deferred += later
         self.keys.remember(rt.model, key_json, obj.pk)
         self.row = _Row(rt, number, obj)
@@ -865,10 +963,9 @@ class _Importer:
                 targets.append(pk)
         through = f.remote_field.through
         own, other = f.m2m_field_name(), f.m2m_reverse_field_name()
-        made = through.objects.bulk_create(
-            [through(**{f"{own}_id": obj.pk, f"{other}_id": pk}) for pk in targets]
-        )
-        return {getattr(row, f"{other}_id"): row.pk for row in made}
+        made = {pk: through(**{f"{own}_id": obj.pk, f"{other}_id": pk}) for pk in targets}
+        self.writes.add(through, *made.values())
+        return made
 
     def _close_row(self) -> None:
         row, self.row = self.row, None
@@ -881,8 +978,17 @@ class _Importer:
             )
         if row.obj is not None and row.rt.historical is not None and row.history == 0:
             # An archive without history records: the row's history starts here.
-            manager = getattr(row.rt.model, row.rt.model._meta.simple_history_manager_attribute)
-            manager.bulk_history_create([row.obj], default_change_reason=IMPORTED_REASON)
+            rt, obj = row.rt, row.obj
+            record = rt.historical(
+                **{f.attname: getattr(obj, f.attname) for f in rt.history_fields},
+                id=obj.pk,
+                history_date=dt.datetime.now(dt.UTC),
+                history_type="+",
+                history_change_reason=IMPORTED_REASON,
+            )
+            self._history_record(
+                row, record, {f.name: list(row.through.get(f.name, {})) for f, _ in rt.history_m2m}
+            )
 
     # history records
 
@@ -920,6 +1026,14 @@ class _Importer:
             raise ValidationError("history_change_reason must be text")
         if user is not None and not isinstance(user, str):
             raise ValidationError("history_user must be a username")
+        for f in rt.history_fields:
+            # What the database would refuse, refused here with the line's number (the
+            # records are written in bulk later).
+            value = values.get(f.attname)
+            if f.attname in values and value is None and not f.null:
+                raise ValidationError(f"{f.name}: This field cannot be null.")
+            if f.max_length and isinstance(value, str) and len(value) > f.max_length:
+                raise ValidationError(f"{f.name}: longer than {f.max_length} characters")
         record = rt.historical(
             **values,
             id=row.obj.pk,
@@ -928,35 +1042,39 @@ class _Importer:
             history_change_reason=(reason or None) and single_line(reason)[:100],
             history_user_id=self.keys.pk(self.user_model, user) if user else None,
         )
-        record.save()
         for d in later:
-            d.pk = record.pk
+            d.pk = lambda record=record: record.pk
         self.deferred += later
         fields = data.get("fields") or {}
-        for f, m2m_model in rt.history_m2m:
+        sets = {}
+        for f, _ in rt.history_m2m:
             named = fields.get(f.name, [])
             if not isinstance(named, list):
                 raise ValidationError(f"{f.name} must be a list")
+            # A party deleted since the record was made: the record keeps what is left.
+            sets[f.name] = [
+                pk for pk in (self.keys.pk(f.related_model, key) for key in named) if pk is not None
+            ]
+        self._history_record(row, record, sets)
+        self.summary.history += 1
+
+    def _history_record(self, row: _Row, record, sets: dict[str, list]) -> None:
+        rt = row.rt
+        if rt.label == "sources.sourcedocument":
+            record.storage_name = row.obj.storage_name
+        m2m = []
+        for f, m2m_model in rt.history_m2m:
             own, other = f.m2m_field_name(), f.m2m_reverse_field_name()
-            through_ids = row.through.get(f.name, {})
-            rows = []
-            for key in named:
-                pk = self.keys.pk(f.related_model, key)
-                if pk is None:
-                    continue  # a party deleted since: the record keeps what is left
-                rows.append(
-                    m2m_model(
-                        **{
-                            "history": record,
-                            f"{own}_id": row.obj.pk,
-                            f"{other}_id": pk,
-                            "id": through_ids.get(pk, 0),
-                        }
+            through = row.through.get(f.name, {})
+            for pk in sets.get(f.name, []):
+                m2m.append(
+                    (
+                        m2m_model(**{f"{own}_id": row.obj.pk, f"{other}_id": pk}),
+                        through.get(pk),  # its id is the live row's, when there is one
                     )
                 )
-            m2m_model.objects.bulk_create(rows)
+        self.writes.add_history(record, m2m)
         row.history += 1
-        self.summary.history += 1
 
     # original files
 
@@ -1038,44 +1156,34 @@ class _Importer:
 # --- checks a row must pass before it is written ---------------------------------------------
 
 
-def _check_text(obj) -> None:
+def _check_text(obj, revisions: _Revisions) -> None:
     if not is_canonical(obj.text):
         raise ValidationError("text: not canonical (see DESIGN.md: NFC, \\n line ends, ...)")
     if obj.text_hash != text_hash(obj.text):
         raise ValidationError("text_hash: not the SHA-256 of the text")
 
 
-def _check_revision(obj) -> None:
-    _check_text(obj)
+def _check_revision(obj, revisions: _Revisions) -> None:
+    _check_text(obj, revisions)
     if obj.page_starts and not valid_page_starts(list(obj.page_starts), len(obj.text)):
         raise ValidationError("page_starts: not increasing offsets from 0 within the text")
 
 
-def _check_passage(obj) -> None:
-    from dealtracker.sources.models import SourceRevision
+def _revision_of(obj, attname: str, revisions: _Revisions) -> str:
+    row = revisions.get(getattr(obj, attname))
+    if row is None or row[0] != obj.source_id:
+        raise ValidationError(f"{attname.removesuffix('_id')} must be its source's")
+    return row[1]
 
-    revisions = dict(
-        SourceRevision.objects.filter(
-            pk__in=[obj.revision_made_id, obj.revision_anchored_id]
-        ).values_list("pk", "source_id")
-    )
-    if any(
-        revisions.get(pk) != obj.source_id
-        for pk in (obj.revision_made_id, obj.revision_anchored_id)
-    ):
-        raise ValidationError("revision_made and revision_anchored must be its source's")
-    text = (
-        SourceRevision.objects.filter(pk=obj.revision_anchored_id)
-        .values_list("text", flat=True)
-        .get()
-    )
+
+def _check_passage(obj, revisions: _Revisions) -> None:
+    _revision_of(obj, "revision_made_id", revisions)
+    text = _revision_of(obj, "revision_anchored_id", revisions)
     if obj.end > len(text) or text[obj.start : obj.end] != obj.quote:
         raise ValidationError(f"quote: not the text of revision_anchored at {obj.start}–{obj.end}")
 
 
-def _check_document(obj) -> None:
-    from dealtracker.sources.models import SourceRevision
-
+def _check_document(obj, revisions: _Revisions) -> None:
     formats = {media: fmt for fmt, media in MEDIA_TYPES.items()}
     fmt = formats.get(obj.content_type)
     if fmt is None:
@@ -1084,24 +1192,17 @@ def _check_document(obj) -> None:
     obj.storage_name = StoredDocument(
         sha256=obj.sha256, filename="", fmt=fmt, size=obj.size
     ).storage_name
-    if (
-        obj.revision_id is not None
-        and not SourceRevision.objects.filter(pk=obj.revision_id, source_id=obj.source_id).exists()
-    ):
-        raise ValidationError("revision must be its source's")
+    if obj.revision_id is not None:
+        _revision_of(obj, "revision_id", revisions)
 
 
-def _check_suggestion(obj) -> None:
-    from dealtracker.sources.models import SourceRevision
-
-    row = SourceRevision.objects.filter(pk=obj.revision_id).values_list("source_id", "text").get()
-    if row[0] != obj.source_id:
-        raise ValidationError("revision must be its source's")
-    if row[1][obj.start : obj.end] != obj.sentence:
+def _check_suggestion(obj, revisions: _Revisions) -> None:
+    text = _revision_of(obj, "revision_id", revisions)
+    if text[obj.start : obj.end] != obj.sentence:
         raise ValidationError(f"sentence: not the text of its revision at {obj.start}–{obj.end}")
 
 
-_CHECKS: dict[str, Callable[[Any], None]] = {
+_CHECKS: dict[str, Callable[[Any, _Revisions], None]] = {
     "sources.source": _check_text,
     "sources.sourcerevision": _check_revision,
     "sources.passage": _check_passage,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import tracemalloc
 from io import StringIO
 from pathlib import Path
 
@@ -653,8 +654,8 @@ def _broken(lines: list[str]) -> list[tuple[str, list[str], str]]:
         ("a line after the end", [*lines, lines[party]], "after the archive's last line"),
         (
             "the same slug twice in one import",
-            [*lines[:party], lines[party], *lines[party:]],
-            "counts 5 deals.party rows, but holds 6",
+            [*lines[: party + 1], lines[party], *lines[party + 1 :]],
+            rf"line {party + 2}: the archive holds the deals.party '\w+' twice",
         ),
         (
             "nested too deep",
@@ -826,3 +827,57 @@ def test_an_archive_refuses_to_merge_into_an_instance_that_made_the_same_source(
     with pytest.raises(CommandError, match=rf"line {line}: this instance already has another row"):
         import_(path)
     assert dump() == before
+
+
+def test_the_import_reads_lazily_and_its_memory_does_not_grow_with_the_archive(db):
+    """Sources of about 20 KB each (a row, a revision, and the history of both): six
+    times as many do not take six times the memory."""
+    from dealtracker.claims.archive import numbered_lines  # noqa: F401 - the command's reader
+    from dealtracker.sources.canonical import text_hash
+
+    pulled = 0
+
+    def lines(n: int):
+        nonlocal pulled
+        pulled = 0
+        header = {"format": "dealtracker-archive", "version": 1}
+        yield 1, json.dumps(header).encode()
+        number = 1
+        for i in range(n):
+            text = (f"Report {i} of {n}. " + "The ceasefire held in the north. " * 600).strip()
+            uid = f"00000000-0000-4000-8000-{n:06d}{i:06d}"
+            stamp = "2025-03-02T10:00:00+00:00"
+            source = {
+                "uid": uid,
+                "title": f"Report {i}",
+                "text": text,
+                "text_hash": text_hash(text),
+            }
+            source |= {"created_at": stamp, "updated_at": stamp}
+            revision = {"source": uid, "number": 1, "text": text, "text_hash": text_hash(text)}
+            revision["created_at"] = stamp
+            for model, fields in (("sources.source", source), ("sources.sourcerevision", revision)):
+                number += 1
+                pulled += 1
+                yield number, json.dumps({"model": model, "fields": fields}).encode()
+        end = {"end": True, "rows": {"sources.source": n, "sources.sourcerevision": n}}
+        yield number + 1, json.dumps(end).encode()
+
+    def peak(n: int) -> int:
+        def row_done(label, created):
+            # Nothing was read ahead of the row just imported.
+            assert pulled == seen[0] + 1
+            seen[0] += 1
+
+        seen = [0]
+        tracemalloc.start()
+        summary = archive.import_lines(lines(n), on_row=row_done)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert summary.rows_created == 2 * n
+        empty_the_desk(restart_ids=False)
+        return top
+
+    small, large = peak(60), peak(360)
+    # Six times the data (14 MB of text) does not take six times the memory.
+    assert large < 2 * small
