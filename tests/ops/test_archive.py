@@ -294,7 +294,7 @@ def test_an_archive_imported_into_an_empty_database_gives_back_every_row(
     fresh_storage("before")
     rich_world(editor, tmp_path)
     before, files_before = dump(), originals()
-    assert files_before and len(before["sources.sourcerevision"]) == 4
+    assert files_before and len(before["sources.sourcerevision"]) >= 4
     assert before["sources.reanchoring"] and before["claims.clauseproposal"]
     assert any(s["status"] == "dismissed" for s in before["suggestions.suggestion"].values())
     path = export(tmp_path / "desk.jsonl")
