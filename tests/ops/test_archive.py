@@ -26,7 +26,8 @@ from django.test import Client
 
 from dealtracker.claims.agreements import clause_proposal_accept, clause_proposal_reject
 from dealtracker.claims.models import Assessment, Claim, ClauseProposal, Evidence
-from dealtracker.claims.services import claim_update
+from dealtracker.claims.restore import RestoreRefused, claim_restore, deleted_claims
+from dealtracker.claims.services import claim_delete, claim_update
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.ops import archive
 from dealtracker.sources.models import Passage, Source, SourceDocument, SourceRevision
@@ -333,8 +334,9 @@ def test_an_import_leaves_rows_already_there_as_they_are(editor, tmp_path):
     claim = Claim.objects.order_by("pk").first()
     Claim.objects.filter(pk=claim.pk).update(statement="Edited here.")
     deleted = Claim.objects.order_by("pk").last()
-    links = deleted.evidence.count()
-    deleted.delete()
+    links, deleted_id = deleted.evidence.count(), deleted.pk
+    claim_delete(claim=deleted)
+    assert deleted_claims().filter(id=deleted_id).exists()
 
     out = import_(path)
 
@@ -345,6 +347,10 @@ def test_an_import_leaves_rows_already_there_as_they_are(editor, tmp_path):
     back = Claim.objects.get(uid=deleted.uid)
     assert back.statement == deleted.statement and back.evidence.count() == links
     assert out.startswith(f"{1 + links} rows imported, ")
+    # The deleted one is no longer offered for restoring: it would be the same claim twice.
+    assert not deleted_claims().filter(id=deleted_id).exists()
+    with pytest.raises(RestoreRefused, match=rf"here again, as claim {back.pk}"):
+        claim_restore(claim_id=deleted_id)
 
 
 # --- the same pages ----------------------------------------------------------------------------
