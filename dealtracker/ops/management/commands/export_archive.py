@@ -61,6 +61,8 @@ class Command(BaseCommand):
                 os.replace(partial, output)
         except ArchiveError as exc:
             raise CommandError(str(exc)) from None
+        except OSError as exc:  # the disk filled up, the folder went away, ...
+            raise CommandError(f"cannot write {output}: {exc.strerror}") from None
         finally:
             if out is not None and not out.closed:
                 out.close()
