@@ -25,12 +25,25 @@ def deleted_objects(model: type[Model]) -> QuerySet:
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    return (
-        Historical.objects.filter(history_type="-", history_id=Subquery(last_deletion))
-        .exclude(id__in=model.objects.values("id"))
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")
-    )
+    deleted = Historical.objects.filter(
+        history_type="-", history_id=Subquery(last_deletion)
+    ).exclude(id__in=model.objects.values("id"))
+    if has_uid(model):
+        # Back under another id (an archive import brought it back): not deleted.
+        deleted = deleted.exclude(uid__in=model.objects.values("uid"))
+    return deleted.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def has_uid(model: type[Model]) -> bool:
+    return any(f.name == "uid" for f in model._meta.concrete_fields)
+
+
+def back_as(model: type[Model], record) -> int | None:
+    """The id of the live row with the stable id of a deleted one's record (an archive
+    import can bring a deleted row back under a new id), or None."""
+    if not has_uid(model):
+        return None
+    return model.objects.filter(uid=record.uid).values_list("pk", flat=True).first()
 
 
 def last_deletion(model: type[Model], pk: int):

@@ -185,6 +185,8 @@ def _list(data: dict, key: str, where: str) -> list:
 
 def parse_line(raw: bytes | str) -> SourceLine:
     """One line of the archive as a SourceLine; LineError says what is wrong."""
+    if isinstance(raw, LongLine):
+        raise LineError(f"the line is {raw.size:,} bytes long; the limit is {MAX_LINE_BYTES:,}")
     if isinstance(raw, bytes):
         if len(raw) > MAX_LINE_BYTES:
             raise LineError(f"the line is {len(raw):,} bytes long; the limit is {MAX_LINE_BYTES:,}")
@@ -531,7 +533,7 @@ def import_lines(
                 last = number
                 summary.lines += 1
                 taken += 1
-                if raw.strip():
+                if raw.strip() or isinstance(raw, LongLine):
                     _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
                 if taken >= batch_size:
                     break
@@ -564,13 +566,42 @@ def _import_one(number: int, raw, *, refs, by, summary: ImportSummary, on_bad) -
     summary.claims += claims
 
 
+class LongLine(bytes):
+    """Stands for a line longer than numbered_lines' limit (its bytes were not kept)."""
+
+    size: int = 0
+
+
 def numbered_lines(
-    stream, *, on_bytes: Callable[[int], object] | None = None
+    stream,
+    *,
+    on_bytes: Callable[[int], object] | None = None,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of a binary stream, read lazily."""
-    for number, raw in enumerate(stream, start=1):
+    """(line number, bytes) of a binary stream, read lazily.
+
+    A line longer than max_bytes (default MAX_LINE_BYTES) is never held whole: it
+    is read past in pieces and stands as an empty LongLine carrying its size, for
+    the reader to refuse.
+    """
+    max_bytes = max_bytes or MAX_LINE_BYTES
+    number = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        size = len(raw)
+        if size > max_bytes and not raw.endswith(b"\n"):
+            while not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+                if not raw:
+                    break
+                size += len(raw)
+            raw = LongLine()
+            raw.size = size
         if on_bytes is not None:
-            on_bytes(len(raw))
+            on_bytes(size)
         yield number, raw
 
 

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from dealtracker.constraints import in_vocabulary
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.identity import uid_field
 from dealtracker.sources.models import Passage, Source
 from dealtracker.text import SingleLineFields
 
@@ -50,6 +51,7 @@ class Claim(SingleLineFields, models.Model):
 
     Verification = ClaimVerification
 
+    uid = uid_field()
     statement = models.TextField(help_text="What is claimed, in the editor's words.")
     claimant = models.ForeignKey(
         Party, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_made"
@@ -184,6 +186,7 @@ class Evidence(models.Model):
 class VerificationChange(models.Model):
     """A change of a claim's verification status, with the editor's short note."""
 
+    uid = uid_field()
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verification_changes")
     from_status = models.CharField(max_length=12, choices=Claim.Verification.choices)
     to_status = models.CharField(max_length=12, choices=Claim.Verification.choices)
@@ -220,6 +223,7 @@ class Assessment(models.Model):
 
     Level = AssessmentLevel
 
+    uid = uid_field()
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="assessments")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="assessments")
     assessed_on = models.DateField()
@@ -345,6 +349,7 @@ class ClauseProposal(SingleLineFields, models.Model):
 
     Status = ClauseProposalStatus
 
+    uid = uid_field()
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="clause_proposals")
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="clause_proposals")
     reference = models.CharField(max_length=20)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.history import (
+    back_as,
     deleted_objects,
     deleted_with,
     exists,
@@ -58,6 +59,9 @@ def claim_restore(*, claim_id: int, by=None) -> ClaimRestoreOutcome:
     if deletion is None:
         raise RestoreRefused(f"There is no record of a deleted claim {claim_id}.")
     before = state_before(Claim, claim_id, deletion)
+    again = back_as(Claim, before)
+    if again is not None:
+        raise RestoreRefused(f"Claim {claim_id} is here again, as claim {again} (imported).")
     missing = [
         f"{label} {pk}"
         for label, model, pk in (

@@ -34,6 +34,8 @@ HIDDEN_FIELDS = {
     # (fixed: the page names the passage by its label).
     "last_passage_number",
     "number",
+    # A row's identity across instances (archives).
+    "uid",
 }
 # Too long to show whole: summarised as "changed" (the revisions page shows the text).
 SUMMARISED_FIELDS = {"text"}

@@ -18,6 +18,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.identity import uid_field
 from dealtracker.text import SingleLineFields
 
 from .documents import page_at
@@ -42,6 +43,7 @@ class Source(SingleLineFields, models.Model):
     single_line_fields = ("title", "outlet", "author", "attribution")
     Kind = SourceKind
 
+    uid = uid_field()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_REPORT)
     title = models.CharField(max_length=500)
     outlet = models.CharField(max_length=200, blank=True)
@@ -214,6 +216,7 @@ def passage_label(number: int) -> str:
 class Passage(models.Model):
     AnchorStatus = PassageAnchorStatus
 
+    uid = uid_field()
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
     # Its label's number (P7): given by the database when the passage is inserted
     # (1 + the source's last_passage_number; 0 here means "not numbered yet") and never
@@ -305,6 +308,7 @@ class Passage(models.Model):
 class Reanchoring(models.Model):
     """The outcome of re-anchoring one passage when its source's text was revised."""
 
+    uid = uid_field()
     passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="reanchorings")
     from_revision = models.ForeignKey(SourceRevision, on_delete=models.CASCADE, related_name="+")
     to_revision = models.ForeignKey(

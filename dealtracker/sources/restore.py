@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from dealtracker.history import (
+    back_as,
     deleted_objects,
     deleted_with,
     exists,
@@ -48,6 +49,9 @@ def source_restore(*, source_id: int, by=None) -> SourceRestoreOutcome:
     if deletion is None:
         raise RestoreRefused(f"There is no record of a deleted source {source_id}.")
     before = state_before(Source, source_id, deletion)
+    again = back_as(Source, before)
+    if again is not None:
+        raise RestoreRefused(f"Source {source_id} is here again, as source {again} (imported).")
     if before.url and Source.objects.filter(url=before.url).exists():
         other = Source.objects.get(url=before.url)
         raise RestoreRefused(

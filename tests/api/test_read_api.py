@@ -4,6 +4,8 @@ filtered as the HTML lists filter."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from dealtracker.claims.models import Assessment, Claim
@@ -39,7 +41,7 @@ def test_anonymous_clients_get_no_draft_assessment_nor_internal_note(
     demo, anonymous, token_client, editor
 ):
     draft = Assessment.objects.filter(is_published=True).first()
-    draft.pk = None
+    draft.pk, draft.uid = None, uuid.uuid4()  # a copy: another row, another identity
     draft.is_published, draft.published_at = False, None
     draft.save()
     public = {a["id"] for a in _all(anonymous, "/api/v1/assessments/")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from io import StringIO
 
@@ -185,6 +186,23 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_imported(reade
         "https://example.org/8",
     ]
     assert Claim.objects.get().subjects.get().slug == "israel"
+
+
+def test_a_line_too_long_is_reported_bad_without_being_read_whole(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "MAX_LINE_BYTES", 1000)
+    lines = [line(url="https://example.org/1"), line(url="https://example.org/2", text="x" * 5000)]
+    lines.append(line(url="https://example.org/3", text="Something else."))
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen = []
+    with path.open("rb") as stream:
+        for number, raw in archive.numbered_lines(stream, max_bytes=1000):
+            seen.append((number, type(raw).__name__, len(raw)))
+    # The long line stands as an empty marker carrying its size; the lines after it are whole.
+    assert seen[1] == (2, "LongLine", 0) and seen[2][0] == 3 and seen[2][2] > 0
+    out, err = run_import(path)
+    assert re.search(r"line 2: the line is 5,\d{3} bytes long; the limit is 1,000", err)
+    assert "2 sources imported" in out and "1 bad lines" in out
 
 
 def test_a_text_that_is_not_canonical_keeps_its_passages_on_the_same_words(db, tmp_path):
