@@ -1,11 +1,10 @@
 """Evidence as W3C Web Annotations, validated against the W3C test suite's MUST
-schemas (../shared/oracles/w3c-web-annotation-tests), plus the collection and
-page shapes, visibility, paging and 404/400."""
+schemas (kept in tests/oracles/w3c-web-annotation-tests, see its README), plus the
+collection and page shapes, visibility, paging and 404/400."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,13 @@ import pytest
 from dealtracker.claims.models import Evidence
 from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
 
-ORACLE = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "oracles" / "w3c-web-annotation-tests"
-)
+ORACLE = Path(__file__).resolve().parents[1] / "oracles" / "w3c-web-annotation-tests"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 
-def _oracle_or_skip() -> Path:
-    if ORACLE.is_dir():
-        return ORACLE
-    reason = f"W3C Web Annotation test suite not found at {ORACLE}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI must have ../shared/oracles)")
-    pytest.skip(reason)
+def _oracle() -> Path:
+    assert (ORACLE / "annotations" / "annotationMusts.test").is_file(), f"missing: {ORACLE}"
+    return ORACLE
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def must_validators():
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
-    root = _oracle_or_skip()
+    root = _oracle()
     resources = []
     for path in [*root.glob("definitions/*.json"), *root.glob("annotations/**/*.json")]:
         schema = json.loads(path.read_text())
