@@ -229,3 +229,79 @@ def test_every_demo_clause_is_anchored_in_the_agreement_outline(demo):
             == data.AGREEMENT["clauses"][clause.reference]
         )
     assert unanchored_clauses(deal=demo) == []
+
+
+# --- loaddemo remembers what it loaded -------------------------------------------------
+
+
+def _load() -> str:
+    out = StringIO()
+    call_command("loaddemo", stdout=out)
+    return out.getvalue()
+
+
+def test_a_demo_claim_an_editor_deleted_stays_deleted_and_restores_once(db, editor, admin_user):
+    from dealtracker.claims.restore import claim_restore
+    from dealtracker.claims.services import claim_delete
+
+    _load()
+    statement = data.CLAIMS[0]["statement"]
+    claim = Claim.objects.get(statement=statement)
+    claim_id, evidence = claim.pk, claim.evidence.count()
+    assert evidence
+    claim_delete(claim=claim, by=editor)
+    before = dump_rows()
+
+    out = _load()
+    assert not Claim.objects.filter(statement=statement).exists()
+    assert dump_rows() == before
+    assert "nothing changed" in out
+    assert "left deleted: 1 claims" in out
+
+    # Restored from history, it comes back once: under its own id, with its evidence.
+    claim_restore(claim_id=claim_id, by=admin_user)
+    assert list(Claim.objects.filter(statement=statement).values_list("pk", flat=True)) == [
+        claim_id
+    ]
+    assert Evidence.objects.filter(claim_id=claim_id).count() == evidence
+    restored = dump_rows()
+    assert "nothing changed" in _load()
+    assert dump_rows() == restored
+
+
+def test_loaddemo_adds_only_demo_records_it_never_loaded(db, monkeypatch):
+    _load()
+    Claim.objects.filter(statement=data.CLAIMS[1]["statement"]).delete()
+    new_party = {"name": "Jordan", "short_name": "Jordan", "kind": "state", "aliases": []}
+    monkeypatch.setitem(data.PARTIES, "jordan", new_party)
+
+    out = _load()
+    assert "Demo data loaded: 1 parties." in out
+    assert Party.objects.filter(slug="jordan").exists()
+    assert not Claim.objects.filter(statement=data.CLAIMS[1]["statement"]).exists()
+    assert "nothing changed" in _load()
+
+
+def test_an_edited_demo_claim_is_found_by_its_row_not_recreated(db):
+    _load()
+    statement = data.CLAIMS[2]["statement"]
+    Claim.objects.filter(statement=statement).update(statement="Reworded by an editor.")
+    count = Claim.objects.count()
+    assert "nothing changed" in _load()
+    assert Claim.objects.count() == count
+
+
+def test_a_database_loaded_before_the_record_keeps_its_deletions(db):
+    """Demo rows deleted before loaddemo kept its record are known by their history."""
+    from dealtracker.desk.models import DemoRecord
+
+    _load()
+    statement = data.CLAIMS[3]["statement"]
+    Claim.objects.get(statement=statement).delete()
+    DemoRecord.objects.all().delete()
+    rows = dump_rows()
+    out = _load()
+    assert "nothing changed" in out
+    assert dump_rows() == rows
+    assert not Claim.objects.filter(statement=statement).exists()
+    assert DemoRecord.objects.filter(key__startswith="claims.claim:").count() == len(data.CLAIMS)

@@ -1,8 +1,15 @@
-"""Load the demo world of data.py: idempotent, in one transaction.
+"""Load the demo world of data.py: once per record, in one transaction.
 
-Every row is looked up by its natural key and created only when missing;
-existing rows are left as they are (an admin's edits to the demo survive a
-second `make run`), so loading twice changes nothing.
+The desk remembers what it loaded (desk.models.DemoRecord, one row per demo
+record, keyed by its natural key in data.py): running `loaddemo` again adds only
+the demo records it never loaded — new ones in data.py, say — and never brings
+back one an editor deleted (which stays restorable from history, once). A row it
+loaded is left as it is (an admin's edits to the demo survive a second
+`make run`), so loading twice changes nothing.
+
+A database loaded before the desk kept this record: a demo row that is there is
+noted as loaded; one that is missing but has history (it was there, and was
+deleted) is noted as loaded too, and stays deleted.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from dealtracker.claims.models import (
     AgreementText,
@@ -21,6 +28,7 @@ from dealtracker.claims.models import (
     VerificationChange,
 )
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
+from dealtracker.desk.models import DemoRecord
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import CONTEXT_CHARS, Passage, Source, SourceRevision
 
@@ -36,6 +44,10 @@ class DemoDataError(ValueError):
 @dataclass
 class LoadResult:
     created: dict[str, int] = field(default_factory=dict)
+    # Demo records loaded before and gone now (deleted by an editor): left deleted.
+    kept_deleted: dict[str, int] = field(default_factory=dict)
+    ledger: dict[str, DemoRecord] = field(default_factory=dict, repr=False)
+    noted: list[DemoRecord] = field(default_factory=list, repr=False)
 
     def count(self, what: str, created: bool) -> None:
         if created:
@@ -44,6 +56,37 @@ class LoadResult:
     @property
     def total(self) -> int:
         return sum(self.created.values())
+
+    def once(self, what: str, model, key: str, lookup: dict, create):
+        """The demo record `key` of `model`: the row it became when it was loaded (None when
+        that row was deleted since), or, the first time, the row matching lookup, else the
+        row create() makes. Returns (row or None, created)."""
+        key = f"{model._meta.label_lower}:{key}"
+        record = self.ledger.get(key)
+        if record is not None:
+            row = model.objects.filter(pk=record.object_id).first()
+            if row is None:
+                self.kept_deleted[what] = self.kept_deleted.get(what, 0) + 1
+            return row, False
+        row = model.objects.filter(**lookup).first()
+        object_id, created = (row.pk if row else None), False
+        past = model.history.filter(**lookup).order_by("-history_date").first() if not row else None
+        if past is not None:
+            # Loaded before the desk kept its record of the demo, and deleted since: it
+            # stays deleted (and is found again if restored from history, same id).
+            object_id = past.id
+            self.kept_deleted[what] = self.kept_deleted.get(what, 0) + 1
+        elif row is None:
+            row = create()  # None when what it rests on is gone
+            created = row is not None
+            object_id = row.pk if created else None
+            self.count(what, created)
+        self.ledger[key] = DemoRecord(key=key, model=model._meta.label_lower, object_id=object_id)
+        self.noted.append(self.ledger[key])
+        return row, created
+
+    def save(self) -> None:
+        DemoRecord.objects.bulk_create(self.noted)
 
 
 def report_text() -> str:
@@ -62,38 +105,64 @@ def passage_span(text: str, sentence: str) -> tuple[int, int]:
     return start, start + len(sentence)
 
 
-def load_parties(result: LoadResult) -> dict[str, Party]:
+def _unique_key(*parts) -> str:
+    return ":".join(str(p) for p in parts)
+
+
+def load_parties(result: LoadResult) -> dict[str, Party | None]:
     parties = {}
     for slug, fields in data.PARTIES.items():
-        parties[slug], created = Party.objects.get_or_create(slug=slug, defaults=fields)
-        result.count("parties", created)
+        parties[slug], _ = result.once(
+            "parties",
+            Party,
+            slug,
+            {"slug": slug},
+            lambda s=slug, f=fields: Party.objects.create(slug=s, **f),
+        )
     return parties
 
 
-def load_deal(spec: dict, parties: dict[str, Party], result: LoadResult) -> Deal:
+def load_deal(spec: dict, parties: dict[str, Party | None], result: LoadResult) -> Deal | None:
     fields = {
         k: v
         for k, v in spec.items()
         if k not in {"slug", "parties", "phases", "clauses", "answers"}
     }
     if spec["answers"]:
-        fields["answers"] = Deal.objects.get(slug=spec["answers"])
-    deal, created = Deal.objects.get_or_create(slug=spec["slug"], defaults=fields)
-    result.count("deals", created)
+        fields["answers"] = Deal.objects.filter(slug=spec["answers"]).first()
+    deal, _ = result.once(
+        "deals",
+        Deal,
+        spec["slug"],
+        {"slug": spec["slug"]},
+        lambda: Deal.objects.create(slug=spec["slug"], **fields),
+    )
+    if deal is None:
+        return None  # deleted by an editor: its phases, clauses and parties went with it
 
     for party_slug, role in spec["parties"]:
-        _, created = DealParty.objects.get_or_create(
-            deal=deal, party=parties[party_slug], role=role
+        party = parties[party_slug]
+        if party is None:
+            continue
+        result.once(
+            "deal parties",
+            DealParty,
+            _unique_key(spec["slug"], party_slug, role),
+            {"deal": deal, "party": party, "role": role},
+            lambda p=party, r=role: DealParty.objects.create(deal=deal, party=p, role=r),
         )
-        result.count("deal parties", created)
 
-    phases: dict[int, Phase] = {}
+    phases: dict[int, Phase | None] = {}
     for phase_spec in spec["phases"]:
+        order = phase_spec["order"]
         fields = {k: v for k, v in phase_spec.items() if k != "order"}
-        phases[phase_spec["order"]], created = Phase.objects.get_or_create(
-            deal=deal, order=phase_spec["order"], defaults=fields
+        phases[order], _ = result.once(
+            "phases",
+            Phase,
+            _unique_key(spec["slug"], order),
+            {"deal": deal, "order": order},
+            lambda o=order, f=fields: Phase.objects.create(deal=deal, order=o, **f),
         )
-        result.count("phases", created)
 
     for position, clause_spec in enumerate(spec["clauses"], start=1):
         fields = {
@@ -103,82 +172,113 @@ def load_deal(spec: dict, parties: dict[str, Party], result: LoadResult) -> Deal
             "category": clause_spec["category"],
             "phase": phases[clause_spec["phase"]] if clause_spec["phase"] else None,
         }
+        if clause_spec["phase"] and fields["phase"] is None:
+            continue  # its phase was deleted
         if "date" in clause_spec:
             fields["deadline_date"] = clause_spec["date"]
             fields["deadline_date_precision"] = clause_spec.get("date_precision", "day")
         if "delay" in clause_spec:
             amount, unit, anchor, phase_order = clause_spec["delay"]
+            if phases[phase_order] is None:
+                continue
             fields.update(
                 deadline_delay=amount,
                 deadline_delay_unit=unit,
                 deadline_anchor=anchor,
                 deadline_phase=phases[phase_order],
             )
-        clause, created = Clause.objects.get_or_create(
-            deal=deal, reference=clause_spec["reference"], defaults=fields
+
+        def create_clause(spec=clause_spec, fields=fields):
+            clause = Clause.objects.create(deal=deal, reference=spec["reference"], **fields)
+            clause.obliged_parties.set([parties[s] for s in spec["obliged"] if parties[s]])
+            return clause
+
+        result.once(
+            "clauses",
+            Clause,
+            _unique_key(spec["slug"], clause_spec["reference"]),
+            {"deal": deal, "reference": clause_spec["reference"]},
+            create_clause,
         )
-        if created:
-            clause.obliged_parties.set([parties[slug] for slug in clause_spec["obliged"]])
-        result.count("clauses", created)
     return deal
 
 
-def _text_source(fields: dict, text: str, result: LoadResult) -> tuple[Source, SourceRevision]:
+def _text_source(
+    what: str, fields: dict, text: str, result: LoadResult
+) -> tuple[Source | None, SourceRevision | None]:
     """A demo source (keyed by its URL) with its revision 1."""
     digest = text_hash(text)
-    source, created = Source.objects.get_or_create(
-        url=fields["url"],
-        defaults={
-            **{k: v for k, v in fields.items() if k != "url"},
-            "text": text,
-            "text_hash": digest,
-        },
+    source, _ = result.once(
+        what,
+        Source,
+        fields["url"],
+        {"url": fields["url"]},
+        lambda: Source.objects.create(**fields, text=text, text_hash=digest),
     )
-    result.count("sources", created)
-    revision, created = SourceRevision.objects.get_or_create(
-        source=source, number=1, defaults={"text": text, "text_hash": digest}
+    if source is None:
+        return None, None
+    revision, _ = result.once(
+        "source revisions",
+        SourceRevision,
+        _unique_key(fields["url"], 1),
+        {"source": source, "number": 1},
+        lambda: SourceRevision.objects.create(source=source, number=1, text=text, text_hash=digest),
     )
-    result.count("source revisions", created)
     return source, revision
 
 
-def load_source(result: LoadResult) -> tuple[Source, SourceRevision]:
-    return _text_source(data.SOURCE, report_text(), result)
+def load_source(result: LoadResult) -> tuple[Source | None, SourceRevision | None]:
+    return _text_source("sources", data.SOURCE, report_text(), result)
+
+
+def _passage(
+    source: Source, revision: SourceRevision, start: int, end: int, note: str, result: LoadResult
+) -> Passage | None:
+    text = revision.text
+    quote = text[start:end]
+    # Keyed by the quote, so a passage re-anchored after a revision is still found.
+    passage, _ = result.once(
+        "passages",
+        Passage,
+        _unique_key(source.url, quote),
+        {"source": source, "quote": quote},
+        lambda: Passage.objects.create(
+            source=source,
+            quote=quote,
+            start=start,
+            end=end,
+            revision_anchored=revision,
+            prefix=text[max(0, start - CONTEXT_CHARS) : start],
+            suffix=text[end : end + CONTEXT_CHARS],
+            revision_made=revision,
+            note=note,
+        ),
+    )
+    return passage
 
 
 def load_passages(
-    source: Source, revision: SourceRevision, result: LoadResult
-) -> dict[str, Passage]:
-    text = revision.text
+    source: Source | None, revision: SourceRevision | None, result: LoadResult
+) -> dict[str, Passage | None]:
+    if source is None or revision is None:
+        return dict.fromkeys(data.PASSAGES)
     passages = {}
     for key, (sentence, note) in data.PASSAGES.items():
-        start, end = passage_span(text, sentence)
-        # Keyed by the quote, so a passage re-anchored after a revision is still found.
-        passages[key], created = Passage.objects.get_or_create(
-            source=source,
-            quote=text[start:end],
-            defaults={
-                "start": start,
-                "end": end,
-                "revision_anchored": revision,
-                "prefix": text[max(0, start - CONTEXT_CHARS) : start],
-                "suffix": text[end : end + CONTEXT_CHARS],
-                "revision_made": revision,
-                "note": note,
-            },
-        )
-        result.count("passages", created)
+        start, end = passage_span(revision.text, sentence)
+        passages[key] = _passage(source, revision, start, end, note, result)
     return passages
 
 
 def load_claims(
-    deals: dict[str, Deal],
-    parties: dict[str, Party],
-    passages: dict[str, Passage],
+    deals: dict[str, Deal | None],
+    parties: dict[str, Party | None],
+    passages: dict[str, Passage | None],
     result: LoadResult,
 ) -> None:
     made_on, precision = data.MADE_ON
     for spec in data.CLAIMS:
+        if spec.get("deal") and deals.get(spec["deal"]) is None:
+            continue  # its deal was deleted
         deal = deals.get(spec.get("deal"))
         fields = {
             "kind": spec["kind"],
@@ -186,8 +286,10 @@ def load_claims(
             "claimant": parties.get(spec.get("claimant")),
             "attribution": spec["attribution"],
             "deal": deal,
-            "phase": deal.phases.get(order=spec["phase"]) if "phase" in spec else None,
-            "clause": deal.clauses.get(reference=spec["clause"]) if "clause" in spec else None,
+            "phase": deal.phases.filter(order=spec["phase"]).first() if "phase" in spec else None,
+            "clause": (
+                deal.clauses.filter(reference=spec["clause"]).first() if "clause" in spec else None
+            ),
             "made_on": made_on,
             "made_on_precision": precision,
             "verification": spec["verification"],
@@ -196,89 +298,140 @@ def load_claims(
         }
         if fields["clause"] is not None and fields["phase"] is None:
             fields["phase"] = fields["clause"].phase
-        claim, created = Claim.objects.get_or_create(statement=spec["statement"], defaults=fields)
-        result.count("claims", created)
-        if created:
-            claim.subjects.set([parties[slug] for slug in spec["subjects"]])
+
+        def create_claim(spec=spec, fields=fields):
+            claim = Claim.objects.create(statement=spec["statement"], **fields)
+            claim.subjects.set([parties[s] for s in spec["subjects"] if parties[s]])
+            return claim
+
+        claim, _ = result.once(
+            "claims", Claim, spec["statement"], {"statement": spec["statement"]}, create_claim
+        )
+        if claim is None:
+            continue  # deleted by an editor: it stays deleted, with its evidence
         for passage_key, relation, note in spec["evidence"]:
-            _, created = Evidence.objects.get_or_create(
-                claim=claim,
-                passage=passages[passage_key],
-                defaults={"relation": relation, "note": note},
+            passage = passages[passage_key]
+            if passage is None:
+                continue
+            result.once(
+                "evidence",
+                Evidence,
+                _unique_key(spec["statement"], passage.quote),
+                {"claim": claim, "passage": passage},
+                lambda c=claim, p=passage, r=relation, n=note: Evidence.objects.create(
+                    claim=c, passage=p, relation=r, note=n
+                ),
             )
-            result.count("evidence", created)
         for from_status, to_status, note in spec.get("verification_changes", []):
-            _, created = VerificationChange.objects.get_or_create(
-                claim=claim, from_status=from_status, to_status=to_status, defaults={"note": note}
+            result.once(
+                "verification changes",
+                VerificationChange,
+                _unique_key(spec["statement"], from_status, to_status),
+                {"claim": claim, "from_status": from_status, "to_status": to_status},
+                lambda c=claim, f=from_status, t=to_status, n=note: (
+                    VerificationChange.objects.create(claim=c, from_status=f, to_status=t, note=n)
+                ),
             )
-            result.count("verification changes", created)
 
 
-def load_assessments(deals: dict[str, Deal], parties: dict[str, Party], result: LoadResult) -> None:
+def load_assessments(
+    deals: dict[str, Deal | None], parties: dict[str, Party | None], result: LoadResult
+) -> None:
     """The newsroom's demo assessments (demo/assessments.py), keyed by clause, party and
-    date and created only when missing, like everything else in this module."""
+    date, each loaded once like everything else in this module."""
     from . import assessments as demo_assessments
 
     deal = deals[demo_assessments.DEAL]
+    if deal is None:
+        return
     for ref, party_slug, day, level, rationale, statements in demo_assessments.ASSESSMENTS:
-        clause = deal.clauses.get(reference=ref)
-        assessment, created = Assessment.objects.get_or_create(
+        clause = deal.clauses.filter(reference=ref).first()
+        party = parties[party_slug]
+        if clause is None or party is None:
+            continue
+
+        def create_assessment(
             clause=clause,
-            party=parties[party_slug],
-            assessed_on=day,
-            defaults={
-                "level": level,
-                "rationale": rationale,
-                "is_published": True,
-                "published_at": demo_assessments.PUBLISHED_AT[day],
-            },
-        )
-        result.count("assessments", created)
-        if created:
+            party=party,
+            day=day,
+            level=level,
+            rationale=rationale,
+            statements=statements,
+        ):
+            assessment = Assessment.objects.create(
+                clause=clause,
+                party=party,
+                assessed_on=day,
+                level=level,
+                rationale=rationale,
+                is_published=True,
+                published_at=demo_assessments.PUBLISHED_AT[day],
+            )
             assessment.claims.set(Claim.objects.filter(statement__in=statements, clause=clause))
+            return assessment
+
+        result.once(
+            "assessments",
+            Assessment,
+            _unique_key(demo_assessments.DEAL, ref, party_slug, day.isoformat()),
+            {"clause": clause, "party": party, "assessed_on": day},
+            create_assessment,
+        )
 
 
-def load_agreement(deals: dict[str, Deal], result: LoadResult) -> None:
+def load_agreement(deals: dict[str, Deal | None], result: LoadResult) -> None:
     """The January deal's agreement text (the desk's outline) with every clause anchored in it.
 
     A clause already anchored is left as it is (an editor may have re-anchored it)."""
     spec = data.AGREEMENT
     deal = deals[spec["deal"]]
+    if deal is None:
+        return
     text = canonicalize((DEMO_DIR / spec["file"]).read_text(encoding="utf-8"))
-    source, revision = _text_source(spec["source"], text, result)
-    _, created = AgreementText.objects.get_or_create(
-        deal=deal, source=source, defaults={"role": spec["role"], "position": 1}
+    source, revision = _text_source("sources", spec["source"], text, result)
+    if source is None or revision is None:
+        return
+    result.once(
+        "agreement texts",
+        AgreementText,
+        _unique_key(spec["deal"], source.url),
+        {"deal": deal, "source": source},
+        lambda: AgreementText.objects.create(
+            deal=deal, source=source, role=spec["role"], position=1
+        ),
     )
-    result.count("agreement texts", created)
     for reference, sentence in spec["clauses"].items():
-        clause = deal.clauses.get(reference=reference)
-        if ClauseAnchor.objects.filter(clause=clause).exists():
+        clause = deal.clauses.filter(reference=reference).first()
+        if clause is None:
             continue
         start, end = passage_span(revision.text, sentence)
-        passage, created = Passage.objects.get_or_create(
-            source=source,
-            quote=revision.text[start:end],
-            defaults={
-                "start": start,
-                "end": end,
-                "revision_anchored": revision,
-                "revision_made": revision,
-                "prefix": revision.text[max(0, start - CONTEXT_CHARS) : start],
-                "suffix": revision.text[end : end + CONTEXT_CHARS],
-            },
+
+        def anchor(clause=clause, start=start, end=end):
+            passage = _passage(source, revision, start, end, "", result)
+            if passage is None:
+                return None
+            made = ClauseAnchor.objects.create(clause=clause, passage=passage)
+            if clause.text != passage.quote:
+                # The clause's words are the agreement's (as an editor's anchoring sets them).
+                clause.text = passage.quote
+                clause.save(update_fields=["text"])
+            return made
+
+        result.once(
+            "clause anchors",
+            ClauseAnchor,
+            _unique_key(spec["deal"], reference),
+            {"clause": clause},
+            anchor,
         )
-        result.count("passages", created)
-        ClauseAnchor.objects.create(clause=clause, passage=passage)
-        result.count("clause anchors", True)
-        if clause.text != passage.quote:
-            # The clause's words are the agreement's (as an editor's anchoring sets them).
-            clause.text = passage.quote
-            clause.save(update_fields=["text"])
 
 
 @transaction.atomic
 def load_demo() -> LoadResult:
-    result = LoadResult()
+    # One loader at a time: two at once would both find a record missing.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dealtracker.loaddemo'))")
+    result = LoadResult(ledger={r.key: r for r in DemoRecord.objects.all()})
     parties = load_parties(result)
     deals = {spec["slug"]: load_deal(spec, parties, result) for spec in data.DEALS}
     source, revision = load_source(result)
@@ -286,4 +439,5 @@ def load_demo() -> LoadResult:
     load_claims(deals, parties, passages, result)
     load_assessments(deals, parties, result)
     load_agreement(deals, result)
+    result.save()
     return result
