@@ -135,3 +135,96 @@ def test_logout_is_post_only_and_ends_the_session(reader):
     assert "_auth_user_id" in client.session
     client.post("/accounts/logout/")
     assert "_auth_user_id" not in client.session
+
+
+# --- Lockout behind a reverse proxy ----------------------------------------------------------
+
+WRONG = "wrong-password-123"
+PROXIES = ("10.0.0.1", "10.0.0.2")  # outer, inner: the app sees the inner one as REMOTE_ADDR
+
+
+def _through_proxies(client: Client, username: str, password: str, client_ip: str, forged=""):
+    """A login post as it reaches the app through both proxies: the outer one appends the
+    client's address to whatever X-Forwarded-For the client sent, the inner one the outer's."""
+    chain = ", ".join(hop for hop in (forged, client_ip, PROXIES[0]) if hop)
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXIES[1],
+        HTTP_X_FORWARDED_FOR=chain,
+    )
+
+
+@pytest.fixture
+def two_proxies(settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+
+
+def test_behind_proxies_failures_from_one_client_do_not_lock_out_another(editor, two_proxies):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _through_proxies(Client(), "editor", WRONG, "198.51.100.9")
+    assert _through_proxies(Client(), "editor", PASSWORD, "198.51.100.9").status_code == 429
+    # The editor, from their own address, through the same proxies: not locked out.
+    assert _through_proxies(Client(), "editor", PASSWORD, "203.0.113.7").status_code == 302
+
+
+def test_behind_proxies_a_client_cannot_dodge_the_lockout_by_forging_the_header(
+    editor, two_proxies
+):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _through_proxies(Client(), "editor", WRONG, "198.51.100.9", forged=f"192.0.2.{n}")
+    response = _through_proxies(Client(), "editor", PASSWORD, "198.51.100.9", forged="192.0.2.99")
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_the_header_is_ignored(editor, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _through_proxies(Client(), "editor", WRONG, f"198.51.100.{n}")
+    # Every attempt came from one connection address: one client, locked out.
+    assert _through_proxies(Client(), "editor", PASSWORD, "203.0.113.7").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("count", "meta", "expected"),
+    [
+        (0, {"HTTP_X_FORWARDED_FOR": "198.51.100.9"}, "10.0.0.2"),
+        (1, {"HTTP_X_FORWARDED_FOR": "192.0.2.1, 198.51.100.9"}, "198.51.100.9"),
+        (2, {"HTTP_X_FORWARDED_FOR": "192.0.2.1, 198.51.100.9, 10.0.0.1"}, "198.51.100.9"),
+        (2, {"HTTP_X_FORWARDED_FOR": "10.0.0.1"}, "10.0.0.2"),  # fewer hops than proxies
+        (1, {"HTTP_X_FORWARDED_FOR": "not-an-address"}, "10.0.0.2"),
+        (1, {}, "10.0.0.2"),
+        (1, {"HTTP_X_FORWARDED_FOR": "2001:db8::7"}, "2001:db8::7"),
+        (1, {"HTTP_X_REAL_IP": "198.51.100.9"}, "198.51.100.9"),
+    ],
+)
+def test_the_client_address_is_the_one_the_outermost_trusted_proxy_saw(
+    settings, count, meta, expected
+):
+    from django.test import RequestFactory
+
+    from dealtracker.accounts.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    settings.CLIENT_IP_HEADER = "X-Real-IP" if "HTTP_X_REAL_IP" in meta else "X-Forwarded-For"
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", **meta)
+    assert client_ip(request) == expected
+
+
+def test_a_lockout_ends_on_time_whatever_attempts_come_in_meanwhile(editor, two_proxies):
+    cooloff = dt.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            _through_proxies(Client(), "editor", WRONG, "198.51.100.9")
+    # Wrong and right passwords keep coming while it is locked out: refused, never counted.
+    minute = dt.timedelta(minutes=1)
+    for offset in range(1, int(cooloff / minute)):
+        with time_machine.travel(start + offset * minute, tick=False):
+            password = WRONG if offset % 2 else PASSWORD
+            assert _through_proxies(Client(), "editor", password, "198.51.100.9").status_code == 429
+    with time_machine.travel(start + cooloff - dt.timedelta(seconds=5), tick=False):
+        assert _through_proxies(Client(), "editor", PASSWORD, "198.51.100.9").status_code == 429
+    with time_machine.travel(start + cooloff + dt.timedelta(seconds=5), tick=False):
+        assert _through_proxies(Client(), "editor", PASSWORD, "198.51.100.9").status_code == 302
