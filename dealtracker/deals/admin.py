@@ -37,6 +37,9 @@ class PartyAdmin(ProtectedDeleteMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     actions = ["merge_parties"]
+    # Explicit: the deal count's GROUP BY sets the model's default ordering aside, and the
+    # autocomplete pages through this queryset.
+    ordering = ["name", "id"]
 
     def get_queryset(self, request: HttpRequest):
         return (

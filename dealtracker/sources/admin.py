@@ -8,6 +8,7 @@ and passages re-anchored.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -46,6 +47,8 @@ class SourceAdmin(ProtectedDeleteMixin, SimpleHistoryAdmin):
     search_fields = ["title", "outlet", "author", "url", "attribution"]
     date_hierarchy = "published_on"
     autocomplete_fields = ["duplicate_of"]
+    # An address typed without a scheme is taken as https:// (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["text", "text_hash", "created_by", "created_at", "updated_at"]
     inlines = [SourceRevisionInline]
     fieldsets = [
