@@ -255,9 +255,23 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", Fa
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A lockout lasts AXES_COOLOFF_MINUTES from the failure that caused it: attempts during the
+# lockout are refused without being counted, so they cannot keep an account locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The client address the lockout counts failures by (dealtracker/accounts/client_ip.py).
+# Behind TRUSTED_PROXY_COUNT reverse proxies, each adding the address it saw to
+# CLIENT_IP_HEADER, the client is the address the outermost one saw; with 0 (no proxy)
+# the header is ignored and the connection's own address counts.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "X-Forwarded-For").strip()
+if TRUSTED_PROXY_COUNT and not CLIENT_IP_HEADER:
+    raise ImproperlyConfigured("CLIENT_IP_HEADER must name a header when TRUSTED_PROXY_COUNT > 0")
+AXES_CLIENT_IP_CALLABLE = "dealtracker.accounts.client_ip.client_ip"
 
 # --- HTTPS and browser-side protections -----------------------------------
 # On by default (production); a plain-HTTP loopback run turns them off
@@ -367,9 +381,15 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").strip().upper() or "WARNING"
+# One handler, the root's, so that every message is printed once. (Django's default
+# configuration gives its "django" logger a console handler of its own under DEBUG; with
+# the root's, each of its messages was printed twice.) runserver's request lines keep
+# their own handler ("django.server", which does not propagate).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
