@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Django's command-line utility for dealtracker.
 
-With DATABASE_URL unset, the embedded PostgreSQL in .pgdata/ is started (or
-reused) first and left running for the next command.
+Reads the local `.env` (written by `make run`; the environment wins over it). With
+DATABASE_URL unset, the embedded PostgreSQL in .pgdata/ is started (or shared with
+a running `make run`) for the command, and stopped after it unless another process
+still uses it (dealtracker/launcher.py).
 """
 
 import os
@@ -10,9 +12,12 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealtracker.settings")
-    from dealtracker.launcher import ensure_database_url
+    from dealtracker.launcher import die_with_parent, ensure_database_url
+    from dealtracker.localenv import load_local_env
 
+    die_with_parent()
+    load_local_env()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealtracker.settings")
     ensure_database_url()
     from django.core.management import execute_from_command_line
 

@@ -600,7 +600,6 @@ def main() -> int:
     os.environ["PAGE_CACHE"] = "true" if args.page_cache else "false"
 
     started = time.perf_counter()
-    server = None
     base_url = os.environ.get("DATABASE_URL")
     if base_url:
         name = database_name(base_url) or "dealtracker"
@@ -610,10 +609,12 @@ def main() -> int:
         )
     else:
         sys.path.insert(0, str(BASE_DIR))
-        from dealtracker.launcher import start_embedded
+        from dealtracker.launcher import ensure_database_url
 
-        server = start_embedded(BASE_DIR / ".pgdata-bench", stop_on_exit=True)
-        base_url = server.get_uri()
+        # Claimed for this process; stopped when it exits (dealtracker/launcher.py).
+        base_url = ensure_database_url(
+            data_dir=BASE_DIR / ".pgdata-bench", purpose="bench/run.py", quiet=False
+        )
         log(f"Embedded PostgreSQL in .pgdata-bench/ ({base_url})")
         small, large = (
             with_database(base_url, "bench_small"),

@@ -492,10 +492,12 @@ def standalone(database_url: str | None) -> tuple[str, str, subprocess.Popen, ob
     embedded = None
     if not database_url:
         sys.path.insert(0, str(BASE_DIR))
-        from dealtracker.launcher import start_embedded
+        from dealtracker.launcher import ensure_database_url
 
-        embedded = start_embedded(BASE_DIR / ".pgdata-soak", stop_on_exit=True)
-        database_url = embedded.get_uri()
+        # Claimed for this process; stopped when it exits (dealtracker/launcher.py).
+        database_url = embedded = ensure_database_url(
+            data_dir=BASE_DIR / ".pgdata-soak", purpose="bench/soak.py", quiet=False
+        )
     parts = urlsplit(database_url)
     name = (parts.path.lstrip("/") or "postgres") + "_soak"
     admin_url = parts._replace(path="/postgres").geturl()

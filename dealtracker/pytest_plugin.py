@@ -1,7 +1,8 @@
 """pytest plugin: a database for the tests before Django reads its settings.
 
 With DATABASE_URL unset, an embedded PostgreSQL 18 is started in
-`.pgdata-test/` (stopped when the run ends); with it set, that server is used.
+`.pgdata-test/` (or adopted, when a killed run left it running) and stopped when
+the run ends (dealtracker/launcher.py); with it set, that server is used.
 Loaded with `-p dealtracker.pytest_plugin` from pyproject's addopts.
 """
 
@@ -22,6 +23,8 @@ _TEST_ENV = {
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "SITE_URL": "http://testserver",
 }
+# Never the checkout's local .env (DEBUG on, for `make run`): the tests' settings are their own.
+_FORCED_ENV = {"ENV_FILE": ""}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -29,5 +32,6 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # A wrapper runs before pytest-django's own (tryfirst) hook reads settings.
     for name, value in _TEST_ENV.items():
         os.environ.setdefault(name, value)
-    ensure_database_url(data_dir=BASE_DIR / ".pgdata-test", stop_on_exit=True)
+    os.environ.update(_FORCED_ENV)
+    ensure_database_url(data_dir=BASE_DIR / ".pgdata-test", purpose="pytest")
     return (yield)

@@ -82,7 +82,9 @@ def variables_the_settings_read() -> set[str]:
     names: set[str] = set()
 
     def literal(node) -> str | None:
-        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+        return (
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+        )
 
     def is_environ(node) -> bool:
         return isinstance(node, ast.Attribute) and node.attr == "environ"
