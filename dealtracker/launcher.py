@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -145,6 +144,8 @@ def _users_file(data_dir: Path) -> Path:
 
 @contextlib.contextmanager
 def _locked(data_dir: Path):
+    import fcntl  # POSIX only, as the embedded server's use of Unix sockets is
+
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     with open(data_dir.with_name(data_dir.name + ".lock"), "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
