@@ -433,12 +433,21 @@ def _interrupt(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def exit_cleanly_on_signals() -> None:
-    """SIGTERM and SIGHUP end the process through SystemExit, so that exit hooks (which
-    release the embedded server) run; handlers others set are left alone."""
+def _exit(signum, frame):
+    sys.exit(128 + signum)
+
+
+def _keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def exit_cleanly_on_signals(*, as_interrupt: bool = False) -> None:
+    """SIGTERM and SIGHUP end the process through SystemExit (or, for a test run, which
+    would take SystemExit for one failing test, KeyboardInterrupt), so that exit hooks,
+    which release the embedded server, run. Handlers others set are left alone."""
     for signum in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) is signal.SIG_DFL:
-            signal.signal(signum, lambda s, f: sys.exit(128 + s))
+            signal.signal(signum, _keyboard_interrupt if as_interrupt else _exit)
 
 
 # --- manage.py and the tests ----------------------------------------------------------------
@@ -454,7 +463,11 @@ def _release_at_exit(embedded: Embedded, *, quiet_when_stopped: bool) -> None:
 
 
 def ensure_database_url(
-    *, data_dir: Path = DEFAULT_DATA_DIR, purpose: str = "manage.py", quiet: bool = True
+    *,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    purpose: str = "manage.py",
+    quiet: bool = True,
+    signals_interrupt: bool = False,
 ) -> str:
     """Return DATABASE_URL; when unset, claim the embedded server in data_dir for the rest of
     this process (released, and stopped if nobody else uses it, at exit) and set it.
@@ -469,7 +482,7 @@ def ensure_database_url(
     if not (quiet and embedded.note.startswith(("Started", "Using"))):
         say(embedded.note)
     atexit.register(_release_at_exit, embedded, quiet_when_stopped=quiet)
-    exit_cleanly_on_signals()
+    exit_cleanly_on_signals(as_interrupt=signals_interrupt)
     children_die_with_me()
     os.environ["DATABASE_URL"] = embedded.uri
     return embedded.uri

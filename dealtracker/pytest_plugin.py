@@ -33,5 +33,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     for name, value in _TEST_ENV.items():
         os.environ.setdefault(name, value)
     os.environ.update(_FORCED_ENV)
-    ensure_database_url(data_dir=BASE_DIR / ".pgdata-test", purpose="pytest")
+    ensure_database_url(
+        data_dir=BASE_DIR / ".pgdata-test", purpose="pytest", signals_interrupt=True
+    )
     return (yield)
