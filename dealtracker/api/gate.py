@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
+from dealtracker.accounts.client_ip import client_ip
 from dealtracker.accounts.models import ApiToken
 from dealtracker.accounts.tokens import api_token_find
 from dealtracker.claims.queries import user_sees_drafts
@@ -80,9 +81,9 @@ def api_error(
 
 
 def client_address(request: HttpRequest) -> str:
-    # Set the proxy in front of the app to pass the client's address (as for the login
-    # lockout); behind one that does not, every anonymous client shares one limit.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    # The client's address as the login lockout takes it: behind TRUSTED_PROXY_COUNT
+    # proxies, the one the outermost saw (dealtracker/accounts/client_ip.py).
+    return client_ip(request) or "unknown"
 
 
 def _unauthorized(error: str, message: str) -> JsonResponse:

@@ -144,6 +144,18 @@ def test_limits_are_per_token_and_per_address(demo, public_read, settings, reade
     assert [with_token.get("/api/v1/deals/").status_code for _ in range(6)] == [200] * 5 + [429]
 
 
+def test_behind_a_trusted_proxy_anonymous_limits_are_per_client(demo, public_read, settings):
+    settings.API_RATE_LIMIT_ANONYMOUS = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    here = Client(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.9")
+    forging = Client(**proxy, HTTP_X_FORWARDED_FOR="192.0.2.7, 198.51.100.9")
+    there = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert [here.get("/api/v1/deals/").status_code for _ in range(2)] == [200, 200]
+    assert forging.get("/api/v1/deals/").status_code == 429
+    assert there.get("/api/v1/deals/").status_code == 200
+
+
 def test_a_bad_token_counts_against_the_address(demo, public_read, settings):
     settings.API_RATE_LIMIT_ANONYMOUS = 2
     guesser = Client(REMOTE_ADDR="10.0.0.9", headers=bearer("dtk_guess"))
