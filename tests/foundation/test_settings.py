@@ -70,12 +70,13 @@ def test_a_secret_key_file_is_read(tmp_path):
 
 # Read outside the settings module, and listed in .env.example all the same.
 READ_ELSEWHERE = {"ENV_FILE": "manage.py, through dealtracker/localenv.py"}
-ENV_READERS = {"env_bool", "env_int", "env_list", "env_secret", "_storage_options", "getenv"}
+# Besides every helper named env_* (env_bool, env_int, env_secret...).
+ENV_READERS = {"_storage_options", "getenv"}
 
 
 def variables_the_settings_read() -> set[str]:
     """Every environment variable dealtracker/settings.py reads, found in its source: calls of
-    its env helpers and os.environ.get / os.getenv, os.environ[...], and `"X" in os.environ`."""
+    its env_* helpers and os.environ.get / os.getenv, os.environ[...], and `"X" in os.environ`."""
     import ast
 
     tree = ast.parse((ROOT / "dealtracker" / "settings.py").read_text())
@@ -93,7 +94,8 @@ def variables_the_settings_read() -> set[str]:
         if isinstance(node, ast.Call) and node.args and (name := literal(node.args[0])):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in ENV_READERS or (called == "get" and is_environ(func.value)):
+            helper = called.startswith("env_") or called in ENV_READERS
+            if helper or (called == "get" and is_environ(func.value)):
                 names.add(name)
                 if called == "env_secret":
                     names.add(f"{name}_FILE")
