@@ -72,6 +72,7 @@ def main() -> int:
     )
     print(f"passages tried:        {tried:,}")
     print(f"silent wrong places:   {verdicts['silent-wrong']:,}")
+    print(f"  on a twin paragraph: {verdicts['silent-twin']:,} (a word for word copy: which one was edited cannot be told)")
     print(f"flagged wrong places:  {verdicts['flagged-wrong']:,}")
     print(f"orphans:               {verdicts['orphan'] + verdicts['lost']:,}")
     print(f"  of which lost:       {verdicts['lost']:,} (unchanged words that occur once)")

@@ -173,6 +173,11 @@ class Truth:
     start: int | None
     end: int | None
     unchanged: bool  # the same characters as its quote
+    # Where its twins are in the new text: units whose old text was word for
+    # word that of the passage's unit. Which of two equal paragraphs an edit
+    # touched cannot be read from the texts (one edited, the two swapped, is
+    # the other one edited), so a passage on a twin is counted apart.
+    twins: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -505,6 +510,7 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
     report.draw_marks(marks)
     old, at = report.render()
     assert canonicalize(old) == old, old
+    old_texts = {u.id: u.text for u in report.units}
     quotes = [(m, old[at[m.unit] + m.start : at[m.unit] + m.end]) for m in report.marks]
     anchors = [anchor_for(old, at[m.unit] + m.start, at[m.unit] + m.end) for m in report.marks]
     names = [report.edit() for _ in range(edits if edits is not None else rng.choice([1, 1, 2, 3]))]
@@ -512,11 +518,16 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
     assert canonicalize(new) == new, new
     truths = []
     for m, quote in quotes:
+        twins = tuple(
+            (at[u.id], at[u.id] + len(u.text))
+            for u in report.units
+            if u.id != m.unit and old_texts.get(u.id) == old_texts[m.unit]
+        )
         if m.lost or m.unit not in at:
-            truths.append(Truth(None, None, False))
+            truths.append(Truth(None, None, False, twins))
             continue
         start, end = at[m.unit] + m.start, at[m.unit] + m.end
-        truths.append(Truth(start, end, new[start:end] == quote))
+        truths.append(Truth(start, end, new[start:end] == quote, twins))
     return Case(old, new, anchors, truths, names)
 
 
@@ -533,7 +544,8 @@ def placed_right(result: Reanchored, truth: Truth) -> bool:
 
 
 def verdict(result: Reanchored, truth: Truth, anchor: Anchor, new: str) -> str:
-    """One word for an outcome: right, silent-wrong, flagged-wrong, orphan, lost (a wrong orphan)."""
+    """One word for an outcome: right, silent-wrong, silent-twin (on a word for word
+    copy of its paragraph), flagged-wrong, orphan, lost (a wrong orphan)."""
     if result.status == "orphaned":
         if truth.start is not None and truth.unchanged and new.count(anchor.quote) == 1:
             return "lost"  # its words are there, once, unchanged
@@ -541,5 +553,7 @@ def verdict(result: Reanchored, truth: Truth, anchor: Anchor, new: str) -> str:
     if placed_right(result, truth):
         return "right"
     if result.status in {"anchored", "moved"} and not result.needs_review:
+        if any(lo <= result.start and result.end <= hi for lo, hi in truth.twins):
+            return "silent-twin"
         return "silent-wrong"
     return "flagged-wrong"

@@ -87,6 +87,7 @@ MAX_EXACT_CANDIDATES = 2000
 MAX_PERIOD = 5000  # longest stretch looked at for being doubled
 LOOK_ALIKE_CONTEXT = 16  # characters each side counted for being doubled
 FUZZY_WINDOWS = 4  # windows of the quote's length looked at closely...
+LOOK_ALIKES = 12  # ... or, looking for look-alikes of an exact copy, this many
 FUZZY_WINDOW_SPREAD = 10  # ... if their ratio is this close to the best one's
 MAX_ENDS_PER_REGION = 4
 FUZZY_SCOPE = 100_000  # characters each side of the mapped position searched fuzzily
@@ -108,7 +109,7 @@ _CLAIMANTS = 4  # other old copies of a quote looked at closely
 _EDGE = "\x03" * TELLING_CONTEXT
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.DOTALL)
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_LINE = re.compile(r"[^\n]*\n+|[^\n]+")  # a line with the blank lines after it
 
 
 @dataclass(frozen=True)
@@ -413,42 +414,44 @@ def _deletion_ambiguous(lo: int, hi: int, size: int, start: int, end: int) -> bo
 def _token_blocks(
     old: str, new: str, i0: int, j0: int, *, by_lines: bool = True
 ) -> list[tuple[str, int, int, int, int]]:
-    """Blocks of a word diff of old and new (which start at i0 and j0 of the full texts).
+    """Blocks of a diff of old and new (which start at i0 and j0 of the full texts).
 
-    The LCS diff takes time and memory in proportion to the product of the
-    token counts; past _MAX_DIFF_CELLS (a long report rewritten throughout)
-    lines are diffed first and words only within the runs of changed lines,
-    and a run still too large is left as one replaced block (its passages are
-    then found by the search).
+    Lines are diffed first, words only within the runs of changed lines. A
+    line kept whole is then never paired word by word with a look-alike: in a
+    list whose bullets share their words, a deleted bullet would otherwise
+    pair each following bullet with the one before it. The LCS diff takes time
+    and memory in proportion to the product of the token counts; a run past
+    _MAX_DIFF_CELLS (a long report rewritten throughout) is left as one
+    replaced block (its passages are then found by the search).
     """
     if not old or not new:
         return [("replace", i0, i0 + len(old), j0, j0 + len(new))] if old else []
-    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
-    if len(old_tokens) * len(new_tokens) <= _MAX_DIFF_CELLS:
-        blocks = _blocks(
-            Indel.opcodes(old_tokens, new_tokens),
-            _offsets(old_tokens, i0),
-            _offsets(new_tokens, j0),
+    if by_lines and "\n" in old and "\n" in new:
+        old_lines, new_lines = _LINE.findall(old), _LINE.findall(new)
+        if len(old_lines) * len(new_lines) > _MAX_DIFF_CELLS:
+            return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
+        out: list[tuple[str, int, int, int, int]] = []
+        line_blocks = _blocks(
+            Indel.opcodes(old_lines, new_lines), _offsets(old_lines, i0), _offsets(new_lines, j0)
         )
-        return _merge_equal(_refine(blocks, old, new, i0, j0))
-    old_lines, new_lines = _LINE.findall(old), _LINE.findall(new)
-    if not by_lines or len(old_lines) * len(new_lines) > _MAX_DIFF_CELLS:
-        return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
-    out: list[tuple[str, int, int, int, int]] = []
-    line_blocks = _blocks(
-        Indel.opcodes(old_lines, new_lines), _offsets(old_lines, i0), _offsets(new_lines, j0)
-    )
-    for block in line_blocks:
-        tag, i1, i2, j1, j2 = block
-        if tag == "replace" and j2 > j1:
-            out.extend(
-                _token_blocks(
-                    old[i1 - i0 : i2 - i0], new[j1 - j0 : j2 - j0], i1, j1, by_lines=False
+        for block in line_blocks:
+            tag, i1, i2, j1, j2 = block
+            if tag == "replace" and j2 > j1:
+                out.extend(
+                    _token_blocks(
+                        old[i1 - i0 : i2 - i0], new[j1 - j0 : j2 - j0], i1, j1, by_lines=False
+                    )
                 )
-            )
-        else:
-            out.append(block)
-    return _merge_equal(out)
+            else:
+                out.append(block)
+        return _merge_equal(out)
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(old_tokens) * len(new_tokens) > _MAX_DIFF_CELLS:
+        return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
+    blocks = _blocks(
+        Indel.opcodes(old_tokens, new_tokens), _offsets(old_tokens, i0), _offsets(new_tokens, j0)
+    )
+    return _merge_equal(_refine(blocks, old, new, i0, j0))
 
 
 def _blocks(
@@ -685,6 +688,13 @@ class _Surroundings:
             wide_before, wide_after = near_before, near_after
             self.exact_before, self.exact_after = near_before, near_after
         self.exact = (self.exact_before, self.exact_after)
+        # Characters from the quote to the end of its line on each side (the
+        # rest of a bullet, of a paragraph): a copy with all of them is in a
+        # line like the passage's own.
+        self.line = (
+            len(self.exact_before) - (self.exact_before.rfind("\n") + 1),
+            len(self.exact_after.split("\n", 1)[0]),
+        )
         # Reversed: the text right before the quote comes first.
         self.near_before = _fold(near_before)[::-1]
         self.near_after = _fold(near_after)
@@ -702,6 +712,9 @@ class _Surroundings:
         )
 
 
+_Side = tuple[float, float, int, bool]  # near, wide, reach, line: one side of a fit
+
+
 @dataclass(frozen=True)
 class _Fit:
     """How far a candidate span of the new text fits a passage's surroundings."""
@@ -711,6 +724,7 @@ class _Fit:
     near: tuple[float, float]  # similarity of the near context before and after (0..1)
     wide: tuple[float, float]  # the same for the wide context
     reach: tuple[int, int]  # characters of exactly the same text before and after
+    line: tuple[bool, bool]  # whether those reach the end of the passage's line
     kind: str  # "own" (the diff's reading), "other" (the diff kept it from other old text), "new"
     distance: int  # from where the diff put the passage
     home: bool = False  # "other", and fits that other old place at least as well
@@ -752,6 +766,9 @@ class _Fit:
         sims = [s for s, t in zip(self.near, around.telling, strict=True) if t] or list(self.near)
         return sum(sims) / len(sims)
 
+    def side(self, k: int) -> _Side:
+        return (self.near[k], self.wide[k], self.reach[k], self.line[k])
+
     def beaten_by(self, other: _Fit) -> bool:
         """Whether other fits at least as well, so that this one is not clearly the better.
 
@@ -761,24 +778,24 @@ class _Fit:
         sides = [k for k in (0, 1) if self.telling[k]] or [0, 1]
         ahead = False  # this one ahead on some side
         for k in sides:
-            order = _compare(
-                (self.near[k], self.wide[k], self.reach[k]),
-                (other.near[k], other.wide[k], other.reach[k]),
-            )
+            order = _compare(self.side(k), other.side(k))
             if order < 0:
                 return True
             ahead = ahead or order > 0
         return not ahead
 
 
-def _compare(mine: tuple[float, float, int], theirs: tuple[float, float, int]) -> int:
-    """Order two (near, wide, reach) fits of one side: 1 when mine is ahead, -1 when theirs is.
+def _compare(mine: _Side, theirs: _Side) -> int:
+    """Order two fits of one side: 1 when mine is ahead, -1 when theirs is, 0 for a tie.
 
-    The near context decides (similarities within TIE are equal); then the run
-    of exactly the same text, which tells look-alike siblings apart by their
+    The rest of the passage's line exactly there decides first (look-alike
+    bullets swapped: the one with the passage's own figure is its own); then
+    the near context (similarities within TIE are equal); then the run of
+    exactly the same text, which tells look-alike siblings apart by their
     first difference; then the wide context.
     """
     for a, b, tie in (
+        (mine[3], theirs[3], 0),
         (mine[0], theirs[0], TIE),
         (mine[2], theirs[2], 0),
         (mine[1], theirs[1], TIE),
@@ -868,7 +885,8 @@ class _Searcher:
         each side: the same paragraph twice, each kept, say. It is then that
         place's copy.
         """
-        near, wide, reach = self._measure(start, end, around)
+        near, wide, reach, line = self._measure(start, end, around)
+        mine = _Fit(start, end, near, wide, reach, line, "new", 0).side
         home = False
         if start == own:
             kind = "own"
@@ -881,24 +899,17 @@ class _Searcher:
             else:
                 kind = "other"
                 there = _Surroundings(self.old_text, Anchor(source, source + end - start, ""), True)
-                home_near, home_wide, home_reach = self._measure(start, end, there)
+                at_home = _Fit(start, end, *self._measure(start, end, there), "other", 0).side
                 # At home unless it fits the passage better on some side.
-                home = all(
-                    _compare(
-                        (home_near[k], home_wide[k], home_reach[k]), (near[k], wide[k], reach[k])
-                    )
-                    >= 0
-                    for k in (0, 1)
-                    if around.telling[k]
-                )
+                home = all(_compare(at_home(k), mine(k)) >= 0 for k in (0, 1) if around.telling[k])
         return _Fit(
-            start, end, near, wide, reach, kind, abs(start - hint), home, around.weight,
+            start, end, near, wide, reach, line, kind, abs(start - hint), home, around.weight,
             around.telling,
         )  # fmt: skip
 
     def _measure(
         self, start: int, end: int, around: _Surroundings
-    ) -> tuple[tuple[float, float], tuple[float, float], tuple[int, int]]:
+    ) -> tuple[tuple[float, float], tuple[float, float], tuple[int, int], tuple[bool, bool]]:
         text = self.text
         near_before = _near_similarity(
             around.near_before,
@@ -923,6 +934,7 @@ class _Searcher:
             (round(near_before, 4), round(near_after, 4)),
             (round(wide_before, 4), round(wide_after, 4)),
             (reach_before, reach_after),
+            (reach_before >= around.line[0], reach_after >= around.line[1]),
         )
 
     def exact(
@@ -1036,7 +1048,7 @@ class _Searcher:
                 if len(piece) >= TELLING_CONTEXT and new.count(piece) > old.count(piece):
                     return True
         if len(quote) >= FUZZY_MIN_LENGTH:
-            for c in self._fuzzy(quote, around, best.start, a):
+            for c in self._fuzzy(quote, around, best.start, a, every=True):
                 if c.start < best.end and best.start < c.end or new[c.start : c.end] == quote:
                     continue
                 if best.beaten_by(self.fit(c.start, c.end, around, None, a, hint)):
@@ -1066,8 +1078,8 @@ class _Searcher:
             others = others[:_CLAIMANTS]
         for o in others:
             there = _Surroundings(self.old_text, Anchor(o, o + m, ""), True)
-            near, wide, reach = self._measure(best.start, best.end, there)
-            if best.beaten_by(replace(best, near=near, wide=wide, reach=reach)):
+            near, wide, reach, line = self._measure(best.start, best.end, there)
+            if best.beaten_by(replace(best, near=near, wide=wide, reach=reach, line=line)):
                 return True
         return False
 
@@ -1150,8 +1162,13 @@ class _Searcher:
         score = _W_QUOTE * quote_similarity + _W_CONTEXT * context + _W_NEAR * near
         return _Candidate(start, end, quote_similarity, context, score)
 
-    def _fuzzy(self, quote: str, around: _Surroundings, hint: int, a: Anchor) -> list[_Candidate]:
+    def _fuzzy(
+        self, quote: str, around: _Surroundings, hint: int, a: Anchor, *, every: bool = False
+    ) -> list[_Candidate]:
         """Approximate occurrences of quote, at most FUZZY_MAX_SHARE of its length in edits.
+
+        The best few, or with every up to LOOK_ALIKES of them, however far
+        behind the best.
 
         Windows of the quote's length are ranked in C (rapidfuzz); around the
         best few (and around the diff-mapped position) a bit-parallel
@@ -1167,15 +1184,17 @@ class _Searcher:
         last = min(max(1, len(text) - m + 1), hint + FUZZY_SCOPE)
         starts = list(range(first, max(first + 1, last), stride))
         windows = [text[s : s + m] for s in starts]
+        places = LOOK_ALIKES if every else FUZZY_WINDOWS
         ranked = process.extract(
-            quote, windows, scorer=fuzz.ratio, limit=4 * FUZZY_WINDOWS, score_cutoff=50
+            quote, windows, scorer=fuzz.ratio, limit=4 * places, score_cutoff=50
         )
         # Neighbouring windows of one match rank alike: keep distinct places,
         # so that a rival match elsewhere is seen and the margin means something.
         chosen: list[int] = []
         top = ranked[0][1] if ranked else 0
+        spread = 100 if every else FUZZY_WINDOW_SPREAD
         for _, ratio, i in ranked:
-            if len(chosen) == FUZZY_WINDOWS or ratio < top - FUZZY_WINDOW_SPREAD:
+            if len(chosen) == places or ratio < top - spread:
                 break
             if all(abs(starts[i] - c) >= m for c in chosen):
                 chosen.append(starts[i])
@@ -1192,7 +1211,7 @@ class _Searcher:
                 merged.append([lo, hi])
         candidates: list[_Candidate] = []
         for lo, hi in merged:
-            for end, _ in _match_ends(quote, text, lo, hi, max_edits):
+            for end, _ in _match_ends(quote, text, lo, hi, max_edits, every=every):
                 start = _best_start(quote, text, lo, end, max_edits)
                 if start is None:
                     continue
@@ -1271,7 +1290,9 @@ def _near_similarity(expected: str, window: str) -> float:
     return 1.0 - best / size
 
 
-def _match_ends(quote: str, text: str, lo: int, hi: int, max_edits: int) -> list[tuple[int, int]]:
+def _match_ends(
+    quote: str, text: str, lo: int, hi: int, max_edits: int, *, every: bool = False
+) -> list[tuple[int, int]]:
     """(end, edits) of the best approximate matches of quote ending in text[lo:hi].
 
     Myers' bit-vector algorithm with Python integers as bit vectors: one pass,
@@ -1310,9 +1331,9 @@ def _match_ends(quote: str, text: str, lo: int, hi: int, max_edits: int) -> list
             ends.append((s, lo + i + 1))
     if not ends:
         return []
-    # The best few: a far worse local minimum is noise, not a rival.
+    # The best few: a far worse local minimum is noise, not a rival (unless every is asked for).
     best = min(ends)[0]
-    slack = max(1, max_edits // 4)
+    slack = max_edits if every else max(1, max_edits // 4)
     return [(end, s) for s, end in sorted(ends)[:MAX_ENDS_PER_REGION] if s <= best + slack]
 
 
