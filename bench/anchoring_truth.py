@@ -36,6 +36,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=20_000, help="revisions to try (20,000)")
     parser.add_argument("--seed", type=int, default=1, help="first seed (1)")
     parser.add_argument("--show", type=int, default=0, help="print the first K failures")
+    parser.add_argument(
+        "--edits", type=int, default=None, help="edits per revision (default: one to three)"
+    )
     args = parser.parse_args()
 
     verdicts: Counter[str] = Counter()
@@ -45,7 +48,7 @@ def main() -> int:
     shown = 0
     began = time.perf_counter()
     for seed in range(args.seed, args.seed + args.cases):
-        case = make_case(random.Random(seed))
+        case = make_case(random.Random(seed), edits=args.edits)
         edits.update(case.edits)
         results = reanchor(case.old, case.new, case.anchors)
         for anchor, truth, result in zip(case.anchors, case.truths, results, strict=True):

@@ -173,10 +173,12 @@ class Truth:
     start: int | None
     end: int | None
     unchanged: bool  # the same characters as its quote
-    # Where its twins are in the new text: units whose old text was word for
-    # word that of the passage's unit. Which of two equal paragraphs an edit
-    # touched cannot be read from the texts (one edited, the two swapped, is
-    # the other one edited), so a passage on a twin is counted apart.
+    # Where its twins are in the new text: other units whose text is now, or
+    # was, word for word what the passage's unit was. Which of two equal paragraphs an
+    # edit touched cannot be read from the texts (one edited and the two
+    # swapped is the other one edited; a paragraph copied and the original
+    # rewritten is another paragraph added), so a passage on a twin is
+    # counted apart.
     twins: tuple[tuple[int, int], ...] = ()
 
 
@@ -521,7 +523,7 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
         twins = tuple(
             (at[u.id], at[u.id] + len(u.text))
             for u in report.units
-            if u.id != m.unit and old_texts.get(u.id) == old_texts[m.unit]
+            if u.id != m.unit and old_texts[m.unit] in (u.text, old_texts.get(u.id))
         )
         if m.lost or m.unit not in at:
             truths.append(Truth(None, None, False, twins))

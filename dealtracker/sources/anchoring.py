@@ -71,7 +71,8 @@ IN_PLACE_CONTEXT = 12
 WIDE_CONTEXT = 160  # characters each side that tell look-alike siblings apart
 REACH = 2000  # at most this many characters of exactly the same text counted each side
 SIDE_AGREES = 0.75  # a side agrees when at least this similar
-TELLING_CONTEXT = 8  # a side with fewer characters (the edge of the text is near) says little
+SIDE_SURE = 0.9  # ... and is the same but for a word
+TELLING_CONTEXT = 8  # characters of exactly the same text that keep a passage in place
 MIN_CONTEXT = 0.5  # a short quote with several copies goes nowhere whose context agrees less
 EXACT_SELF_EVIDENT_LENGTH = 40  # a quote this long, found once, identifies itself
 STRANGER_CONTEXT = 0.4  # among strangers: less than this on every side
@@ -639,7 +640,7 @@ def _reanchor_one(
         # that fits its surroundings better, where the edited span fits them
         # on neither side or one, can take it; and that is an editor's call
         # unless the edited span sits among strangers on both sides.
-        if exact is not None and exact.placed and not changed.agrees(around):
+        if exact is not None and exact.placed and not changed.agrees():
             if exact.best.total >= changed.total:
                 stranger = changed.among_strangers(around)
                 return exact.outcome(new_text, a, old_text, sure=stranger and not ambiguous)
@@ -692,21 +693,17 @@ class _Surroundings:
         # rest of a bullet, of a paragraph): a copy with all of them is in a
         # line like the passage's own.
         self.line = (
-            len(self.exact_before) - (self.exact_before.rfind("\n") + 1),
-            len(self.exact_after.split("\n", 1)[0]),
+            len(self.exact_before.rsplit("\n", 1)[-1].lstrip(_EDGE[0])),
+            len(self.exact_after.split("\n", 1)[0].rstrip(_EDGE[0])),
         )
         # Reversed: the text right before the quote comes first.
         self.near_before = _fold(near_before)[::-1]
         self.near_after = _fold(near_after)
         self.wide_before = _fold(wide_before)
         self.wide_after = _fold(wide_after)
-        # A side with only a few characters before the edge of the text says
-        # little: it does not hold a passage back on its own.
+        # Each side weighs by its length: a passage near the edge of the text
+        # has little context on that side (being at the edge says a little).
         chars = (len(near_before.lstrip(_EDGE[0])), len(near_after.rstrip(_EDGE[0])))
-        # Being right at the edge of the text says something; a few characters
-        # before the edge say little.
-        self.telling = tuple(n >= TELLING_CONTEXT or n == 0 for n in chars)
-        # Each side weighs by its length.
         self.weight = tuple(
             0.25 if n == 0 else max(0.02, min(1.0, n / CONTEXT_CHARS)) for n in chars
         )
@@ -730,7 +727,6 @@ class _Fit:
     home: bool = False  # "other", and fits that other old place at least as well
 
     weight: tuple[float, float] = (1.0, 1.0)  # of each side (the passage's surroundings')
-    telling: tuple[bool, bool] = (True, True)  # whether each side says something
 
     @property
     def total(self) -> float:
@@ -739,32 +735,34 @@ class _Fit:
         after = self.weight[1] * (self.near[1] + self.wide[1])
         return 2 * (before + after) / (self.weight[0] + self.weight[1])
 
-    def agrees(self, around: _Surroundings, *, fully: bool = False) -> bool:
+    def agrees(self, *, strict: bool = False) -> bool:
         """The near context agrees on both sides.
 
-        A side that says little (a few characters, then the edge of the text)
-        passes; fully, it must be exactly the same.
+        Strictly (a short quote found away from where the diff put it), each
+        side must be the same but for a word or hold the rest of the passage's
+        line exactly: two sentences made from one mould (a statement with
+        another speaker) agree on most of their words.
         """
-        return all(
-            sim >= SIDE_AGREES if telling else (sim == 1.0 or not fully)
-            for sim, telling in zip(self.near, around.telling, strict=True)
-        )
+        if strict:
+            return all(
+                near >= SIDE_SURE or line for near, line in zip(self.near, self.line, strict=True)
+            )
+        return all(near >= SIDE_AGREES for near in self.near)
 
     def among_strangers(self, around: _Surroundings) -> bool:
-        """Unrelated text around it: every side that says something is unlike the
-        passage's context, and no side keeps a few characters of exactly the
-        same text (or the edge of the text, when the passage was at it)."""
-        telling = [near for near, t in zip(self.near, around.telling, strict=True) if t]
+        """Unrelated text around it: both sides unlike the passage's context, and
+        no side keeps a few characters of exactly the same text (or the edge of
+        the text, when the passage was at it)."""
         kept = any(
             reach >= min(TELLING_CONTEXT, len(exact))
             for reach, exact in zip(self.reach, around.exact, strict=True)
         )
-        return bool(telling) and all(near < STRANGER_CONTEXT for near in telling) and not kept
+        return all(near < STRANGER_CONTEXT for near in self.near) and not kept
 
-    def combined(self, around: _Surroundings) -> float:
-        """The near context's agreement over the sides that say something."""
-        sims = [s for s, t in zip(self.near, around.telling, strict=True) if t] or list(self.near)
-        return sum(sims) / len(sims)
+    @property
+    def combined(self) -> float:
+        """The near context's agreement, both sides."""
+        return (self.near[0] + self.near[1]) / 2
 
     def side(self, k: int) -> _Side:
         return (self.near[k], self.wide[k], self.reach[k], self.line[k])
@@ -772,12 +770,11 @@ class _Fit:
     def beaten_by(self, other: _Fit) -> bool:
         """Whether other fits at least as well, so that this one is not clearly the better.
 
-        Each side that says something is compared on its own (see _compare).
-        Other ahead on one side is enough, and so is a perfect tie on both.
+        Each side is compared on its own (see _compare). Other ahead on one
+        side is enough, and so is a perfect tie on both.
         """
-        sides = [k for k in (0, 1) if self.telling[k]] or [0, 1]
         ahead = False  # this one ahead on some side
-        for k in sides:
+        for k in (0, 1):
             order = _compare(self.side(k), other.side(k))
             if order < 0:
                 return True
@@ -868,6 +865,13 @@ class _Searcher:
         self.text = text
         self.diff = diff
         self._folded: str | None = None
+        self._old_folded: str | None = None
+
+    @property
+    def old_folded(self) -> str:
+        if self._old_folded is None:
+            self._old_folded = _fold(self.old_text)
+        return self._old_folded
 
     @property
     def folded(self) -> str:
@@ -901,10 +905,9 @@ class _Searcher:
                 there = _Surroundings(self.old_text, Anchor(source, source + end - start, ""), True)
                 at_home = _Fit(start, end, *self._measure(start, end, there), "other", 0).side
                 # At home unless it fits the passage better on some side.
-                home = all(_compare(at_home(k), mine(k)) >= 0 for k in (0, 1) if around.telling[k])
+                home = all(_compare(at_home(k), mine(k)) >= 0 for k in (0, 1))
         return _Fit(
-            start, end, near, wide, reach, line, kind, abs(start - hint), home, around.weight,
-            around.telling,
+            start, end, near, wide, reach, line, kind, abs(start - hint), home, around.weight
         )  # fmt: skip
 
     def _measure(
@@ -995,10 +998,8 @@ class _Searcher:
             # The diff's copy stays when its context agrees; otherwise the best
             # copy whose context agrees on both sides takes its place, and
             # without one it stays unless it sits among strangers.
-            agreeing = [
-                f for f in fits if f is not own_fit and not f.home and f.agrees(around, fully=True)
-            ]
-            if own_fit.agrees(around) or self.diff.outside_edits(a.start, a.end):
+            agreeing = [f for f in fits if f is not own_fit and not f.home and f.agrees()]
+            if own_fit.agrees() or self.diff.outside_edits(a.start, a.end):
                 # Before the first edit or after the last one, the diff cannot
                 # have paired the passage with a look-alike.
                 best = own_fit
@@ -1010,7 +1011,7 @@ class _Searcher:
             count == 1
             or m >= EXACT_SELF_EVIDENT_LENGTH
             or (best is own_fit and not strangers)
-            or best.combined(around) >= MIN_CONTEXT
+            or best.combined >= MIN_CONTEXT
         )
         clear = (
             not best.home
@@ -1019,10 +1020,14 @@ class _Searcher:
             # paragraphs swapped): a passage the diff deleted does not take it.
             and (best.kind != "other" or strangers)
             and not any(best.beaten_by(f) for f in fits if f is not best and not f.home)
-            and (best.agrees(around) or (m >= EXACT_SELF_EVIDENT_LENGTH and count == 1))
+            and (
+                best.agrees(strict=best is not own_fit and m < EXACT_SELF_EVIDENT_LENGTH)
+                or (m >= EXACT_SELF_EVIDENT_LENGTH and count == 1)
+            )
             and (own_fit is None or own_fit is best or strangers)
             and (fold or not self._doubled(best.start, m, every, a))
             and not self._claimed(best, quote, around, a, fold=fold)
+            and (fold or not self._duplicated(a))
             and (
                 fold
                 or self._untouched(best.start, best.end, around)
@@ -1030,6 +1035,21 @@ class _Searcher:
             )
         )
         return _Exact(best, count, placed, clear, own_fit)
+
+    def _duplicated(self, a: Anchor) -> bool:
+        """Whether the passage (a short one with the text just around it) occurs
+        more often than before, in any letter case: a copy of its paragraph was
+        added, and the copy may be the one that stayed where the passage was
+        while the passage moved."""
+        old = self.old_text
+        if old[a.start : a.end] != a.quote:
+            return False
+        k = 0 if len(a.quote) >= EXACT_SELF_EVIDENT_LENGTH else LOOK_ALIKE_CONTEXT
+        window = old[max(0, a.start - k) : a.end + k]
+        if self.text.count(window) > old.count(window):
+            return True
+        folded = _fold(window)
+        return self.folded.count(folded) > self.old_folded.count(folded)
 
     def _look_alikes(
         self, best: _Fit, quote: str, around: _Surroundings, a: Anchor, hint: int
@@ -1157,7 +1177,7 @@ class _Searcher:
         a: Anchor,
     ) -> _Candidate:
         fit = self.fit(start, end, around, None, a, hint)
-        context = fit.combined(around)
+        context = fit.combined
         near = max(0.0, 1.0 - abs(start - hint) / max(1, len(self.text)))
         score = _W_QUOTE * quote_similarity + _W_CONTEXT * context + _W_NEAR * near
         return _Candidate(start, end, quote_similarity, context, score)
