@@ -219,6 +219,7 @@ class _Diff:
         self.blocks = _merge_equal(blocks)
         self.starts = [b[1] for b in self.blocks]
         self.new_starts = [b[3] for b in self.blocks]
+        self._changed: list[tuple[int, int]] | None = None
         # A single insertion or deletion can often be placed at several
         # positions (inserting "ab " before "ab cd" or after it gives the same
         # text). Those positions form an interval; each passage then takes the
@@ -384,6 +385,26 @@ class _Diff:
         bullet was deleted further on.
         """
         return self.slide is not None and (end <= self.head or start >= self.old_len - self.tail)
+
+    def changed_pieces(self, new: str, reach: int) -> list[str]:
+        """The pieces of the new text that the diff did not keep whole, each with
+        reach - 1 characters more each side: every new occurrence of a string of
+        length reach lies in one. The whole text when they are many."""
+        if self._changed is None:
+            changed: list[tuple[int, int]] = []
+            at = 0
+            for tag, _, _, j1, j2 in self.blocks:
+                if j1 > at:
+                    changed.append((at, j1))  # inserted between two blocks
+                if tag != "equal":
+                    changed.append((j1, j2))  # replaced (or the join of a deletion)
+                at = max(at, j2)
+            if self.new_len > at or not self.blocks:
+                changed.append((at, self.new_len))
+            self._changed = changed
+        if sum(j2 - j1 + 2 * reach for j1, j2 in self._changed) > self.new_len:
+            return [new]
+        return [new[max(0, j1 - reach + 1) : j2 + reach - 1] for j1, j2 in self._changed]
 
     def source_of(self, j1: int, j2: int) -> int | None:
         """The old offset new[j1:j2] was kept from, when the diff kept it whole (else None)."""
@@ -962,9 +983,20 @@ class _Searcher:
         agrees at least MIN_CONTEXT: a short quote among strangers is
         another statement.
         """
+        m = len(quote)
+        if (
+            own is not None
+            and not fold
+            and self._untouched(own, own + m, around)
+            and self._alone(own, own + m, a)
+        ):
+            # The common case: the diff's copy with its wide context exactly as
+            # it was, that context found nowhere else, old or new. No other copy
+            # can tie with it, and no other old copy can claim it.
+            own_fit = self.fit(own, own + m, around, own, a, hint)
+            return _Exact(own_fit, 1, True, not self._duplicated(a), own_fit)
         text = self.folded if fold else self.text
         needle = _fold(quote) if fold else quote
-        m = len(quote)
         starts = _find_all(text, needle)
         if not starts:
             return None
@@ -1046,9 +1078,15 @@ class _Searcher:
             return False
         k = 0 if len(a.quote) >= EXACT_SELF_EVIDENT_LENGTH else LOOK_ALIKE_CONTEXT
         window = old[max(0, a.start - k) : a.end + k]
+        folded = _fold(window)
+        # A copy more than before lies, at least in part, in text the diff did
+        # not keep: look there first (a one-word correction leaves little).
+        if not any(
+            folded in _fold(piece) for piece in self.diff.changed_pieces(self.text, len(window))
+        ):
+            return False
         if self.text.count(window) > old.count(window):
             return True
-        folded = _fold(window)
         return self.folded.count(folded) > self.old_folded.count(folded)
 
     def _look_alikes(
@@ -1125,6 +1163,13 @@ class _Searcher:
                 continue  # the old text had the same repetition there
             return True
         return False
+
+    def _alone(self, start: int, end: int, a: Anchor) -> bool:
+        """Whether new[start:end] with WIDE_CONTEXT characters each side occurs once
+        in the new text, and the passage with as many once in the old."""
+        new = self.text[max(0, start - WIDE_CONTEXT) : end + WIDE_CONTEXT]
+        old = self.old_text[max(0, a.start - WIDE_CONTEXT) : a.end + WIDE_CONTEXT]
+        return _once(self.text, new) and _once(self.old_text, old)
 
     def _untouched(self, start: int, end: int, around: _Surroundings) -> bool:
         before = _window_before(self.text, start, len(around.wide_before))
@@ -1263,6 +1308,11 @@ def _old_glance(old_text: str, start: int, end: int, seen: _Surroundings) -> flo
     return Levenshtein.normalized_similarity(
         seen.near_before, before
     ) + Levenshtein.normalized_similarity(seen.near_after, after)
+
+
+def _once(text: str, needle: str) -> bool:
+    at = text.find(needle)
+    return at != -1 and text.find(needle, at + 1) == -1
 
 
 def _find_all(text: str, needle: str) -> list[int]:
