@@ -1105,7 +1105,10 @@ class _Searcher:
             for piece in (old[max(0, a.start - k) : a.start], old[a.end : a.end + k]):
                 if len(piece) >= TELLING_CONTEXT and new.count(piece) > old.count(piece):
                     return True
-        if len(quote) >= FUZZY_MIN_LENGTH:
+        if len(quote) >= FUZZY_MIN_LENGTH and not best.agrees(strict=True):
+            # A look-alike can only fit better than a copy whose context is the
+            # same but for a word (or its whole line) on both sides where a
+            # paragraph was doubled beside it, which leaves one side unlike.
             for c in self._fuzzy(quote, around, best.start, a, every=True):
                 if c.start < best.end and best.start < c.end or new[c.start : c.end] == quote:
                     continue
