@@ -115,6 +115,24 @@ SWAPS = [
 SAME_UNIT = 0.7
 
 
+def _shares_run(a: str, b: str, k: int = 20) -> bool:
+    """Whether a and b have k characters in a row in common."""
+    runs = {b[i : i + k] for i in range(len(b) - k + 1)}
+    return any(a[i : i + k] in runs for i in range(len(a) - k + 1))
+
+
+def _carry(old: str, new: str, start: int, end: int) -> tuple[int, int]:
+    """Where old[start:end] is in new, old edited into new in one place (common ends kept)."""
+    head = _common_prefix(old, new)
+    tail = _common_prefix(old[head:][::-1], new[head:][::-1])
+    delta = len(new) - len(old)
+    if end <= head:
+        return start, end
+    if start >= len(old) - tail:
+        return start + delta, end + delta
+    return min(start, head), max(end + delta, len(new) - tail)
+
+
 def _common_prefix(a: str, b: str) -> int:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -441,7 +459,14 @@ class Report:
             return self.unit("bullet", text)
         if rng.random() < 0.4:
             return self.unit("para", self.look_alike(u.text))
-        return self.unit("para", self.paragraph())
+        # Another paragraph: none of its sentences made from the same mould as
+        # one of u's (that would be u's sentence edited, not another one).
+        text = self.paragraph()
+        for _ in range(20):
+            if not _shares_run(text, u.text):
+                break
+            text = self.paragraph()
+        return self.unit("para", text)
 
     def word_edit(self, k: int) -> str:
         rng = self.rng
@@ -513,17 +538,33 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
     old, at = report.render()
     assert canonicalize(old) == old, old
     old_texts = {u.id: u.text for u in report.units}
-    quotes = [(m, old[at[m.unit] + m.start : at[m.unit] + m.end]) for m in report.marks]
+    quotes = [(m, m.unit, old[at[m.unit] + m.start : at[m.unit] + m.end]) for m in report.marks]
     anchors = [anchor_for(old, at[m.unit] + m.start, at[m.unit] + m.end) for m in report.marks]
     names = [report.edit() for _ in range(edits if edits is not None else rng.choice([1, 1, 2, 3]))]
     new, at = report.render()
     assert canonicalize(new) == new, new
+    # A unit deleted or replaced, and one added so like it that no one could
+    # tell the two edits from an edit of it (a look-alike bullet inserted
+    # where a deleted one was): its passages are taken to have been edited.
+    added = [u for u in report.units if u.id not in old_texts]
+    for unit_id in sorted({m.unit for m in report.marks if m.lost or m.unit not in at}):
+        was = old_texts[unit_id]
+        alike = [(Levenshtein.normalized_similarity(was, u.text), u) for u in added]
+        alike = [(sim, u) for sim, u in alike if sim >= SAME_UNIT]
+        if not alike:
+            continue
+        _, heir = max(alike, key=lambda pair: pair[0])
+        added.remove(heir)
+        for m in report.marks:
+            if m.unit == unit_id:
+                start, end = _carry(was, heir.text, m.start, m.end)
+                m.unit, m.start, m.end, m.lost = heir.id, start, end, False
     truths = []
-    for m, quote in quotes:
+    for m, origin, quote in quotes:
         twins = tuple(
             (at[u.id], at[u.id] + len(u.text))
             for u in report.units
-            if u.id != m.unit and old_texts[m.unit] in (u.text, old_texts.get(u.id))
+            if u.id != m.unit and old_texts[origin] in (u.text, old_texts.get(u.id))
         )
         if m.lost or m.unit not in at:
             truths.append(Truth(None, None, False, twins))
