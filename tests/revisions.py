@@ -547,6 +547,7 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
     # tell the two edits from an edit of it (a look-alike bullet inserted
     # where a deleted one was): its passages are taken to have been edited.
     added = [u for u in report.units if u.id not in old_texts]
+    heir_of: dict[int, int] = {}
     for unit_id in sorted({m.unit for m in report.marks if m.lost or m.unit not in at}):
         was = old_texts[unit_id]
         alike = [(Levenshtein.normalized_similarity(was, u.text), u) for u in added]
@@ -555,6 +556,7 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
             continue
         _, heir = max(alike, key=lambda pair: pair[0])
         added.remove(heir)
+        heir_of[heir.id] = unit_id
         for m in report.marks:
             if m.unit == unit_id:
                 start, end = _carry(was, heir.text, m.start, m.end)
@@ -564,7 +566,9 @@ def make_case(rng: random.Random, *, marks: int = 12, edits: int | None = None) 
         twins = tuple(
             (at[u.id], at[u.id] + len(u.text))
             for u in report.units
-            if u.id != m.unit and old_texts[origin] in (u.text, old_texts.get(u.id))
+            if u.id != m.unit
+            and old_texts[origin]
+            in (u.text, old_texts.get(u.id), old_texts.get(heir_of.get(u.id, -1)))
         )
         if m.lost or m.unit not in at:
             truths.append(Truth(None, None, False, twins))
