@@ -1093,19 +1093,28 @@ class _Searcher:
         self, best: _Fit, quote: str, around: _Surroundings, a: Anchor, hint: int
     ) -> bool:
         """Whether the passage may as well be somewhere else than best, which
-        sits in edited surroundings: its words, or the text just before or
-        after it, occur more often than in the old text (a paragraph doubled,
-        then one copy edited), or a look-alike of its words (a few of them
-        edited) fits its surroundings as well as best on some side."""
+        sits in edited surroundings: its words occur more often than in the
+        old text and best's context is more than a word off (a paragraph
+        doubled, then both copies edited), the text just before or after it
+        occurs more often with other words in the quote's place (doubled, then
+        the passage edited in one copy), or a look-alike of its words (a few
+        of them edited) fits its surroundings as well as best on some side."""
         old, new = self.old_text, self.text
-        if new.count(quote) > old.count(quote):
-            return True
+        sure = best.agrees(strict=True)
+        if not sure and new.count(quote) > old.count(quote):
+            return True  # a copy more, and best's context is not all but a word the same
         if old[a.start : a.end] == quote:
+            # The text just before the quote, followed by other words than the
+            # quote, more often than before (or the same after it).
             k = LOOK_ALIKE_CONTEXT
-            for piece in (old[max(0, a.start - k) : a.start], old[a.end : a.end + k]):
-                if len(piece) >= TELLING_CONTEXT and new.count(piece) > old.count(piece):
+            before = old[max(0, a.start - k) : a.start]
+            after = old[a.end : a.end + k]
+            for piece, with_quote in ((before, before + quote), (after, quote + after)):
+                if len(piece) >= TELLING_CONTEXT and new.count(piece) - new.count(
+                    with_quote
+                ) > old.count(piece) - old.count(with_quote):
                     return True
-        if len(quote) >= FUZZY_MIN_LENGTH and not best.agrees(strict=True):
+        if len(quote) >= FUZZY_MIN_LENGTH and not sure:
             # A look-alike can only fit better than a copy whose context is the
             # same but for a word (or its whole line) on both sides where a
             # paragraph was doubled beside it, which leaves one side unlike.
