@@ -1,19 +1,22 @@
 """Count where re-anchoring puts passages of reports that repeat themselves, against the truth.
 
-    .venv/bin/python bench/anchoring_truth.py [--cases N] [--seed S] [--show K]
+    .venv/bin/python bench/anchoring_truth.py [--cases N] [--seed S] [--edits N] [--show K]
 
 Draws N reports (tests/revisions.py: headlines in capitals, lists whose
 bullets share a lead-in, paragraphs repeated word for word, look-alike
 paragraphs), marks passages on each, revises each by one to three edits
-(siblings swapped, deleted, inserted or replaced, paragraphs duplicated or
-moved, a word edited, a case-only rewrite, an unrelated rewrite) and
-re-anchors every passage. Since the edits carry each passage along, its true
-place is known; the script prints how many passages were tried, placed
-silently (anchored or moved, not flagged) in a wrong place (the target is
-zero), placed in a wrong place but flagged for review, orphaned, and orphaned
-although their unchanged words occur once in the new text (also zero), with
-the count of each status. --show K prints the first K silent wrong places and
-lost passages to look into. The exit status is 1 when either target is missed.
+(--edits: exactly that many; siblings swapped, deleted, inserted or replaced,
+paragraphs doubled or moved, a word edited, a case-only rewrite, an unrelated
+rewrite) and re-anchors every passage. Since the edits carry each passage
+along, its true place is known. The script prints how many passages were
+tried; placed silently (anchored or moved, not flagged) in a wrong place (the
+target is zero); placed silently on a word for word twin of their paragraph
+(which of two equal paragraphs an edit touched cannot be read from the texts:
+one edited and the two swapped is the other one edited); placed in a wrong
+place but flagged for review; orphaned, and orphaned although their unchanged
+words occur once in the new text (the target is zero); with the count of each
+status. --show K prints the first K silent wrong places and lost passages. The
+exit status is 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -75,10 +78,10 @@ def main() -> int:
     )
     print(f"passages tried:        {tried:,}")
     print(f"silent wrong places:   {verdicts['silent-wrong']:,}")
-    print(f"  on a twin paragraph: {verdicts['silent-twin']:,} (a word for word copy: which one was edited cannot be told)")
+    print(f"silent on a twin:      {verdicts['silent-twin']:,} (a word for word equal paragraph)")
     print(f"flagged wrong places:  {verdicts['flagged-wrong']:,}")
     print(f"orphans:               {verdicts['orphan'] + verdicts['lost']:,}")
-    print(f"  of which lost:       {verdicts['lost']:,} (unchanged words that occur once)")
+    print(f"  lost:                {verdicts['lost']:,} (unchanged words that occur once)")
     print(f"right places:          {verdicts['right']:,}")
     print("statuses:              " + ", ".join(
         f"{s} {statuses[s]:,} ({flagged[s]:,} flagged)" for s in ("anchored", "moved", "changed", "orphaned")

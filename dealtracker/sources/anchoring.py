@@ -5,32 +5,53 @@ the old and new canonical texts, and stores the outcomes. Offsets are Unicode
 code points (as the W3C TextPositionSelector and Python strings count); the
 browser counts UTF-16 code units and converts with the helpers at the end.
 
-For each passage, in order:
+For each passage:
 
-1. same place: the same quote with the same context at the same offsets;
-2. the diff: old offsets are mapped through one diff of the two texts (common
-   prefix and suffix trimmed at word boundaries, then an LCS diff of word tokens, characters
-   within an edited word). The mapped span holds the quote: moved. It survived
-   but its words were edited: changed, kept at the mapped span and flagged.
-   This step comes before any search so that an edited quote follows its own
-   sentence, never a look-alike elsewhere. Two exceptions, both about text
-   that repeats itself: the exact quote a few characters off the mapped span
-   (the diff placed an insertion at its edge), and the exact quote with its
-   context intact at one other place when the diff paired look-alike
-   paragraphs that were reordered;
-3. a search of the new text for the quote, exactly and then fuzzily (at most
-   `FUZZY_MAX_SHARE` of the quote's length in edits), scoring each candidate by
-   the quote's similarity, its prefix and suffix, and its nearness to the
-   diff-mapped position; only a clearly best candidate is accepted;
-4. otherwise orphaned.
+1. the diff: old offsets are mapped through one diff of the two texts (common
+   prefix and suffix trimmed at word boundaries, then an LCS diff of lines,
+   of word tokens within the changed lines, of characters within an edited
+   word). The mapped span holds the quote: that exact copy is the diff's
+   reading (also when it lies a few characters off, where the text repeats
+   itself at the passage's edge). The span survived but its words were
+   edited: changed, kept at the mapped span and always flagged; an edited
+   quote follows its own sentence, never a look-alike of its old words
+   elsewhere, unless its context agrees on neither side;
+2. every exact copy of the quote in the new text is then judged by one rule,
+   wherever it came from: its context is compared side by side with the
+   passage's old context, near (the selector's CONTEXT_CHARS, forgiving a word
+   inserted or deleted), then the rest of the passage's line exactly there,
+   the run of exactly the same text, and a wider context. The diff's copy
+   stays when its context agrees on both sides; otherwise the best copy whose
+   context agrees on both sides takes its place. A copy the diff kept from
+   another old place that fits that place at least as well is that place's;
+3. a copy is accepted silently (anchored or moved, needs_review false) only
+   when the choice is clear-cut: its context agrees on both sides (a short
+   quote found away from the diff's place: its line, or all but a word), no
+   other copy fits as well on either side, no other old copy of the quote
+   fits its place as well, and neither reading of the edits is in doubt (a
+   deleted or inserted copy of repeated text that could have been the one
+   next to it; the passage's paragraph doubled; its words or surroundings
+   copied or edited into a look-alike nearby). Otherwise it is flagged. A
+   short quote (under EXACT_SELF_EVIDENT_LENGTH) with several copies goes
+   nowhere whose context agrees less than MIN_CONTEXT, the diff's copy
+   included when it sits among strangers (an unrelated rewrite); a quote
+   found exactly once in the new text is never orphaned;
+4. no exact copy: the quote in another letter case (a headline in capitals
+   rewritten in sentence case), changed and flagged; then a fuzzy search (at
+   most FUZZY_MAX_SHARE of the quote's length in edits), changed and flagged,
+   only a clearly best candidate;
+5. otherwise orphaned.
 
-"moved" means found exactly by the diff or the search, even at the same
-offsets when the context around it changed; it is flagged for review when the
-context disagrees or a word was glued onto the quote's first or last word.
-"changed" is always flagged. Cost: the diff is computed once per call and only
-over the edited middle; a one-word correction of a 50 KB source with 500
-passages takes a few milliseconds. Fuzzy search is the expensive part (a full
-rewrite of such a source: about a second).
+"anchored" means at the same offsets with the same context; "moved" means
+found exactly elsewhere or with other context. "changed" is always flagged.
+Cost: the diff is computed once per call and only over the edited middle; a
+passage whose wide context is untouched and found nowhere else is settled
+without looking at other copies, so a one-word correction of a 50 KB source
+with 500 passages takes a few tens of milliseconds. Passages in edited
+surroundings cost more (every copy of their quote is judged), fuzzy search
+most (a full rewrite of such a source: a few seconds).
+bench/anchoring_truth.py counts, over generated reports that repeat
+themselves, how many passages go silently to a wrong place.
 """
 
 from __future__ import annotations
@@ -844,10 +865,8 @@ class _Exact:
     """The exact copies of a quote in the new text, judged by their surroundings."""
 
     best: _Fit
-    count: int  # exact copies in the new text
     placed: bool  # whether best may carry the passage at all
     clear: bool  # whether best is the clear choice (no review needed, as far as copies go)
-    own: _Fit | None
 
     def outcome(self, new_text: str, a: Anchor, old_text: str, *, sure: bool) -> Reanchored:
         best = self.best
@@ -973,15 +992,15 @@ class _Searcher:
     ) -> _Exact | None:
         """Judge every exact copy of quote (case-folded when fold) by its surroundings.
 
-        The best is the copy whose context agrees most (near and wide, then
-        the length of exactly the same text around it). It is the clear choice
-        when it fits at least as well as every other copy on every count and
-        better on one, and when it is the diff's own copy or text the diff did
-        not keep from elsewhere (a copy kept from another old place is that
-        place's). It carries the passage at all when it is the only copy, when
-        the quote is long enough to identify itself, or when its near context
-        agrees at least MIN_CONTEXT: a short quote among strangers is
-        another statement.
+        own is where the diff put the passage, when it holds the quote. The
+        best copy is the one whose context fits best (see _rank); the diff's
+        copy keeps the passage while its own context agrees, or when no other
+        copy's context agrees on both sides and it does not sit among
+        strangers. Best carries the passage at all when it is the only copy,
+        when the quote is long enough to identify itself, when it is the
+        diff's copy not among strangers, or when its near context agrees at
+        least MIN_CONTEXT: a short quote among strangers is another statement.
+        Whether it is the clear choice: see the module's docstring, step 3.
         """
         m = len(quote)
         if (
@@ -991,10 +1010,12 @@ class _Searcher:
             and self._alone(own, own + m, a)
         ):
             # The common case: the diff's copy with its wide context exactly as
-            # it was, that context found nowhere else, old or new. No other copy
-            # can tie with it, and no other old copy can claim it.
+            # it was, that context found nowhere else, old or new, and the rest
+            # of its line too. No other copy can tie with it, and no other old
+            # copy can claim it.
             own_fit = self.fit(own, own + m, around, own, a, hint)
-            return _Exact(own_fit, 1, True, not self._duplicated(a), own_fit)
+            if all(own_fit.line):
+                return _Exact(own_fit, True, not self._duplicated(a))
         text = self.folded if fold else self.text
         needle = _fold(quote) if fold else quote
         starts = _find_all(text, needle)
@@ -1066,7 +1087,7 @@ class _Searcher:
                 or not self._look_alikes(best, quote, around, a, hint)
             )
         )
-        return _Exact(best, count, placed, clear, own_fit)
+        return _Exact(best, placed, clear)
 
     def _duplicated(self, a: Anchor) -> bool:
         """Whether the passage (a short one with the text just around it) occurs
