@@ -746,6 +746,7 @@ class _Surroundings:
         # Each side weighs by its length: a passage near the edge of the text
         # has little context on that side (being at the edge says a little).
         chars = (len(near_before.lstrip(_EDGE[0])), len(near_after.rstrip(_EDGE[0])))
+        self.chars = chars
         self.weight = tuple(
             0.25 if n == 0 else max(0.02, min(1.0, n / CONTEXT_CHARS)) for n in chars
         )
@@ -1076,6 +1077,18 @@ class _Searcher:
             and (
                 best.agrees(strict=best is not own_fit and m < EXACT_SELF_EVIDENT_LENGTH)
                 or (m >= EXACT_SELF_EVIDENT_LENGTH and count == 1)
+                # One edit next to a passage changes its context on one side
+                # only: the diff's copy of a quote found once, old and new, may
+                # keep it with the other side agreeing.
+                or (
+                    best is own_fit
+                    and count == 1
+                    and any(
+                        near >= SIDE_AGREES and chars >= TELLING_CONTEXT
+                        for near, chars in zip(best.near, around.chars, strict=True)
+                    )
+                    and _once(self.old_text, quote)
+                )
             )
             and (own_fit is None or own_fit is best or strangers)
             and (fold or not self._doubled(best.start, m, every, a))
