@@ -69,7 +69,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 # Characters of context each side of a quote (the TextQuoteSelector's prefix/suffix).
 CONTEXT_CHARS = 32
 
-# Step 2: the mapped span "survived" when it is this similar to the old quote
+# Step 1: the mapped span "survived" when it is this similar to the old quote
 # (normalised Levenshtein similarity), or when the text around it is untouched
 # and the edit was confined to the quote (a figure changed, say) — see
 # `_survived`. Unrelated sentences of one news report score 0.25 (median) to
@@ -82,8 +82,8 @@ SHORT_QUOTE = 24
 # Characters each side that must be unchanged for an edit to count as "in place".
 IN_PLACE_CONTEXT = 12
 
-# One rule for every candidate, wherever it comes from (the diff, the exact
-# search, the case-insensitive search): its context is compared side by side
+# Steps 2 and 3, one rule for every candidate wherever it comes from (the diff,
+# the exact search, the case-insensitive search): its context is compared side by side
 # with the passage's old context, near (the selector's CONTEXT_CHARS) and wide.
 # Near similarity forgives a word inserted or deleted (1 - edits / length, the
 # found text may run _SLACK characters longer or shorter); unrelated text of one
@@ -98,16 +98,16 @@ MIN_CONTEXT = 0.5  # a short quote with several copies goes nowhere whose contex
 EXACT_SELF_EVIDENT_LENGTH = 40  # a quote this long, found once, identifies itself
 STRANGER_CONTEXT = 0.4  # among strangers: less than this on every side
 TIE = 0.004  # similarities this close are equal (one character of the wide context is more)
+MAX_EXACT_CANDIDATES = 2000
+MAX_PERIOD = 5000  # longest stretch looked at for being doubled
+LOOK_ALIKE_CONTEXT = 16  # characters each side counted for being doubled
 
-# Step 3: fuzzy search.
+# Step 4: fuzzy search.
 FUZZY_MAX_SHARE = 0.25  # edits allowed, as a share of the quote's length
 FUZZY_MIN_LENGTH = 10  # shorter quotes match too much by chance to search fuzzily
 FUZZY_MIN_SIMILARITY = 0.75
 MIN_SCORE = 0.55
 MARGIN = 0.05  # over the runner-up, to be "clearly best"
-MAX_EXACT_CANDIDATES = 2000
-MAX_PERIOD = 5000  # longest stretch looked at for being doubled
-LOOK_ALIKE_CONTEXT = 16  # characters each side counted for being doubled
 FUZZY_WINDOWS = 4  # windows of the quote's length looked at closely...
 LOOK_ALIKES = 12  # ... or, looking for look-alikes of an exact copy, this many
 FUZZY_WINDOW_SPREAD = 10  # ... if their ratio is this close to the best one's
@@ -201,7 +201,7 @@ def _unchanged(text: str, a: Anchor) -> Reanchored | None:
     return Reanchored("anchored", a.start, a.end, a.quote, False, "same", 1.0)
 
 
-# --- step 2: the diff ---------------------------------------------------------
+# --- step 1: the diff ---------------------------------------------------------
 
 
 class _Diff:
@@ -888,7 +888,7 @@ class _Exact:
         return Reanchored("moved", best.start, best.end, a.quote, needs_review, method, score)
 
 
-# --- step 3: search -----------------------------------------------------------
+# --- steps 2 to 4: the copies of the quote, then a search --------------------
 
 
 @dataclass(frozen=True)
