@@ -214,6 +214,7 @@ class Report:
         self.rng = rng
         self.units: list[Unit] = []
         self.marks: list[Mark] = []
+        self.drawn: list[str] = []  # the units' texts as drawn
         self._next = 0
 
     def unit(self, kind: str, text: str, sentence_case: str = "") -> Unit:
@@ -268,6 +269,7 @@ class Report:
                 self.units.append(p)
         if not self.units:
             self.units.append(self.unit("para", self.paragraph()))
+        self.drawn = [u.text for u in self.units]
 
     def paragraph(self, sentences: list[str] | None = None) -> str:
         rng = self.rng
@@ -373,8 +375,11 @@ class Report:
         before, saved = self.render()[0], copy.deepcopy((self.units, self.marks))
         what = self._edit()
         if self.render()[0] == before:
-            # Swapping two equal paragraphs, say: no edit at all.
-            self.units, self.marks = saved
+            # Swapping two equal paragraphs, say: no edit at all. The marks are
+            # restored in place (the caller holds them).
+            self.units = saved[0]
+            for mark, was in zip(self.marks, saved[1], strict=True):
+                mark.__dict__.update(was.__dict__)
             return "none"
         return what
 
@@ -460,10 +465,11 @@ class Report:
         if rng.random() < 0.4:
             return self.unit("para", self.look_alike(u.text))
         # Another paragraph: none of its sentences made from the same mould as
-        # one of u's (that would be u's sentence edited, not another one).
+        # one of u's or of the report as it was (that would be a sentence
+        # edited, perhaps after it was deleted, not another one).
         text = self.paragraph()
         for _ in range(20):
-            if not _shares_run(text, u.text):
+            if not any(_shares_run(text, other) for other in [u.text, *self.drawn]):
                 break
             text = self.paragraph()
         return self.unit("para", text)

@@ -439,6 +439,17 @@ class _Diff:
             return None
         return i1 + (j1 - b1)
 
+    def replaced(self, i1: int, i2: int) -> bool:
+        """Whether some of old[i1:i2] was replaced by other text (not merely deleted,
+        nor text inserted into it)."""
+        k = max(0, bisect.bisect_right(self.starts, i1) - 1)
+        while k < len(self.blocks) and self.blocks[k][1] < max(i2, i1 + 1):
+            tag, b1, b2, j1, j2 = self.blocks[k]
+            if tag == "replace" and j2 > j1 and b2 > i1:
+                return True
+            k += 1
+        return False
+
     def is_unchanged(self, i1: int, i2: int) -> bool:
         """Whether old[i1:i2] lies inside one equal block (kept as it was)."""
         if i1 >= i2:
@@ -1083,10 +1094,7 @@ class _Searcher:
                 or (
                     best is own_fit
                     and count == 1
-                    and any(
-                        near >= SIDE_AGREES and chars >= TELLING_CONTEXT
-                        for near, chars in zip(best.near, around.chars, strict=True)
-                    )
+                    and self._one_side_edited(best, around, a)
                     and _once(self.old_text, quote)
                 )
             )
@@ -1187,24 +1195,36 @@ class _Searcher:
                 return True
         return False
 
+    def _one_side_edited(self, best: _Fit, around: _Surroundings, a: Anchor) -> bool:
+        """Whether best's context agrees on one side, and the other side changed
+        only by text deleted or inserted next to the passage (a sentence
+        dropped before it, say), none of it replaced by other words."""
+        s, e, k = a.start, a.end, CONTEXT_CHARS
+        sides = (
+            (best.near[0], around.chars[0], (max(0, s - k), s)),
+            (best.near[1], around.chars[1], (e, min(len(self.old_text), e + k))),
+        )
+        for (near, chars, _), (_, _, other) in (sides, sides[::-1]):
+            if near >= SIDE_AGREES and chars >= TELLING_CONTEXT and not self.diff.replaced(*other):
+                return True
+        return False
+
     def _doubled(self, start: int, m: int, starts: list[int], a: Anchor) -> bool:
-        """Whether the stretch from this copy to a neighbouring one is repeated
-        right there in the new text and not in the old: a paragraph or bullet
-        doubled, where either copy may be the one that was there."""
+        """Whether this copy and a neighbouring one lie in a stretch of text
+        repeated right there in the new text and not in the old: a paragraph
+        or bullet doubled, where either copy may be the one that was there."""
         new, old = self.text, self.old_text
         consistent = old[a.start : a.end] == a.quote
         for other in starts:
             p = abs(other - start)
-            if not m <= p <= MAX_PERIOD:
-                continue
-            lo = min(start, other)
-            if new[lo : lo + p] != new[lo + p : lo + 2 * p]:
+            if not m <= p <= MAX_PERIOD or not _repeated(new, min(start, other), p):
                 continue
             s = a.start
-            if consistent and (
-                old[s : s + p] == old[s + p : s + 2 * p]
-                if other > start
-                else s >= p and old[s - p : s] == old[s : s + p]
+            if consistent and any(
+                0 <= t <= len(old) - m
+                and old[t : t + m] == a.quote
+                and _repeated(old, min(s, t), p)
+                for t in (s - p, s + p)
             ):
                 continue  # the old text had the same repetition there
             return True
@@ -1354,6 +1374,15 @@ def _old_glance(old_text: str, start: int, end: int, seen: _Surroundings) -> flo
     return Levenshtein.normalized_similarity(
         seen.near_before, before
     ) + Levenshtein.normalized_similarity(seen.near_after, after)
+
+
+def _repeated(text: str, i: int, p: int) -> bool:
+    """Whether the copies at i and i + p lie in a stretch of text repeated twice
+    in a row: the text around them agrees, before and after, over a whole p."""
+    j = i + p
+    before = _common_suffix_len(text[max(0, i - p) : i], text[i:j])
+    after = _common_prefix_len(text[i:j], text[j : j + p])
+    return before + after >= p
 
 
 def _once(text: str, needle: str) -> bool:
