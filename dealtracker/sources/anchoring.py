@@ -5,32 +5,53 @@ the old and new canonical texts, and stores the outcomes. Offsets are Unicode
 code points (as the W3C TextPositionSelector and Python strings count); the
 browser counts UTF-16 code units and converts with the helpers at the end.
 
-For each passage, in order:
+For each passage:
 
-1. same place: the same quote with the same context at the same offsets;
-2. the diff: old offsets are mapped through one diff of the two texts (common
-   prefix and suffix trimmed at word boundaries, then an LCS diff of word tokens, characters
-   within an edited word). The mapped span holds the quote: moved. It survived
-   but its words were edited: changed, kept at the mapped span and flagged.
-   This step comes before any search so that an edited quote follows its own
-   sentence, never a look-alike elsewhere. Two exceptions, both about text
-   that repeats itself: the exact quote a few characters off the mapped span
-   (the diff placed an insertion at its edge), and the exact quote with its
-   context intact at one other place when the diff paired look-alike
-   paragraphs that were reordered;
-3. a search of the new text for the quote, exactly and then fuzzily (at most
-   `FUZZY_MAX_SHARE` of the quote's length in edits), scoring each candidate by
-   the quote's similarity, its prefix and suffix, and its nearness to the
-   diff-mapped position; only a clearly best candidate is accepted;
-4. otherwise orphaned.
+1. the diff: old offsets are mapped through one diff of the two texts (common
+   prefix and suffix trimmed at word boundaries, then an LCS diff of lines,
+   of word tokens within the changed lines, of characters within an edited
+   word). The mapped span holds the quote: that exact copy is the diff's
+   reading (also when it lies a few characters off, where the text repeats
+   itself at the passage's edge). The span survived but its words were
+   edited: changed, kept at the mapped span and always flagged; an edited
+   quote follows its own sentence, never a look-alike of its old words
+   elsewhere, unless its context agrees on neither side;
+2. every exact copy of the quote in the new text is then judged by one rule,
+   wherever it came from: its context is compared side by side with the
+   passage's old context, near (the selector's CONTEXT_CHARS, forgiving a word
+   inserted or deleted), then the rest of the passage's line exactly there,
+   the run of exactly the same text, and a wider context. The diff's copy
+   stays when its context agrees on both sides; otherwise the best copy whose
+   context agrees on both sides takes its place. A copy the diff kept from
+   another old place that fits that place at least as well is that place's;
+3. a copy is accepted silently (anchored or moved, needs_review false) only
+   when the choice is clear-cut: its context agrees on both sides (a short
+   quote found away from the diff's place: its line, or all but a word), no
+   other copy fits as well on either side, no other old copy of the quote
+   fits its place as well, and neither reading of the edits is in doubt (a
+   deleted or inserted copy of repeated text that could have been the one
+   next to it; the passage's paragraph doubled; its words or surroundings
+   copied or edited into a look-alike nearby). Otherwise it is flagged. A
+   short quote (under EXACT_SELF_EVIDENT_LENGTH) with several copies goes
+   nowhere whose context agrees less than MIN_CONTEXT, the diff's copy
+   included when it sits among strangers (an unrelated rewrite); a quote
+   found exactly once in the new text is never orphaned;
+4. no exact copy: the quote in another letter case (a headline in capitals
+   rewritten in sentence case), changed and flagged; then a fuzzy search (at
+   most FUZZY_MAX_SHARE of the quote's length in edits), changed and flagged,
+   only a clearly best candidate;
+5. otherwise orphaned.
 
-"moved" means found exactly by the diff or the search, even at the same
-offsets when the context around it changed; it is flagged for review when the
-context disagrees or a word was glued onto the quote's first or last word.
-"changed" is always flagged. Cost: the diff is computed once per call and only
-over the edited middle; a one-word correction of a 50 KB source with 500
-passages takes a few milliseconds. Fuzzy search is the expensive part (a full
-rewrite of such a source: about a second).
+"anchored" means at the same offsets with the same context; "moved" means
+found exactly elsewhere or with other context. "changed" is always flagged.
+Cost: the diff is computed once per call and only over the edited middle; a
+passage whose wide context is untouched and found nowhere else is settled
+without looking at other copies, so a one-word correction of a 50 KB source
+with 500 passages takes a few tens of milliseconds. Passages in edited
+surroundings cost more (every copy of their quote is judged), fuzzy search
+most (a full rewrite of such a source: a few seconds).
+bench/anchoring_truth.py counts, over generated reports that repeat
+themselves, how many passages go silently to a wrong place.
 """
 
 from __future__ import annotations
@@ -40,7 +61,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
@@ -48,7 +69,7 @@ from rapidfuzz.distance import Indel, Levenshtein
 # Characters of context each side of a quote (the TextQuoteSelector's prefix/suffix).
 CONTEXT_CHARS = 32
 
-# Step 2: the mapped span "survived" when it is this similar to the old quote
+# Step 1: the mapped span "survived" when it is this similar to the old quote
 # (normalised Levenshtein similarity), or when the text around it is untouched
 # and the edit was confined to the quote (a figure changed, say) — see
 # `_survived`. Unrelated sentences of one news report score 0.25 (median) to
@@ -61,23 +82,34 @@ SHORT_QUOTE = 24
 # Characters each side that must be unchanged for an edit to count as "in place".
 IN_PLACE_CONTEXT = 12
 
-# Step 3.
+# Steps 2 and 3, one rule for every candidate wherever it comes from (the diff,
+# the exact search, the case-insensitive search): its context is compared side by side
+# with the passage's old context, near (the selector's CONTEXT_CHARS) and wide.
+# Near similarity forgives a word inserted or deleted (1 - edits / length, the
+# found text may run _SLACK characters longer or shorter); unrelated text of one
+# report scores 0.2 (median) to 0.3 (90th percentile) on a side, a side with one
+# word edited about 0.75.
+WIDE_CONTEXT = 160  # characters each side that tell look-alike siblings apart
+REACH = 2000  # at most this many characters of exactly the same text counted each side
+SIDE_AGREES = 0.75  # a side agrees when at least this similar
+SIDE_SURE = 0.9  # ... and is the same but for a word
+TELLING_CONTEXT = 8  # characters of exactly the same text that keep a passage in place
+MIN_CONTEXT = 0.5  # a short quote with several copies goes nowhere whose context agrees less
+EXACT_SELF_EVIDENT_LENGTH = 40  # a quote this long, found once, identifies itself
+STRANGER_CONTEXT = 0.4  # among strangers: less than this on every side
+TIE = 0.004  # similarities this close are equal (one character of the wide context is more)
+MAX_EXACT_CANDIDATES = 2000
+MAX_PERIOD = 5000  # longest stretch looked at for being doubled
+LOOK_ALIKE_CONTEXT = 16  # characters each side counted for being doubled
+
+# Step 4: fuzzy search.
 FUZZY_MAX_SHARE = 0.25  # edits allowed, as a share of the quote's length
 FUZZY_MIN_LENGTH = 10  # shorter quotes match too much by chance to search fuzzily
 FUZZY_MIN_SIMILARITY = 0.75
-EXACT_MIN_CONTEXT = 0.35  # context agreement needed by an exact match of a short quote
-EXACT_SELF_EVIDENT_LENGTH = 40  # a quote this long identifies itself
-CONTEXT_AGREES = 0.75  # context this similar: an exact match needs no review
 MIN_SCORE = 0.55
 MARGIN = 0.05  # over the runner-up, to be "clearly best"
-SURE_MARGIN = 0.15  # ... to need no review
-# A quote the diff mapped exactly goes elsewhere only when its context agrees
-# less than this on both sides where the diff put it, and at least HOME_CONTEXT
-# on both sides of one other occurrence.
-STRANGER_CONTEXT = 0.5
-HOME_CONTEXT = 0.8
-MAX_EXACT_CANDIDATES = 2000
 FUZZY_WINDOWS = 4  # windows of the quote's length looked at closely...
+LOOK_ALIKES = 12  # ... or, looking for look-alikes of an exact copy, this many
 FUZZY_WINDOW_SPREAD = 10  # ... if their ratio is this close to the best one's
 MAX_ENDS_PER_REGION = 4
 FUZZY_SCOPE = 100_000  # characters each side of the mapped position searched fuzzily
@@ -91,8 +123,15 @@ _REFINE_MAX_CELLS = 4_000_000
 # of rapidfuzz's bit-parallel LCS. Two 50 KB reports rewritten throughout fit.
 _MAX_DIFF_CELLS = 300_000_000
 
+_SLACK = 8
+_CLOSE_LOOKS = 16  # copies of a quote looked at closely (the rest at a glance)
+_CLAIMANTS = 4  # other old copies of a quote looked at closely
+# Marks the edge of the text in a context window (canonical text has no
+# control characters); it weighs as much as a short word.
+_EDGE = "\x03" * TELLING_CONTEXT
+
 _TOKEN = re.compile(r"\w+|\s+|.", re.DOTALL)
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_LINE = re.compile(r"[^\n]*\n+|[^\n]+")  # a line with the blank lines after it
 
 
 @dataclass(frozen=True)
@@ -141,43 +180,28 @@ def anchor_for(text: str, start: int, end: int, context: int = CONTEXT_CHARS) ->
 def reanchor(old_text: str, new_text: str, anchors: Sequence[Anchor]) -> list[Reanchored]:
     """Re-anchor every anchor from old_text to new_text (both canonical).
 
-    The diff is computed once for all anchors (and not at all when every anchor
-    is found at its old place).
+    The diff is computed once for all anchors (not at all when the text is unchanged).
     """
     for anchor in anchors:
         if not anchor.quote or anchor.end <= anchor.start or anchor.start < 0:
             raise ValueError(f"an anchor must span a non-empty quote: {anchor!r}")
-    results: list[Reanchored | None] = [_same_place(old_text, new_text, a) for a in anchors]
-    if all(r is not None for r in results):
-        return results  # type: ignore[return-value]
+    if old_text == new_text:
+        unchanged = [_unchanged(old_text, a) for a in anchors]
+        if all(r is not None for r in unchanged):
+            return unchanged  # type: ignore[return-value]
     diff = _Diff(old_text, new_text)
-    searcher = _Searcher(new_text)
-    out: list[Reanchored] = []
-    for anchor, result in zip(anchors, results, strict=True):
-        out.append(
-            result
-            if result is not None
-            else _reanchor_one(old_text, new_text, anchor, diff, searcher)
-        )
-    return out
+    searcher = _Searcher(old_text, new_text, diff)
+    return [_reanchor_one(old_text, new_text, anchor, diff, searcher) for anchor in anchors]
 
 
-# --- step 1: same place ------------------------------------------------------
-
-
-def _same_place(old_text: str, new_text: str, a: Anchor) -> Reanchored | None:
-    if new_text[a.start : a.end] != a.quote:
+def _unchanged(text: str, a: Anchor) -> Reanchored | None:
+    """A passage of a text that did not change: where it was, if its quote is there."""
+    if text[a.start : a.end] != a.quote:
         return None
-    if old_text != new_text:
-        lo, hi = max(0, a.start - CONTEXT_CHARS), a.end + CONTEXT_CHARS
-        # Slices compare the boundaries too: a passage at the end of the old text
-        # is not "the same" once text follows it.
-        if old_text[lo:hi] != new_text[lo:hi]:
-            return None
     return Reanchored("anchored", a.start, a.end, a.quote, False, "same", 1.0)
 
 
-# --- step 2: the diff ---------------------------------------------------------
+# --- step 1: the diff ---------------------------------------------------------
 
 
 class _Diff:
@@ -194,6 +218,7 @@ class _Diff:
         # the token diff below only sees the edited middle.
         head = _common_prefix_len(old, new)
         tail = _common_suffix_len(old[head:], new[head:])
+        self.head, self.tail = head, tail
         # Trimmed at word boundaries: a word cut in two ("phase the" -> "phase"
         # trims the shared "e") would be diffed as other words, and the
         # passages ending in it would lose their last characters.
@@ -214,6 +239,8 @@ class _Diff:
             blocks.append(("equal", len(old) - cut_tail, len(old), len(new) - cut_tail, len(new)))
         self.blocks = _merge_equal(blocks)
         self.starts = [b[1] for b in self.blocks]
+        self.new_starts = [b[3] for b in self.blocks]
+        self._changed: list[tuple[int, int]] | None = None
         # A single insertion or deletion can often be placed at several
         # positions (inserting "ab " before "ab cd" or after it gives the same
         # text). Those positions form an interval; each passage then takes the
@@ -344,6 +371,85 @@ class _Diff:
                     insertions.append((i2, i2, left, right, j2))
         return deletions, insertions
 
+    def ambiguous(self, start: int, end: int) -> bool:
+        """Whether the edits can be read so that old[start:end] is gone, and also so that it is kept.
+
+        Where text repeats itself, a deleted copy of a paragraph or of a
+        bullet's lead-in may as well be the one before or after it (three
+        copies become two: which one went?), and an inserted copy may sit
+        before or after the one that was there. The passage then sits where
+        one reading puts it, and an editor must say whether that is its own
+        copy.
+        """
+        if self.slide is not None:
+            lo, hi = self.slide
+            size = abs(self.new_len - self.old_len)
+            if self.new_len < self.old_len:
+                if _deletion_ambiguous(lo, hi, size, start, end):
+                    return True
+            elif lo <= start and end <= hi:
+                return True
+        for p in (start, end):
+            for i1, i2, left, right, _ in self._near(self.deletions, p):
+                if _deletion_ambiguous(i1 - left, i1 + right, i2 - i1, start, end):
+                    return True
+            for i, _, left, right, _ in self._near(self.insertions, p):
+                if i - left <= start and end <= i + right:
+                    return True
+        return False
+
+    def outside_edits(self, start: int, end: int) -> bool:
+        """Whether old[start:end] lies before or after the only edit, a pure insertion or deletion.
+
+        Its readings are then all known (see `ambiguous`). Among several edits
+        the text before the first one may still hold a bullet's lead-in whose
+        bullet was deleted further on.
+        """
+        return self.slide is not None and (end <= self.head or start >= self.old_len - self.tail)
+
+    def changed_pieces(self, new: str, reach: int) -> list[str]:
+        """The pieces of the new text that the diff did not keep whole, each with
+        reach - 1 characters more each side: every new occurrence of a string of
+        length reach lies in one. The whole text when they are many."""
+        if self._changed is None:
+            changed: list[tuple[int, int]] = []
+            at = 0
+            for tag, _, _, j1, j2 in self.blocks:
+                if j1 > at:
+                    changed.append((at, j1))  # inserted between two blocks
+                if tag != "equal":
+                    changed.append((j1, j2))  # replaced (or the join of a deletion)
+                at = max(at, j2)
+            if self.new_len > at or not self.blocks:
+                changed.append((at, self.new_len))
+            self._changed = changed
+        if sum(j2 - j1 + 2 * reach for j1, j2 in self._changed) > self.new_len:
+            return [new]
+        return [new[max(0, j1 - reach + 1) : j2 + reach - 1] for j1, j2 in self._changed]
+
+    def source_of(self, j1: int, j2: int) -> int | None:
+        """The old offset new[j1:j2] was kept from, when the diff kept it whole (else None)."""
+        if j1 >= j2 or not self.blocks:
+            return None
+        k = bisect.bisect_right(self.new_starts, j1) - 1
+        if k < 0:
+            return None
+        tag, i1, _, b1, b2 = self.blocks[k]
+        if tag != "equal" or not (b1 <= j1 and j2 <= b2):
+            return None
+        return i1 + (j1 - b1)
+
+    def replaced(self, i1: int, i2: int) -> bool:
+        """Whether some of old[i1:i2] was replaced by other text (not merely deleted,
+        nor text inserted into it)."""
+        k = max(0, bisect.bisect_right(self.starts, i1) - 1)
+        while k < len(self.blocks) and self.blocks[k][1] < max(i2, i1 + 1):
+            tag, b1, b2, j1, j2 = self.blocks[k]
+            if tag == "replace" and j2 > j1 and b2 > i1:
+                return True
+            k += 1
+        return False
+
     def is_unchanged(self, i1: int, i2: int) -> bool:
         """Whether old[i1:i2] lies inside one equal block (kept as it was)."""
         if i1 >= i2:
@@ -352,45 +458,54 @@ class _Diff:
         return tag == "equal" and b1 <= i1 and i2 <= b2
 
 
+def _deletion_ambiguous(lo: int, hi: int, size: int, start: int, end: int) -> bool:
+    """Whether deleting old[x:x + size] for some x in lo..hi removes start..end, and another x keeps it."""
+    removes = max(lo, end - size) <= min(hi, start)
+    keeps = lo + size <= start or hi >= end
+    return removes and keeps
+
+
 def _token_blocks(
     old: str, new: str, i0: int, j0: int, *, by_lines: bool = True
 ) -> list[tuple[str, int, int, int, int]]:
-    """Blocks of a word diff of old and new (which start at i0 and j0 of the full texts).
+    """Blocks of a diff of old and new (which start at i0 and j0 of the full texts).
 
-    The LCS diff takes time and memory in proportion to the product of the
-    token counts; past _MAX_DIFF_CELLS (a long report rewritten throughout)
-    lines are diffed first and words only within the runs of changed lines,
-    and a run still too large is left as one replaced block (its passages are
-    then found by the search).
+    Lines are diffed first, words only within the runs of changed lines. A
+    line kept whole is then never paired word by word with a look-alike: in a
+    list whose bullets share their words, a deleted bullet would otherwise
+    pair each following bullet with the one before it. The LCS diff takes time
+    and memory in proportion to the product of the token counts; a run past
+    _MAX_DIFF_CELLS (a long report rewritten throughout) is left as one
+    replaced block (its passages are then found by the search).
     """
     if not old or not new:
         return [("replace", i0, i0 + len(old), j0, j0 + len(new))] if old else []
-    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
-    if len(old_tokens) * len(new_tokens) <= _MAX_DIFF_CELLS:
-        blocks = _blocks(
-            Indel.opcodes(old_tokens, new_tokens),
-            _offsets(old_tokens, i0),
-            _offsets(new_tokens, j0),
+    if by_lines and "\n" in old and "\n" in new:
+        old_lines, new_lines = _LINE.findall(old), _LINE.findall(new)
+        if len(old_lines) * len(new_lines) > _MAX_DIFF_CELLS:
+            return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
+        out: list[tuple[str, int, int, int, int]] = []
+        line_blocks = _blocks(
+            Indel.opcodes(old_lines, new_lines), _offsets(old_lines, i0), _offsets(new_lines, j0)
         )
-        return _merge_equal(_refine(blocks, old, new, i0, j0))
-    old_lines, new_lines = _LINE.findall(old), _LINE.findall(new)
-    if not by_lines or len(old_lines) * len(new_lines) > _MAX_DIFF_CELLS:
-        return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
-    out: list[tuple[str, int, int, int, int]] = []
-    line_blocks = _blocks(
-        Indel.opcodes(old_lines, new_lines), _offsets(old_lines, i0), _offsets(new_lines, j0)
-    )
-    for block in line_blocks:
-        tag, i1, i2, j1, j2 = block
-        if tag == "replace" and j2 > j1:
-            out.extend(
-                _token_blocks(
-                    old[i1 - i0 : i2 - i0], new[j1 - j0 : j2 - j0], i1, j1, by_lines=False
+        for block in line_blocks:
+            tag, i1, i2, j1, j2 = block
+            if tag == "replace" and j2 > j1:
+                out.extend(
+                    _token_blocks(
+                        old[i1 - i0 : i2 - i0], new[j1 - j0 : j2 - j0], i1, j1, by_lines=False
+                    )
                 )
-            )
-        else:
-            out.append(block)
-    return _merge_equal(out)
+            else:
+                out.append(block)
+        return _merge_equal(out)
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(old_tokens) * len(new_tokens) > _MAX_DIFF_CELLS:
+        return [("replace", i0, i0 + len(old), j0, j0 + len(new))]
+    blocks = _blocks(
+        Indel.opcodes(old_tokens, new_tokens), _offsets(old_tokens, i0), _offsets(new_tokens, j0)
+    )
+    return _merge_equal(_refine(blocks, old, new, i0, j0))
 
 
 def _blocks(
@@ -515,10 +630,18 @@ def _glued(old: str, i: int, new: str, j: int) -> bool:
 def _survived(
     old_text: str, new_text: str, a: Anchor, diff: _Diff, ns: int, ne: int
 ) -> float | None:
-    """Similarity of the mapped span to the quote when the span survived the edit, else None."""
+    """Similarity of the mapped span to the quote when the span survived the edit, else None.
+
+    Letter case does not count against it: a headline in capitals rewritten in
+    sentence case is the same headline, changed.
+    """
     if ne <= ns:
         return None
-    similarity = Levenshtein.normalized_similarity(a.quote, new_text[ns:ne])
+    found = new_text[ns:ne]
+    similarity = max(
+        Levenshtein.normalized_similarity(a.quote, found),
+        Levenshtein.normalized_similarity(_fold(a.quote), _fold(found)),
+    )
     if similarity >= SURVIVED_SIMILARITY:
         return similarity
     # Edited in place: the text just around the quote is untouched by the diff.
@@ -538,44 +661,245 @@ def _survived(
 def _reanchor_one(
     old_text: str, new_text: str, a: Anchor, diff: _Diff, searcher: _Searcher
 ) -> Reanchored:
-    consistent = old_text[a.start : a.end] == a.quote
-    if consistent:  # the old text is the truth about the context
-        prefix = old_text[max(0, a.start - CONTEXT_CHARS) : a.start]
-        suffix = old_text[a.end : a.end + CONTEXT_CHARS]
-    else:
-        prefix, suffix = a.prefix, a.suffix
+    consistent = a.end <= len(old_text) and old_text[a.start : a.end] == a.quote
+    around = _Surroundings(old_text, a, consistent)
+    quote, m = a.quote, len(a.quote)
     hint = round(a.start * len(new_text) / max(1, len(old_text)))
+    own: int | None = None  # the exact copy the diff puts the passage on
+    changed: _Fit | None = None  # the span the diff puts it on, its words edited
+    similarity = 0.0
     if a.end <= len(old_text):
         ns, ne = diff.map_span(a.start, a.end)
         hint = ns
-        # A word edited at the quote's edge ("deal" -> "dealings"): the quote's
-        # characters are all there, but an editor should look.
-        glued = _glued(old_text, a.start, new_text, ns) or _glued(old_text, a.end, new_text, ne)
-        if ne > ns and new_text[ns:ne] == a.quote:
-            # A repeated quote: the diff may have paired this occurrence with
-            # another one (paragraphs swapped, say); the context decides.
-            elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns, ne, exact_here=True)
-            if elsewhere is not None:
-                return elsewhere
-            return Reanchored("moved", ns, ne, a.quote, glued, "diff", 1.0)
-        # Where the text repeats itself the diff may pair characters a little
-        # off (text inserted at a passage's edge that repeats its first words):
-        # the exact quote right there is the better reading.
-        nearby = searcher.exact_near(a.quote, prefix, suffix, ns, ne)
-        if nearby is not None:
-            return nearby
-        similarity = _survived(old_text, new_text, a, diff, ns, ne) if consistent else None
-        if similarity is not None:
-            elsewhere = searcher.better_exact(a.quote, prefix, suffix, ns, ne, exact_here=False)
-            if elsewhere is not None:
-                return elsewhere
+        if ne > ns and new_text[ns:ne] == quote:
+            own = ns
+        else:
+            # Where the text repeats itself the diff may pair characters a little
+            # off (text inserted at a passage's edge that repeats its first
+            # words): the exact quote sharing a boundary with the mapped span is
+            # the diff's reading.
+            near = [at for at in (ns, ne - m) if 0 <= at and new_text.startswith(quote, at)]
+            if near:
+                own = max(near, key=lambda at: searcher.fit(at, at + m, around, None, a, ns).total)
+            elif consistent:
+                survived = _survived(old_text, new_text, a, diff, ns, ne)
+                if survived is not None:
+                    similarity = survived
+                    changed = searcher.fit(ns, ne, around, ns, a, ns)
+    ambiguous = consistent and diff.ambiguous(a.start, a.end)
+    exact = searcher.exact(quote, around, own, hint, a)
+    if changed is not None:
+        # The diff says the passage's own words were edited. Only an exact copy
+        # that fits its surroundings better, where the edited span fits them
+        # on neither side or one, can take it; and that is an editor's call
+        # unless the edited span sits among strangers on both sides.
+        if exact is not None and exact.placed and not changed.agrees():
+            if exact.best.total >= changed.total:
+                stranger = changed.among_strangers(around)
+                return exact.outcome(new_text, a, old_text, sure=stranger and not ambiguous)
+        return Reanchored("changed", ns, ne, new_text[ns:ne], True, "diff", round(similarity, 3))
+    if exact is not None and exact.placed:
+        return exact.outcome(new_text, a, old_text, sure=not ambiguous)
+    if exact is None:
+        folded = searcher.exact(quote, around, None, hint, a, fold=True)
+        if folded is not None and folded.placed:
+            best = folded.best
+            score = round(0.5 + 0.125 * best.total, 3)
             return Reanchored(
-                "changed", ns, ne, new_text[ns:ne], True, "diff", round(similarity, 3)
+                "changed", best.start, best.end, new_text[best.start : best.end], True,
+                "case-search", score,
+            )  # fmt: skip
+        return searcher.fuzzy(quote, around, hint, a)
+    return ORPHANED
+
+
+# --- the surroundings of a passage and how far a candidate fits them ----------
+
+
+class _Surroundings:
+    """What was around a passage in the old text: near context (the selector's
+    prefix and suffix), a wider context, and the exact text each side.
+
+    Windows are compared case-folded; a window cut short by the edge of the text
+    ends in _EDGE, so that being at the edge again agrees and text added
+    beyond the edge disagrees.
+    """
+
+    def __init__(self, old_text: str, a: Anchor, consistent: bool) -> None:
+        if consistent:
+            s, e = a.start, a.end
+            near_before = _window_before(old_text, s, CONTEXT_CHARS)
+            near_after = _window_after(old_text, e, CONTEXT_CHARS)
+            wide_before = _window_before(old_text, s, WIDE_CONTEXT)
+            wide_after = _window_after(old_text, e, WIDE_CONTEXT)
+            self.exact_before = _window_before(old_text, s, REACH)
+            self.exact_after = _window_after(old_text, e, REACH)
+        else:
+            # A stored selector whose quote is not at its offsets in the old
+            # text: its own prefix and suffix are all there is.
+            near_before = a.prefix if len(a.prefix) >= CONTEXT_CHARS else _EDGE + a.prefix
+            near_after = a.suffix if len(a.suffix) >= CONTEXT_CHARS else a.suffix + _EDGE
+            wide_before, wide_after = near_before, near_after
+            self.exact_before, self.exact_after = near_before, near_after
+        self.exact = (self.exact_before, self.exact_after)
+        # Characters from the quote to the end of its line on each side (the
+        # rest of a bullet, of a paragraph): a copy with all of them is in a
+        # line like the passage's own.
+        self.line = (
+            len(self.exact_before.rsplit("\n", 1)[-1].lstrip(_EDGE[0])),
+            len(self.exact_after.split("\n", 1)[0].rstrip(_EDGE[0])),
+        )
+        # Reversed: the text right before the quote comes first.
+        self.near_before = _fold(near_before)[::-1]
+        self.near_after = _fold(near_after)
+        self.wide_before = _fold(wide_before)
+        self.wide_after = _fold(wide_after)
+        # Each side weighs by its length: a passage near the edge of the text
+        # has little context on that side (being at the edge says a little).
+        chars = (len(near_before.lstrip(_EDGE[0])), len(near_after.rstrip(_EDGE[0])))
+        self.chars = chars
+        self.weight = tuple(
+            0.25 if n == 0 else max(0.02, min(1.0, n / CONTEXT_CHARS)) for n in chars
+        )
+
+
+_Side = tuple[float, float, int, bool]  # near, wide, reach, line: one side of a fit
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """How far a candidate span of the new text fits a passage's surroundings."""
+
+    start: int
+    end: int
+    near: tuple[float, float]  # similarity of the near context before and after (0..1)
+    wide: tuple[float, float]  # the same for the wide context
+    reach: tuple[int, int]  # characters of exactly the same text before and after
+    line: tuple[bool, bool]  # whether those reach the end of the passage's line
+    kind: str  # "own" (the diff's reading), "other" (the diff kept it from other old text), "new"
+    distance: int  # from where the diff put the passage
+    home: bool = False  # "other", and fits that other old place at least as well
+
+    weight: tuple[float, float] = (1.0, 1.0)  # of each side (the passage's surroundings')
+
+    @property
+    def total(self) -> float:
+        """Agreement of near and wide context, each side by its weight (0..4)."""
+        before = self.weight[0] * (self.near[0] + self.wide[0])
+        after = self.weight[1] * (self.near[1] + self.wide[1])
+        return 2 * (before + after) / (self.weight[0] + self.weight[1])
+
+    def agrees(self, *, strict: bool = False) -> bool:
+        """The near context agrees on both sides.
+
+        Strictly (a short quote found away from where the diff put it), each
+        side must be the same but for a word or hold the rest of the passage's
+        line exactly: two sentences made from one mould (a statement with
+        another speaker) agree on most of their words.
+        """
+        if strict:
+            return all(
+                near >= SIDE_SURE or line for near, line in zip(self.near, self.line, strict=True)
             )
-    return searcher.search(a.quote, prefix, suffix, hint)
+        return all(near >= SIDE_AGREES for near in self.near)
+
+    def among_strangers(self, around: _Surroundings) -> bool:
+        """Unrelated text around it: both sides unlike the passage's context, and
+        no side keeps a few characters of exactly the same text (or the edge of
+        the text, when the passage was at it)."""
+        kept = any(
+            reach >= min(TELLING_CONTEXT, len(exact))
+            for reach, exact in zip(self.reach, around.exact, strict=True)
+        )
+        return all(near < STRANGER_CONTEXT for near in self.near) and not kept
+
+    @property
+    def combined(self) -> float:
+        """The near context's agreement, both sides."""
+        return (self.near[0] + self.near[1]) / 2
+
+    def side(self, k: int) -> _Side:
+        return (self.near[k], self.wide[k], self.reach[k], self.line[k])
+
+    def beaten_by(self, other: _Fit) -> bool:
+        """Whether other fits at least as well, so that this one is not clearly the better.
+
+        Each side is compared on its own (see _compare). Other ahead on one
+        side is enough, and so is a perfect tie on both.
+        """
+        ahead = False  # this one ahead on some side
+        for k in (0, 1):
+            order = _compare(self.side(k), other.side(k))
+            if order < 0:
+                return True
+            ahead = ahead or order > 0
+        return not ahead
 
 
-# --- step 3: search -----------------------------------------------------------
+def _compare(mine: _Side, theirs: _Side) -> int:
+    """Order two fits of one side: 1 when mine is ahead, -1 when theirs is, 0 for a tie.
+
+    The rest of the passage's line exactly there decides first (look-alike
+    bullets swapped: the one with the passage's own figure is its own); then
+    the near context (similarities within TIE are equal); then the run of
+    exactly the same text, which tells look-alike siblings apart by their
+    first difference; then the wide context.
+    """
+    for a, b, tie in (
+        (mine[3], theirs[3], 0),
+        (mine[0], theirs[0], TIE),
+        (mine[2], theirs[2], 0),
+        (mine[1], theirs[1], TIE),
+    ):
+        if a > b + tie:
+            return 1
+        if b > a + tie:
+            return -1
+    return 0
+
+
+_KIND_RANK = {"own": 0, "new": 1, "other": 2}
+
+
+def _rank(fit: _Fit) -> tuple[bool, float, int, int, int, int]:
+    return (
+        fit.home,
+        -round(fit.total, 3),
+        -(fit.reach[0] + fit.reach[1]),
+        _KIND_RANK[fit.kind],
+        fit.distance,
+        fit.start,
+    )
+
+
+@dataclass(frozen=True)
+class _Exact:
+    """The exact copies of a quote in the new text, judged by their surroundings."""
+
+    best: _Fit
+    placed: bool  # whether best may carry the passage at all
+    clear: bool  # whether best is the clear choice (no review needed, as far as copies go)
+
+    def outcome(self, new_text: str, a: Anchor, old_text: str, *, sure: bool) -> Reanchored:
+        best = self.best
+        glued = _glued(old_text, a.start, new_text, best.start) or _glued(
+            old_text, a.end, new_text, best.end
+        )
+        needs_review = not (sure and self.clear) or glued
+        score = round(min(1.0, 0.5 + 0.125 * best.total), 3)
+        if (best.start, best.end) == (a.start, a.end) and old_text[
+            max(0, a.start - CONTEXT_CHARS) : a.end + CONTEXT_CHARS
+        ] == new_text[max(0, a.start - CONTEXT_CHARS) : a.end + CONTEXT_CHARS]:
+            # Slices compare the boundaries too: a passage at the end of the
+            # old text is not "the same" once text follows it.
+            return Reanchored(
+                "anchored", best.start, best.end, a.quote, needs_review, "same", score
+            )
+        method = "diff" if best.kind == "own" else "exact-search"
+        return Reanchored("moved", best.start, best.end, a.quote, needs_review, method, score)
+
+
+# --- steps 2 to 4: the copies of the quote, then a search --------------------
 
 
 @dataclass(frozen=True)
@@ -588,28 +912,362 @@ class _Candidate:
 
 
 class _Searcher:
-    def __init__(self, text: str) -> None:
+    def __init__(self, old_text: str, text: str, diff: _Diff) -> None:
+        self.old_text = old_text
         self.text = text
+        self.diff = diff
+        self._folded: str | None = None
+        self._old_folded: str | None = None
 
-    def search(self, quote: str, prefix: str, suffix: str, hint: int) -> Reanchored:
-        exact = self._exact(quote)
-        if exact:
-            scored = sorted(
-                (self._score(s, s + len(quote), 1.0, prefix, suffix, hint) for s in exact),
-                key=_rank,
+    @property
+    def old_folded(self) -> str:
+        if self._old_folded is None:
+            self._old_folded = _fold(self.old_text)
+        return self._old_folded
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = _fold(self.text)
+        return self._folded
+
+    def fit(
+        self, start: int, end: int, around: _Surroundings, own: int | None, a: Anchor, hint: int
+    ) -> _Fit:
+        """How far new[start:end] fits the passage's surroundings, and whose copy it is.
+
+        A copy the diff kept from another old place is at home there when it
+        fits that place's surroundings at least as well as the passage's, on
+        each side: the same paragraph twice, each kept, say. It is then that
+        place's copy.
+        """
+        near, wide, reach, line = self._measure(start, end, around)
+        mine = _Fit(start, end, near, wide, reach, line, "new", 0).side
+        home = False
+        if start == own:
+            kind = "own"
+        else:
+            source = self.diff.source_of(start, end)
+            if source is None:
+                kind = "new"
+            elif source == a.start and end - start == a.end - a.start:
+                kind = "own"
+            else:
+                kind = "other"
+                there = _Surroundings(self.old_text, Anchor(source, source + end - start, ""), True)
+                at_home = _Fit(start, end, *self._measure(start, end, there), "other", 0).side
+                # At home unless it fits the passage better on some side.
+                home = all(_compare(at_home(k), mine(k)) >= 0 for k in (0, 1))
+        return _Fit(
+            start, end, near, wide, reach, line, kind, abs(start - hint), home, around.weight
+        )  # fmt: skip
+
+    def _measure(
+        self, start: int, end: int, around: _Surroundings
+    ) -> tuple[tuple[float, float], tuple[float, float], tuple[int, int], tuple[bool, bool]]:
+        text = self.text
+        near_before = _near_similarity(
+            around.near_before,
+            _fold(_window_before(text, start, len(around.near_before) + _SLACK))[::-1],
+        )
+        near_after = _near_similarity(
+            around.near_after, _fold(_window_after(text, end, len(around.near_after) + _SLACK))
+        )
+        wide_before = Levenshtein.normalized_similarity(
+            around.wide_before, _fold(_window_before(text, start, len(around.wide_before)))
+        )
+        wide_after = Levenshtein.normalized_similarity(
+            around.wide_after, _fold(_window_after(text, end, len(around.wide_after)))
+        )
+        reach_before = _common_suffix_len(
+            around.exact_before, _window_before(text, start, len(around.exact_before))
+        )
+        reach_after = _common_prefix_len(
+            around.exact_after, _window_after(text, end, len(around.exact_after))
+        )
+        return (
+            (round(near_before, 4), round(near_after, 4)),
+            (round(wide_before, 4), round(wide_after, 4)),
+            (reach_before, reach_after),
+            (reach_before >= around.line[0], reach_after >= around.line[1]),
+        )
+
+    def exact(
+        self,
+        quote: str,
+        around: _Surroundings,
+        own: int | None,
+        hint: int,
+        a: Anchor,
+        *,
+        fold: bool = False,
+    ) -> _Exact | None:
+        """Judge every exact copy of quote (case-folded when fold) by its surroundings.
+
+        own is where the diff put the passage, when it holds the quote. The
+        best copy is the one whose context fits best (see _rank); the diff's
+        copy keeps the passage while its own context agrees, or when no other
+        copy's context agrees on both sides and it does not sit among
+        strangers. Best carries the passage at all when it is the only copy,
+        when the quote is long enough to identify itself, when it is the
+        diff's copy not among strangers, or when its near context agrees at
+        least MIN_CONTEXT: a short quote among strangers is another statement.
+        Whether it is the clear choice: see the module's docstring, step 3.
+        """
+        m = len(quote)
+        if (
+            own is not None
+            and not fold
+            and self._untouched(own, own + m, around)
+            and self._alone(own, own + m, a)
+        ):
+            # The common case: the diff's copy with its wide context exactly as
+            # it was, that context found nowhere else, old or new, and the rest
+            # of its line too. No other copy can tie with it, and no other old
+            # copy can claim it.
+            own_fit = self.fit(own, own + m, around, own, a, hint)
+            if all(own_fit.line):
+                return _Exact(own_fit, True, not self._duplicated(a))
+        text = self.folded if fold else self.text
+        needle = _fold(quote) if fold else quote
+        starts = _find_all(text, needle)
+        if not starts:
+            return None
+        count = len(starts)
+        every = list(starts)
+        if own is not None and not fold and own not in starts:
+            starts.append(own)
+        if (
+            own is not None
+            and not fold
+            and len(starts) > 1
+            and self._untouched(own, own + m, around)
+        ):
+            # The diff's copy with its wide context exactly as it was: another
+            # copy can at best tie, and is only looked at when it does.
+            rivals = self._same_window(own, own + m, around, starts)
+            starts = [own, *rivals]
+        if len(starts) > _CLOSE_LOOKS:
+            # Many copies (a common word): a cheap look at each, a close look at the best few.
+            starts.sort(key=lambda s: -self._glance(s, s + m, around))
+            keep = starts[:_CLOSE_LOOKS]
+            if own is not None and own not in keep:
+                keep.append(own)
+            starts = keep
+        anchor_own = own if not fold else None
+        fits = sorted((self.fit(s, s + m, around, anchor_own, a, hint) for s in starts), key=_rank)
+        best = fits[0]
+        own_fit = next((f for f in fits if f.kind == "own" and f.start == own), None)
+        strangers = own_fit is not None and own_fit.among_strangers(around)
+        if own_fit is not None and best is not own_fit:
+            # The diff's copy stays when its context agrees; otherwise the best
+            # copy whose context agrees on both sides takes its place, and
+            # without one it stays unless it sits among strangers.
+            agreeing = [f for f in fits if f is not own_fit and not f.home and f.agrees()]
+            if own_fit.agrees() or self.diff.outside_edits(a.start, a.end):
+                # Before the first edit or after the last one, the diff cannot
+                # have paired the passage with a look-alike.
+                best = own_fit
+            elif agreeing:
+                best = agreeing[0]
+            elif not strangers:
+                best = own_fit
+        placed = (
+            count == 1
+            or m >= EXACT_SELF_EVIDENT_LENGTH
+            or (best is own_fit and not strangers)
+            or best.combined >= MIN_CONTEXT
+        )
+        clear = (
+            not best.home
+            # A copy the diff kept from another old place is that place's,
+            # unless the diff put the passage among strangers (look-alike
+            # paragraphs swapped): a passage the diff deleted does not take it.
+            and (best.kind != "other" or strangers)
+            and not any(best.beaten_by(f) for f in fits if f is not best and not f.home)
+            and (
+                best.agrees(strict=best is not own_fit and m < EXACT_SELF_EVIDENT_LENGTH)
+                or (m >= EXACT_SELF_EVIDENT_LENGTH and count == 1)
+                # One edit next to a passage changes its context on one side
+                # only: the diff's copy of a quote found once, old and new, may
+                # keep it with the other side agreeing.
+                or (
+                    best is own_fit
+                    and count == 1
+                    and self._one_side_edited(best, around, a)
+                    and _once(self.old_text, quote)
+                )
             )
-            best, margin = scored[0], _margin(scored)
-            if margin < MARGIN:
-                return ORPHANED  # told apart neither by context nor by place
-            if best.context < EXACT_MIN_CONTEXT and len(quote) < EXACT_SELF_EVIDENT_LENGTH:
-                return ORPHANED  # a short quote in another context is another statement
-            sure = best.context >= CONTEXT_AGREES and (len(scored) == 1 or margin >= SURE_MARGIN)
-            return Reanchored(
-                "moved", best.start, best.end, quote, not sure, "exact-search", round(best.score, 3)
+            and (own_fit is None or own_fit is best or strangers)
+            and (fold or not self._doubled(best.start, m, every, a))
+            and not self._claimed(best, quote, around, a, fold=fold)
+            and (fold or not self._duplicated(a))
+            and (
+                fold
+                or self._untouched(best.start, best.end, around)
+                or not self._look_alikes(best, quote, around, a, hint)
             )
+        )
+        return _Exact(best, placed, clear)
+
+    def _duplicated(self, a: Anchor) -> bool:
+        """Whether the passage (a short one with the text just around it) occurs
+        more often than before, in any letter case: a copy of its paragraph was
+        added, and the copy may be the one that stayed where the passage was
+        while the passage moved."""
+        old = self.old_text
+        if old[a.start : a.end] != a.quote:
+            return False
+        k = 0 if len(a.quote) >= EXACT_SELF_EVIDENT_LENGTH else LOOK_ALIKE_CONTEXT
+        window = old[max(0, a.start - k) : a.end + k]
+        folded = _fold(window)
+        # A copy more than before lies, at least in part, in text the diff did
+        # not keep: look there first (a one-word correction leaves little).
+        if not any(
+            folded in _fold(piece) for piece in self.diff.changed_pieces(self.text, len(window))
+        ):
+            return False
+        if self.text.count(window) > old.count(window):
+            return True
+        return self.folded.count(folded) > self.old_folded.count(folded)
+
+    def _look_alikes(
+        self, best: _Fit, quote: str, around: _Surroundings, a: Anchor, hint: int
+    ) -> bool:
+        """Whether the passage may as well be somewhere else than best, which
+        sits in edited surroundings: its words occur more often than in the
+        old text and best's context is more than a word off (a paragraph
+        doubled, then both copies edited), the text just before or after it
+        occurs more often with other words in the quote's place (doubled, then
+        the passage edited in one copy), or a look-alike of its words (a few
+        of them edited) fits its surroundings as well as best on some side."""
+        old, new = self.old_text, self.text
+        sure = best.agrees(strict=True)
+        if not sure and new.count(quote) > old.count(quote):
+            return True  # a copy more, and best's context is not all but a word the same
+        if old[a.start : a.end] == quote:
+            # The text just before the quote, followed by other words than the
+            # quote, more often than before (or the same after it).
+            k = LOOK_ALIKE_CONTEXT
+            before = old[max(0, a.start - k) : a.start]
+            after = old[a.end : a.end + k]
+            for piece, with_quote in ((before, before + quote), (after, quote + after)):
+                if len(piece) >= TELLING_CONTEXT and new.count(piece) - new.count(
+                    with_quote
+                ) > old.count(piece) - old.count(with_quote):
+                    return True
+        if len(quote) >= FUZZY_MIN_LENGTH and not sure:
+            # A look-alike can only fit better than a copy whose context is the
+            # same but for a word (or its whole line) on both sides where a
+            # paragraph was doubled beside it, which leaves one side unlike.
+            for c in self._fuzzy(quote, around, best.start, a, every=True):
+                if c.start < best.end and best.start < c.end or new[c.start : c.end] == quote:
+                    continue
+                if best.beaten_by(self.fit(c.start, c.end, around, None, a, hint)):
+                    return True
+        return False
+
+    def _claimed(
+        self, best: _Fit, quote: str, around: _Surroundings, a: Anchor, *, fold: bool
+    ) -> bool:
+        """Whether another copy of the quote in the old text fits best's place as
+        well as the passage does on some side: best may then be that copy's (a
+        paragraph that was there twice, one of them deleted)."""
+        old = _fold(self.old_text) if fold else self.old_text
+        consistent = self.old_text[a.start : a.end] == a.quote
+        others = [
+            o
+            for o in _find_all(old, _fold(quote) if fold else quote)
+            if not (consistent and o == a.start)
+        ]
+        if not others:
+            return False
+        m = len(quote)
+        if len(others) > _CLAIMANTS:
+            here = Anchor(best.start, best.end, "")
+            seen = _Surroundings(self.text, here, True)
+            others.sort(key=lambda o: -_old_glance(self.old_text, o, o + m, seen))
+            others = others[:_CLAIMANTS]
+        for o in others:
+            there = _Surroundings(self.old_text, Anchor(o, o + m, ""), True)
+            near, wide, reach, line = self._measure(best.start, best.end, there)
+            if best.beaten_by(replace(best, near=near, wide=wide, reach=reach, line=line)):
+                return True
+        return False
+
+    def _one_side_edited(self, best: _Fit, around: _Surroundings, a: Anchor) -> bool:
+        """Whether best's context agrees on one side, and the other side changed
+        only by text deleted or inserted next to the passage (a sentence
+        dropped before it, say), none of it replaced by other words."""
+        s, e, k = a.start, a.end, CONTEXT_CHARS
+        sides = (
+            (best.near[0], around.chars[0], (max(0, s - k), s)),
+            (best.near[1], around.chars[1], (e, min(len(self.old_text), e + k))),
+        )
+        for (near, chars, _), (_, _, other) in (sides, sides[::-1]):
+            if near >= SIDE_AGREES and chars >= TELLING_CONTEXT and not self.diff.replaced(*other):
+                return True
+        return False
+
+    def _doubled(self, start: int, m: int, starts: list[int], a: Anchor) -> bool:
+        """Whether this copy and a neighbouring one lie in a stretch of text
+        repeated right there in the new text and not in the old: a paragraph
+        or bullet doubled, where either copy may be the one that was there."""
+        new, old = self.text, self.old_text
+        consistent = old[a.start : a.end] == a.quote
+        for other in starts:
+            p = abs(other - start)
+            if not m <= p <= MAX_PERIOD or not _repeated(new, min(start, other), p):
+                continue
+            s = a.start
+            if consistent and any(
+                0 <= t <= len(old) - m
+                and old[t : t + m] == a.quote
+                and _repeated(old, min(s, t), p)
+                for t in (s - p, s + p)
+            ):
+                continue  # the old text had the same repetition there
+            return True
+        return False
+
+    def _alone(self, start: int, end: int, a: Anchor) -> bool:
+        """Whether new[start:end] with WIDE_CONTEXT characters each side occurs once
+        in the new text, and the passage with as many once in the old."""
+        new = self.text[max(0, start - WIDE_CONTEXT) : end + WIDE_CONTEXT]
+        old = self.old_text[max(0, a.start - WIDE_CONTEXT) : a.end + WIDE_CONTEXT]
+        return _once(self.text, new) and _once(self.old_text, old)
+
+    def _untouched(self, start: int, end: int, around: _Surroundings) -> bool:
+        before = _window_before(self.text, start, len(around.wide_before))
+        after = _window_after(self.text, end, len(around.wide_after))
+        return _fold(before) == around.wide_before and _fold(after) == around.wide_after
+
+    def _same_window(
+        self, start: int, end: int, around: _Surroundings, starts: list[int]
+    ) -> list[int]:
+        """The other copies whose wide windows are those of start..end."""
+        lo = start - len(around.wide_before)
+        hi = end + len(around.wide_after)
+        if lo < 0 or hi > len(self.text):
+            # At an edge of the text: only a copy at the same edge can tie.
+            return [s for s in starts if s != start and self._untouched(s, s + end - start, around)]
+        window = self.text[lo:hi]
+        found = _find_all(self.text, window)
+        return [at + (start - lo) for at in found if at != lo]
+
+    def _glance(self, start: int, end: int, around: _Surroundings) -> float:
+        text = self.text
+        before = _fold(text[max(0, start - CONTEXT_CHARS) : start])[::-1]
+        after = _fold(text[end : end + CONTEXT_CHARS])
+        return Levenshtein.normalized_similarity(
+            around.near_before, before
+        ) + Levenshtein.normalized_similarity(around.near_after, after)
+
+    def fuzzy(self, quote: str, around: _Surroundings, hint: int, a: Anchor) -> Reanchored:
+        """The closest approximate copy, when one is clearly better than the others (always flagged)."""
         if len(quote) < FUZZY_MIN_LENGTH:
             return ORPHANED
-        scored = sorted(self._fuzzy(quote, prefix, suffix, hint), key=_rank)
+        scored = sorted(self._fuzzy(quote, around, hint, a), key=_candidate_rank)
         if not scored:
             return ORPHANED
         best = scored[0]
@@ -620,102 +1278,28 @@ class _Searcher:
             "changed", best.start, best.end, text, True, "fuzzy-search", round(best.score, 3)
         )
 
-    def sides(self, start: int, end: int, prefix: str, suffix: str) -> tuple[float, float]:
-        """How far the text before and after start..end agrees with prefix and suffix (0..1 each)."""
-        text = self.text
-        before = _context_similarity(
-            prefix, text[max(0, start - len(prefix)) : start], at_edge=start == 0
-        )
-        after = _context_similarity(suffix, text[end : end + len(suffix)], at_edge=end == len(text))
-        return before, after
-
-    def context(self, start: int, end: int, prefix: str, suffix: str) -> float:
-        """How far the text around start..end agrees with prefix and suffix (0..1)."""
-        before, after = self.sides(start, end, prefix, suffix)
-        # Each side weighs by its length: a passage near the start of the old
-        # text has a short prefix, which says little.
-        weight_before, weight_after = len(prefix) + 1, len(suffix) + 1
-        return (before * weight_before + after * weight_after) / (weight_before + weight_after)
-
-    def better_exact(
-        self, quote: str, prefix: str, suffix: str, ns: int, ne: int, *, exact_here: bool
-    ) -> Reanchored | None:
-        """Another exact occurrence, when the diff paired look-alike paragraphs.
-
-        That happens when paragraphs are reordered. Taken only when the quote
-        with the context on both sides is found at exactly one other place, and
-        - the diff mapped the quote exactly (exact_here) but among strangers:
-          the context disagrees on both sides (one edit next to a passage
-          changes one side only);
-        - or the diff mapped it to other words: the quote with its context
-          intact elsewhere is then the better reading, flagged for review.
-        An edited quote next to a look-alike sentence never moves here: the
-        look-alike is not the exact quote with its context.
-        """
-        mapped = ns
-        if exact_here and max(self.sides(ns, ne, prefix, suffix)) >= STRANGER_CONTEXT:
-            return None
-        others = [
-            s
-            for s in self._exact(quote)
-            if s != mapped and min(self.sides(s, s + len(quote), prefix, suffix)) >= HOME_CONTEXT
-        ]
-        if len(others) != 1:
-            return None
-        start = others[0]
-        score = _W_QUOTE + _W_CONTEXT * self.context(start, start + len(quote), prefix, suffix)
-        return Reanchored(
-            "moved",
-            start,
-            start + len(quote),
-            quote,
-            not exact_here,
-            "exact-search",
-            round(score, 3),
-        )
-
-    def exact_near(
-        self, quote: str, prefix: str, suffix: str, ns: int, ne: int
-    ) -> Reanchored | None:
-        """The exact quote sharing a boundary with the diff-mapped span ns..ne, if any.
-
-        Where the text repeats itself, the diff may place an insertion or a
-        deletion next to a passage a few characters into it ("ab" inserted
-        before "ab..."): the mapped span then has one boundary right and holds
-        the quote plus or minus a few characters at the other.
-        """
-        text, m = self.text, len(quote)
-        found = [
-            (self.context(at, at + m, prefix, suffix), at)
-            for at in {ns, ne - m}
-            if 0 <= at and at + m <= len(text) and text.startswith(quote, at)
-        ]
-        if not found:
-            return None
-        context, start = max(found)
-        score = _W_QUOTE + _W_CONTEXT * context + _W_NEAR
-        return Reanchored(
-            "moved", start, start + m, quote, context < CONTEXT_AGREES, "diff", round(score, 3)
-        )
-
-    def _exact(self, quote: str) -> list[int]:
-        found, at = [], self.text.find(quote)
-        while at != -1 and len(found) < MAX_EXACT_CANDIDATES:
-            found.append(at)
-            at = self.text.find(quote, at + 1)
-        return found
-
     def _score(
-        self, start: int, end: int, quote_similarity: float, prefix: str, suffix: str, hint: int
+        self,
+        start: int,
+        end: int,
+        quote_similarity: float,
+        around: _Surroundings,
+        hint: int,
+        a: Anchor,
     ) -> _Candidate:
-        text = self.text
-        context = self.context(start, end, prefix, suffix)
-        near = max(0.0, 1.0 - abs(start - hint) / max(1, len(text)))
+        fit = self.fit(start, end, around, None, a, hint)
+        context = fit.combined
+        near = max(0.0, 1.0 - abs(start - hint) / max(1, len(self.text)))
         score = _W_QUOTE * quote_similarity + _W_CONTEXT * context + _W_NEAR * near
         return _Candidate(start, end, quote_similarity, context, score)
 
-    def _fuzzy(self, quote: str, prefix: str, suffix: str, hint: int) -> list[_Candidate]:
+    def _fuzzy(
+        self, quote: str, around: _Surroundings, hint: int, a: Anchor, *, every: bool = False
+    ) -> list[_Candidate]:
         """Approximate occurrences of quote, at most FUZZY_MAX_SHARE of its length in edits.
+
+        The best few, or with every up to LOOK_ALIKES of them, however far
+        behind the best.
 
         Windows of the quote's length are ranked in C (rapidfuzz); around the
         best few (and around the diff-mapped position) a bit-parallel
@@ -731,15 +1315,17 @@ class _Searcher:
         last = min(max(1, len(text) - m + 1), hint + FUZZY_SCOPE)
         starts = list(range(first, max(first + 1, last), stride))
         windows = [text[s : s + m] for s in starts]
+        places = LOOK_ALIKES if every else FUZZY_WINDOWS
         ranked = process.extract(
-            quote, windows, scorer=fuzz.ratio, limit=4 * FUZZY_WINDOWS, score_cutoff=50
+            quote, windows, scorer=fuzz.ratio, limit=4 * places, score_cutoff=50
         )
         # Neighbouring windows of one match rank alike: keep distinct places,
         # so that a rival match elsewhere is seen and the margin means something.
         chosen: list[int] = []
         top = ranked[0][1] if ranked else 0
+        spread = 100 if every else FUZZY_WINDOW_SPREAD
         for _, ratio, i in ranked:
-            if len(chosen) == FUZZY_WINDOWS or ratio < top - FUZZY_WINDOW_SPREAD:
+            if len(chosen) == places or ratio < top - spread:
                 break
             if all(abs(starts[i] - c) >= m for c in chosen):
                 chosen.append(starts[i])
@@ -756,16 +1342,16 @@ class _Searcher:
                 merged.append([lo, hi])
         candidates: list[_Candidate] = []
         for lo, hi in merged:
-            for end, _ in _match_ends(quote, text, lo, hi, max_edits):
+            for end, _ in _match_ends(quote, text, lo, hi, max_edits, every=every):
                 start = _best_start(quote, text, lo, end, max_edits)
                 if start is None:
                     continue
                 similarity = Levenshtein.normalized_similarity(quote, text[start:end])
                 if similarity < FUZZY_MIN_SIMILARITY:
                     continue
-                candidates.append(self._score(start, end, similarity, prefix, suffix, hint))
+                candidates.append(self._score(start, end, similarity, around, hint, a))
         # Overlapping candidates are one match: keep the best of each cluster.
-        candidates.sort(key=_rank)
+        candidates.sort(key=_candidate_rank)
         kept: list[_Candidate] = []
         for c in candidates:
             if all(c.end <= k.start or c.start >= k.end for k in kept):
@@ -773,7 +1359,7 @@ class _Searcher:
         return kept
 
 
-def _rank(c: _Candidate) -> tuple[float, int]:
+def _candidate_rank(c: _Candidate) -> tuple[float, int]:
     return (-c.score, c.start)
 
 
@@ -781,14 +1367,77 @@ def _margin(scored: list[_Candidate]) -> float:
     return 1.0 if len(scored) == 1 else scored[0].score - scored[1].score
 
 
-def _context_similarity(expected: str, found: str, *, at_edge: bool) -> float:
-    if not expected:
-        # The passage was at the edge of the old text: agreeing means being at the edge again.
-        return 1.0 if at_edge else 0.5
-    return Levenshtein.normalized_similarity(expected, found)
+def _old_glance(old_text: str, start: int, end: int, seen: _Surroundings) -> float:
+    """How far the near context of old_text[start:end] looks like seen's (cheap)."""
+    before = _fold(old_text[max(0, start - CONTEXT_CHARS) : start])[::-1]
+    after = _fold(old_text[end : end + CONTEXT_CHARS])
+    return Levenshtein.normalized_similarity(
+        seen.near_before, before
+    ) + Levenshtein.normalized_similarity(seen.near_after, after)
 
 
-def _match_ends(quote: str, text: str, lo: int, hi: int, max_edits: int) -> list[tuple[int, int]]:
+def _repeated(text: str, i: int, p: int) -> bool:
+    """Whether the copies at i and i + p lie in a stretch of text repeated twice
+    in a row: the text around them agrees, before and after, over a whole p."""
+    j = i + p
+    before = _common_suffix_len(text[max(0, i - p) : i], text[i:j])
+    after = _common_prefix_len(text[i:j], text[j : j + p])
+    return before + after >= p
+
+
+def _once(text: str, needle: str) -> bool:
+    at = text.find(needle)
+    return at != -1 and text.find(needle, at + 1) == -1
+
+
+def _find_all(text: str, needle: str) -> list[int]:
+    found, at = [], text.find(needle)
+    while at != -1 and len(found) < MAX_EXACT_CANDIDATES:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
+
+
+def _fold(text: str) -> str:
+    """text in lower case, one character for one (a character whose lower case is longer stays)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _window_before(text: str, at: int, n: int) -> str:
+    """The n characters before offset at; _EDGE first when the text starts sooner."""
+    return text[at - n : at] if at >= n else _EDGE + text[:at]
+
+
+def _window_after(text: str, at: int, n: int) -> str:
+    """The n characters from offset at; _EDGE last when the text ends sooner."""
+    return text[at : at + n] if at + n <= len(text) else text[at:] + _EDGE
+
+
+def _near_similarity(expected: str, window: str) -> float:
+    """How far window begins with expected: 1 - edits / len(expected), the rest of window free.
+
+    window is a few characters longer than expected, so that a word inserted
+    or deleted next to the quote costs its own length, not a shift of all
+    the text after it.
+    """
+    size = len(expected)
+    if not size:
+        return 1.0
+    best = size
+    longest = min(len(window), size + _SLACK)
+    for k in range(min(longest, max(0, size - _SLACK)), longest + 1):
+        d = Levenshtein.distance(expected, window[:k], score_cutoff=best)
+        if d < best:
+            best = d
+    return 1.0 - best / size
+
+
+def _match_ends(
+    quote: str, text: str, lo: int, hi: int, max_edits: int, *, every: bool = False
+) -> list[tuple[int, int]]:
     """(end, edits) of the best approximate matches of quote ending in text[lo:hi].
 
     Myers' bit-vector algorithm with Python integers as bit vectors: one pass,
@@ -827,9 +1476,9 @@ def _match_ends(quote: str, text: str, lo: int, hi: int, max_edits: int) -> list
             ends.append((s, lo + i + 1))
     if not ends:
         return []
-    # The best few: a far worse local minimum is noise, not a rival.
+    # The best few: a far worse local minimum is noise, not a rival (unless every is asked for).
     best = min(ends)[0]
-    slack = max(1, max_edits // 4)
+    slack = max_edits if every else max(1, max_edits // 4)
     return [(end, s) for s, end in sorted(ends)[:MAX_ENDS_PER_REGION] if s <= best + slack]
 
 
