@@ -157,6 +157,27 @@ def _claims_rest(passage: Passage) -> str:
 # --- the actions --------------------------------------------------------------------
 
 
+def _refusal(
+    request: HttpRequest,
+    exc: Exception,
+    *,
+    pk: int,
+    passage_pk: int,
+    params: QueryDict | None,
+    invalid: int = 422,
+) -> HttpResponse:
+    """One answer for every action that could not be carried out: 410, 409, or `invalid`."""
+    if isinstance(exc, Gone):
+        return _vanished(request, exc, pk=pk, passage_pk=passage_pk, params=params)
+    if isinstance(exc, review.ReviewConflict):
+        status, message = 409, str(exc)
+    else:
+        status, message = invalid, " ".join(exc.messages)
+    return _refused(
+        request, pk=pk, passage_pk=passage_pk, params=params, message=message, status=status
+    )
+
+
 @require_POST
 @permission_required("sources.change_passage")
 def passage_confirm_view(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
@@ -165,21 +186,8 @@ def passage_confirm_view(request: HttpRequest, pk: int, passage_pk: int) -> Http
     try:
         source, passage = _source_and_passage(pk, passage_pk)
         passage = review.passage_confirm(passage=passage, seen=_seen(request), by=request.user)
-    except Gone as exc:
-        return _vanished(request, exc, pk=pk, passage_pk=passage_pk, params=params)
-    except review.ReviewConflict as exc:
-        return _refused(
-            request, pk=pk, passage_pk=passage_pk, params=params, message=str(exc), status=409
-        )
-    except ValidationError as exc:
-        return _refused(
-            request,
-            pk=pk,
-            passage_pk=passage_pk,
-            params=params,
-            message=" ".join(exc.messages),
-            status=422,
-        )
+    except (Gone, review.ReviewConflict, ValidationError) as exc:
+        return _refusal(request, exc, pk=pk, passage_pk=passage_pk, params=params)
     return _done(
         request,
         source=source,
@@ -233,21 +241,11 @@ def passage_move_view(request: HttpRequest, pk: int, passage_pk: int) -> HttpRes
             seen=seen,
             by=request.user,
         )
-    except Gone as exc:
-        return _vanished(request, exc, pk=pk, passage_pk=passage_pk, params=params)
-    except review.ReviewConflict as exc:
-        return _refused(
-            request, pk=pk, passage_pk=passage_pk, params=params, message=str(exc), status=409
-        )
-    except ValidationError as exc:
-        status = 400 if getattr(exc, "code", "") in ("empty", "past_end") else 422
-        return _refused(
-            request,
-            pk=pk,
-            passage_pk=passage_pk,
-            params=params,
-            message=" ".join(exc.messages),
-            status=status,
+    except (Gone, review.ReviewConflict, ValidationError) as exc:
+        # An empty selection or one past the text's end is a bad request, not a refusal.
+        bad = getattr(exc, "code", "") in ("empty", "past_end")
+        return _refusal(
+            request, exc, pk=pk, passage_pk=passage_pk, params=params, invalid=400 if bad else 422
         )
     # A clause whose verbatim words the passage is takes its new words.
     clause_texts_sync(source=source, by=request.user)
@@ -273,21 +271,8 @@ def passage_detach_view(request: HttpRequest, pk: int, passage_pk: int) -> HttpR
         if not confirmed(request):
             return ask(request, _detach_question(request, source, passage, seen, params))
         passage = review.passage_detach(passage=passage, seen=seen, by=request.user)
-    except Gone as exc:
-        return _vanished(request, exc, pk=pk, passage_pk=passage_pk, params=params)
-    except review.ReviewConflict as exc:
-        return _refused(
-            request, pk=pk, passage_pk=passage_pk, params=params, message=str(exc), status=409
-        )
-    except ValidationError as exc:
-        return _refused(
-            request,
-            pk=pk,
-            passage_pk=passage_pk,
-            params=params,
-            message=" ".join(exc.messages),
-            status=422,
-        )
+    except (Gone, review.ReviewConflict, ValidationError) as exc:
+        return _refusal(request, exc, pk=pk, passage_pk=passage_pk, params=params)
     return _done(
         request,
         source=source,
