@@ -305,3 +305,19 @@ def test_a_database_loaded_before_the_record_keeps_its_deletions(db):
     assert dump_rows() == rows
     assert not Claim.objects.filter(statement=statement).exists()
     assert DemoRecord.objects.filter(key__startswith="claims.claim:").count() == len(data.CLAIMS)
+
+
+def test_demo_rows_emptied_with_their_history_are_loaded_again(db):
+    """Not an editor's delete (that leaves a history record): a fresh start, loaded anew."""
+    _load()
+    statement = data.CLAIMS[4]["statement"]
+    claim = Claim.objects.get(statement=statement)
+    Claim.history.filter(id=claim.pk).delete()
+    Evidence.history.filter(claim_id=claim.pk).delete()
+    Claim.objects.filter(pk=claim.pk).delete()
+    Evidence.history.filter(claim_id=claim.pk).delete()
+    Claim.history.filter(id=claim.pk).delete()
+    out = _load()
+    assert "Demo data loaded: 1 claims" in out
+    assert Claim.objects.filter(statement=statement).count() == 1
+    assert "nothing changed" in _load()

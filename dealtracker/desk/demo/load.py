@@ -9,7 +9,9 @@ loaded is left as it is (an admin's edits to the demo survive a second
 
 A database loaded before the desk kept this record: a demo row that is there is
 noted as loaded; one that is missing but has history (it was there, and was
-deleted) is noted as loaded too, and stays deleted.
+deleted) is noted as loaded too, and stays deleted. Conversely a demo row gone
+together with its history (tables emptied by hand: an editor's delete always
+leaves a history record) is loaded again.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class LoadResult:
     kept_deleted: dict[str, int] = field(default_factory=dict)
     ledger: dict[str, DemoRecord] = field(default_factory=dict, repr=False)
     noted: list[DemoRecord] = field(default_factory=list, repr=False)
+    replaced: list[str] = field(default_factory=list, repr=False)
 
     def count(self, what: str, created: bool) -> None:
         if created:
@@ -65,9 +68,15 @@ class LoadResult:
         record = self.ledger.get(key)
         if record is not None:
             row = model.objects.filter(pk=record.object_id).first()
-            if row is None:
+            if row is not None:
+                return row, False
+            if record.object_id is None or model.history.filter(id=record.object_id).exists():
+                # Deleted since (a deletion leaves its history record): it stays deleted.
                 self.kept_deleted[what] = self.kept_deleted.get(what, 0) + 1
-            return row, False
+                return None, False
+            # Gone without a trace, history and all: the tables were emptied some other way
+            # than by an editor (a fresh start). Loaded again, as never before.
+            self.replaced.append(key)
         row = model.objects.filter(**lookup).first()
         object_id, created = (row.pk if row else None), False
         past = model.history.filter(**lookup).order_by("-history_date").first() if not row else None
@@ -86,6 +95,7 @@ class LoadResult:
         return row, created
 
     def save(self) -> None:
+        DemoRecord.objects.filter(key__in=self.replaced).delete()
         DemoRecord.objects.bulk_create(self.noted)
 
 
