@@ -467,12 +467,11 @@ class Report:
         # Another paragraph: none of its sentences made from the same mould as
         # one of u's or of the report as it was (that would be a sentence
         # edited, perhaps after it was deleted, not another one).
-        text = self.paragraph()
-        for _ in range(20):
-            if not any(_shares_run(text, other) for other in [u.text, *self.drawn]):
-                break
+        for _ in range(50):
             text = self.paragraph()
-        return self.unit("para", text)
+            if not any(_shares_run(text, other) for other in [u.text, *self.drawn]):
+                return self.unit("para", text)
+        return self.unit("para", self.paragraph(OTHER_SENTENCES))
 
     def word_edit(self, k: int) -> str:
         rng = self.rng

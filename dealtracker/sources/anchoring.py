@@ -439,14 +439,16 @@ class _Diff:
             return None
         return i1 + (j1 - b1)
 
-    def replaced(self, i1: int, i2: int) -> bool:
-        """Whether some of old[i1:i2] was replaced by other text (not merely deleted,
-        nor text inserted into it)."""
-        k = max(0, bisect.bisect_right(self.starts, i1) - 1)
-        while k < len(self.blocks) and self.blocks[k][1] < max(i2, i1 + 1):
-            tag, b1, b2, j1, j2 = self.blocks[k]
-            if tag == "replace" and j2 > j1 and b2 > i1:
-                return True
+    def replaced(self, i1: int, i2: int, *, new: bool = False) -> bool:
+        """Whether some of old[i1:i2] (new[i1:i2] when new) was replaced by other
+        text: not merely deleted, nor text inserted next to it."""
+        lo, hi = (3, 4) if new else (1, 2)
+        k = max(0, bisect.bisect_right(self.new_starts if new else self.starts, i1) - 1)
+        while k < len(self.blocks) and self.blocks[k][lo] < max(i2, i1 + 1):
+            block = self.blocks[k]
+            if block[0] == "replace" and block[4] > block[3] and block[2] > block[1]:
+                if block[hi] > i1:
+                    return True
             k += 1
         return False
 
@@ -1198,14 +1200,21 @@ class _Searcher:
     def _one_side_edited(self, best: _Fit, around: _Surroundings, a: Anchor) -> bool:
         """Whether best's context agrees on one side, and the other side changed
         only by text deleted or inserted next to the passage (a sentence
-        dropped before it, say), none of it replaced by other words."""
+        dropped before it, say), none of it replaced by other words, in the
+        old text or the new."""
         s, e, k = a.start, a.end, CONTEXT_CHARS
+        old_len, new_len = len(self.old_text), len(self.text)
         sides = (
-            (best.near[0], around.chars[0], (max(0, s - k), s)),
-            (best.near[1], around.chars[1], (e, min(len(self.old_text), e + k))),
-        )
-        for (near, chars, _), (_, _, other) in (sides, sides[::-1]):
-            if near >= SIDE_AGREES and chars >= TELLING_CONTEXT and not self.diff.replaced(*other):
+            (best.near[0], around.chars[0], (max(0, s - k), s), (max(0, best.start - k), best.start)),
+            (best.near[1], around.chars[1], (e, min(old_len, e + k)), (best.end, min(new_len, best.end + k))),
+        )  # fmt: skip
+        for (near, chars, _, _), (_, _, old, new) in (sides, sides[::-1]):
+            if (
+                near >= SIDE_AGREES
+                and chars >= TELLING_CONTEXT
+                and not self.diff.replaced(*old)
+                and not self.diff.replaced(*new, new=True)
+            ):
                 return True
         return False
 
