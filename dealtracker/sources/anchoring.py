@@ -975,12 +975,14 @@ class _Searcher:
         near_after = _near_similarity(
             around.near_after, _fold(_window_after(text, end, len(around.near_after) + _SLACK))
         )
+        # Where the new text ends sooner than the old context, only as much of
+        # it as there is to compare is compared.
+        found = _fold(_window_before(text, start, len(around.wide_before)))
         wide_before = Levenshtein.normalized_similarity(
-            around.wide_before, _fold(_window_before(text, start, len(around.wide_before)))
+            around.wide_before[-len(found) :] if found else "", found
         )
-        wide_after = Levenshtein.normalized_similarity(
-            around.wide_after, _fold(_window_after(text, end, len(around.wide_after)))
-        )
+        found = _fold(_window_after(text, end, len(around.wide_after)))
+        wide_after = Levenshtein.normalized_similarity(around.wide_after[: len(found)], found)
         reach_before = _common_suffix_len(
             around.exact_before, _window_before(text, start, len(around.exact_before))
         )
