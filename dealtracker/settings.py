@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "dealtracker.claims",
     "dealtracker.suggestions",
     "dealtracker.accounts",
+    "dealtracker.interchange",
     "dealtracker.desk",
     "dealtracker.api",
     "dealtracker.ops",

@@ -23,7 +23,6 @@ from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
-from dealtracker.claims import exports
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.listing import Cursor, claim_page, filtered_claims, with_list_details
 from dealtracker.claims.models import Claim, Evidence
@@ -37,6 +36,7 @@ from dealtracker.desk.forms_lists import (
 )
 from dealtracker.desk.forms_sources import SourceFilterForm
 from dealtracker.desk.middleware import database_trouble
+from dealtracker.interchange import exports
 from dealtracker.sources.models import Source, SourceDocument, SourceKind
 
 from . import schemas as s

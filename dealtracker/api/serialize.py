@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from dealtracker.claims import exports
 from dealtracker.claims.models import Assessment, Claim, Evidence
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.interchange import exports
 from dealtracker.sources.models import Source
 
 API_ROOT = "/api/v1/"

@@ -20,7 +20,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import (
     claim_last_updated,
@@ -28,6 +27,7 @@ from dealtracker.claims.queries import (
     deal_last_updated,
 )
 from dealtracker.deals.models import Clause, Deal
+from dealtracker.interchange.exports import absolute
 from dealtracker.publishing import citations
 from dealtracker.publishing.citations import Citable
 

@@ -83,7 +83,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 
-from dealtracker.claims.archive import MAX_LINE_BYTES, LongLine
+from dealtracker.interchange.source_archive import MAX_LINE_BYTES, LongLine
 from dealtracker.sources.canonical import is_canonical, text_hash
 from dealtracker.sources.documents import MEDIA_TYPES, valid_page_starts
 from dealtracker.sources.services import StoredDocument, document_storage

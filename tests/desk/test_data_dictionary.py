@@ -14,10 +14,10 @@ import pytest
 from django.db import models
 
 from dealtracker.claims import models as claim_models
-from dealtracker.claims.exports import DEAL_JSON_FIELDS
 from dealtracker.deals import loose_dates
 from dealtracker.deals import models as deal_models
-from dealtracker.desk.dictionary import vocabularies
+from dealtracker.interchange.dictionary import vocabularies
+from dealtracker.interchange.exports import DEAL_JSON_FIELDS
 from dealtracker.sources import models as source_models
 from tests.desk.lists_data import build_lists_world
 

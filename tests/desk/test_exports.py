@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 
-from dealtracker.claims.exports import CSV_COLUMNS, MULTI_SEPARATOR, safe_cell
 from dealtracker.claims.models import Claim
+from dealtracker.interchange.exports import CSV_COLUMNS, MULTI_SEPARATOR, safe_cell
 from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -155,7 +155,7 @@ def test_csv_streams_many_rows_with_a_bounded_number_of_queries(
 
 def test_csv_streams_in_chunks(w):
     """Rows are produced lazily: the first line comes before the queryset is read whole."""
-    from dealtracker.claims.exports import csv_lines
+    from dealtracker.interchange.exports import csv_lines
 
     lines = csv_lines(Claim.objects.order_by("id"), chunk_size=2)
     header = next(lines)

@@ -838,7 +838,7 @@ def test_an_archive_refuses_to_merge_into_an_instance_that_made_the_same_source(
 def test_the_import_reads_lazily_and_its_memory_does_not_grow_with_the_archive(db):
     """Sources of about 20 KB each (a row, a revision, and the history of both): six
     times as many do not take six times the memory."""
-    from dealtracker.claims.archive import numbered_lines  # noqa: F401 - the command's reader
+    from dealtracker.interchange.source_archive import numbered_lines  # noqa: F401 - the command's reader
     from dealtracker.sources.canonical import text_hash
 
     pulled = 0

@@ -10,9 +10,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from dealtracker.claims import archive
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Party
+from dealtracker.interchange import source_archive as archive
 from dealtracker.sources.models import Passage, Source, SourceRevision
 
 pytestmark = pytest.mark.django_db

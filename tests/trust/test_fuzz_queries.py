@@ -30,7 +30,7 @@ from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dealtracker.claims.exports import CSV_COLUMNS
+from dealtracker.interchange.exports import CSV_COLUMNS
 
 from .urlwalk import all_routes
 
@@ -357,7 +357,7 @@ def _values():
 
 
 def test_a_csv_whose_query_fails_is_an_error_page_not_a_file(clients, monkeypatch):
-    from dealtracker.claims import exports
+    from dealtracker.interchange import exports
 
     def broken(claims):
         raise exports.Claim.DoesNotExist("the rows could not be read")
@@ -371,7 +371,7 @@ def test_a_csv_whose_query_fails_is_an_error_page_not_a_file(clients, monkeypatc
 def test_a_csv_that_fails_midway_is_cut_off_not_ended_cleanly(clients, monkeypatch):
     """After the first row the status is sent; a later failure must reach the server,
     which then drops the connection, so the download is reported as failed."""
-    from dealtracker.claims import exports
+    from dealtracker.interchange import exports
 
     rows = 0
     real_row = exports.csv_row

@@ -26,7 +26,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from dealtracker.claims import annotations, exports
 from dealtracker.claims.facets import ClaimFacets, claim_facets
 from dealtracker.claims.listing import (
     ClaimFilters,
@@ -38,9 +37,9 @@ from dealtracker.claims.models import Claim
 from dealtracker.claims.search import query_problem
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
+from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.sources.models import Source
 
-from .. import dictionary
 from ..access import can_see_internal, reader_required
 from ..forms_lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body

@@ -23,7 +23,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
-from dealtracker.claims.claimreview import claim_review_script
 from dealtracker.claims.compliance import (
     COMPLIANCE_ORDER,
     COMPLIANCE_SYMBOLS,
@@ -33,7 +32,6 @@ from dealtracker.claims.compliance import (
     matrix_cell,
     party_compliance_counts,
 )
-from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
@@ -47,6 +45,8 @@ from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
+from dealtracker.interchange.claimreview import claim_review_script
+from dealtracker.interchange.exports import absolute
 
 DEALS_PER_PAGE = 20
 PARTIES_PER_PAGE = 50

@@ -25,7 +25,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from dealtracker.claims.assessments import assessment_publish, assessment_record
-from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Assessment, AssessmentLevel, Claim
 from dealtracker.claims.queries import visible_claims
 from dealtracker.claims.slipping import OverdueTerm, overdue_terms
@@ -33,6 +32,7 @@ from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
 from dealtracker.desk.records import clause_records
+from dealtracker.interchange.exports import absolute
 
 SLIPPING_PER_PAGE = 25
 FEED_ITEMS = 50

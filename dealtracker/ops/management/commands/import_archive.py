@@ -9,7 +9,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dealtracker.claims.archive import numbered_lines
+from dealtracker.interchange.source_archive import numbered_lines
 from dealtracker.ops.archive import ArchiveError, import_lines, max_line_bytes
 
 

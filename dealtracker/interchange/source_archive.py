@@ -54,15 +54,21 @@ from django.db import transaction
 from django.db.models import Max, Prefetch
 from simple_history.utils import bulk_create_with_history
 
+from dealtracker.claims.models import (
+    Claim,
+    ClaimCompliance,
+    ClaimKind,
+    ClaimVerification,
+    Evidence,
+    EvidenceRelation,
+)
+from dealtracker.claims.services import claim_validate
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.anchoring import anchor_for
 from dealtracker.sources.canonical import canonicalize
 from dealtracker.sources.models import Passage, Source, SourceKind
 from dealtracker.sources.services import DuplicateSource, source_create
-
-from .models import Claim, ClaimCompliance, ClaimKind, ClaimVerification, Evidence, EvidenceRelation
-from .services import claim_validate
 
 BATCH_SIZE = 500
 MAX_LINE_BYTES = 8_000_000

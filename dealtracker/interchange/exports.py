@@ -20,15 +20,14 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
+from dealtracker.claims.listing import claims_of_deal
+from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
+from dealtracker.claims.queries import visible_claims
+from dealtracker.claims.rollups import visible_assessments
 from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage, SourceDocument
-
-from .listing import claims_of_deal
-from .models import Assessment, Claim, ClauseAnchor, Evidence
-from .queries import visible_claims
-from .rollups import visible_assessments
 
 # --- absolute links -----------------------------------------------------------
 

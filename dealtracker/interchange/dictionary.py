@@ -13,10 +13,10 @@ from types import ModuleType
 
 from django.db import models
 
-from dealtracker.claims import exports
 from dealtracker.claims import models as claim_models
 from dealtracker.deals import loose_dates
 from dealtracker.deals import models as deal_models
+from dealtracker.interchange import exports
 from dealtracker.sources import models as source_models
 
 # Names the exports' descriptions use for each vocabulary; classes not named

@@ -29,10 +29,10 @@ from typing import Any
 from django.db.models import Max, QuerySet
 from django.urls import reverse
 
+from dealtracker.claims.models import Evidence
 from dealtracker.sources.models import Source
 
 from .exports import absolute, site_url
-from .models import Evidence
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
@@ -103,7 +103,7 @@ def annotation_evidence(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
 
 def visible_evidence(*, user) -> QuerySet[Evidence]:
     """Evidence of the claims the user may see (public visitors: published claims only)."""
-    from .queries import user_sees_drafts
+    from dealtracker.claims.queries import user_sees_drafts
 
     evidence = Evidence.objects.all()
     if not user_sees_drafts(user):

@@ -16,8 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from dealtracker.claims.models import Claim, ClaimVerification
+
 from .exports import absolute
-from .models import Claim, ClaimVerification
 
 # The rating scale: 1 refuted (false), 2 disputed, 3 corroborated (true).
 RATING_VALUE = {

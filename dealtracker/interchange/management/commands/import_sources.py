@@ -9,7 +9,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dealtracker.claims.archive import BATCH_SIZE, import_lines, numbered_lines
+from dealtracker.interchange.source_archive import BATCH_SIZE, import_lines, numbered_lines
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dealtracker.claims.archive import export_lines
+from dealtracker.interchange.source_archive import export_lines
 from dealtracker.sources.models import Source
 
 
