@@ -69,8 +69,8 @@ QUERY_BOUNDS = {
 def targets() -> dict:
     from dealtracker.claims.models import Claim
     from dealtracker.deals.models import Deal
-    from dealtracker.desk.synthetic import LONG_REPORT_URL, SYNTHETIC_URL_PREFIX
     from dealtracker.sources.models import Source
+    from devdata.synthetic import LONG_REPORT_URL, SYNTHETIC_URL_PREFIX
 
     deal = Deal.objects.get(slug=DEMO_DEAL)
     clause = (
@@ -128,9 +128,9 @@ def queries(pages: list[dict]) -> dict:
 
 
 def reanchor_timing() -> dict:
-    from dealtracker.desk.synthetic import LONG_REPORT_URL
     from dealtracker.sources.anchoring import Anchor, reanchor
     from dealtracker.sources.models import Source
+    from devdata.synthetic import LONG_REPORT_URL
 
     source = Source.objects.get(url=LONG_REPORT_URL)
     anchors = [

@@ -106,7 +106,7 @@ def generated_sources(url: str) -> int:
 
 def expected_generated_sources(scale: float) -> int:
     code = (
-        "from dealtracker.desk.synthetic import expected_source_count;"
+        "from devdata.synthetic import expected_source_count;"
         f"print(expected_source_count({scale!r}))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dealtracker.settings"}

@@ -7,6 +7,7 @@ on outside debug.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -136,6 +137,10 @@ INSTALLED_APPS = [
     "dealtracker.api",
     "dealtracker.ops",
 ]
+# The demo data and the synthetic archive (devdata/, next to manage.py): in a checkout,
+# not in the production package.
+if importlib.util.find_spec("devdata") is not None:
+    INSTALLED_APPS.append("devdata")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -122,7 +122,7 @@ def _mark_and_create_claim(page, live_server, source: Source, words: str, *, rtl
 def test_editor_selects_a_sentence_of_the_demo_report_with_the_mouse_and_links_a_new_claim(
     page, live_server, editor, demo
 ):
-    from dealtracker.desk.demo import data
+    from devdata.demo import data
 
     source = Source.objects.get(url=data.SOURCE["url"])
     sentence = "He questioned how a resolution could be reached without direct communication, citing past US negotiations with groups like the Taliban as a precedent."

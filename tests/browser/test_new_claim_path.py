@@ -48,7 +48,7 @@ class Actions:
 
 
 def _demo_source() -> Source:
-    from dealtracker.desk.demo import data
+    from devdata.demo import data
 
     return Source.objects.get(url=data.SOURCE["url"])
 

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 
 from dealtracker.claims.models import Claim
-from dealtracker.desk.demo.data import SOURCE
 from dealtracker.sources.models import Source
+from devdata.demo.data import SOURCE
 from tests.browser.fixtures import login, screenshot
 from tests.conftest import PASSWORD
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from dealtracker.claims import agreements
 from dealtracker.claims.models import ClauseAnchor, ClauseProposal
 from dealtracker.deals.models import Clause, Deal
-from dealtracker.desk.demo import data
 from dealtracker.sources.models import Source
 from dealtracker.sources.passages import passage_mark
 from dealtracker.sources.services import source_create
+from devdata.demo import data
 
 pytestmark = pytest.mark.django_db
 

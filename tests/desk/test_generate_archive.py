@@ -10,9 +10,9 @@ from django.db import connection
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Clause, Deal, Party
-from dealtracker.desk.synthetic import LONG_REPORT_URL, counts_for_scale, generated_source_count
 from dealtracker.sources.canonical import is_canonical, text_hash
 from dealtracker.sources.models import Passage, Source
+from devdata.synthetic import LONG_REPORT_URL, counts_for_scale, generated_source_count
 
 pytestmark = pytest.mark.django_db
 

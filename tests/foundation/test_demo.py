@@ -11,10 +11,10 @@ from django.db import connection
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Clause, Deal, Party
-from dealtracker.desk.demo import data
-from dealtracker.desk.demo.load import DEMO_DIR, report_text
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import CONTEXT_CHARS, Passage, Source
+from devdata.demo import data
+from devdata.demo.load import DEMO_DIR, report_text
 
 DOMAIN_PREFIXES = ("deals_", "sources_", "claims_", "auth_group")
 

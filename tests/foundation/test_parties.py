@@ -185,8 +185,8 @@ def test_deleting_a_passage_evidence_rests_on_is_refused_naming_the_claim(demo, 
 
 
 def test_deleting_a_source_with_passages_is_refused_in_the_admin(demo, admin_client):
-    from dealtracker.desk.demo import data
     from dealtracker.sources.models import Source
+    from devdata.demo import data
 
     source = Source.objects.get(url=data.SOURCE["url"])
     response = admin_client.get(f"/admin/sources/source/{source.pk}/delete/")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from dealtracker.desk.demo.suggestions_eval import evaluate
+from devdata.demo.suggestions_eval import evaluate
 
 
 @pytest.mark.django_db

@@ -5,9 +5,9 @@ import json
 from django.core.management.base import BaseCommand
 
 from dealtracker.deals.models import Deal
-from dealtracker.desk.demo import data
-from dealtracker.desk.demo.load import load_demo
-from dealtracker.desk.demo.suggestions_eval import evaluate
+from devdata.demo import data
+from devdata.demo.load import load_demo
+from devdata.demo.suggestions_eval import evaluate
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dealtracker.desk.synthetic import counts_for_scale, generate
+from devdata.synthetic import counts_for_scale, generate
 
 
 class Command(BaseCommand):

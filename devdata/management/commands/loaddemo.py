@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from dealtracker.desk.demo.load import load_demo
+from devdata.demo.load import load_demo
 
 
 class Command(BaseCommand):
