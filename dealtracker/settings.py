@@ -301,7 +301,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "dealtracker.desk.views.ops.csrf_failure"
+CSRF_FAILURE_VIEW = "dealtracker.desk.views.site.csrf_failure"
 
 # django-csp 4 puts the nonce only where its NONCE sentinel stands (a literal
 # "'nonce'" would be sent as is, and browsers would block htmx).

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dealtracker.desk.views.ops import favicon, healthz
+from dealtracker.desk.views.site import favicon, healthz
 
 admin.site.site_header = "dealtracker administration"
 admin.site.site_title = "dealtracker admin"
@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("dealtracker.desk.urls")),
 ]
 
-handler400 = "dealtracker.desk.views.ops.bad_request"
-handler403 = "dealtracker.desk.views.ops.permission_denied"
-handler404 = "dealtracker.desk.views.ops.page_not_found"
-handler500 = "dealtracker.desk.views.ops.server_error"
+handler400 = "dealtracker.desk.views.site.bad_request"
+handler403 = "dealtracker.desk.views.site.permission_denied"
+handler404 = "dealtracker.desk.views.site.page_not_found"
+handler500 = "dealtracker.desk.views.site.server_error"

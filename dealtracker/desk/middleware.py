@@ -155,7 +155,7 @@ class RejectNulMiddleware:
                 status=400,
             )
         if suspicious:
-            from dealtracker.desk.views.ops import bad_request
+            from dealtracker.desk.views.site import bad_request
 
             return bad_request(request, message="The request contained a NUL character.")
         return self.get_response(request)
@@ -178,12 +178,12 @@ class FriendlyErrorPagesMiddleware:
             and not response.content
             and request.method != "HEAD"
         ):
-            from dealtracker.desk.views import ops
+            from dealtracker.desk.views import site
 
             if response.status_code == 405:
                 allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
-                return ops.method_not_allowed(request, allowed)
-            return ops.bad_request(request)
+                return site.method_not_allowed(request, allowed)
+            return site.bad_request(request)
         return response
 
 

@@ -7,10 +7,8 @@ from .views import (  # noqa: F401
     annotate,  # source reading view, annotating
     claim_edit,  # the claim editor, lookups of claims, parties and a deal's terms
     lists,  # claims list, search, exports, annotations, data dictionary
-    ops,  # health check, error pages
     pages,
     publishing,  # embeds, oEmbed, chart images, citations, permalinks
-    reading,
     records,  # assessments, slipping terms
     review,  # the review queue; confirming, moving and detaching flagged passages
     sources_in,  # sources list, adding and revising sources, review, history

@@ -17,10 +17,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from dealtracker.accounts.roles import is_admin
-from dealtracker.claims.restore import RestoreRefused as ClaimRestoreRefused
-from dealtracker.claims.restore import claim_restore, deleted_claims
-from dealtracker.sources.restore import RestoreRefused as SourceRestoreRefused
-from dealtracker.sources.restore import deleted_sources, source_restore
+from dealtracker.claims.undelete import RestoreRefused as ClaimRestoreRefused
+from dealtracker.claims.undelete import claim_restore, deleted_claims
+from dealtracker.sources.undelete import RestoreRefused as SourceRestoreRefused
+from dealtracker.sources.undelete import deleted_sources, source_restore
 
 
 def admin_required(perm: str):

@@ -241,8 +241,8 @@ def _load() -> str:
 
 
 def test_a_demo_claim_an_editor_deleted_stays_deleted_and_restores_once(db, editor, admin_user):
-    from dealtracker.claims.restore import claim_restore
     from dealtracker.claims.services import claim_delete
+    from dealtracker.claims.undelete import claim_restore
 
     _load()
     statement = data.CLAIMS[0]["statement"]

@@ -26,8 +26,8 @@ from django.test import Client
 
 from dealtracker.claims.agreements import clause_proposal_accept, clause_proposal_reject
 from dealtracker.claims.models import Assessment, Claim, ClauseProposal, Evidence
-from dealtracker.claims.restore import RestoreRefused, claim_restore, deleted_claims
 from dealtracker.claims.services import claim_delete, claim_update
+from dealtracker.claims.undelete import RestoreRefused, claim_restore, deleted_claims
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.ops import archive
 from dealtracker.sources.models import Passage, Source, SourceDocument, SourceRevision

@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.passages import passage_delete, passage_mark
-from dealtracker.sources.restore import source_restore
 from dealtracker.sources.services import source_create, source_delete
+from dealtracker.sources.undelete import source_restore
 from tests.annotating import REPORT, make_source, span_of
 
 

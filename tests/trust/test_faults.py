@@ -178,7 +178,7 @@ def test_a_source_create_failing_at_its_revision_writes_no_source(db, editor, mo
 
 
 def test_the_500_page_hides_the_error_and_a_database_error_outside_a_view_gets_the_503(rf):
-    from dealtracker.desk.views.ops import server_error
+    from dealtracker.desk.views.site import server_error
 
     request = rf.get("/")
     try:

@@ -10,12 +10,12 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from dealtracker.claims.models import Assessment, Claim, Evidence, VerificationChange
-from dealtracker.claims.restore import RestoreRefused, claim_restore, deleted_claims
 from dealtracker.claims.services import claim_delete, evidence_link, evidence_unlink
+from dealtracker.claims.undelete import RestoreRefused, claim_restore, deleted_claims
 from dealtracker.sources.canonical import text_hash
 from dealtracker.sources.models import Passage, Source, SourceRevision
-from dealtracker.sources.restore import deleted_sources, source_restore
 from dealtracker.sources.services import source_delete
+from dealtracker.sources.undelete import deleted_sources, source_restore
 
 IGNORED = {"updated_at", "search_vector"}
 
@@ -123,7 +123,7 @@ def test_restoring_a_claim_that_exists_is_refused(world):
 def test_a_restore_failing_half_way_leaves_nothing_restored(world, editor, monkeypatch):
     claim_id = world.claim.pk
     claim_delete(claim=world.claim, by=editor)
-    from dealtracker.claims import restore
+    from dealtracker.claims import undelete as restore
 
     real = restore.recreate
     calls = []
@@ -198,7 +198,7 @@ def test_a_source_whose_url_was_taken_since_is_not_restored_over_the_other(db, e
     Source.objects.create(
         title="Same URL, new source", url=source.url, text="x", text_hash=text_hash("x")
     )
-    from dealtracker.sources.restore import RestoreRefused as SourceRestoreRefused
+    from dealtracker.sources.undelete import RestoreRefused as SourceRestoreRefused
 
     with pytest.raises(SourceRestoreRefused, match="same URL"):
         source_restore(source_id=source_id)

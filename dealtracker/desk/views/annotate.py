@@ -58,7 +58,7 @@ from dealtracker.desk.answers import (
     is_partial,
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
-from dealtracker.desk.highlight import highlight, spans_from_passages
+from dealtracker.desk.passage_marks import highlight, spans_from_passages
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources.models import Passage, Source, SourceRevision

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dealtracker.desk.highlight import Span, highlight
+from dealtracker.desk.passage_marks import Span, highlight
 
 
 class _Coverage(HTMLParser):
