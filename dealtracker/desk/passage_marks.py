@@ -77,7 +77,7 @@ def _page_marker(number: int) -> str:
     )
 
 
-def highlight(
+def mark_passages(
     text: str,
     spans: Sequence[Span],
     *,

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dealtracker.desk.passage_marks import Span, highlight
+from dealtracker.desk.passage_marks import Span, mark_passages
 
 
 class _Coverage(HTMLParser):
@@ -53,7 +53,7 @@ def test_every_character_is_inside_exactly_the_marks_of_the_passages_covering_it
         if s < e
     ]
     parser = _Coverage()
-    parser.feed(str(highlight(text, spans)))
+    parser.feed(str(mark_passages(text, spans)))
     parser.close()
     assert parser.stack == []  # every element closed
     assert "".join(parser.text) == text
@@ -64,7 +64,7 @@ def test_every_character_is_inside_exactly_the_marks_of_the_passages_covering_it
 
 
 def test_spans_outside_the_text_are_left_out():
-    out = str(highlight("abc", [Span(1, 2, 9, "/p/1/", "P", 1)]))
+    out = str(mark_passages("abc", [Span(1, 2, 9, "/p/1/", "P", 1)]))
     assert out == "abc"
 
 
@@ -85,7 +85,7 @@ def test_every_fragment_of_the_chosen_passage_and_no_other_is_marked_selected(da
         return
     chosen = data.draw(st.sampled_from(spans)).id
     marks = _Marks()
-    marks.feed(str(highlight(text, spans, selected=chosen)))
+    marks.feed(str(mark_passages(text, spans, selected=chosen)))
     assert {p for p, selected in marks.seen if selected} == {chosen}
     assert all(selected for p, selected in marks.seen if p == chosen)
     # The text is unchanged: the selection script's offsets still count on it.

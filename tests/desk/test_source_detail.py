@@ -258,7 +258,7 @@ def test_public_source_page_with_300_passages_is_bounded_too(
 
 def test_text_region_of_a_passage_is_unescaped_text():
     # html.unescape of the rendered region equals the text (guard for the parser above).
-    from dealtracker.desk.passage_marks import Span, highlight
+    from dealtracker.desk.passage_marks import Span, mark_passages
 
-    out = highlight("a <b> & c", [Span(1, 2, 5, "/x/", "P1: b", "P1")])
+    out = mark_passages("a <b> & c", [Span(1, 2, 5, "/x/", "P1: b", "P1")])
     assert html.unescape(out.split("</a>")[1].split("</mark>")[0]) == "<b>"

@@ -58,7 +58,7 @@ from dealtracker.desk.answers import (
     is_partial,
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
-from dealtracker.desk.passage_marks import highlight, spans_from_passages
+from dealtracker.desk.passage_marks import mark_passages, spans_from_passages
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources.models import Passage, Source, SourceRevision
@@ -211,7 +211,7 @@ def _text_context(
     return {
         "source": source,
         "revision": revision,
-        "text_html": highlight(
+        "text_html": mark_passages(
             text,
             spans_from_passages(passages, url_for),
             selected=selected,
