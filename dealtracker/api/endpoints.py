@@ -29,19 +29,19 @@ from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, Party
-from dealtracker.desk.forms_lists import (
+from dealtracker.desk.forms.api import AssessmentFilterForm, ClauseFilterForm, PhaseFilterForm
+from dealtracker.desk.forms.lists import (
     ClaimFilterForm,
     DealFilterForm,
     PartyFilterForm,
 )
-from dealtracker.desk.forms_sources import SourceFilterForm
+from dealtracker.desk.forms.sources import SourceFilterForm
 from dealtracker.desk.middleware import database_trouble
 from dealtracker.interchange import exports
 from dealtracker.sources.models import Source, SourceDocument, SourceKind
 
 from . import schemas as s
 from . import serialize
-from .forms import AssessmentFilterForm, ClauseFilterForm, PhaseFilterForm
 from .gate import api_error
 from .params import BadParameters, filter_form, id_cursor, query_model, refuse_unknown
 

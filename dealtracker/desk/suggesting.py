@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from dealtracker.desk.annotate_forms import prefill_fields
 from dealtracker.desk.camefrom import CameFrom
+from dealtracker.desk.forms.annotate import prefill_fields
 from dealtracker.sources.models import Source, SourceRevision
 from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
 from dealtracker.suggestions.services import (

@@ -41,7 +41,7 @@ def test_the_schema_is_valid_openapi_3(document):
         assert any(p.startswith(f"/api/v1/{name}/{{") for p in paths), name
     claims = document["paths"]["/api/v1/claims/"]["get"]
     names = {p["name"] for p in claims["parameters"]}
-    from dealtracker.desk.forms_lists import ClaimFilterForm
+    from dealtracker.desk.forms.lists import ClaimFilterForm
 
     # The claims list's filters, from its own form, plus the API's paging.
     assert set(ClaimFilterForm.base_fields) - {"after", "before"} | {"cursor", "limit"} == names

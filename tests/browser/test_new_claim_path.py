@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Clause, Party
-from dealtracker.desk.annotate_forms import prefill_fields
+from dealtracker.desk.forms.annotate import prefill_fields
 from dealtracker.sources.models import Passage, Source
 from tests.browser.fixtures import login, screenshot
 from tests.browser.test_annotate import select_with_mouse

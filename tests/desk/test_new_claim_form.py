@@ -6,7 +6,7 @@ import pytest
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Party
-from dealtracker.desk.annotate_forms import prefill_query
+from dealtracker.desk.forms.annotate import prefill_query
 from dealtracker.sources.passages import passage_mark
 from tests.annotating import make_claim, make_clause, make_deal, make_phase, make_source, span_of
 from tests.forms import form_values

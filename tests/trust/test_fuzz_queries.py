@@ -272,7 +272,7 @@ def targets(world, clients):
         assert path in found, f"no parameters found for {path}: {sorted(found)}"
     # oEmbed's, from the discovery links of the deal and clause pages.
     assert {"url", "format", "maxwidth", "maxheight"} <= set(found.get("/oembed/", ())), found
-    from dealtracker.desk.forms_lists import ClaimFilterForm
+    from dealtracker.desk.forms.lists import ClaimFilterForm
 
     # Every filter of the claims form (the page positions show only on a list longer
     # than a page), and the CSV takes the list's.

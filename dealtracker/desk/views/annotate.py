@@ -42,13 +42,6 @@ from dealtracker.claims.services import (
 )
 from dealtracker.concurrency import Gone
 from dealtracker.desk.access import can_see_internal, permission_required, reader_required
-from dealtracker.desk.annotate_forms import (
-    ClaimForm,
-    EvidenceForm,
-    LinkClaimForm,
-    PassageNoteForm,
-    new_claim_prefill,
-)
 from dealtracker.desk.answers import (
     Confirm,
     ask,
@@ -58,6 +51,13 @@ from dealtracker.desk.answers import (
     is_partial,
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
+from dealtracker.desk.forms.annotate import (
+    ClaimForm,
+    EvidenceForm,
+    LinkClaimForm,
+    PassageNoteForm,
+    new_claim_prefill,
+)
 from dealtracker.desk.passage_marks import mark_passages, spans_from_passages
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context

@@ -38,8 +38,8 @@ from dealtracker.claims.services import (
 from dealtracker.concurrency import Gone
 from dealtracker.deals.models import Party
 from dealtracker.desk.access import permission_required
-from dealtracker.desk.annotate_forms import ClaimEditForm, ClaimForm, VerificationForm
 from dealtracker.desk.answers import Confirm, ask, confirmed, error_page, gone_message, is_partial
+from dealtracker.desk.forms.annotate import ClaimEditForm, ClaimForm, VerificationForm
 from dealtracker.desk.pickers import PartyPicker, ids_from, party_suggestions
 
 LOOKUP_LIMIT = 20

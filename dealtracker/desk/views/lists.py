@@ -41,7 +41,7 @@ from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.sources.models import Source
 
 from ..access import can_see_internal, reader_required
-from ..forms_lists import ClaimFilterForm, SearchForm
+from ..forms.lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body
 from ..search import site_search
 

@@ -41,7 +41,7 @@ from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk import sharing
 from dealtracker.desk.access import can_see_internal, reader_required
-from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
+from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records

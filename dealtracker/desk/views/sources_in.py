@@ -43,7 +43,7 @@ from .. import history
 from ..access import permission_required, reader_required
 from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
-from ..forms_sources import SourceFilterForm, SourceNewForm, SourceReviseForm
+from ..forms.sources import SourceFilterForm, SourceNewForm, SourceReviseForm
 from ..suggesting import suggest_after_save
 
 SOURCES_PER_PAGE = 25

@@ -8,10 +8,9 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 
-from dealtracker.desk.forms_lists import searchable_text
+from dealtracker.desk.forms.lists import searchable_text
+from dealtracker.desk.formtools import ErrorListMixin
 from dealtracker.sources.models import SourceKind
-
-from .formtools import ErrorListMixin
 
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 

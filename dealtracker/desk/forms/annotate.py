@@ -41,9 +41,8 @@ from dealtracker.claims.services import (
 )
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-
-from .formtools import ErrorListMixin
-from .pickers import PartyPicker, ids_from, party_suggestions
+from dealtracker.desk.formtools import ErrorListMixin
+from dealtracker.desk.pickers import PartyPicker, ids_from, party_suggestions
 
 NOTE_MAX = 2000
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
