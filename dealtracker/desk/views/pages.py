@@ -42,6 +42,7 @@ from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk import sharing
 from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
+from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
@@ -64,10 +65,6 @@ def _is_partial(request: HttpRequest) -> bool:
     """A non-boosted, non-history-restore HTMX request gets only the partial."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-
-class AsOfForm(forms.Form):
-    as_of = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
 
 def _as_of(request: HttpRequest) -> tuple[dt.date | None, list[str]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, replace
 
-from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -42,6 +41,7 @@ from dealtracker.publishing.images import CHART_CSS, CHART_CSS_HASH, png_from_sv
 from .. import sharing
 from ..access import reader_required
 from ..charts import IMAGE_BOTTOM, place_step_charts, rollup_bars
+from ..forms.publishing import OEmbedForm
 from ..fragments import cached_body
 from ..records import clause_records, deal_records
 from .pages import _get_clause, _get_deal
@@ -173,13 +173,6 @@ def embed_clause_chart(request: HttpRequest, slug: str, ref: str) -> HttpRespons
 
 
 # --- oEmbed ---------------------------------------------------------------------------
-
-
-class OEmbedForm(forms.Form):
-    url = forms.CharField(max_length=2000)
-    format = forms.ChoiceField(choices=[("json", "json"), ("xml", "xml")], required=False)
-    maxwidth = forms.IntegerField(min_value=1, max_value=100_000, required=False)
-    maxheight = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
 
 def _oembed_error(status: int, message: str) -> JsonResponse:

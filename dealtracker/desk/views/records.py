@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
@@ -25,12 +24,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from dealtracker.claims.assessments import assessment_publish, assessment_record
-from dealtracker.claims.models import Assessment, AssessmentLevel, Claim
+from dealtracker.claims.models import Assessment, Claim
 from dealtracker.claims.queries import visible_claims
 from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
+from dealtracker.desk.forms.records import AssessmentForm
 from dealtracker.desk.records import clause_records
 from dealtracker.interchange.exports import absolute
 
@@ -54,44 +54,6 @@ def _clause(slug: str, ref: str) -> Clause:
 
 
 # --- recording an assessment ----------------------------------------------------------
-
-
-class AssessmentForm(forms.Form):
-    party = forms.ChoiceField(label="Party")
-    assessed_on = forms.DateField(
-        label="Assessed on",
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    level = forms.ChoiceField(
-        label="Implementation", choices=AssessmentLevel.choices, widget=forms.RadioSelect
-    )
-    rationale = forms.CharField(
-        label="Rationale", max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    claims = forms.MultipleChoiceField(
-        label="Claims it rests on", required=False, widget=forms.CheckboxSelectMultiple
-    )
-    publish = forms.BooleanField(label="Publish now", required=False)
-
-    def __init__(self, *args, clause: Clause, claims: list[Claim], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clause = clause
-        self.claim_objects = {str(c.pk): c for c in claims}
-        self.fields["party"].choices = [(str(p.pk), p.name) for p in clause.obliged_parties.all()]
-        self.fields["claims"].choices = [
-            (str(c.pk), f"{c.statement} — {c.claimed_by}") for c in claims
-        ]
-
-    def clean_assessed_on(self) -> dt.date:
-        # Said here too, so the form shows it along with the other fields' errors.
-        day = self.cleaned_data["assessed_on"]
-        if day > timezone.localdate():
-            raise ValidationError("An assessment cannot be dated in the future.")
-        return day
-
-    def selected_claims(self) -> list[Claim]:
-        return [self.claim_objects[pk] for pk in self.cleaned_data.get("claims", [])]
 
 
 def _clause_claims(clause: Clause, user) -> list[Claim]:
