@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dealtracker.deals.models import Deal, Phase
-from dealtracker.deals.timeline import phase_timeline
+from dealtracker.desk.timeline import phase_timeline
 
 D = dt.date
 

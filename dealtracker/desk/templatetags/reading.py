@@ -14,7 +14,7 @@ from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
 from dealtracker.claims.models import ClaimVerification
 from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
-from dealtracker.deals.timeline import STATUS_SYMBOLS
+from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
 from dealtracker.sources.wording import wording_changes as changes_in_wording
 

@@ -38,7 +38,6 @@ from dealtracker.deals.compare import compare_clauses, comparison_counts
 from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
-from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk import sharing
 from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
@@ -46,6 +45,7 @@ from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
+from dealtracker.desk.timeline import phase_timeline
 from dealtracker.interchange.claimreview import claim_review_script
 from dealtracker.interchange.exports import absolute
 

@@ -34,7 +34,7 @@ from dealtracker.claims.compliance import compliance_matrix
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
-from dealtracker.deals.timeline import phase_timeline
+from dealtracker.desk.timeline import phase_timeline
 from dealtracker.publishing import citations
 from dealtracker.publishing.images import CHART_CSS, CHART_CSS_HASH, png_from_svg
 

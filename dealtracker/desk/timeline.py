@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .loose_dates import format_loose_date, period_end
-from .models import Deal, Phase
+from dealtracker.deals.loose_dates import format_loose_date, period_end
+from dealtracker.deals.models import Deal, Phase
 
 WIDTH = 960
 LEFT = 12
