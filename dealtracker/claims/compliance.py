@@ -13,17 +13,17 @@ The assessment half of the rule (latest assessment against latest claim by
 date made) costs two more queries for the whole matrix. With `as_of`, the
 matrix is the one that stood that day: claims made later and assessments
 dated later are left out.
+
+How the pages show a cell (symbols, its address) is desk/matrix.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from django.db.models import CharField, Count, F, Func, Max, Q, Value
 from django.db.models.functions import Cast, Coalesce, Concat, LPad
-from django.urls import reverse
 from django.utils import timezone
 
 from dealtracker.deals.models import Clause, Deal, Party
@@ -33,14 +33,6 @@ from .models import Claim, ClaimCompliance, ClaimVerification
 from .queries import visible_claims
 from .rollups import latest_assessments
 
-# Shown next to the words, so that no compliance is told by colour alone.
-COMPLIANCE_SYMBOLS = {
-    ClaimCompliance.COMPLIED: "✓",
-    ClaimCompliance.PARTLY: "◐",
-    ClaimCompliance.NOT_COMPLIED: "✗",
-    ClaimCompliance.NOT_YET_DUE: "…",
-    ClaimCompliance.UNCLEAR: "?",
-}
 # The order the counts are read out in a cell.
 COMPLIANCE_ORDER = [
     ClaimCompliance.COMPLIED,
@@ -49,14 +41,6 @@ COMPLIANCE_ORDER = [
     ClaimCompliance.UNCLEAR,
     ClaimCompliance.NOT_YET_DUE,
 ]
-
-
-@dataclass
-class ComplianceCount:
-    compliance: str
-    label: str
-    symbol: str
-    count: int
 
 
 @dataclass
@@ -84,30 +68,6 @@ class MatrixCell:
     @property
     def contested(self) -> bool:
         return is_contested(self.counts)
-
-    @property
-    def summary(self) -> list[ComplianceCount]:
-        return [
-            ComplianceCount(c.value, c.label, COMPLIANCE_SYMBOLS[c], self.counts[c.value])
-            for c in COMPLIANCE_ORDER
-            if self.counts.get(c.value)
-        ]
-
-    @cached_property
-    def url(self) -> str:
-        # Cached: the deal page's matrix uses it twice per cell (href and hx-get).
-        return reverse(
-            "desk:deal-matrix-cell",
-            kwargs={
-                "slug": self.clause.deal.slug,
-                "ref": self.clause.reference,
-                "party_slug": self.party.slug,
-            },
-        )
-
-    @property
-    def dom_id(self) -> str:
-        return f"cell-{self.clause.pk}-{self.party.pk}"
 
 
 @dataclass

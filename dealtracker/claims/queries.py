@@ -249,16 +249,6 @@ class DealComplianceCounts:
     counts: dict[str, int]
 
     @property
-    def items(self) -> list[tuple[str, str, int]]:
-        from .compliance import COMPLIANCE_ORDER, COMPLIANCE_SYMBOLS
-
-        return [
-            (c.value, f"{COMPLIANCE_SYMBOLS[c]} {c.label}", self.counts[c.value])
-            for c in COMPLIANCE_ORDER
-            if self.counts.get(c.value)
-        ]
-
-    @property
     def total(self) -> int:
         return sum(self.counts.values())
 

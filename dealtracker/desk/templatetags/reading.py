@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dealtracker.claims.compliance import COMPLIANCE_SYMBOLS
 from dealtracker.claims.models import ClaimVerification
 from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
+from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
 from dealtracker.sources.wording import wording_changes as changes_in_wording

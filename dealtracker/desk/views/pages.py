@@ -25,7 +25,6 @@ from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.compliance import (
     COMPLIANCE_ORDER,
-    COMPLIANCE_SYMBOLS,
     Matrix,
     clause_cells,
     compliance_matrix,
@@ -43,6 +42,7 @@ from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import cached_body
+from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
 from dealtracker.desk.timeline import phase_timeline
@@ -115,13 +115,14 @@ class DealRow:
 
     deal: Deal
     current_phase: Phase | None
-    compliance: claim_queries.DealComplianceCounts
+    compliance: DealCompliance
 
 
 def _deal_rows(deals: list[Deal], *, user) -> list[DealRow]:
     counts = claim_queries.compliance_counts_by_deal(deal_ids=[d.pk for d in deals], user=user)
     return [
-        DealRow(d, deal_queries.current_phase(list(d.phases.all())), counts[d.pk]) for d in deals
+        DealRow(d, deal_queries.current_phase(list(d.phases.all())), DealCompliance(counts[d.pk]))
+        for d in deals
     ]
 
 
@@ -211,7 +212,9 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     deal_wide = [c for c in clauses if c.phase_id is None]
     if deal_wide:
         groups.insert(0, (None, deal_wide))
-    matrix: Matrix = compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=as_of)
+    matrix: Matrix = page_matrix(
+        compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=as_of)
+    )
     records = deal_records(
         deal=deal, clauses=clauses, phases=phases, as_of=as_of, user=user, matrix=matrix
     )
@@ -278,7 +281,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     show_internal = can_see_internal(request.user)
     if _is_partial(request):
         clause = _get_clause(deal, ref)
-        cell = matrix_cell(clause=clause, party=party, user=request.user)
+        cell = PageCell.of(matrix_cell(clause=clause, party=party, user=request.user))
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
         context = {"deal": deal, "cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])}
         context["show_internal"] = show_internal
@@ -288,8 +291,8 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     clause = next((c for c in context["clauses"] if c.reference == ref), None)
     if clause is None:
         raise Http404("No clause with this reference in the deal.")
-    cell = context["matrix"].cell(clause=clause, party=party) or matrix_cell(
-        clause=clause, party=party, user=request.user
+    cell = context["matrix"].cell(clause=clause, party=party) or PageCell.of(
+        matrix_cell(clause=clause, party=party, user=request.user)
     )
     claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
     context.update({"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])})
@@ -349,7 +352,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "as_of": as_of,
             "notices": notices,
             "due": clause_due_date(clause),
-            "cells": clause_cells(clause=clause, user=request.user),
+            "cells": [PageCell.of(c) for c in clause_cells(clause=clause, user=request.user)],
             "paging": paging,
             "show_internal": can_see_internal(request.user),
             "citation": sharing.clause_citation(clause, today=_today(request)),

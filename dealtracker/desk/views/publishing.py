@@ -34,6 +34,7 @@ from dealtracker.claims.compliance import compliance_matrix
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
+from dealtracker.desk.matrix import page_matrix
 from dealtracker.desk.timeline import phase_timeline
 from dealtracker.publishing import citations
 from dealtracker.publishing.images import CHART_CSS, CHART_CSS_HASH, png_from_svg
@@ -75,7 +76,7 @@ def _deal_widgets(deal: Deal) -> dict:
     user = sharing.public()
     phases = list(deal.phases.order_by("order"))
     clauses = list(deal_queries.clauses_for_deal(deal=deal))
-    matrix = compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=None)
+    matrix = page_matrix(compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=None))
     records = deal_records(
         deal=deal, clauses=clauses, phases=phases, as_of=None, user=user, matrix=matrix
     )
