@@ -61,6 +61,7 @@ from dealtracker.desk.forms.annotate import (
 from dealtracker.desk.passage_marks import mark_passages, spans_from_passages
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
+from dealtracker.sources import queries as source_queries
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.sources.passages import (
     Marked,
@@ -241,11 +242,7 @@ def _page_context(
         context.update(panel_context(source=source, revision=context.get("revision"), came=came))
     context["original"] = source.documents.order_by("-id").first()
     if can_see_internal(request.user):
-        context["orphans"] = list(
-            Passage.objects.filter(source=source, anchor_status=Passage.AnchorStatus.ORPHANED)
-            .only("id", "number", "quote", "source_id", "anchor_status", "needs_review")
-            .order_by("id")
-        )
+        context["orphans"] = list(source_queries.orphaned_passages(source=source))
     return context
 
 
@@ -335,13 +332,7 @@ def _gone(
 
 def _get_passage(source: Source, passage_pk: int) -> Passage:
     # The anchored revision for the passage's page, without its text.
-    return get_object_or_404(
-        Passage.objects.select_related("source", "revision_anchored").defer(
-            "revision_anchored__text"
-        ),
-        pk=passage_pk,
-        source=source,
-    )
+    return get_object_or_404(source_queries.passages_for_page(), pk=passage_pk, source=source)
 
 
 @require_GET

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import sources_for_list, user_sees_drafts
 from dealtracker.concurrency import Gone
 from dealtracker.desk.paging import paginate
+from dealtracker.sources import queries as source_queries
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.documents import DOCUMENT_FORMATS
@@ -36,8 +37,7 @@ from dealtracker.sources.extract import (
     format_for_media_type,
 )
 from dealtracker.sources.fetch import FetchError, fetch_url
-from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
-from dealtracker.sources.review import to_review
+from dealtracker.sources.models import Passage, Source, SourceRevision
 
 from .. import history
 from ..access import permission_required, reader_required
@@ -71,16 +71,11 @@ def _wants_partial(request: HttpRequest) -> bool:
 @vary_on_headers("HX-Request")
 def source_list(request: HttpRequest) -> HttpResponse:
     """Every source, newest first, filtered by kind, language, outlet and words."""
-    languages = list(
-        Source.objects.order_by("language").values_list("language", flat=True).distinct()
+    form = SourceFilterForm(
+        request.GET,
+        languages=source_queries.source_languages(),
+        outlets=source_queries.source_outlets(),
     )
-    outlets = list(
-        Source.objects.exclude(outlet="")
-        .order_by("outlet")
-        .values_list("outlet", flat=True)
-        .distinct()
-    )
-    form = SourceFilterForm(request.GET, languages=languages, outlets=outlets)
     form.is_valid()
     filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
     sources = sources_for_list(
@@ -89,32 +84,13 @@ def source_list(request: HttpRequest) -> HttpResponse:
         outlet=filters.get("outlet"),
         q=filters.get("q"),
     ).select_related("duplicate_of")
-    if user_sees_drafts(request.user):
-        passage_count = Count("passages", distinct=True)
-    else:
+    shown = None
+    if not user_sees_drafts(request.user):
         # What the public sees on the source's page: passages a published claim rests on.
-        passage_count = Count(
-            "passages",
-            filter=Q(passages__evidence__claim__is_published=True)
-            & ~Q(passages__anchor_status=Passage.AnchorStatus.ORPHANED),
-            distinct=True,
+        shown = Q(passages__evidence__claim__is_published=True) & ~Q(
+            passages__anchor_status=Passage.AnchorStatus.ORPHANED
         )
-    sources = sources.annotate(
-        passage_count=passage_count,
-        review_count=Count(
-            "passages",
-            # What the review queue lists (a detached orphan is resolved).
-            filter=to_review("passages__"),
-            distinct=True,
-        ),
-        revision_count=Subquery(
-            SourceRevision.objects.filter(source=OuterRef("pk"))
-            .order_by()
-            .values("source")
-            .annotate(n=Count("id"))
-            .values("n")[:1]
-        ),
-    ).order_by("-published_on", "-id")
+    sources = source_queries.sources_with_counts(sources, shown_passages=shown)
     paging = paginate(request, sources, SOURCES_PER_PAGE)
     context = {
         "form": form,
@@ -522,28 +498,9 @@ def source_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     revision = get_object_or_404(
         SourceRevision.objects.select_related("created_by"), source=source, number=number
     )
-    revisions = list(
-        SourceRevision.objects.filter(source=source)
-        .only("id", "number", "created_at", "note", "source_id")
-        .order_by("number")
-    )
-    outcomes = (
-        Reanchoring.objects.filter(to_revision=revision)
-        .select_related("passage")
-        # What an editor must look at first: orphaned, then changed, then uncertain.
-        .annotate(
-            urgency=Case(
-                When(status=Passage.AnchorStatus.ORPHANED, then=Value(0)),
-                When(status=Passage.AnchorStatus.CHANGED, then=Value(1)),
-                When(needs_review=True, then=Value(2)),
-                default=Value(3),
-            )
-        )
-        .order_by("urgency", "old_start", "passage_id")
-    )
-    counts = {status: 0 for status in Passage.AnchorStatus.values}
-    for row in outcomes.order_by().values("status").annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
+    revisions = list(source_queries.revision_numbers(source=source))
+    outcomes = source_queries.reanchoring_outcomes(revision=revision)
+    counts = source_queries.reanchoring_counts(revision=revision)
     paging = paginate(request, outcomes, OUTCOMES_PER_PAGE)
     context = {
         "source": source,
@@ -658,12 +615,7 @@ def source_history(request: HttpRequest, pk: int) -> HttpResponse:
         entries=entries,
         obj=source,
         # The text's changes are its revisions: listed with who saved them and why.
-        revisions=list(
-            SourceRevision.objects.filter(source_id=pk)
-            .select_related("created_by")
-            .defer("text")
-            .order_by("-number")
-        ),
+        revisions=list(source_queries.revisions_newest_first(source_id=pk)),
     )
 
 
