@@ -1,6 +1,6 @@
 """Small helpers for bringing deleted rows back from django-simple-history records.
 
-Used by `claims/restore.py` and `sources/restore.py`. A deletion leaves a
+Used by `claims/undelete.py` and `sources/undelete.py`. A deletion leaves a
 history record of type '-'; the record just before it holds the row as it was.
 """
 

@@ -1,7 +1,7 @@
 """The API's query parameters, read off the HTML lists' filter forms.
 
 A list endpoint takes the filters of the page it mirrors, validated by the same
-Django form (dealtracker/desk/forms_lists.py): one home per filter. The pydantic
+Django form (dealtracker/desk/forms/lists.py): one home per filter. The pydantic
 model that documents them in the OpenAPI schema (and turns away values of the
 wrong type first) is generated here from that form's fields, so a filter added
 to a form appears in the API and its schema without being written twice.

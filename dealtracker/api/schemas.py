@@ -1,6 +1,6 @@
 """What the read API answers, as pydantic models: they validate every answer and
 make the OpenAPI schema (/api/v1/schema/). Field names follow the deal JSON
-(/deals/<slug>.json, dealtracker/claims/exports.py): `url` is the page on the
+(/deals/<slug>.json, dealtracker/interchange/exports.py): `url` is the page on the
 site (for a source: the report's own address, its page on the site is `page`),
 `api_url` the same thing in this API."""
 

@@ -1,4 +1,4 @@
-"""Rows as the read API answers them: the deal JSON's shapes (claims/exports.py)
+"""Rows as the read API answers them: the deal JSON's shapes (interchange/exports.py)
 plus ids, references to the deal, and links into the API. Pass rows fetched with
 the queries' joins (deals/queries.py, claims/queries.py, api/endpoints.py): no
 function here runs a query of its own."""

@@ -1,7 +1,7 @@
 """Geometry of the chart images that the pages do not draw themselves: the roll-up
 bars, and the layout of a standalone chart (title above, source line below).
 
-The timeline (deals/timeline.py) and the step charts (claims/assessments.py)
+The timeline (desk/timeline.py) and the step charts (claims/assessments.py)
 keep their own geometry; a standalone image places the same SVG the page draws.
 """
 

@@ -8,7 +8,7 @@ class DemoRecord(models.Model):
 
     `loaddemo` never loads a key twice: a demo claim (or party, passage...) that an
     editor deleted stays deleted, and one they changed is left as they left it.
-    `key` names the record by its natural key in desk/demo/data.py; `object_id` is the
+    `key` names the record by its natural key in devdata/demo/data.py; `object_id` is the
     row it became, so a record is found again even after its natural key was edited.
     """
 

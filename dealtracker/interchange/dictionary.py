@@ -1,7 +1,7 @@
 """The data dictionary (/data/): every field and value of the exports.
 
 Columns and keys come from the descriptions next to the code that writes them
-(claims/exports.py); vocabularies are discovered from the TextChoices classes
+(interchange/exports.py); vocabularies are discovered from the TextChoices classes
 of the domain models, so a new value appears here the day it is added.
 """
 

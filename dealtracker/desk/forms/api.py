@@ -1,5 +1,5 @@
 """Filters of the API's lists that have no HTML list page of their own (phases,
-clauses, assessments). The other lists use the pages' forms (desk/forms_lists.py)."""
+clauses, assessments). The other lists use the pages' forms (desk/forms/lists.py)."""
 
 from __future__ import annotations
 

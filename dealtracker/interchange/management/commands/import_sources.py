@@ -1,5 +1,5 @@
 """`manage.py import_sources FILE.jsonl`: bring in an archive of sources with their
-passages and claims (format: dealtracker/claims/archive.py)."""
+passages and claims (format: dealtracker/interchange/source_archive.py)."""
 
 from __future__ import annotations
 
