@@ -113,7 +113,12 @@ def expected_generated_sources(scale: float) -> int:
     # The module imports Django models: set Django up in that interpreter first.
     code = "import django;django.setup();" + code
     out = subprocess.run(
-        [PY, "-c", code], env=env | manage_env_extra(), capture_output=True, text=True, check=True
+        [PY, "-c", code],
+        env=env | manage_env_extra(),
+        cwd=BASE_DIR,  # devdata/ is imported from the checkout
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(out.stdout.strip())
 
