@@ -16,12 +16,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.query import ModelIterable
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.search.fulltext import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import context_after, context_before
 
 from .models import Assessment, Claim, Evidence
-from .search import text_matches
 
 
 def user_sees_drafts(user) -> bool:
@@ -166,7 +166,7 @@ def sources_for_list(
     """Sources filtered as the sources list filters them (without their text), newest first.
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
-    pass it cleaned (claims.search.clean_query_text) and accepted (query_problem)."""
+    pass it cleaned (search.fulltext.clean_query_text) and accepted (query_problem)."""
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)

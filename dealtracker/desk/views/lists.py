@@ -35,16 +35,16 @@ from dealtracker.claims.listing import (
     with_list_details,
 )
 from dealtracker.claims.models import Claim
-from dealtracker.claims.search import query_problem
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
+from dealtracker.search.fulltext import query_problem
+from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
 
 from .. import dictionary
 from ..access import can_see_internal, reader_required
 from ..forms_lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body
-from ..search import site_search
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ with ts_rank_cd, the top few get a ts_headline snippet — computed only for
 those rows, ts_headline is costly. Which rows are the candidates:
 
 - Usually the first ones the GIN index finds (a bitmap scan; see
-  claims/search.py for how the query keeps to the index). For a rare word or
+  dealtracker/search/fulltext.py for how the query keeps to the index). For a rare word or
   a phrase that is every match.
 - For one plain word that PostgreSQL's statistics (ANALYZE's most common
   lexemes) say is in a large share of a table's rows, the newest matching
@@ -40,7 +40,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import visible_claims
-from dealtracker.claims.search import (
+from dealtracker.deals.models import Clause, Party
+from dealtracker.search.fulltext import (
     any_config_query_sql,
     index_matches,
     is_single_word,
@@ -50,7 +51,6 @@ from dealtracker.claims.search import (
     text_rank,
     ts_config,
 )
-from dealtracker.deals.models import Clause, Party
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import ELLIPSIS, is_end_of, is_start_of
 
