@@ -291,23 +291,23 @@ def test_party_search_uses_the_trigram_indexes(w):
 @pytest.fixture
 def small_walk(monkeypatch):
     """Candidate counts small enough that a few hundred test rows make a word common."""
-    from dealtracker.search import fulltext as claims_search
+    from dealtracker.db import lexeme_statistics
     from dealtracker.search import site as search
 
     monkeypatch.setattr(search, "CANDIDATES", 5)
     monkeypatch.setattr(search, "SOURCE_CANDIDATES", 5)
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
     yield search
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
 
 
 def _analyze(*tables: str) -> None:
-    from dealtracker.search import fulltext as claims_search
+    from dealtracker.db import lexeme_statistics
 
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
 
 
 def test_common_word_ranks_the_newest_matching_claims(reader_client, w, small_walk):
@@ -380,10 +380,10 @@ def test_common_word_among_old_rows_only_falls_back_to_the_index(reader_client, 
 
 
 def test_without_statistics_search_uses_the_index(reader_client, w, small_walk, monkeypatch):
-    from dealtracker.search import fulltext as claims_search
+    from dealtracker.db import lexeme_statistics
 
     bulk_claims(300, statement="Truce talks resumed, round {i}")
-    monkeypatch.setattr(claims_search, "_lexeme_statistics", lambda tables, vector: {})
+    monkeypatch.setattr(lexeme_statistics, "_lexeme_statistics", lambda tables, vector: {})
     assert small_walk.newest_candidates("truce") == {}
     ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
     assert len(ids) == 10
