@@ -5,17 +5,17 @@ Per group: up to CANDIDATES rows that match are checked exactly and ranked
 with ts_rank_cd, the top few get a ts_headline snippet — computed only for
 those rows, ts_headline is costly. Which rows are the candidates:
 
-- Usually the first ones the GIN index finds (a bitmap scan; see
-  dealtracker/search/fulltext.py for how the query keeps to the index). For a rare word or
-  a phrase that is every match.
+- Usually the first ones the GIN index finds (a bitmap scan; see fulltext.py
+  for how the query keeps to the index). For a rare word or a phrase that is
+  every match.
 - For one plain word that PostgreSQL's statistics (ANALYZE's most common
   lexemes, dealtracker/db/lexeme_statistics.py) say is in a large share of a
-  table's rows, the newest matching
-  rows: the table is walked newest-first through its primary key until
-  enough rows match. Building the index's bitmap of every match of a common
-  word costs more than reading the few hundred newest rows, and the newest
-  matches are what a newsroom wants first. The walk is bounded; when the
-  newest rows hold too few matches, the index is used after all.
+  table's rows, the newest matching rows: the table is walked newest-first
+  through its primary key until enough rows match. Building the index's
+  bitmap of every match of a common word costs more than reading the few
+  hundred newest rows, and the newest matches are what a newsroom wants
+  first. The walk is bounded; when the newest rows hold too few matches, the
+  index is used after all.
 
 Snippets come back with private-use marker characters around the matched
 words; `highlight()` escapes everything and turns only balanced markers into
