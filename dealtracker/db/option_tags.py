@@ -4,8 +4,15 @@ The claims list's deal filter offers every deal: hundreds of <option>s through
 the template engine cost more than the page's queries. Every value and label is
 escaped here as the template engine would (the plain path shows they match).
 
-Pays: the claims list on the large database (`make bench`, "claims list" row).
-Plain path (DB_PLAIN=option_tags): the same tags rendered by a template.
+Pays: the claims list on the large database (`make bench`, "claims filtered" and
+"claims page 50" rows). Plain path (DB_PLAIN=option_tags): the same tags
+rendered by a template.
+
+Measured once, every trick plain at once (make bench BENCH_ARGS="--scale 0.05
+--seconds 2 --no-soak --no-page-cache", then the same with --plain; a shared
+two-core machine at load 12-14; large database p50, fast → plain): claims
+filtered 420 → 306 ms: no gain shown at that scale (about 10 deals) and load;
+re-measure at --scale 1 (200 deals) on a quiet machine.
 """
 
 from __future__ import annotations

@@ -7,8 +7,15 @@ they go through the GIN indexes whatever the planner guesses about how common
 a word is: a bad guess, with LIMIT, made it scan a whole table for a word that
 was nowhere.
 
-Pays: the search page on the large database (`make bench`, "search" rows).
-Plain path (DB_PLAIN=planner): the planner chooses.
+Pays: the search page on the large database (`make bench`, "search common" and
+"search rare" rows). Plain path (DB_PLAIN=planner): the planner chooses.
+
+Measured once, every trick plain at once (make bench BENCH_ARGS="--scale 0.05
+--seconds 2 --no-soak --no-page-cache", then the same with --plain; a shared
+two-core machine at load 12-14; large database p50, fast → plain): search rare
+438 → 254 ms, search common 720 → 571 ms: no gain shown at that scale and load
+(the trivial page also fell from 100 to 27 ms between the runs); the bad plan
+was seen at --scale 1: re-measure there.
 """
 
 from __future__ import annotations
