@@ -601,8 +601,18 @@ def main() -> int:
         action="store_false",
         help="serve with PAGE_CACHE=false: every page rendered for every request (cold figures)",
     )
+    parser.add_argument(
+        "--plain",
+        nargs="?",
+        const="all",
+        metavar="NAMES",
+        help="serve with DB_PLAIN=NAMES (all when none given): the speed tricks' plain-ORM"
+        " paths (dealtracker/db/plain.py), to see what each buys; query bounds are the fast paths'",
+    )
     args = parser.parse_args()
     os.environ["PAGE_CACHE"] = "true" if args.page_cache else "false"
+    if args.plain:
+        os.environ["DB_PLAIN"] = args.plain
 
     started = time.perf_counter()
     base_url = os.environ.get("DATABASE_URL")
@@ -665,6 +675,7 @@ def main() -> int:
             "seconds_per_page": args.seconds,
             "scale": args.scale,
             "page_cache": args.page_cache,
+            "db_plain": os.environ.get("DB_PLAIN", ""),
         },
         "prepare": info,
         "rows": rows,

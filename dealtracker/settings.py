@@ -210,6 +210,25 @@ _db["OPTIONS"]["options"] = (
 _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Speed tricks (dealtracker/db/) that take their plain-ORM path instead: "all" or
+# comma-separated names (dealtracker/db/plain.py says what each is); for the benchmark.
+_DB_TRICKS = {
+    "planner",
+    "lexeme_statistics",
+    "values_update",
+    "shared_parent",
+    "url_templates",
+    "option_tags",
+}
+_db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
+if _db_plain & {"all", *_TRUE}:
+    _db_plain = _DB_TRICKS
+elif _db_plain - _DB_TRICKS:
+    raise ImproperlyConfigured(
+        f"DB_PLAIN: unknown {', '.join(sorted(_db_plain - _DB_TRICKS))};"
+        f" use all or some of {', '.join(sorted(_DB_TRICKS))}"
+    )
+DB_PLAIN = frozenset(_db_plain)
 
 # --- Auth -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

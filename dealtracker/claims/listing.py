@@ -29,10 +29,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.search.fulltext import text_matches
 
 from .models import Claim
 from .queries import visible_claims
-from .search import text_matches
 
 # An undated claim sorts as if made on this day (before any real one). The
 # same expression is indexed in claims migration 0003; keep them identical.

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.query import ModelIterable
 
+from dealtracker.db.shared_parent import share_parent
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.search.fulltext import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import context_after, context_before
 
 from .models import Assessment, Claim, Evidence
-from .search import text_matches
 
 
 def user_sees_drafts(user) -> bool:
@@ -52,23 +52,6 @@ def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
     )
 
 
-class _ClaimDetailsIterable(ModelIterable):
-    """Claims whose clause and phase are given the claim's own deal object.
-
-    They belong to it (the claims service refuses anything else), so joining the
-    deals table twice more is not needed: two joins fewer made PostgreSQL plan these
-    queries several times faster on a large database (planning was most of their
-    time). Should a row break the rule, its clause's or phase's deal loads lazily."""
-
-    def __iter__(self):
-        for claim in super().__iter__():
-            if claim.deal_id is not None:
-                for related in (claim.clause, claim.phase):
-                    if related is not None and related.deal_id == claim.deal_id:
-                        related.deal = claim.deal
-            yield claim
-
-
 def with_claim_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     """What a claim row shows: claimant, subjects, clause/phase/deal and evidence count."""
     claims = (
@@ -79,8 +62,8 @@ def with_claim_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         .annotate(evidence_count=_evidence_count())
         .order_by("-made_on", "-id")
     )
-    claims._iterable_class = _ClaimDetailsIterable
-    return claims
+    # A claim's clause and phase belong to its own deal: no join for their deals.
+    return share_parent(claims, parent="deal", children=("clause", "phase"))
 
 
 def _evidence_count():
@@ -166,7 +149,7 @@ def sources_for_list(
     """Sources filtered as the sources list filters them (without their text), newest first.
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
-    pass it cleaned (claims.search.clean_query_text) and accepted (query_problem)."""
+    pass it cleaned (search.fulltext.clean_query_text) and accepted (query_problem)."""
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)

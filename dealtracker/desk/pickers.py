@@ -18,10 +18,10 @@ from django.db.models import Case, FloatField, IntegerField, Q, Value, When
 from django.db.models.functions import Greatest
 
 from dealtracker.deals.models import Party
-from dealtracker.desk.search import aliases_text
+from dealtracker.search.site import aliases_text
 
 SUGGESTIONS = 8
-# "Isreal" is 0.27 similar to "Israel" (see desk/search.py's thresholds).
+# "Isreal" is 0.27 similar to "Israel" (see dealtracker/search/site.py's thresholds).
 MIN_SIMILARITY = 0.25
 # Below this many characters only names containing what was typed match:
 # three letters are trigram-similar to too much ("ham" to "America").

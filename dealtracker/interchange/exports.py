@@ -13,17 +13,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
 
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
 from dealtracker.claims.queries import visible_claims
 from dealtracker.claims.rollups import visible_assessments
+from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
@@ -37,22 +36,10 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-_SENTINEL = "8086420"
-
-
-@lru_cache(maxsize=64)
-def _url_template(name: str, keys: tuple[str, ...]) -> str:
-    sentinels = {key: f"{_SENTINEL}{i}" for i, key in enumerate(keys)}
-    url = reverse(name, kwargs=sentinels)
-    for key, sentinel in sentinels.items():
-        url = url.replace(sentinel, "{" + key + "}")
-    return url
-
-
 def site_url(name: str, **kwargs: Any) -> str:
-    """absolute(reverse(name, kwargs=...)) for exports of many rows: the URL pattern is
-    reversed once and then filled in (ids, slugs and clause references need no quoting)."""
-    return absolute(_url_template(name, tuple(sorted(kwargs))).format(**kwargs))
+    """absolute(reverse(name, kwargs=...)) for exports of many rows
+    (dealtracker/db/url_templates.py)."""
+    return absolute(reverse_path(name, **kwargs))
 
 
 # --- CSV ----------------------------------------------------------------------

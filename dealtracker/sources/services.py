@@ -15,11 +15,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
+from dealtracker.db.values_update import values_update
 from dealtracker.text import single_line
 
 from . import anchoring
@@ -379,8 +380,6 @@ _PASSAGE_FIELDS = [
     ("needs_review", "boolean"),
     ("previous_quote", "text"),
 ]
-# Rows per UPDATE statement: well under PostgreSQL's 65,535 parameters.
-_UPDATE_CHUNK = 2000
 
 
 def _passage_values(passage: Passage) -> tuple:
@@ -388,51 +387,18 @@ def _passage_values(passage: Passage) -> tuple:
     return tuple(getattr(passage, name) for name, _ in _PASSAGE_FIELDS)
 
 
-def _passages_update(
-    passages: list[Passage], now: datetime.datetime, *, with_quote: set[int]
-) -> None:
-    """Write the re-anchored fields of passages, one UPDATE ... FROM (VALUES ...) per chunk.
+def _passages_update(passages: list[Passage], *, with_quote: set[int]) -> None:
+    """Write the re-anchored fields and updated_at of passages (dealtracker/db/values_update.py).
 
-    Django's bulk_update builds a CASE WHEN per field and row, which costs
-    seconds of CPU for a few hundred passages; this is one parameterised
-    statement. Each row gets all its new values at once, so the CHECK on
-    quote and span and the span trigger see a consistent row. The quote is
-    set only for the passages in with_quote (those whose words changed): setting
-    it fires the search-vector trigger, which would recompute every vector.
+    The quote is set only for the passages in with_quote (those whose words
+    changed): setting it fires the search-vector trigger, which would recompute
+    every vector.
     """
     quoted = [p for p in passages if p.pk in with_quote]
     unquoted = [p for p in passages if p.pk not in with_quote]
     fields = [f for f in _PASSAGE_FIELDS if f[0] != "quote"]
     for rows, names in ((quoted, _PASSAGE_FIELDS), (unquoted, fields)):
-        for at in range(0, len(rows), _UPDATE_CHUNK):
-            _passages_update_chunk(rows[at : at + _UPDATE_CHUNK], names, now)
-
-
-def _passages_update_chunk(
-    passages: list[Passage], fields: list[tuple[str, str]], now: datetime.datetime
-) -> None:
-    if not passages:
-        return
-    opts = Passage._meta
-    quote = connection.ops.quote_name
-    table = quote(opts.db_table)
-    columns = [opts.get_field(name).column for name, _ in fields]
-    row = "(%s::bigint, " + ", ".join(f"%s::{sql_type}" for _, sql_type in fields) + ")"
-    names = ", ".join(quote(c) for c in ["id", *columns])
-    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-    updated_at = quote(opts.get_field("updated_at").column)
-    params: list = [now]
-    for passage in passages:
-        params.append(passage.pk)
-        params.extend(getattr(passage, name) for name, _ in fields)
-    # Only names from the model's metadata and placeholders are formatted in.
-    sql = (
-        f"UPDATE {table} AS p SET {assignments}, {updated_at} = %s "  # noqa: S608
-        f"FROM (VALUES {', '.join([row] * len(passages))}) AS v({names}) "
-        "WHERE p.id = v.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        values_update(Passage, rows, [*names, ("updated_at", "timestamptz")])
 
 
 def source_revise(*, source: Source, new_text: str, note: str = "", by) -> RevisionOutcome:
@@ -503,9 +469,9 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
             # Only passages whose values changed are written and get a history row
             # (an orphan that stays orphaned does not).
             now = timezone.now()
-            _passages_update(changed, now, with_quote=new_quotes)
             for passage in changed:
                 passage.updated_at = now
+            _passages_update(changed, with_quote=new_quotes)
             Passage.history.bulk_history_create(
                 changed,
                 update=True,

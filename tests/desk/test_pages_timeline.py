@@ -1,4 +1,4 @@
-"""The phase timeline's geometry (deals.timeline), drawn as SVG by the deal page."""
+"""The phase timeline's geometry (desk.timeline), drawn as SVG by the deal page."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from django.db.models import Q
 
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
-from dealtracker.claims.search import clean_query_text, query_problem
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.search.fulltext import clean_query_text, query_problem
 
 ANY = [("", "any")]
 

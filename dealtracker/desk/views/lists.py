@@ -3,11 +3,9 @@ and the data dictionary that explains them."""
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 from collections.abc import Iterator
-from functools import lru_cache
 
 from django.contrib.syndication.views import Feed
 from django.http import (
@@ -22,7 +20,6 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -34,16 +31,18 @@ from dealtracker.claims.listing import (
     with_list_details,
 )
 from dealtracker.claims.models import Claim
-from dealtracker.claims.search import query_problem
+from dealtracker.db.option_tags import option_tags
+from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.interchange import annotations, dictionary, exports
+from dealtracker.search.fulltext import query_problem
+from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
 
 from ..access import can_see_internal, reader_required
 from ..forms.lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body
-from ..search import site_search
 
 logger = logging.getLogger(__name__)
 
@@ -53,54 +52,37 @@ def _wants_partial(request: HttpRequest) -> bool:
     return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
-@lru_cache(maxsize=32)
-def _path_template(name: str, keys: tuple[str, ...]) -> str:
-    sentinels = {key: f"8086420{i}" for i, key in enumerate(keys)}
-    path = reverse(name, kwargs=sentinels)
-    for key, sentinel in sentinels.items():
-        path = path.replace(sentinel, "{" + key + "}")
-    return path
-
-
-def _path(name: str, **kwargs) -> str:
-    """reverse() for the many links of a list: the pattern is reversed once, then filled."""
-    return _path_template(name, tuple(sorted(kwargs))).format(**kwargs)
-
-
 def _row_links(claims: list[Claim]) -> None:
     """Each row's links, built without a reverse() per link (a page has about a hundred)."""
     for claim in claims:
-        claim.url = _path("desk:claim-detail", pk=claim.pk)
+        claim.url = reverse_path("desk:claim-detail", pk=claim.pk)
         claim.subject_links = [
-            (_path("desk:party-detail", slug=p.slug), p.label) for p in claim.subjects.all()
+            (reverse_path("desk:party-detail", slug=p.slug), p.label) for p in claim.subjects.all()
         ]
         if claim.clause_id:
             clause = claim.clause
-            claim.scope_url = _path(
+            claim.scope_url = reverse_path(
                 "desk:clause-detail", slug=clause.deal.slug, ref=clause.reference
             )
             claim.scope_label = f"{clause.deal.title} · {clause.reference}"
         elif claim.phase_id:
             phase = claim.phase
-            claim.scope_url = _path("desk:phase-detail", slug=phase.deal.slug, order=phase.order)
+            claim.scope_url = reverse_path(
+                "desk:phase-detail", slug=phase.deal.slug, order=phase.order
+            )
             claim.scope_label = f"{phase.deal.title} · phase {phase.order}"
         elif claim.deal_id:
-            claim.scope_url = _path("desk:deal-detail", slug=claim.deal.slug)
+            claim.scope_url = reverse_path("desk:deal-detail", slug=claim.deal.slug)
             claim.scope_label = claim.deal.title
         else:
             claim.scope_url = claim.scope_label = ""
 
 
 def _deal_options(form: ClaimFilterForm, selected: Deal | None) -> str:
-    """The deal <option>s, built in one pass (hundreds of deals through the template
-    engine cost more than the page's queries). Every value and title is escaped."""
-    chosen = selected.slug if selected else None
-    options = (
-        f'<option value="{html.escape(slug)}"{" selected" if slug == chosen else ""}>'
-        f"{html.escape(title)}</option>"
-        for slug, title in form.fields["deal"].choices[1:]
+    """The deal <option>s (dealtracker/db/option_tags.py: hundreds of deals)."""
+    return option_tags(
+        form.fields["deal"].choices[1:], selected=selected.slug if selected else None
     )
-    return mark_safe("".join(options))  # noqa: S308 — escaped above
 
 
 # Page positions: a changed filter starts again from the first page.
@@ -115,7 +97,7 @@ def _list_url(query: QueryDict, *, drop: tuple[str, ...] = (), **values: str) ->
     for key, value in values.items():
         params[key] = value
     encoded = params.urlencode()
-    return _path("desk:claim-list") + (f"?{encoded}" if encoded else "")
+    return reverse_path("desk:claim-list") + (f"?{encoded}" if encoded else "")
 
 
 def _facet_links(facets: ClaimFacets, query: QueryDict) -> list[dict]:

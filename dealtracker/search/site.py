@@ -5,16 +5,17 @@ Per group: up to CANDIDATES rows that match are checked exactly and ranked
 with ts_rank_cd, the top few get a ts_headline snippet — computed only for
 those rows, ts_headline is costly. Which rows are the candidates:
 
-- Usually the first ones the GIN index finds (a bitmap scan; see
-  claims/search.py for how the query keeps to the index). For a rare word or
-  a phrase that is every match.
+- Usually the first ones the GIN index finds (a bitmap scan; see fulltext.py
+  for how the query keeps to the index). For a rare word or a phrase that is
+  every match.
 - For one plain word that PostgreSQL's statistics (ANALYZE's most common
-  lexemes) say is in a large share of a table's rows, the newest matching
-  rows: the table is walked newest-first through its primary key until
-  enough rows match. Building the index's bitmap of every match of a common
-  word costs more than reading the few hundred newest rows, and the newest
-  matches are what a newsroom wants first. The walk is bounded; when the
-  newest rows hold too few matches, the index is used after all.
+  lexemes, dealtracker/db/lexeme_statistics.py) say is in a large share of a
+  table's rows, the newest matching rows: the table is walked newest-first
+  through its primary key until enough rows match. Building the index's
+  bitmap of every match of a common word costs more than reading the few
+  hundred newest rows, and the newest matches are what a newsroom wants
+  first. The walk is bounded; when the newest rows hold too few matches, the
+  index is used after all.
 
 Snippets come back with private-use marker characters around the matched
 words; `highlight()` escapes everything and turns only balanced markers into
@@ -40,17 +41,18 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import visible_claims
-from dealtracker.claims.search import (
+from dealtracker.db.lexeme_statistics import lexeme_frequencies
+from dealtracker.db.planner import bitmap_scans_only
+from dealtracker.deals.models import Clause, Party
+from dealtracker.search.fulltext import (
     any_config_query_sql,
     index_matches,
     is_single_word,
     language_matches,
-    lexeme_frequencies,
     row_config_query,
     text_rank,
     ts_config,
 )
-from dealtracker.deals.models import Clause, Party
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import ELLIPSIS, is_end_of, is_start_of
 
@@ -323,18 +325,17 @@ def use_search_settings() -> None:
     """Settings for the rest of the current transaction (set_config(..., true)).
 
     - Trigram thresholds read by the % and %> operators (party names).
-    - Plain index and sequential scans off: every table is read through bitmap
-      scans, so the candidate queries go through the GIN indexes whatever the
-      planner guesses about how common a word is (a bad guess, with LIMIT, made
-      it scan a whole table for a word that was nowhere).
+    - Bitmap scans only (dealtracker/db/planner.py), so the candidate queries
+      go through the GIN indexes.
     """
+    settings = [
+        "set_config('pg_trgm.similarity_threshold', %s, true)",
+        "set_config('pg_trgm.word_similarity_threshold', %s, true)",
+        *bitmap_scans_only(),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true),"
-            " set_config('pg_trgm.word_similarity_threshold', %s, true),"
-            " set_config('enable_seqscan', 'off', true),"
-            " set_config('enable_indexscan', 'off', true)",
-            [str(NAME_SIMILARITY), str(NAME_WORD_SIMILARITY)],
+            "SELECT " + ", ".join(settings), [str(NAME_SIMILARITY), str(NAME_WORD_SIMILARITY)]
         )
 
 
@@ -366,7 +367,7 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
     if not is_single_word(q):
         return {}
     tables = _walked_tables()
-    stats = lexeme_frequencies(q, [model._meta.db_table for model, _ in tables.values()])
+    stats = lexeme_frequencies(q, [model for model, _ in tables.values()])
     walks: dict[str, tuple[type[Model], int, int]] = {}
     for key, (model, wanted) in tables.items():
         freq, rows = stats.get(model._meta.db_table, (0.0, 0.0))

@@ -1,7 +1,7 @@
 """Full-text matching that uses the GIN indexes on `search_vector`.
 
 Each row's vector is built with its own language's configuration (see
-`dealtracker_ts_config` in dealtracker/search_sql.py). A tsquery computed per
+`dealtracker_ts_config` in dealtracker/search/sql.py). A tsquery computed per
 row from the row's language cannot use the index, so a match is two tests:
 
 1. the row's vector matches the OR of `websearch_to_tsquery(config, q)` under
@@ -15,7 +15,6 @@ row from the row's language cannot use the index, so a match is two tests:
 from __future__ import annotations
 
 import re
-import time
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
 from django.db import DatabaseError, connection, transaction
@@ -165,73 +164,3 @@ _SINGLE_WORD = re.compile(r"[^\W_]+")
 def is_single_word(q: str) -> bool:
     """True when q is one plain word (its query is an OR of that word's lexemes)."""
     return bool(_SINGLE_WORD.fullmatch(q)) and q.lower() != "or"
-
-
-# Statistics change only when a table is analyzed; reading them (pg_stats is a
-# big view) costs more than a search, so each process keeps them this long.
-STATISTICS_SECONDS = 60.0
-_statistics: dict[tuple, tuple[float, dict[str, tuple[float, dict[str, float]]]]] = {}
-
-
-def forget_lexeme_statistics() -> None:
-    """Drop the kept statistics (the next search reads them again)."""
-    _statistics.clear()
-
-
-def _lexeme_statistics(
-    tables: tuple[str, ...], vector: str
-) -> dict[str, tuple[float, dict[str, float]]]:
-    """Per analyzed table: (rows, {frequent lexeme: fraction of rows holding it})."""
-    key = (connection.settings_dict["NAME"], tables, vector)
-    kept = _statistics.get(key)
-    if kept and time.monotonic() - kept[0] < STATISTICS_SECONDS:
-        return kept[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT s.tablename, c.reltuples,
-                   s.most_common_elems::text::text[], s.most_common_elem_freqs
-            FROM pg_stats s
-            JOIN pg_namespace n ON n.nspname = s.schemaname
-            JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
-            WHERE s.schemaname = current_schema()
-              AND s.attname = %s
-              AND s.tablename = ANY(%s)
-              AND s.most_common_elems IS NOT NULL
-            """,
-            [vector, list(tables)],
-        )
-        # The frequencies list ends with two more numbers (their minimum and
-        # maximum); zip() stops at the last lexeme.
-        found = {
-            table: (float(rows), dict(zip(elems, map(float, freqs), strict=False)))
-            for table, rows, elems, freqs in cursor.fetchall()
-        }
-    _statistics[key] = (time.monotonic(), found)
-    return found
-
-
-def lexeme_frequencies(
-    q: str, tables: list[str], *, vector: str = "search_vector"
-) -> dict[str, tuple[float, float]]:
-    """For each table whose statistics know a lexeme of q: (frequency, table rows).
-
-    The frequency is the largest fraction of rows whose vector holds one of q's
-    lexemes under any configuration (pg_stats.most_common_elems, kept by ANALYZE;
-    only frequent lexemes are listed) — a lower bound of how many rows the
-    any-configuration query matches. Tables never analyzed, or where no lexeme
-    of q is frequent, are left out.
-    """
-    statistics = _lexeme_statistics(tuple(tables), vector)
-    if not statistics:
-        return {}
-    lexemes = " || ".join(f"to_tsvector('{c}'::regconfig, %s)" for c in SEARCH_CONFIGS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tsvector_to_array({lexemes})", [q] * len(SEARCH_CONFIGS))  # noqa: S608 — constants
-        words = cursor.fetchone()[0] or []
-    found = {}
-    for table, (rows, frequencies) in statistics.items():
-        freq = max((frequencies.get(word, 0.0) for word in words), default=0.0)
-        if freq > 0 and rows > 0:
-            found[table] = (freq, rows)
-    return found

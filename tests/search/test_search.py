@@ -9,9 +9,9 @@ import re
 import pytest
 from django.db import connection
 
-from dealtracker.claims.search import SEARCH_CONFIGS, text_matches
-from dealtracker.desk.search import START, STOP, highlight, search_parties
-from dealtracker.search_sql import TS_CONFIG_FUNCTION
+from dealtracker.search.fulltext import SEARCH_CONFIGS, text_matches
+from dealtracker.search.site import START, STOP, highlight, search_parties
+from dealtracker.search.sql import TS_CONFIG_FUNCTION
 from tests.desk.lists_data import (
     build_lists_world,
     bulk_claims,
@@ -23,7 +23,7 @@ from tests.desk.lists_data import (
 URL = "/search/"
 # A single common word: the index path plus the word's forms, the walk, and the statistics
 # (read once a minute per process); bench/probe.py keeps the same bound.
-# The check that PostgreSQL accepts the text (claims.search.query_problem) is one query
+# The check that PostgreSQL accepts the text (search.fulltext.query_problem) is one query
 # in production and three inside a test's transaction (SAVEPOINT, SELECT, RELEASE).
 TEXT_CHECK = 3
 WALKED_SEARCH_QUERIES = 16 + TEXT_CHECK
@@ -273,7 +273,7 @@ def test_full_text_search_uses_the_gin_indexes(w):
 
 def test_party_search_uses_the_trigram_indexes(w):
     from dealtracker.deals.models import Party
-    from dealtracker.desk.search import aliases_text
+    from dealtracker.search.site import aliases_text
 
     qs = (
         Party.objects.annotate(a=aliases_text())
@@ -285,29 +285,29 @@ def test_party_search_uses_the_trigram_indexes(w):
     assert "party_name_trgm" in _plan(*qs.query.sql_with_params())
 
 
-# Common words: the newest matching rows are the candidates (see desk/search.py).
+# Common words: the newest matching rows are the candidates (see dealtracker/search/site.py).
 
 
 @pytest.fixture
 def small_walk(monkeypatch):
     """Candidate counts small enough that a few hundred test rows make a word common."""
-    from dealtracker.claims import search as claims_search
-    from dealtracker.desk import search
+    from dealtracker.db import lexeme_statistics
+    from dealtracker.search import site as search
 
     monkeypatch.setattr(search, "CANDIDATES", 5)
     monkeypatch.setattr(search, "SOURCE_CANDIDATES", 5)
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
     yield search
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
 
 
 def _analyze(*tables: str) -> None:
-    from dealtracker.claims import search as claims_search
+    from dealtracker.db import lexeme_statistics
 
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
-    claims_search.forget_lexeme_statistics()
+    lexeme_statistics.forget_lexeme_statistics()
 
 
 def test_common_word_ranks_the_newest_matching_claims(reader_client, w, small_walk):
@@ -380,17 +380,17 @@ def test_common_word_among_old_rows_only_falls_back_to_the_index(reader_client, 
 
 
 def test_without_statistics_search_uses_the_index(reader_client, w, small_walk, monkeypatch):
-    from dealtracker.claims import search as claims_search
+    from dealtracker.db import lexeme_statistics
 
     bulk_claims(300, statement="Truce talks resumed, round {i}")
-    monkeypatch.setattr(claims_search, "_lexeme_statistics", lambda tables, vector: {})
+    monkeypatch.setattr(lexeme_statistics, "_lexeme_statistics", lambda tables, vector: {})
     assert small_walk.newest_candidates("truce") == {}
     ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
     assert len(ids) == 10
 
 
 def test_walk_choice_weighs_word_frequency_against_table_size():
-    from dealtracker.desk.search import walk_pays
+    from dealtracker.search.site import walk_pays
 
     # A word in 80% of 50,000 sources: walk. In 2%: the index.
     assert walk_pays(0.8, 50_000, wanted=100, row_cost=14)

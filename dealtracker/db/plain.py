@@ -1,0 +1,23 @@
+"""The switch of the speed tricks: settings.DB_PLAIN names those that take their plain path.
+
+Each trick in this package takes its fast path by default. `DB_PLAIN=all` (or a
+comma-separated list of names) makes it take its plain-ORM path instead, which
+gives the same result, so `make bench BENCH_ARGS=--plain` can show what each
+trick still buys after an upgrade of Django or PostgreSQL. The names:
+
+- planner: planner.py, bitmap scans only for the search's candidate queries;
+- lexeme_statistics: lexeme_statistics.py, word frequencies read from pg_stats;
+- values_update: values_update.py, UPDATE ... FROM (VALUES ...) instead of bulk_update;
+- shared_parent: shared_parent.py, a row's own parent object given to its children;
+- url_templates: url_templates.py, a URL pattern reversed once, then filled in;
+- option_tags: option_tags.py, <option> tags built without the template engine.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def is_plain(trick: str) -> bool:
+    """Whether the trick takes its plain path (settings.DB_PLAIN names it)."""
+    return trick in settings.DB_PLAIN
