@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.search.fulltext import text_matches
+from dealtracker.fulltext.matching import text_matches
 
 from .models import Claim
 from .queries import visible_claims

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.search.fulltext import text_matches
+from dealtracker.fulltext.matching import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import context_after, context_before
@@ -149,7 +149,7 @@ def sources_for_list(
     """Sources filtered as the sources list filters them (without their text), newest first.
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
-    pass it cleaned (search.fulltext.clean_query_text) and accepted (query_problem)."""
+    pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem)."""
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)

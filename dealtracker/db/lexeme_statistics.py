@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Model
 
-from dealtracker.search.fulltext import SEARCH_CONFIGS, index_matches
+from dealtracker.fulltext.matching import SEARCH_CONFIGS, index_matches
 
 from .plain import is_plain
 

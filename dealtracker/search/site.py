@@ -5,7 +5,7 @@ Per group: up to CANDIDATES rows that match are checked exactly and ranked
 with ts_rank_cd, the top few get a ts_headline snippet — computed only for
 those rows, ts_headline is costly. Which rows are the candidates:
 
-- Usually the first ones the GIN index finds (a bitmap scan; see fulltext.py
+- Usually the first ones the GIN index finds (a bitmap scan; see dealtracker/fulltext/matching.py
   for how the query keeps to the index). For a rare word or a phrase that is
   every match.
 - For one plain word that PostgreSQL's statistics (ANALYZE's most common
@@ -44,7 +44,7 @@ from dealtracker.claims.queries import visible_claims
 from dealtracker.db.lexeme_statistics import lexeme_frequencies
 from dealtracker.db.planner import bitmap_scans_only
 from dealtracker.deals.models import Clause, Party
-from dealtracker.search.fulltext import (
+from dealtracker.fulltext.matching import (
     any_config_query_sql,
     index_matches,
     is_single_word,

@@ -9,9 +9,9 @@ import re
 import pytest
 from django.db import connection
 
-from dealtracker.search.fulltext import SEARCH_CONFIGS, text_matches
+from dealtracker.fulltext.matching import SEARCH_CONFIGS, text_matches
 from dealtracker.search.site import START, STOP, highlight, search_parties
-from dealtracker.search.sql import TS_CONFIG_FUNCTION
+from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
 from tests.desk.lists_data import (
     build_lists_world,
     bulk_claims,

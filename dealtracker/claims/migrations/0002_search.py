@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from dealtracker.search.sql import TS_CONFIG_FUNCTION, vector_trigger
+from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION, vector_trigger
 
 CLAIM_CREATE, CLAIM_DROP = vector_trigger(
     "claims_claim",

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from dealtracker.search.sql import DROP_TS_CONFIG_FUNCTION, TS_CONFIG_FUNCTION, vector_trigger
+from dealtracker.fulltext.sql import DROP_TS_CONFIG_FUNCTION, TS_CONFIG_FUNCTION, vector_trigger
 
 CLAUSE_CREATE, CLAUSE_DROP = vector_trigger(
     "deals_clause",

@@ -18,7 +18,7 @@ from django.db.models import Q
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.search.fulltext import clean_query_text, query_problem
+from dealtracker.fulltext.matching import clean_query_text, query_problem
 
 ANY = [("", "any")]
 

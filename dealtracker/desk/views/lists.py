@@ -36,7 +36,7 @@ from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.interchange import annotations, dictionary, exports
-from dealtracker.search.fulltext import query_problem
+from dealtracker.fulltext.matching import query_problem
 from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
 

@@ -1,7 +1,7 @@
 """Full-text matching that uses the GIN indexes on `search_vector`.
 
 Each row's vector is built with its own language's configuration (see
-`dealtracker_ts_config` in dealtracker/search/sql.py). A tsquery computed per
+`dealtracker_ts_config` in dealtracker/fulltext/sql.py). A tsquery computed per
 row from the row's language cannot use the index, so a match is two tests:
 
 1. the row's vector matches the OR of `websearch_to_tsquery(config, q)` under
