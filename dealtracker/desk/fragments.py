@@ -8,7 +8,7 @@ template whose main content (not the layout around it, which carries the
 visitor's name, CSRF token and the CSP nonce) sits in Django's `{% cache %}`
 fragment tag:
 
-    {% cache page_cache.seconds "deal" page_cache.key using=page_cache.alias %}
+    {% cache page_cache.seconds deal page_cache.key using=page_cache.alias %}
       {% with_context page_cache.context %} ...the page... {% endwith_context %}
     {% endcache %}
 

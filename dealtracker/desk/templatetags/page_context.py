@@ -28,7 +28,9 @@ class WithContextNode(template.Node):
 def with_context(parser: template.base.Parser, token: template.base.Token) -> WithContextNode:
     bits = token.split_contents()
     if len(bits) != 2:
-        raise template.TemplateSyntaxError(f"{bits[0]} takes one mapping: {{% {bits[0]} page.context %}}")
+        raise template.TemplateSyntaxError(
+            f"{bits[0]} takes one mapping: {{% {bits[0]} page.context %}}"
+        )
     nodelist = parser.parse(("endwith_context",))
     parser.delete_first_token()
     return WithContextNode(parser.compile_filter(bits[1]), nodelist)

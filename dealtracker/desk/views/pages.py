@@ -15,9 +15,7 @@ from typing import Any
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -367,7 +365,9 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
         }
         return context
 
-    return render(request, "desk/clause_detail.html", {"page_cache": PageFragments(request, context)})
+    return render(
+        request, "desk/clause_detail.html", {"page_cache": PageFragments(request, context)}
+    )
 
 
 @require_GET
