@@ -235,7 +235,7 @@ REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "").strip() or "dealtracke
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     PAGE_CACHE_ALIAS: {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "dealtracker.desk.fragments.PageMemoryCache",  # LocMemCache, compressed
         "LOCATION": "dealtracker-pages",
         "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
     },
@@ -245,8 +245,8 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES[PAGE_CACHE_ALIAS] = {
-        # A Redis that does not answer is a miss (the page is rendered), not an error page.
-        "BACKEND": "dealtracker.desk.fragments.ForgivingRedisCache",
+        # RedisCache, compressed; a Redis that does not answer is a miss, not an error page.
+        "BACKEND": "dealtracker.desk.fragments.PageRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:pages",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

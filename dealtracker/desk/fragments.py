@@ -32,15 +32,19 @@ Not cached (`page_cache.alias` names a cache that keeps nothing):
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -119,9 +123,38 @@ class PageFragments:
         return self.build()
 
 
-class ForgivingRedisCache(RedisCache):
-    """Django's Redis cache, where a Redis that does not answer is a miss: the page is
-    rendered (and not kept) rather than an error page, as the rate limits fall back too."""
+class _Compressed:
+    """A fragment as kept: HTML shrinks several times, and a worker keeps up to
+    PAGE_CACHE_ENTRIES of them (Redis: as many as its memory holds)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class CompressingCache:
+    """Keeps the fragments `{% cache %}` hands over (safe strings) compressed."""
+
+    def get(self, key, default=None, version=None):
+        value = super().get(key, default, version)  # type: ignore[misc]
+        if isinstance(value, _Compressed):
+            return mark_safe(zlib.decompress(value.data).decode())  # noqa: S308 — a template's output
+        return value
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if isinstance(value, SafeString):
+            value = _Compressed(zlib.compress(value.encode(), 1))
+        super().set(key, value, timeout, version)  # type: ignore[misc]
+
+
+class PageMemoryCache(CompressingCache, LocMemCache):
+    """The page cache in this process's memory (without REDIS_URL)."""
+
+
+class PageRedisCache(CompressingCache, RedisCache):
+    """The page cache in Redis, shared by every server; a Redis that does not answer is
+    a miss (the page is rendered, not kept), not an error page, as for the rate limits."""
 
     def get(self, key, default=None, version=None):
         try:
@@ -130,7 +163,7 @@ class ForgivingRedisCache(RedisCache):
             logger.warning("page cache: Redis did not answer (%s); rendering the page", exc)
             return default
 
-    def set(self, key, value, timeout=None, version=None):  # type: ignore[override]
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             super().set(key, value, timeout, version)
         except (RedisConnectionError, RedisTimeoutError) as exc:

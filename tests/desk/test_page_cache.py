@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import re
+import zlib
 
 import pytest
 from django.apps import apps
@@ -248,18 +249,20 @@ def test_a_missing_deal_is_still_a_404_when_its_context_is_built_lazily(world, p
 
 
 def cached_fragments() -> list[str]:
-    """Every fragment the page cache holds, read from its backend as stored."""
+    """Every fragment the page cache holds, read from its backend as stored (and unzipped)."""
     from django.conf import settings
     from django.core.cache import caches
 
     cache = caches[settings.PAGE_CACHE_ALIAS]
     if isinstance(cache, LocMemCache):  # pickled values by key
-        return [pickle.loads(v) for v in cache._cache.values()]  # noqa: S301 — our own cache
-    assert isinstance(cache, RedisCache), type(cache)
-    client = cache._cache.get_client()
-    keys = list(client.scan_iter(match=f"{cache.key_prefix}*"))
-    assert cache.key_prefix and keys
-    return [cache._cache._serializer.loads(client.get(k)) for k in keys]
+        kept = [pickle.loads(v) for v in cache._cache.values()]  # noqa: S301 — our own cache
+    else:
+        assert isinstance(cache, RedisCache), type(cache)
+        client = cache._cache.get_client()
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}*"))
+        assert cache.key_prefix and keys
+        kept = [cache._cache._serializer.loads(client.get(k)) for k in keys]
+    return [zlib.decompress(v.data).decode() if hasattr(v, "data") else v for v in kept]
 
 
 def _logged_in(username: str, role: str) -> Client:
