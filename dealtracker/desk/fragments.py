@@ -18,7 +18,9 @@ bumps on every committed change to a deal, source or claim (desk migration
 and the address with its query string, so a kept fragment is exactly what
 rendering it again would give. Its context is built (the queries run) only when
 a fragment is rendered: a page served from the cache costs one query, the
-version. The fragments live in the cache `settings.PAGE_CACHE_ALIAS` of CACHES:
+version. (The deal and clause pages keep their title and head as fragments too,
+so that even the deal's row is not read; a context that raises Http404 still
+answers 404, the exception leaving the rendering.) The fragments live in the cache `settings.PAGE_CACHE_ALIAS` of CACHES:
 each process's memory by default, Redis shared by every server when REDIS_URL
 is set.
 
