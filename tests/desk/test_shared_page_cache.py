@@ -2,14 +2,13 @@
 
 These tests use the machine's Redis on 127.0.0.1:6379, under a key prefix of their own
 (so parallel runs never meet), and delete their keys afterwards. Without Redis they
-are skipped on a workstation, and fail when CI=true: CI must prove the shared cache.
+are skipped on a workstation, and fail when CI=true (tests/redis_server.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import uuid
 
 import httpx
 import pytest
@@ -24,35 +23,21 @@ from django.utils.safestring import mark_safe
 from dealtracker.deals.models import Clause
 from dealtracker.desk.fragments import PageFragments
 from tests.desk.test_page_cache import _logged_in, cached_fragments
+from tests.redis_server import own_key_prefix, require_redis
 from tests.trust.server import Gunicorn, database_url
-
-REDIS_SERVER = "redis://127.0.0.1:6379/0"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def redis_server() -> str:
-    try:
-        redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=1).ping()
-    except redis.exceptions.RedisError as exc:
-        message = f"Redis at {REDIS_SERVER} does not answer ({exc})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: CI must run the shared-cache tests", pytrace=False)
-        pytest.skip(message)
-    return REDIS_SERVER
+    return require_redis()
 
 
 @pytest.fixture
 def key_prefix(redis_server):
-    """A prefix for this test alone; its keys are deleted afterwards (never FLUSHDB:
-    other test runs share the Redis)."""
-    prefix = f"dealtracker-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    client = redis.Redis.from_url(redis_server)
-    keys = list(client.scan_iter(match=f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
+    with own_key_prefix(redis_server) as prefix:
+        yield prefix
 
 
 @pytest.fixture
@@ -211,3 +196,13 @@ def test_two_servers_share_the_page_cache_and_both_see_a_change_at_once(
     finally:
         one.stop()
         two.stop()
+
+
+def test_without_redis_these_tests_fail_under_ci_and_are_skipped_elsewhere(monkeypatch):
+    monkeypatch.setattr("tests.redis_server.REDIS_SERVER", "redis://127.0.0.1:9/0")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        require_redis()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_redis()
