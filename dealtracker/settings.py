@@ -247,19 +247,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Rendered bodies of the home, deal, clause, claims-list and search pages, keyed by the content version
-# (dealtracker/desk/fragments.py). Each worker process keeps its own in memory.
+# Rendered fragments of the home, deal, clause, claims-list, search and embed pages, keyed by
+# the content version (dealtracker/desk/fragments.py). Each worker process keeps its own in
+# memory, or, when REDIS_URL is set, Redis keeps one copy every server shares (and a change
+# made through one is seen by all: the key holds the version, not the server).
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_ALIAS = "pages"
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60 * 60)
+REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
+# Keys in Redis start with this, so several sites (or test runs) can share one Redis.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "").strip() or "dealtracker"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     PAGE_CACHE_ALIAS: {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "dealtracker.desk.fragments.PageMemoryCache",  # LocMemCache, compressed
         "LOCATION": "dealtracker-pages",
         "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
     },
+    # Keeps nothing: `{% cache ... using=page_cache.alias %}` names it for pages rendered
+    # for one visitor alone (editors).
+    "uncached": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
+if REDIS_URL:
+    CACHES[PAGE_CACHE_ALIAS] = {
+        # RedisCache, compressed; a Redis that does not answer is a miss, not an error page.
+        "BACKEND": "dealtracker.desk.fragments.PageRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:pages",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 # --- The read API (/api/v1/, dealtracker/api) --------------------------------
 # Requests per client per window: anonymous clients by address (public-read mode
 # only), token holders and logged-in readers by account. 0 turns a limit off.
@@ -271,11 +287,11 @@ if API_RATE_LIMIT_WINDOW < 1:
 # Where the limiter counts: shared by every app process either way. Redis when
 # REDIS_URL is set (falling back to PostgreSQL while Redis does not answer), else
 # an unlogged PostgreSQL table.
-REDIS_URL = os.environ.get("REDIS_URL", "").strip() or None
 if REDIS_URL:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:ratelimit",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)

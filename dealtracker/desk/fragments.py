@@ -1,34 +1,59 @@
-"""Rendered page bodies kept between requests, for the pages everyone reads.
+"""Page fragments kept between requests, for the pages everyone reads.
 
 The home, deal and clause pages count claims and assessments across a deal and
 render a matrix and lists of clauses; the claims list and the search run the
 same queries for everyone who asks for the same address. Until something
-changes, that is the same work for every visitor. Their body (the page's main content, not the layout around
-it, which carries the visitor's name, CSRF token and the CSP nonce) is cached
-under the content version that PostgreSQL bumps on every committed change to a
-deal, source or claim (desk migration 0001). The key also holds the visitor's
-tier, the address with its query string, and today's date (timelines and
-deadlines depend on it), so a cached body is exactly what rendering it again
-would give.
+changes, that is the same work for every visitor. So each of these pages is one
+template whose main content (not the layout around it, which carries the
+visitor's name, CSRF token and the CSP nonce) sits in Django's `{% cache %}`
+fragment tag:
 
-Not cached:
+    {% cache page_cache.seconds deal page_cache.key using=page_cache.alias %}
+      {% with_context page_cache.context %} ...the page... {% endwith_context %}
+    {% endcache %}
+
+`page_cache` is a `PageFragments`. Its key holds the content version that PostgreSQL
+bumps on every committed change to a deal, source or claim (desk migration
+0001), the visitor's tier, today's date (timelines and deadlines depend on it)
+and the address with its query string, so a kept fragment is exactly what
+rendering it again would give. Its context is built (the queries run) only when
+a fragment is rendered: a page served from the cache costs one query, the
+version. (The deal and clause pages keep their title and head as fragments too,
+so that even the deal's row is not read; a context that raises Http404 still
+answers 404, the exception leaving the rendering.) The fragments live in the cache `settings.PAGE_CACHE_ALIAS` of CACHES:
+each process's memory by default, Redis shared by every server when REDIS_URL
+is set.
+
+Not cached (`page_cache.alias` names a cache that keeps nothing):
 - for editors and admins (their pages carry forms and controls of their own);
 - while the connection is inside a transaction (its uncommitted writes are not
-  in the version other visitors read).
+  in the version other visitors read);
+- when PAGE_CACHE is off.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# The cache alias of CACHES that keeps nothing (DummyCache): `{% cache %}` renders every time.
+UNCACHED_ALIAS = "uncached"
 
 # Any of these makes a visitor an editor: their pages are rendered every time.
 EDITING_PERMISSIONS = (
@@ -48,7 +73,7 @@ def content_version() -> int:
 
 
 def visitor_tier(user) -> str | None:
-    """Visitors who see the same body share a tier; None: render for this visitor alone."""
+    """Visitors who see the same page share a tier; None: render for this visitor alone."""
     if not user.is_authenticated:
         return "public"
     if user.is_superuser or any(user.has_perm(p) for p in EDITING_PERMISSIONS):
@@ -56,22 +81,92 @@ def visitor_tier(user) -> str | None:
     return "reader"  # drafts and internal notes, the same for every reader
 
 
-def body_key(request: HttpRequest, name: str, tier: str, version: int) -> str:
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"body:{name}:{tier}:{version}:{timezone.localdate().isoformat()}:{address}"
+class PageFragments:
+    """What a page's `{% cache %}` tags ask for, each worked out when the template asks.
+
+    `build` makes the page's context (it runs the queries); it is called at most
+    once, by `context`, which a template reads inside its cached fragments only.
+    """
+
+    def __init__(
+        self, request: HttpRequest, build: Callable[[], Mapping[str, Any]], *, keep: bool = True
+    ) -> None:
+        self.request = request
+        self.build = build
+        self.keep = keep  # False: a page for this request alone (a matrix cell opened)
+
+    @cached_property
+    def alias(self) -> str:
+        """The alias of CACHES the fragments are kept in, or one that keeps nothing."""
+        if (
+            not self.keep
+            or not settings.PAGE_CACHE
+            or connection.in_atomic_block
+            or visitor_tier(self.request.user) is None
+        ):
+            return UNCACHED_ALIAS
+        return settings.PAGE_CACHE_ALIAS
+
+    @property
+    def seconds(self) -> int:
+        return settings.PAGE_CACHE_SECONDS
+
+    @cached_property
+    def key(self) -> str:
+        """Tier, content version, day and address: `{% cache %}` hashes it into the cache key."""
+        if self.alias == UNCACHED_ALIAS:
+            return ""  # nothing is kept: spare the version's query
+        tier = visitor_tier(self.request.user)
+        day = timezone.localdate().isoformat()
+        return f"{tier}:{content_version()}:{day}:{self.request.get_full_path()}"
+
+    @cached_property
+    def context(self) -> Mapping[str, Any]:
+        return self.build()
 
 
-def cached_body(request: HttpRequest, name: str, render: Callable[[], str]) -> SafeString:
-    """The rendered body of page `name` for this request: from the cache, or rendered and kept."""
-    tier = visitor_tier(request.user)
-    if tier is None or not settings.PAGE_CACHE or connection.in_atomic_block:
-        return mark_safe(render())  # noqa: S308 — render() is a template's output
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    key = body_key(request, name, tier, content_version())
-    kept = cache.get(key)
-    if kept is not None:
-        return mark_safe(zlib.decompress(kept).decode())  # noqa: S308 — a template's output
-    body = render()
-    # Compressed: HTML shrinks several times, and a worker keeps up to PAGE_CACHE_ENTRIES bodies.
-    cache.set(key, zlib.compress(body.encode(), 1), settings.PAGE_CACHE_SECONDS)
-    return mark_safe(body)  # noqa: S308 — render() is a template's output
+class _Compressed:
+    """A fragment as kept: HTML shrinks several times, and a worker keeps up to
+    PAGE_CACHE_ENTRIES of them (Redis: as many as its memory holds)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class CompressingCache:
+    """Keeps the fragments `{% cache %}` hands over (safe strings) compressed."""
+
+    def get(self, key, default=None, version=None):
+        value = super().get(key, default, version)  # type: ignore[misc]
+        if isinstance(value, _Compressed):
+            return mark_safe(zlib.decompress(value.data).decode())  # noqa: S308 — a template's output
+        return value
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if isinstance(value, SafeString):
+            value = _Compressed(zlib.compress(value.encode(), 1))
+        super().set(key, value, timeout, version)  # type: ignore[misc]
+
+
+class PageMemoryCache(CompressingCache, LocMemCache):
+    """The page cache in this process's memory (without REDIS_URL)."""
+
+
+class PageRedisCache(CompressingCache, RedisCache):
+    """The page cache in Redis, shared by every server; a Redis that does not answer is
+    a miss (the page is rendered, not kept), not an error page, as for the rate limits."""
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            logger.warning("page cache: Redis did not answer (%s); rendering the page", exc)
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            logger.warning("page cache: Redis did not answer (%s); not keeping the page", exc)

@@ -8,18 +8,24 @@ transaction commits, as it does for every real request.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
+import zlib
 
 import pytest
 from django.apps import apps
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dealtracker.accounts.services import user_create
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Clause, Party
 from dealtracker.desk.fragments import content_version, visitor_tier
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -195,3 +201,92 @@ def test_search_finds_what_was_published_after_the_same_search(world, public_rea
     assert "DRAFT claim" not in client.get("/search/", {"q": "delayed"}).text
     Claim.objects.filter(pk=world.draft.pk).update(is_published=True, published_at=timezone.now())
     assert "DRAFT claim" in client.get("/search/", {"q": "delayed"}).text
+
+
+# --- one template per page: fragments, their keys and what they may hold ----------------------
+
+PUBLIC_PAGES = ("/", "/claims/?kind=compliance", "/search/?q=delayed")
+
+
+def _cached_pages(world) -> list[str]:
+    clause_url = f"/deals/{world.deal.slug}/clauses/{world.hostages.reference}/"
+    return [*PUBLIC_PAGES, _deal_url(world), clause_url]
+
+
+def test_a_page_from_the_cache_runs_no_query_but_the_content_version(
+    world, public_read, django_assert_num_queries
+):
+    client = Client()
+    for url in _cached_pages(world):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        with django_assert_num_queries(1):  # the version: its key; the page's own reads: none
+            again = client.get(url)
+        assert (
+            again.text.split("</main>")[0].split('<main id="main"')[1]
+            == (first.text.split("</main>")[0].split('<main id="main"')[1])
+        ), url
+
+
+def test_the_claims_list_partial_is_rendered_from_the_page_template_and_kept(
+    world, public_read, django_assert_num_queries
+):
+    client = Client()
+    htmx = {"HX-Request": "true"}
+    partial = client.get("/claims/?kind=compliance", headers=htmx)
+    assert partial.text.lstrip().startswith('<section id="claim-list"')
+    with django_assert_num_queries(1):
+        again = client.get("/claims/?kind=compliance", headers=htmx)
+    assert again.text == partial.text
+    # The full page holds the same partial, rendered from the same template.
+    assert partial.text.strip() in client.get("/claims/?kind=compliance").text
+
+
+def test_a_missing_deal_is_still_a_404_when_its_context_is_built_lazily(world, public_read):
+    client = Client()
+    assert client.get("/deals/no-such-deal/").status_code == 404
+    assert client.get(f"/deals/{world.deal.slug}/clauses/Z-99/").status_code == 404
+
+
+def cached_fragments() -> list[str]:
+    """Every fragment the page cache holds, read from its backend as stored (and unzipped)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    cache = caches[settings.PAGE_CACHE_ALIAS]
+    if isinstance(cache, LocMemCache):  # pickled values by key
+        kept = [pickle.loads(v) for v in cache._cache.values()]  # noqa: S301 — our own cache
+    else:
+        assert isinstance(cache, RedisCache), type(cache)
+        client = cache._cache.get_client()
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}*"))
+        assert cache.key_prefix and keys
+        kept = [cache._cache._serializer.loads(client.get(k)) for k in keys]
+    return [zlib.decompress(v.data).decode() if hasattr(v, "data") else v for v in kept]
+
+
+def _logged_in(username: str, role: str) -> Client:
+    client = Client()
+    user = user_create(username=username, password=PASSWORD, role=role, validate=False)
+    client.force_login(user)
+    return client
+
+
+def test_no_cached_fragment_carries_a_csrf_token_a_nonce_or_a_user_name(world, public_read):
+    reader_client = _logged_in("zelda-reads", "reader")
+    editor_client = _logged_in("quentin-edits", "editor")
+    secrets: set[str] = {"csrfmiddlewaretoken", "nonce", "zelda-reads", "quentin-edits"}
+    for client in (reader_client, editor_client, Client()):
+        for url in _cached_pages(world):
+            page = client.get(url).text
+            secrets |= set(re.findall(r'nonce="([^"]+)"', page))
+            secrets |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', page))
+            secrets |= set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+    assert 'class="who">quentin-edits<' in editor_client.get("/").text  # the layout has it
+
+    fragments = cached_fragments()
+    # Readers' and public pages: title, head and main content of each.
+    assert len(fragments) >= 2 * len(_cached_pages(world))
+    for fragment in fragments:
+        for secret in secrets:
+            assert secret not in fragment, f"a cached fragment holds {secret!r}"

@@ -18,7 +18,6 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -42,7 +41,7 @@ from dealtracker.sources.models import Source
 
 from ..access import can_see_internal, reader_required
 from ..forms.lists import ClaimFilterForm, SearchForm
-from ..fragments import cached_body
+from ..fragments import PageFragments
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     """Claims, filtered by query parameters, newest first, in keyset pages."""
     partial = _wants_partial(request)
 
-    def body() -> str:
+    def context() -> dict:
         form = _claim_filter_form(request)
         filters = form.filters()
         claims = filtered_claims(user=request.user, filters=filters)
@@ -175,7 +174,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         )
         page.total, page.total_capped, page.cap = facets.counted, facets.capped, facets.scan
         _row_links(page.claims)
-        context = {
+        return {
             "form": form,
             "filters": filters,
             "page": page,
@@ -201,13 +200,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                 for name in ("kind", "compliance", "verification", "sort")
             ],
         }
-        template = "desk/claim_list_body.html" + ("#claim-list" if partial else "")
-        return render_to_string(template, context, request)
 
-    body_html = cached_body(request, "claims-partial" if partial else "claims", body)
-    if partial:
-        return HttpResponse(body_html)
-    return render(request, "desk/claim_list.html", {"body": body_html})
+    template = "desk/claim_list.html" + ("#claim-list" if partial else "")
+    return render(request, template, {"page_cache": PageFragments(request, context)})
 
 
 @require_GET
@@ -260,19 +255,13 @@ def search(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] if form.is_valid() else ""
     notices = [] if form.is_valid() else ["The search text is too long; shorten it."]
 
-    def body() -> str:
+    def context() -> dict:
         # Asked here, not in the form, so that a cached page costs no query for it.
         problem = query_problem(q)
         results = None if problem else site_search(q, user=request.user)
-        context = {
-            "form": form,
-            "q": q,
-            "results": results,
-            "notices": notices + ([problem] if problem else []),
-        }
-        return render_to_string("desk/search_body.html", context, request)
+        return {"results": results, "notices": notices + ([problem] if problem else [])}
 
-    context = {"form": form, "q": q, "body": cached_body(request, "search", body)}
+    context = {"form": form, "q": q, "page_cache": PageFragments(request, context)}
     return render(request, "desk/search.html", context)
 
 

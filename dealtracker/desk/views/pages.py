@@ -15,9 +15,7 @@ from typing import Any
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -41,7 +39,7 @@ from dealtracker.desk import sharing
 from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
-from dealtracker.desk.fragments import cached_body
+from dealtracker.desk.fragments import PageFragments
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.records import clause_records, deal_records, party_records
@@ -134,22 +132,21 @@ def _deal_rows(deals: list[Deal], *, user) -> list[DealRow]:
 def home(request: HttpRequest) -> HttpResponse:
     """The deals, newest activity first, and the latest claims across deals."""
 
-    def body() -> str:
+    def context() -> dict[str, Any]:
         deals = list(
             claim_queries.deals_by_activity(deal_queries.deals_for_list(), user=request.user)[
                 :HOME_DEALS
             ]
         )
-        context = {
+        return {
             "deal_rows": _deal_rows(deals, user=request.user),
             "deal_total": Deal.objects.count(),
             "latest_claims": list(
                 claim_queries.latest_claims(user=request.user, limit=HOME_CLAIMS)
             ),
         }
-        return render_to_string("desk/home_body.html", context, request)
 
-    return render(request, "desk/home.html", {"body": cached_body(request, "home", body)})
+    return render(request, "desk/home.html", {"page_cache": PageFragments(request, context)})
 
 
 @require_GET
@@ -258,14 +255,12 @@ def _deal_oembed(deal: Deal) -> dict[str, str]:
 @reader_required
 def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A deal: parties, timeline, clauses by phase, compliance matrix."""
-    deal = _get_deal(slug)
-    body = cached_body(
-        request,
-        "deal",
-        lambda: render_to_string("desk/deal_body.html", _deal_context(request, deal), request),
-    )
-    context = {"deal": deal, "body": body, "oembed": _deal_oembed(deal)}
-    return render(request, "desk/deal_detail.html", context)
+
+    def context() -> dict[str, Any]:
+        deal = _get_deal(slug)  # here too: a page from the cache runs no query for it
+        return {**_deal_context(request, deal), "oembed": _deal_oembed(deal)}
+
+    return render(request, "desk/deal_detail.html", {"page_cache": PageFragments(request, context)})
 
 
 @require_GET
@@ -285,7 +280,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
         context = {"deal": deal, "cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])}
         context["show_internal"] = show_internal
-        return render(request, "desk/deal_body.html#matrix-cell", context)
+        return render(request, "desk/deal_detail.html#matrix-cell", context)
     # The whole deal page, opened at this cell: the matrix already counted it.
     context = _deal_context(request, deal)
     clause = next((c for c in context["clauses"] if c.reference == ref), None)
@@ -295,10 +290,12 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         matrix_cell(clause=clause, party=party, user=request.user)
     )
     claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
-    context.update({"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])})
-    body = mark_safe(render_to_string("desk/deal_body.html", context, request))  # noqa: S308
-    context = {"deal": deal, "cell": cell, "body": body, "oembed": _deal_oembed(deal)}
-    return render(request, "desk/deal_detail.html", context)
+    context.update(
+        {"cell": cell, "cell_claims": list(claims[:CELL_CLAIMS]), "oembed": _deal_oembed(deal)}
+    )
+    # Not kept: one page per cell would crowd the cache for a link few follow.
+    page_cache = PageFragments(request, lambda: context, keep=False)
+    return render(request, "desk/deal_detail.html", {"page_cache": page_cache})
 
 
 @require_GET
@@ -333,10 +330,10 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
 @reader_required
 def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     """A clause: its text, the parties it obliges, its due date, and every claim about it."""
-    deal = _get_deal(slug)
-    clause = _get_clause(deal, ref)
 
-    def body() -> str:
+    def context() -> dict[str, Any]:
+        deal = _get_deal(slug)  # here too: a page from the cache runs no query for them
+        clause = _get_clause(deal, ref)
         paging = paginate(
             request,
             claim_queries.claims_for_clause(clause=clause, user=request.user),
@@ -362,18 +359,15 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
         context["chart_embed"] = sharing.clause_chart_embed(
             clause, charts=sum(1 for h in histories if h.assessments), parties=len(histories)
         )
-        return render_to_string("desk/clause_body.html", context, request)
-
-    context = {
-        "deal": deal,
-        "clause": clause,
-        "body": cached_body(request, "clause", body),
-        "oembed": {
+        context["oembed"] = {
             "url": sharing.oembed_url(absolute(clause.get_absolute_url())),
             "title": f"Clause {clause.reference}, {clause.title}: implementation over time",
-        },
-    }
-    return render(request, "desk/clause_detail.html", context)
+        }
+        return context
+
+    return render(
+        request, "desk/clause_detail.html", {"page_cache": PageFragments(request, context)}
+    )
 
 
 @require_GET

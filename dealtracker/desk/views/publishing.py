@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -43,7 +43,7 @@ from .. import sharing
 from ..access import reader_required
 from ..charts import IMAGE_BOTTOM, place_step_charts, rollup_bars
 from ..forms.publishing import OEmbedForm
-from ..fragments import cached_body
+from ..fragments import PageFragments
 from ..records import clause_records, deal_records
 from .pages import _get_clause, _get_deal
 
@@ -63,12 +63,10 @@ def allow_framing(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _embed(request: HttpRequest, name: str, template: str, build) -> HttpResponse:
-    """An embed page, rendered for a public visitor whoever asks, kept in the page cache."""
-    html = cached_body(
-        request, f"embed-{name}", lambda: render_to_string(template, build(), request)
-    )
-    return allow_framing(HttpResponse(html))
+def _embed(request: HttpRequest, template: str, build) -> HttpResponse:
+    """An embed page, rendered for a public visitor whoever asks, kept in the page cache
+    (templates/embed/base.html holds the `{% cache %}`)."""
+    return allow_framing(render(request, template, {"page_cache": PageFragments(request, build)}))
 
 
 def _deal_widgets(deal: Deal) -> dict:
@@ -114,7 +112,7 @@ def embed_matrix(request: HttpRequest, slug: str) -> HttpResponse:
         embed = _deal_embeds(deal, context)["matrix"]
         return {**context, **_frame_context(deal, embed, "Who complies with what")}
 
-    return _embed(request, "matrix", "embed/matrix.html", build)
+    return _embed(request, "embed/matrix.html", build)
 
 
 @require_GET
@@ -128,7 +126,7 @@ def embed_rollups(request: HttpRequest, slug: str) -> HttpResponse:
         embed = _deal_embeds(deal, context)["rollups"]
         return {**context, **_frame_context(deal, embed, "Implementation record")}
 
-    return _embed(request, "rollups", "embed/rollups.html", build)
+    return _embed(request, "embed/rollups.html", build)
 
 
 @require_GET
@@ -143,7 +141,7 @@ def embed_timeline(request: HttpRequest, slug: str) -> HttpResponse:
         embed = sharing.timeline_embed(deal, svg_height=timeline.height if timeline else None)
         return {"timeline": timeline, **_frame_context(deal, embed, "Timeline")}
 
-    return _embed(request, "timeline", "embed/timeline.html", build)
+    return _embed(request, "embed/timeline.html", build)
 
 
 def _clause_widget(clause: Clause) -> dict:
@@ -170,7 +168,7 @@ def embed_clause_chart(request: HttpRequest, slug: str, ref: str) -> HttpRespons
             "updated": claim_queries.clause_last_updated(clause=clause, user=sharing.public()),
         }
 
-    return _embed(request, "chart", "embed/chart.html", build)
+    return _embed(request, "embed/chart.html", build)
 
 
 # --- oEmbed ---------------------------------------------------------------------------
