@@ -25,10 +25,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from dealtracker.db.routers import reading_alias
 
 # Any of these makes a visitor an editor: their pages are rendered every time.
 EDITING_PERMISSIONS = (
@@ -41,8 +43,11 @@ EDITING_PERMISSIONS = (
 
 
 def content_version() -> int:
-    """The id of the last transaction that changed a deal, source or claim."""
-    with connection.cursor() as cursor:
+    """The id of the last transaction that changed a deal, source or claim.
+
+    Read where the page reads (a replica, for a reading page): a body rendered from a
+    replica that has not replayed the last change is kept under the version it shows."""
+    with connections[reading_alias()].cursor() as cursor:
         cursor.execute("SELECT version FROM dealtracker_content_version WHERE id = 1")
         return cursor.fetchone()[0]
 
