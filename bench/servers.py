@@ -283,11 +283,11 @@ def run_setup(count: int, env: dict, redis: Redis, database_url: str, args) -> d
                 "--database-url",
                 database_url,
                 "--seconds",
-                str(args.seconds),
+                str(args.servers_seconds),
                 "--readers",
                 "0",
                 "--editors",
-                str(args.editors),
+                str(args.servers_editors),
             ],  # fmt: skip
             cwd=BASE_DIR,
             stdout=subprocess.PIPE,
@@ -327,7 +327,7 @@ def compare(database_url: str, static_root: str, args) -> dict:
         results = []
         for count in sorted({1, args.servers}):
             log(
-                f"Many servers: {count} gunicorn(s) × 2 workers, readers and editors for {args.seconds:.0f} s"
+                f"Many servers: {count} gunicorn(s) × 2 workers, readers and editors for {args.servers_seconds:.0f} s"
             )
             results.append(run_setup(count, env, redis, database_url, args))
     finally:
