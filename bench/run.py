@@ -24,6 +24,9 @@
 
 If bench/soak.py exists it is run last against the large server
 (`--base-url URL --database-url URL`); --no-soak skips it.
+
+With --servers N (N > 1), bench/servers.py then compares one gunicorn with N behind a
+loopback round-robin on the large database, sharing Redis, readers and editors at once.
 """
 
 # Every subprocess here runs this interpreter on this project's own scripts.
@@ -50,6 +53,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psutil
 import psycopg
+import servers  # bench/servers.py, beside this script
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "bench"
@@ -609,6 +613,7 @@ def main() -> int:
         help="serve with DB_PLAIN=NAMES (all when none given): the speed tricks' plain-ORM"
         " paths (dealtracker/db/plain.py), to see what each buys; query bounds are the fast paths'",
     )
+    servers.add_arguments(parser)  # --servers N: bench/servers.py after the other figures
     args = parser.parse_args()
     os.environ["PAGE_CACHE"] = "true" if args.page_cache else "false"
     if args.plain:
@@ -650,6 +655,8 @@ def main() -> int:
             check=True,
         )
         results = run_all({"small": small, "large": large}, static, args)
+        if args.servers > 1:
+            results["large"]["many_servers"] = servers.compare(large, static, args)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
     rows, misses = verdicts(results["small"], results["large"])
@@ -664,6 +671,8 @@ def main() -> int:
             else "off (--no-page-cache: every page rendered for every request)"
         )
     )
+    if args.servers > 1:
+        servers.print_summary(results["large"]["many_servers"])
     load_avg = os.getloadavg()
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -161,6 +161,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dealtracker.desk.middleware.DatabaseUnavailableMiddleware",
+    # After the one above: a reading page whose replica fails is answered from the primary
+    # before a 503 is considered. Without replicas it drops out.
+    "dealtracker.db.middleware.ReplicaRoutingMiddleware",
     # Last, so that lockouts are seen after authentication has run.
     "axes.middleware.AxesMiddleware",
 ]
@@ -209,6 +212,37 @@ _db["OPTIONS"]["options"] = (
 )
 _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DATABASES = {"default": _db}
+
+# Read replicas (streaming standbys of the primary), comma-separated URLs: the reading
+# pages read from one of them, everything else uses the primary (dealtracker/db/routers.py).
+# A visitor who changed something reads from the primary for the next
+# REPLICA_READ_YOUR_WRITES_SECONDS, so an editor always sees their own change; a replica
+# that does not answer within REPLICA_CONNECT_TIMEOUT seconds is left alone for
+# REPLICA_RETRY_SECONDS while the pages read from the primary.
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 10)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+if REPLICA_READ_YOUR_WRITES_SECONDS < 1 or REPLICA_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "REPLICA_READ_YOUR_WRITES_SECONDS and REPLICA_RETRY_SECONDS must be 1 second or more"
+    )
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=_db["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL servers")
+    _replica["OPTIONS"] = {
+        **_replica.get("OPTIONS", {}),
+        "options": _db["OPTIONS"]["options"],
+        # libpq waits at least 2 seconds; a stopped server on a reachable host refuses at once.
+        "connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT", 2),
+    }
+    # Tests read the primary's test database through the replica's alias: a replica is
+    # read-only, so Django cannot create a test database on it.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["dealtracker.db.routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Speed tricks (dealtracker/db/) that take their plain-ORM path instead: "all" or
 # comma-separated names (dealtracker/db/plain.py says what each is); for the benchmark.

@@ -43,12 +43,14 @@ from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from dealtracker.db.routers import reading_alias
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +68,11 @@ EDITING_PERMISSIONS = (
 
 
 def content_version() -> int:
-    """The id of the last transaction that changed a deal, source or claim."""
-    with connection.cursor() as cursor:
+    """The id of the last transaction that changed a deal, source or claim.
+
+    Read where the page reads (a replica, for a reading page): a body rendered from a
+    replica that has not replayed the last change is kept under the version it shows."""
+    with connections[reading_alias()].cursor() as cursor:
         cursor.execute("SELECT version FROM dealtracker_content_version WHERE id = 1")
         return cursor.fetchone()[0]
 
