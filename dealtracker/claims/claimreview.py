@@ -20,7 +20,7 @@ from .exports import absolute
 from .models import Claim, ClaimVerification
 
 # The rating scale: 1 refuted (false), 2 disputed, 3 corroborated (true).
-RATING_VALUE = {
+RATING_VALUE: dict[str, int] = {
     ClaimVerification.REFUTED: 1,
     ClaimVerification.DISPUTED: 2,
     ClaimVerification.CORROBORATED: 3,
@@ -39,8 +39,8 @@ def has_claim_review(claim: Claim) -> bool:
 
 def _claim_author(claim: Claim) -> dict[str, Any]:
     """Who made the claim: the claimant party, else the free-text attribution."""
-    if claim.claimant_id:
-        party = claim.claimant
+    party = claim.claimant  # no query when claimant_id is None
+    if party is not None:
         kind = "Organization"
         author: dict[str, Any] = {
             "@type": kind,

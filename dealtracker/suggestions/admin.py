@@ -11,7 +11,7 @@ class SuggestedPartyInline(admin.TabularInline):
     model = SuggestedParty
     extra = 0
     fields = ["position", "party", "written"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # both lists, of field names
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
