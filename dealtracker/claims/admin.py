@@ -36,8 +36,8 @@ class EvidenceInline(admin.TabularInline):
 class VerificationChangeInline(admin.TabularInline):
     model = VerificationChange
     extra = 0
-    fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
-    readonly_fields = fields  # type: ignore[assignment]  # both lists, of field names
+    readonly_fields = ("from_status", "to_status", "note", "changed_by", "changed_at")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

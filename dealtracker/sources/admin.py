@@ -33,8 +33,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class SourceRevisionInline(admin.TabularInline):
     model = SourceRevision
     extra = 0
-    fields = ["number", "text_hash", "note", "created_by", "created_at"]
-    readonly_fields = fields  # type: ignore[assignment]  # both lists, of field names
+    readonly_fields = ("number", "text_hash", "note", "created_by", "created_at")
+    fields = readonly_fields
     can_delete = False
     show_change_link = True
 
