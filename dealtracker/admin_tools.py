@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
+from django.contrib import admin, messages
 from django.db.models import ProtectedError
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpRequest
 
 
-class ProtectedDeleteMixin:
+class ProtectedDeleteMixin(admin.ModelAdmin):
     """Say plainly what still points at a row when the database refuses a delete.
 
     The admin's delete confirmation page already lists protected rows; this
@@ -43,6 +45,8 @@ class ProtectedDeleteMixin:
 
 class PreloadedChoiceIterator(ModelChoiceIterator):
     """Choices from a list loaded once per page, not one query per inline form."""
+
+    field: Any  # a ModelChoiceField given its `preloaded` list by preload_choices
 
     def __iter__(self):
         if self.field.empty_label is not None:

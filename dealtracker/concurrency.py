@@ -18,6 +18,7 @@ on a foreign key): the pages answer it with 410 and a message.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 
@@ -42,5 +43,5 @@ def lock(rows: QuerySet | type[Model], pk, *, what: str, no_key: bool = False):
     queryset = rows if isinstance(rows, QuerySet) else rows._default_manager.all()
     try:
         return queryset.select_for_update(no_key=no_key, of=("self",)).get(pk=pk)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:  # the model's DoesNotExist, from .get()
         raise Gone(what, pk) from None

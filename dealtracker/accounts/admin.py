@@ -25,7 +25,7 @@ def _admins_only(self, request: HttpRequest) -> bool:
 
 
 # admin.autodiscover() imports this module once, at startup, before any request.
-admin.site.has_permission = MethodType(_admins_only, admin.site)
+admin.site.has_permission = MethodType(_admins_only, admin.site)  # type: ignore[method-assign]
 admin.site.site_header = "dealtracker administration"
 admin.site.site_title = "dealtracker admin"
 admin.site.index_title = "Parties, deals, sources, claims and users"

@@ -5,6 +5,8 @@ Editors do this work in the desk; the admin is for admins repairing data.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
@@ -34,8 +36,8 @@ class EvidenceInline(admin.TabularInline):
 class VerificationChangeInline(admin.TabularInline):
     model = VerificationChange
     extra = 0
-    fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
-    readonly_fields = fields
+    readonly_fields = ("from_status", "to_status", "note", "changed_by", "changed_at")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -101,7 +103,7 @@ class ClaimAdmin(PublishedAtMixin, ProtectedDeleteMixin, SimpleHistoryAdmin):
         return obj.claimed_by
 
     @admin.display(description="evidence", ordering="_evidence_count")
-    def evidence_count(self, obj: Claim) -> int:
+    def evidence_count(self, obj: Any) -> int:  # a Claim as get_queryset annotated it
         return obj._evidence_count
 
     def save_model(self, request, obj, form, change):

@@ -22,6 +22,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from dealtracker.deals.models import Clause, Deal, Phase
+from dealtracker.history import credit
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.passages import passage_mark
 
@@ -121,7 +122,7 @@ def agreement_text_add(*, deal: Deal, source: Source, role: str, by=None) -> Agr
         raise ValidationError(f"Unknown role {role!r} for an agreement text.")
     if source.kind != Source.Kind.AGREEMENT_TEXT:
         source.kind = Source.Kind.AGREEMENT_TEXT
-        source._history_user = by
+        credit(source, by)
         source.save(update_fields=["kind", "updated_at"])
     position = (
         AgreementText.objects.filter(deal=deal).aggregate(top=Max("position"))["top"] or 0
@@ -166,11 +167,11 @@ def clause_anchor_set(*, clause: Clause, passage: Passage, by=None) -> ClauseAnc
     )
     if not created and anchor.passage_id != passage.pk:
         anchor.passage = passage
-        anchor._history_user = by
+        credit(anchor, by)
         anchor.save(update_fields=["passage", "updated_at"])
     if clause.text != passage.quote:
         clause.text = passage.quote
-        clause._history_user = by
+        credit(clause, by)
         clause.save(update_fields=["text"])
     return anchor
 
@@ -213,7 +214,7 @@ def clause_from_passage(
         position=position,
         language=(passage.source.language or deal.language or "en"),
     )
-    clause._history_user = by
+    credit(clause, by)
     clause.save()
     ClauseAnchor.objects.create(clause=clause, passage=passage, created_by=by)
     return clause
@@ -232,7 +233,7 @@ def clause_texts_sync(*, source: Source, by=None) -> int:
             continue
         if anchor.clause.text != passage.quote:
             anchor.clause.text = passage.quote
-            anchor.clause._history_user = by
+            credit(anchor.clause, by)
             anchor.clause.save(update_fields=["text"])
             changed += 1
     return changed
@@ -499,27 +500,22 @@ class TextComparison:
     right_only: list[TextTerm]
 
 
-def _verbatim_clauses(deal: Deal) -> tuple[list[Clause], bool]:
-    """The deal's clauses, each with its anchored passage (or None) as `verbatim`."""
+def _verbatim_clauses(deal: Deal) -> tuple[list[Clause], dict[int, Passage]]:
+    """The deal's clauses, and the anchored passage of each clause that has one (by pk)."""
     clauses = list(clauses_with_anchor(deal=deal))
-    anchored = False
+    verbatim: dict[int, Passage] = {}
     for clause in clauses:
         anchor = clause_anchor_of(clause)
         if anchor is not None and anchor.passage.anchor_status != Passage.AnchorStatus.ORPHANED:
-            clause.verbatim = anchor.passage
-            anchored = True
-        else:
-            clause.verbatim = None
-    return clauses, anchored
+            verbatim[clause.pk] = anchor.passage
+    return clauses, verbatim
 
 
-def _unclaimed_terms(deal: Deal, clauses: list[Clause]) -> list[TextTerm]:
+def _unclaimed_terms(deal: Deal, verbatim: dict[int, Passage]) -> list[TextTerm]:
     """Paragraphs of the deal's agreement texts that no clause's words lie in."""
     covered: dict[int, list[tuple[int, int]]] = {}
-    for clause in clauses:
-        if clause.verbatim is not None:
-            p = clause.verbatim
-            covered.setdefault(p.source_id, []).append((p.start, p.end))
+    for p in verbatim.values():
+        covered.setdefault(p.source_id, []).append((p.start, p.end))
     terms = []
     for link in (
         AgreementText.objects.filter(deal=deal).select_related("source").order_by("position", "id")
@@ -561,19 +557,20 @@ def agreement_comparison(*, left: Deal, right: Deal) -> TextComparison:
     text that no clause is anchored in and that have no like paragraph in the
     other text are the terms present in one text only.
     """
-    left_clauses, left_anchored = _verbatim_clauses(left)
-    right_clauses, right_anchored = _verbatim_clauses(right)
-    if not (left_anchored and right_anchored):
+    left_clauses, left_verbatim = _verbatim_clauses(left)
+    right_clauses, right_verbatim = _verbatim_clauses(right)
+    if not (left_verbatim and right_verbatim):
         return TextComparison(False, left_clauses, right_clauses, [], [])
+    verbatim = left_verbatim | right_verbatim
     for clause in left_clauses + right_clauses:
-        if clause.verbatim is not None:
+        if clause.pk in verbatim:
             # Compared by the agreement's own words (in memory only).
-            clause.text = clause.verbatim.quote
-    left_terms = _unclaimed_terms(left, left_clauses)
-    right_terms = _unclaimed_terms(right, right_clauses)
+            clause.text = verbatim[clause.pk].quote
+    left_terms = _unclaimed_terms(left, left_verbatim)
+    right_terms = _unclaimed_terms(right, right_verbatim)
 
     def every_paragraph(deal: Deal, clauses: list[Clause], terms: list[TextTerm]) -> list[str]:
-        return [c.text for c in clauses if c.verbatim is not None] + [t.text for t in terms]
+        return [c.text for c in clauses if c.pk in verbatim] + [t.text for t in terms]
 
     return TextComparison(
         True,

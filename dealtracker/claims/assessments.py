@@ -21,7 +21,7 @@ from .models import Assessment, AssessmentLevel, Claim
 from .rollups import LEVEL_SCORE, visible_assessments
 
 # An assessment maps to the words claims use (DESIGN.md, compliance matrix).
-LEVEL_TO_COMPLIANCE = {
+LEVEL_TO_COMPLIANCE: dict[str, str] = {
     AssessmentLevel.FULL: Claim.Compliance.COMPLIED,
     AssessmentLevel.INTERMEDIATE: Claim.Compliance.PARTLY,
     AssessmentLevel.MINIMAL: Claim.Compliance.PARTLY,

@@ -14,6 +14,7 @@ were counted. Parties and deals show the FACET_TOP largest, and how many others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -22,7 +23,10 @@ from dealtracker.deals.models import Party
 
 from .compliance import COMPLIANCE_ORDER
 from .listing import ClaimFilters
-from .models import Claim, ClaimKind, ClaimVerification
+from .models import ClaimKind, ClaimVerification
+
+if TYPE_CHECKING:
+    from .listing import Listed
 
 FACET_SCAN = 2_000
 FACET_TOP = 6
@@ -86,7 +90,7 @@ class ClaimFacets:
     scan: int
 
 
-def claim_facets(claims: QuerySet[Claim], *, filters: ClaimFilters) -> ClaimFacets:
+def claim_facets(claims: QuerySet[Listed], *, filters: ClaimFilters) -> ClaimFacets:
     """Facet counts of `claims`, a `filtered_claims()` queryset in list order."""
     # Newest first whatever the list's order: "the newest N" is what the page says it counted.
     newest = claims.order_by("-sort_date", "-id").values(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import (
     BooleanField,
@@ -32,6 +33,15 @@ from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
 
 from .models import Claim
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _SortDate(TypedDict):
+        sort_date: dt.date
+
+    # A claim of the list: annotated with the date it sorts by.
+    Listed = WithAnnotations[Claim, _SortDate]
 from .queries import visible_claims
 
 # An undated claim sorts as if made on this day (before any real one). The
@@ -137,13 +147,14 @@ def with_list_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     page query slow to plan and, with a subject filter, PostgreSQL joins every
     scanned row before testing it.
     """
-    return claims.prefetch_related(
+    lookups: list[Prefetch] = [  # of four models: no one type for a type checker to infer
         Prefetch("claimant", queryset=Party.objects.all()),
         Prefetch("deal", queryset=Deal.objects.only("id", "slug", "title")),
         Prefetch("phase", queryset=Phase.objects.select_related("deal")),
         Prefetch("clause", queryset=Clause.objects.select_related("deal", "phase")),
         Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
-    )
+    ]
+    return claims.prefetch_related(*lookups)
 
 
 # --- keyset pages --------------------------------------------------------------
@@ -169,7 +180,7 @@ class Cursor:
 
     @classmethod
     def of(cls, claim: Claim) -> Cursor:
-        return cls(claim.sort_date, claim.pk)
+        return cls(cast("Listed", claim).sort_date, claim.pk)  # a claim of the list
 
 
 class _RowCompare(Func):

@@ -136,10 +136,12 @@ class Claim(SingleLineFields, models.Model):
     @property
     def claimed_by(self) -> str:
         """Who claims it, as a reader should see it."""
-        if self.claimant_id and self.attribution:
-            return f"{self.attribution} ({self.claimant.label})"
-        if self.claimant_id:
-            return self.claimant.name
+        # No query when claimant_id is None.
+        claimant = self.claimant
+        if claimant is not None and self.attribution:
+            return f"{self.attribution} ({claimant.label})"
+        if claimant is not None:
+            return claimant.name
         return self.attribution or "unattributed"
 
 

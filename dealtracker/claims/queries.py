@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -341,7 +342,7 @@ def deal_last_updated(*, deal: Deal, user) -> dt.datetime:
         .values_list("updated_at", "claims_at", "assessed_at", "clauses_at", "phases_at")
         .get()
     )
-    return _latest(*row)
+    return cast(dt.datetime, _latest(*row))  # the deal's updated_at is never null
 
 
 def clause_last_updated(*, clause: Clause, user) -> dt.datetime:
@@ -374,4 +375,6 @@ def clause_last_updated(*, clause: Clause, user) -> dt.datetime:
 def claim_last_updated(*, claim: Claim) -> dt.datetime:
     """When a claim's page last changed: the claim or one of its evidence links
     (read from the evidence prefetched with the claim: no query)."""
-    return _latest(claim.updated_at, *(e.updated_at for e in claim.evidence.all()))
+    return cast(  # the claim's updated_at is never null
+        dt.datetime, _latest(claim.updated_at, *(e.updated_at for e in claim.evidence.all()))
+    )

@@ -22,7 +22,7 @@ from dealtracker.deals.models import Clause, Deal, Party
 
 from .models import Assessment
 
-LEVEL_SCORE = {
+LEVEL_SCORE: dict[str, Fraction] = {
     Assessment.Level.NOT_STARTED: Fraction(0),
     Assessment.Level.MINIMAL: Fraction(1, 3),
     Assessment.Level.INTERMEDIATE: Fraction(2, 3),

@@ -16,10 +16,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
@@ -128,7 +128,7 @@ def _user(by):
 
 
 def _label(field: str) -> str:
-    return Claim._meta.get_field(field).verbose_name
+    return str(cast(models.Field, Claim._meta.get_field(field)).verbose_name)
 
 
 def _display(claim, field: str, value: Any = None, *, use_value: bool = False) -> str:
@@ -140,7 +140,7 @@ def _display(claim, field: str, value: Any = None, *, use_value: bool = False) -
         value = getattr(claim, field)
     if value is None or value == "":
         return "—"
-    model_field = Claim._meta.get_field(field)
+    model_field = cast(models.Field, Claim._meta.get_field(field))
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if field == "made_on":
@@ -196,7 +196,12 @@ def claim_changes(*, claim: Claim, expected_version: int, data: dict | None = No
     return changes
 
 
-_RELATED = {"claimant": Party, "deal": Deal, "phase": Phase, "clause": Clause}
+_RELATED: dict[str, type[models.Model]] = {
+    "claimant": Party,
+    "deal": Deal,
+    "phase": Phase,
+    "clause": Clause,
+}
 # A base value that is not known (no record of the opened version).
 _UNKNOWN = object()
 
@@ -252,7 +257,7 @@ def claim_value_from(name: str, value: Any) -> Any:
     if name == "subjects":
         return list(Party.objects.filter(pk__in=value or []).order_by("name", "id"))
     if name in _RELATED:
-        return _RELATED[name].objects.filter(pk=value).first() if value else None
+        return _RELATED[name]._default_manager.filter(pk=value).first() if value else None
     if name == "made_on":
         return dt.date.fromisoformat(value) if value else None
     return value
@@ -266,7 +271,7 @@ def display_value(name: str, value: Any, precision: str = DatePrecision.DAY) -> 
         )
         return ", ".join(names) or "—"
     if name in _RELATED:
-        obj = _RELATED[name].objects.filter(pk=value).first() if value else None
+        obj = _RELATED[name]._default_manager.filter(pk=value).first() if value else None
         return str(obj) if obj is not None else "—"
     if name == "made_on":
         return format_loose_date(dt.date.fromisoformat(value), precision) if value else "—"

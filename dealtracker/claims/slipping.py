@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Prefetch, Q
 
@@ -74,7 +75,10 @@ def overdue_terms(
         if behind:
             overdue.append(
                 OverdueTerm(
-                    clause=clause, due=due, behind=behind, days_overdue=(today - due.date).days
+                    clause=clause,
+                    due=due,
+                    behind=behind,
+                    days_overdue=(today - cast(dt.date, due.date)).days,  # a candidate's is set
                 )
             )
     overdue.sort(key=lambda term: (term.due.date, term.clause.deal.title, term.clause.position))

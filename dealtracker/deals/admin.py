@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import CharField, Count, F, Func, ProtectedError, Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -49,7 +52,7 @@ class PartyAdmin(ProtectedDeleteMixin, SimpleHistoryAdmin):
         )
 
     @admin.display(description="deals", ordering="_deal_count")
-    def deal_count(self, obj: Party) -> int:
+    def deal_count(self, obj: Any) -> int:  # a Party as get_queryset annotated it
         return obj._deal_count
 
     def get_search_results(self, request, queryset, search_term):
@@ -96,7 +99,7 @@ class PartyAdmin(ProtectedDeleteMixin, SimpleHistoryAdmin):
             "form": form,
             "parties": [(p, party_references(party=p)) for p in parties],
             "selected": [str(p.pk) for p in parties],
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         return TemplateResponse(request, "admin/deals/party/merge.html", context)

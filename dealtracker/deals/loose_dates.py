@@ -23,7 +23,7 @@ class DatePrecision(models.TextChoices):
 
 
 # First day of the period each part of a month names.
-PART_OF_MONTH_START = {
+PART_OF_MONTH_START: dict[str, int] = {
     DatePrecision.EARLY_MONTH: 1,
     DatePrecision.MID_MONTH: 11,
     DatePrecision.LATE_MONTH: 21,

@@ -117,7 +117,9 @@ class Deal(SingleLineFields, models.Model):
     summary = models.TextField(blank=True)
     date_agreed = models.DateField(null=True, blank=True)
     date_agreed_precision = precision_field()
-    parties = models.ManyToManyField(Party, through="DealParty", related_name="deals")
+    parties: models.ManyToManyField[Party, DealParty] = models.ManyToManyField(
+        Party, through="DealParty", related_name="deals"
+    )
     supersedes = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db import models, transaction
 
@@ -21,14 +22,23 @@ def party_references(*, party: Party) -> list[tuple[str, list[str]]]:
     """
     found: list[tuple[str, list[str]]] = []
     for rel in Party._meta.related_objects:
-        if rel.many_to_many and not rel.through._meta.auto_created:
+        if rel.many_to_many and _custom_through(rel):
             continue  # a custom through model is reached by its own foreign key
-        rows = list(rel.related_model._default_manager.filter(**{rel.field.name: party})[:20])
+        related = cast(
+            "type[models.Model]", rel.related_model
+        )  # never "self" on a reverse relation
+        rows = list(related._default_manager.filter(**{rel.field.name: party})[:20])
         if not rows:
             continue
-        what = f"{rel.related_model._meta.verbose_name_plural} ({rel.field.verbose_name})"
+        what = f"{related._meta.verbose_name_plural} ({rel.field.verbose_name})"
         found.append((what, [str(row) for row in rows]))
     return found
+
+
+def _custom_through(rel) -> bool:
+    """Whether a many-to-many relation goes through a model of its own (DealParty)."""
+    through = cast(models.ManyToManyRel, rel).through
+    return through is not None and not through._meta.auto_created
 
 
 def _merged_aliases(keep: Party, duplicates: Iterable[Party]) -> list[str]:
@@ -125,7 +135,7 @@ def party_merge(*, keep: Party, duplicates: Iterable[Party]) -> Party:
     for duplicate in duplicates:
         for rel in Party._meta.related_objects:
             if rel.many_to_many:
-                if rel.through._meta.auto_created:
+                if not _custom_through(rel):
                     _move_many_to_many(rel, keep=keep, duplicate=duplicate)
                 # A custom through model (DealParty) is moved by its own foreign key.
                 continue

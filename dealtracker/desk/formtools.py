@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-class ErrorListMixin:
+from django import forms
+
+# Mixed into forms only: a type checker may take it for one.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class ErrorListMixin(_FormBase):
     """error_list(): every error as (anchor id, label, message), for a summary at the form's top."""
 
     def error_anchor(self, name: str) -> str:

@@ -71,13 +71,13 @@ def party_suggestions(q: str, *, exclude=(), limit: int = SUGGESTIONS) -> list[P
         .order_by("-starts", "-score", "name", "id")[:limit]
     )
     folded = q.casefold()
-    matches = []
+    picked = []
     for party in rows:
         alias = ""
         if folded not in party.name.casefold() and folded not in party.short_name.casefold():
             alias = next((a for a in party.aliases if folded in a.casefold()), "")
-        matches.append(PartyMatch(party, alias))
-    return matches
+        picked.append(PartyMatch(party, alias))
+    return picked
 
 
 @dataclass

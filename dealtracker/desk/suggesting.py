@@ -150,7 +150,7 @@ def claim_prefill(suggestion: Suggestion) -> dict:
     by slug, the other rows by id. The editor checks, rewords and saves.
     """
     values: dict = {
-        "deal": suggestion.deal.slug if suggestion.deal_id else None,
+        "deal": suggestion.deal.slug if suggestion.deal else None,
         "phase": suggestion.phase_id,
         "clause": suggestion.clause_id,
         "claimant": suggestion.claimant_id,

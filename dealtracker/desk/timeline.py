@@ -21,7 +21,7 @@ TOP = 34  # room for the "today" label
 ROW = 62
 AXIS = 30
 
-STATUS_SYMBOLS = {
+STATUS_SYMBOLS: dict[str, str] = {
     Phase.Status.SCHEDULED: "○",
     Phase.Status.ACTIVE: "▶",
     Phase.Status.COMPLETED: "✓",

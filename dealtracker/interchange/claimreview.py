@@ -21,7 +21,7 @@ from dealtracker.claims.models import Claim, ClaimVerification
 from .exports import absolute
 
 # The rating scale: 1 refuted (false), 2 disputed, 3 corroborated (true).
-RATING_VALUE = {
+RATING_VALUE: dict[str, int] = {
     ClaimVerification.REFUTED: 1,
     ClaimVerification.DISPUTED: 2,
     ClaimVerification.CORROBORATED: 3,
@@ -40,8 +40,8 @@ def has_claim_review(claim: Claim) -> bool:
 
 def _claim_author(claim: Claim) -> dict[str, Any]:
     """Who made the claim: the claimant party, else the free-text attribution."""
-    if claim.claimant_id:
-        party = claim.claimant
+    party = claim.claimant  # no query when claimant_id is None
+    if party is not None:
         kind = "Organization"
         author: dict[str, Any] = {
             "@type": kind,

@@ -149,19 +149,20 @@ def passage_url(passage: Passage) -> str:
 
 
 def claim_deal(claim: Claim) -> Deal | None:
-    if claim.deal_id:
+    # Each test reads the object only when its id is set (no query otherwise).
+    if claim.deal:
         return claim.deal
-    if claim.clause_id:
+    if claim.clause:
         return claim.clause.deal
-    if claim.phase_id:
+    if claim.phase:
         return claim.phase.deal
     return None
 
 
 def claim_phase(claim: Claim) -> Phase | None:
-    if claim.phase_id:
+    if claim.phase:
         return claim.phase
-    if claim.clause_id:
+    if claim.clause:
         return claim.clause.phase
     return None
 
@@ -176,16 +177,16 @@ def csv_row(claim: Claim) -> list[str]:
         site_url("desk:claim-detail", pk=claim.pk),
         claim.statement,
         claim.claimed_by,
-        claim.claimant.name if claim.claimant_id else "",
-        claim.claimant.slug if claim.claimant_id else "",
+        claim.claimant.name if claim.claimant else "",
+        claim.claimant.slug if claim.claimant else "",
         claim.attribution,
         MULTI_SEPARATOR.join(p.name for p in subjects),
         MULTI_SEPARATOR.join(p.slug for p in subjects),
         deal.title if deal else "",
         deal.slug if deal else "",
         phase.order if phase else "",
-        claim.clause.reference if claim.clause_id else "",
-        claim.clause.title if claim.clause_id else "",
+        claim.clause.reference if claim.clause else "",
+        claim.clause.title if claim.clause else "",
         claim.kind,
         claim.compliance,
         claim.verification,
@@ -267,8 +268,8 @@ def deal_header_json(deal: Deal, *, include_internal: bool) -> dict[str, Any]:
         "status": deal.status,
         "summary": deal.summary,
         "date_agreed": _loose(deal.date_agreed, deal.date_agreed_precision),
-        "supersedes": deal.supersedes.slug if deal.supersedes_id else None,
-        "answers": deal.answers.slug if deal.answers_id else None,
+        "supersedes": deal.supersedes.slug if deal.supersedes else None,
+        "answers": deal.answers.slug if deal.answers else None,
         "language": deal.language,
         "updated_at": _datetime(deal.updated_at),
         # The ceasefire facts (empty string / null when not coded).
@@ -312,7 +313,9 @@ def clause_json(clause: Clause, *, phase_orders: dict[int, int]) -> dict[str, An
             "amount": clause.deadline_delay,
             "unit": clause.deadline_delay_unit,
             "anchor": clause.deadline_anchor,
-            "phase": phase_orders.get(clause.deadline_phase_id),
+            "phase": phase_orders.get(clause.deadline_phase_id)
+            if clause.deadline_phase_id is not None
+            else None,
         }
     else:
         deadline = None
@@ -412,11 +415,11 @@ def claim_json(
         "url": site_url("desk:claim-detail", pk=claim.pk),
         "statement": claim.statement,
         "claimed_by": claim.claimed_by,
-        "claimant": claim.claimant.slug if claim.claimant_id else None,
+        "claimant": claim.claimant.slug if claim.claimant else None,
         "attribution": claim.attribution,
         "subjects": [p.slug for p in claim.subjects.all()],
         "phase": phase_orders.get(phase.pk) if phase else None,
-        "clause": claim.clause.reference if claim.clause_id else None,
+        "clause": claim.clause.reference if claim.clause else None,
         "kind": claim.kind,
         "compliance": claim.compliance or None,
         "verification": claim.verification,
@@ -522,8 +525,8 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             others.setdefault(party.pk, party)
     sources: dict[int, Any] = {}
     for claim in claims:
-        if claim.claimant_id:
-            others.setdefault(claim.claimant_id, claim.claimant)
+        if claim.claimant:
+            others.setdefault(claim.claimant.pk, claim.claimant)
         for party in claim.subjects.all():
             others.setdefault(party.pk, party)
         for evidence in claim.evidence.all():

@@ -47,7 +47,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -325,14 +325,14 @@ class _References:
             self.parties[slug] = Party.objects.filter(slug=slug).first()
         if self.parties[slug] is None:
             raise LineError(f"{where}: no party {slug!r} (add it in the admin first)")
-        return self.parties[slug]
+        return cast(Any, self.parties[slug])  # not None: checked above
 
     def deal(self, slug: str, where: str) -> Deal:
         if slug not in self.deals:
             self.deals[slug] = Deal.objects.filter(slug=slug).first()
         if self.deals[slug] is None:
             raise LineError(f"{where}: no deal {slug!r} (add it in the admin first)")
-        return self.deals[slug]
+        return cast(Any, self.deals[slug])  # not None: checked above
 
     def phase(self, deal: Deal, order: int, where: str) -> Phase:
         key = (deal.pk, order)
@@ -340,7 +340,7 @@ class _References:
             self.phases[key] = Phase.objects.filter(deal=deal, order=order).first()
         if self.phases[key] is None:
             raise LineError(f"{where}: deal {deal.slug!r} has no phase {order}")
-        return self.phases[key]
+        return cast(Any, self.phases[key])  # not None: checked above
 
     def clause(self, deal: Deal, reference: str, where: str) -> Clause:
         key = (deal.pk, reference)
@@ -348,7 +348,7 @@ class _References:
             self.clauses[key] = Clause.objects.filter(deal=deal, reference=reference).first()
         if self.clauses[key] is None:
             raise LineError(f"{where}: deal {deal.slug!r} has no clause {reference!r}")
-        return self.clauses[key]
+        return cast(Any, self.clauses[key])  # not None: checked above
 
 
 def _canonical_span(raw: str, text: str, p: PassageLine, where: str) -> tuple[int, int]:
@@ -365,7 +365,8 @@ def _canonical_span(raw: str, text: str, p: PassageLine, where: str) -> tuple[in
     quote = canonicalize(p.quote if p.quote is not None else raw[p.start : p.end]).strip()
     if not quote:
         raise LineError(f"{where}: the passage is only whitespace")
-    found, at = [], text.find(quote)
+    found: list[int] = []
+    at = text.find(quote)
     while at != -1 and len(found) < 1000:
         found.append(at)
         at = text.find(quote, at + 1)
@@ -400,14 +401,14 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
         deal = refs.deal(c.deal, where) if c.deal else None
         if (c.phase or c.clause) and deal is None:
             raise LineError(f"{where}: a phase or clause needs the claim's deal")
-        data = {
+        data: dict[str, Any] = {
             "statement": c.statement,
             "attribution": c.attribution,
             "claimant": refs.party(c.claimant, where) if c.claimant else None,
             "subjects": [refs.party(s, where) for s in dict.fromkeys(c.subjects)],
             "deal": deal,
-            "phase": refs.phase(deal, c.phase, where) if c.phase else None,
-            "clause": refs.clause(deal, c.clause, where) if c.clause else None,
+            "phase": refs.phase(cast(Deal, deal), c.phase, where) if c.phase else None,
+            "clause": refs.clause(cast(Deal, deal), c.clause, where) if c.clause else None,
             "kind": c.kind,
             "compliance": c.compliance,
         }
@@ -490,16 +491,20 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
                 passage = new_passages[spans[e.passage]]
             else:
                 where = f"claim evidence {j}"
-                other = _find_source(e.source, where)
-                passage = (
-                    Passage.objects.filter(source=other, start=e.start, end=e.end)
+                # Without a passage of this line, the evidence names a source and offsets.
+                other = _find_source(cast(str, e.source), where)
+                in_other = (
+                    Passage.objects.filter(
+                        source=other, start=cast(int, e.start), end=cast(int, e.end)
+                    )
                     .order_by("id")
                     .first()
                 )
-                if passage is None:
+                if in_other is None:
                     raise LineError(
                         f"{where}: source {e.source!r} has no passage at {e.start}–{e.end}"
                     )
+                passage = in_other
             if passage.pk in linked:
                 continue
             linked.add(passage.pk)

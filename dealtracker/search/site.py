@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -179,12 +180,12 @@ def _top(
         .order_by("-rank", "-pk")
         .values("pk")
     )[: limit + 1]
-    fragments = (
+    fragments: dict[str, Any] = (
         {"highlight_all": True}
         if whole
         else {"max_words": 30, "min_words": 12, "max_fragments": 2, "fragment_delimiter": " … "}
     )
-    text_expression = F(text)
+    text_expression: F | Func = F(text)
     if max_chars:
         text_expression = Func(
             text_expression, Value(1), Value(max_chars), function="substr", output_field=TextField()
@@ -376,7 +377,8 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
     if not walks:
         return {}
     query, query_params = any_config_query_sql(q)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for model, wanted, bound in walks.values():
         table = connection.ops.quote_name(model._meta.db_table)
         pk = connection.ops.quote_name(model._meta.pk.column)

@@ -7,6 +7,8 @@ and passages re-anchored.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
@@ -31,8 +33,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class SourceRevisionInline(admin.TabularInline):
     model = SourceRevision
     extra = 0
-    fields = ["number", "text_hash", "note", "created_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("number", "text_hash", "note", "created_by", "created_at")
+    fields = readonly_fields
     can_delete = False
     show_change_link = True
 
@@ -75,7 +77,7 @@ class SourceAdmin(ProtectedDeleteMixin, SimpleHistoryAdmin):
         return super().get_queryset(request).annotate(_passage_count=Count("passages"))
 
     @admin.display(description="passages", ordering="_passage_count")
-    def passage_count(self, obj: Source) -> int:
+    def passage_count(self, obj: Any) -> int:  # a Source as get_queryset annotated it
         return obj._passage_count
 
     def get_readonly_fields(self, request, obj=None):

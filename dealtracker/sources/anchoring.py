@@ -62,6 +62,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
@@ -444,10 +445,10 @@ class _Diff:
         text: not merely deleted, nor text inserted next to it."""
         lo, hi = (3, 4) if new else (1, 2)
         k = max(0, bisect.bisect_right(self.new_starts if new else self.starts, i1) - 1)
-        while k < len(self.blocks) and self.blocks[k][lo] < max(i2, i1 + 1):
+        while k < len(self.blocks) and cast(int, self.blocks[k][lo]) < max(i2, i1 + 1):
             block = self.blocks[k]
             if block[0] == "replace" and block[4] > block[3] and block[2] > block[1]:
-                if block[hi] > i1:
+                if cast(int, block[hi]) > i1:
                     return True
             k += 1
         return False
@@ -760,8 +761,9 @@ class _Surroundings:
         # has little context on that side (being at the edge says a little).
         chars = (len(near_before.lstrip(_EDGE[0])), len(near_after.rstrip(_EDGE[0])))
         self.chars = chars
-        self.weight = tuple(
-            0.25 if n == 0 else max(0.02, min(1.0, n / CONTEXT_CHARS)) for n in chars
+        self.weight = cast(
+            tuple[float, float],
+            tuple(0.25 if n == 0 else max(0.02, min(1.0, n / CONTEXT_CHARS)) for n in chars),
         )
 
 
@@ -1029,9 +1031,9 @@ class _Searcher:
             # it was, that context found nowhere else, old or new, and the rest
             # of its line too. No other copy can tie with it, and no other old
             # copy can claim it.
-            own_fit = self.fit(own, own + m, around, own, a, hint)
-            if all(own_fit.line):
-                return _Exact(own_fit, True, not self._duplicated(a))
+            fit = self.fit(own, own + m, around, own, a, hint)
+            if all(fit.line):
+                return _Exact(fit, True, not self._duplicated(a))
         text = self.folded if fold else self.text
         needle = _fold(quote) if fold else quote
         starts = _find_all(text, needle)
@@ -1402,7 +1404,8 @@ def _once(text: str, needle: str) -> bool:
 
 
 def _find_all(text: str, needle: str) -> list[int]:
-    found, at = [], text.find(needle)
+    found: list[int] = []
+    at = text.find(needle)
     while at != -1 and len(found) < MAX_EXACT_CANDIDATES:
         found.append(at)
         at = text.find(needle, at + 1)

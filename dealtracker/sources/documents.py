@@ -414,13 +414,12 @@ def pdf_text(data: bytes, limits: Limits) -> DocumentText:
     for lines, (boxes, width) in zip(kept, page_boxes, strict=True):
         builder.page()
         by_box: dict[int, list[str]] = {}
-        for line in lines:
-            by_box.setdefault(line.box, []).append(line.text)
+        for kept_line in lines:
+            by_box.setdefault(kept_line.box, []).append(kept_line.text)
         for key in reading_order({k: boxes[k] for k in by_box}, width, rtl=rtl):
             builder.paragraph(join_lines(by_box[key]))
     text, page_starts = builder.result()
-    letters = sum(1 for ch in text if ch.isalpha())
-    if letters < 20:
+    if sum(1 for ch in text if ch.isalpha()) < 20:
         if image_pages:
             raise DocumentError(
                 "This PDF has no text layer: it looks like a scan (pages of images). "

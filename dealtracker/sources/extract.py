@@ -15,12 +15,14 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import cast
 from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from markdown_it import MarkdownIt
+from trafilatura.settings import Document
 
 from .canonical import canonicalize
 from .documents import DOCUMENT_FORMATS, Limits, extract_document
@@ -228,15 +230,19 @@ def extract_html(data: bytes | str, *, url: str = "") -> Extracted:
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         raise ExtractError("This does not look like an HTML page.") from None
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url or None,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        favor_recall=True,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+    # A Document, not a dict: as_dict is left off.
+    document = cast(
+        "Document | None",
+        trafilatura.bare_extraction(
+            tree,
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            favor_recall=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        ),
     )
     text = (document.text if document is not None else "") or ""
     if not text.strip():

@@ -101,10 +101,10 @@ def resolve(host: str, port: int, *, deadline: float) -> list[str]:
         raise FetchError(f"The host name “{host}” could not be found.") from None
     finally:
         executor.shutdown(wait=False)
-    addresses = []
+    addresses: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
-        if sockaddr[0] not in addresses:
-            addresses.append(sockaddr[0])
+        if str(sockaddr[0]) not in addresses:
+            addresses.append(str(sockaddr[0]))
     if not addresses:
         raise FetchError(f"The host name “{host}” could not be found.")
     return addresses

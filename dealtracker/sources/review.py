@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from dealtracker.concurrency import lock
+from dealtracker.history import credit, give_reason
 
 from . import anchoring
 from .models import CONTEXT_CHARS, Passage, Reanchoring, Source, SourceRevision
@@ -124,9 +125,9 @@ def _locked(passage: Passage, seen: str | None) -> tuple[Source, Passage]:
 
 
 def _record(passage: Passage, *, reason: str, by) -> None:
-    passage._change_reason = reason[:100]
+    give_reason(passage, reason[:100])
     if by is not None and getattr(by, "is_authenticated", False):
-        passage._history_user = by
+        credit(passage, by)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from dealtracker.concurrency import lock
 from dealtracker.db.values_update import values_update
+from dealtracker.history import credit
 from dealtracker.text import single_line
 
 from . import anchoring
@@ -304,7 +306,7 @@ def source_create(
                 created_by=by,
             )
             # Recorded as the change's author outside a request too (commands, tests).
-            source._history_user = by
+            credit(source, by)
             source.save()
             revision = SourceRevision.objects.create(
                 source=source,
@@ -435,7 +437,7 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
         source.text = canonical
         source.text_hash = digest
         if by is not None:
-            source._history_user = by
+            credit(source, by)
         source.save(update_fields=["text", "text_hash", "updated_at"])
 
         # Each revision's text is read once, not joined onto every passage.
@@ -505,8 +507,9 @@ def _apply(
         passage.anchor_status = status
         passage.needs_review = True
     else:
+        start, end = cast(int, result.start), cast(int, result.end)  # spanned: both set
         # The quote is always the stored text's, never the matcher's copy of it.
-        quote = new_text[result.start : result.end]
+        quote = new_text[start:end]
         if status == PassageAnchorStatus.CHANGED and quote == old_quote:
             status = PassageAnchorStatus.MOVED
         elif (
@@ -515,9 +518,9 @@ def _apply(
         ):
             status = PassageAnchorStatus.CHANGED
         quote, prefix, suffix = anchoring.quote_selector(
-            new_text, result.start, result.end, context=CONTEXT_CHARS
+            new_text, start, end, context=CONTEXT_CHARS
         )
-        passage.start, passage.end = result.start, result.end
+        passage.start, passage.end = start, end
         passage.quote, passage.prefix, passage.suffix = quote, prefix, suffix
         passage.revision_anchored = new_revision
         if quote != old_quote:

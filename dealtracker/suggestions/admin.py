@@ -10,8 +10,8 @@ from .models import SuggestedParty, Suggestion, SuggestionRun
 class SuggestedPartyInline(admin.TabularInline):
     model = SuggestedParty
     extra = 0
-    fields = ["position", "party", "written"]
-    readonly_fields = fields
+    readonly_fields = ("position", "party", "written")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -249,7 +249,8 @@ def _load(sentences: list[Sentence], language: str, prior: set[int]) -> _World:
     )
     for i, j in similar:
         named_forms.setdefault(i, set()).add(j)
-    acronyms, single_words = [], {}
+    acronyms: list[tuple[Party, re.Pattern[str]]] = []
+    single_words: dict[int, list[tuple[Party, str]]] = {}
     for party in parties.values():
         for form in dict.fromkeys([party.name, party.short_name, *party.aliases]):
             if not form or not form.strip():
@@ -407,8 +408,8 @@ def _parties(
         if not (word[:1].isupper() or word[:1].lower() == word[:1].upper()):
             continue
         for length in (len(word) - 1, len(word), len(word) + 1):
-            for party, form in world.single_words.get(length, ()):
-                if rules.typo_of(word, form):
+            for party, single in world.single_words.get(length, ()):
+                if rules.typo_of(word, single):
                     note(party, start, word, True)
     words = [w for _, _, w in toks]
     for j in forms:

@@ -74,7 +74,9 @@ class Suggestion(models.Model):
     clause = models.ForeignKey(
         Clause, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    parties = models.ManyToManyField(Party, through="SuggestedParty", related_name="+", blank=True)
+    parties: models.ManyToManyField[Party, SuggestedParty] = models.ManyToManyField(
+        Party, through="SuggestedParty", related_name="+", blank=True
+    )
     claimant = models.ForeignKey(
         Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

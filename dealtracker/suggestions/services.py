@@ -8,8 +8,10 @@ sources app's own service, and the editor writes the claim.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -240,7 +242,10 @@ def _carried_decisions(
                     carried.add(old.pk)
                     span = (candidate.start, candidate.end)
                     current = out.get(span)
-                    if current is None or current.decided_at <= old.decided_at:
+                    # Both decided (not open), so decided_at is set: the model's constraint.
+                    if current is None or cast(dt.datetime, current.decided_at) <= cast(
+                        dt.datetime, old.decided_at
+                    ):
                         out[span] = old
     return out, carried
 

@@ -59,6 +59,7 @@ def test_no_make_target_is_dead(target):
         "run": "dealtracker.launcher serve",
         "test": "-m pytest",
         "lint": "ruff check",
+        "typecheck": "bin/mypy",
         "format": "ruff format",
         "check": "check --deploy",
         "audit": ".ci/audit",

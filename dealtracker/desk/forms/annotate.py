@@ -105,7 +105,8 @@ class ClaimForm(ErrorListMixin, forms.ModelForm):
     def __init__(self, *args, picker_queries: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.picker_queries = picker_queries or {}
-        fields = self.fields
+        # Model choice, choice and date fields: each set below as its kind has it.
+        fields: dict[str, Any] = self.fields
         fields["claimant"].queryset = Party.objects.order_by("name", "id")
         fields["subjects"].queryset = Party.objects.order_by("name", "id")
         fields["claimant"].help_text = "Type a name, short name or alias; misspellings are found."
@@ -174,12 +175,12 @@ class ClaimForm(ErrorListMixin, forms.ModelForm):
         return PartyPicker(
             name=bound.html_name,
             id=bound.auto_id,
-            label=bound.label,
+            label=str(bound.label),
             multiple=name == "subjects",
             chosen=chosen,
             q=q,
             found=party_suggestions(q, exclude=ids) if q else None,
-            errors=list(bound.errors) if self.is_bound else [],
+            errors=[str(e) for e in bound.errors] if self.is_bound else [],
             help=str(bound.help_text),
             lookup_url=reverse("desk:party-lookup"),
             pick_url=reverse("desk:party-pick"),
@@ -352,7 +353,7 @@ class ClaimEditForm(ClaimForm):
                     self.add_error(f"resolve_{name}", "Reload the claim: that value is lost.")
                     continue
                 # The edited field's own errors do not matter when it is not chosen.
-                self._errors.pop(name, None)
+                self.errors.pop(name, None)
                 cleaned[name] = claim_value_from(name, source[name])
 
     def error_anchor(self, name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from dealtracker.deals.models import Clause, Deal
 from dealtracker.sources.models import Passage, Source, SourceDocument
 
 from ..access import can_see_internal, permission_required, reader_required
+from ..request import HtmxHttpRequest
 
 ANCHOR_PERMS = ("claims.add_clauseanchor", "claims.change_clauseanchor")
 
@@ -32,7 +33,7 @@ def can_anchor(user) -> bool:
 
 @require_GET
 @reader_required
-def deal_agreement(request: HttpRequest, slug: str) -> HttpResponse:
+def deal_agreement(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The deal's own text and its clauses' verbatim words."""
     deal = get_object_or_404(Deal, slug=slug)
     texts = list(agreements.agreement_texts(deal=deal))
@@ -43,7 +44,8 @@ def deal_agreement(request: HttpRequest, slug: str) -> HttpResponse:
         )
     }
     for text in texts:
-        text.original = originals.get(text.source_id)
+        # Shown beside the text; not a field of AgreementText.
+        text.original = originals.get(text.source_id)  # type: ignore[attr-defined]
     clauses = list(agreements.clauses_with_anchor(deal=deal))
     rows = [(c, agreements.clause_anchor_of(c), agreements.is_anchored(c)) for c in clauses]
     editor = can_anchor(request.user)
@@ -65,7 +67,7 @@ def deal_agreement(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required("claims.add_agreementtext", "sources.change_source")
-def deal_agreement_text_add(request: HttpRequest, slug: str) -> HttpResponse:
+def deal_agreement_text_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Make a source the deal's agreement text (the signed text, a translation, ...)."""
     deal = get_object_or_404(Deal, slug=slug)
     raw = (request.POST.get("source") or "").strip().lstrip("#")
@@ -90,7 +92,7 @@ def deal_agreement_text_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required("claims.change_clauseproposal", *ANCHOR_PERMS)
-def deal_agreement_proposal(request: HttpRequest, slug: str) -> HttpResponse:
+def deal_agreement_proposal(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Accept (with the editor's reference, title, category, phase) or reject a proposed clause."""
     deal = get_object_or_404(Deal, slug=slug)
     proposal = get_object_or_404(ClauseProposal, pk=request.POST.get("proposal") or 0, deal=deal)
@@ -118,7 +120,7 @@ def deal_agreement_proposal(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @permission_required(*ANCHOR_PERMS)
-def passage_clause(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+def passage_clause(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """From the agreement's reading view: a new clause from these words, or an existing one anchored here."""
     from ..answers import is_partial
     from .annotate import _panel_response

@@ -18,18 +18,20 @@ the marking POST; see annotate_forms.new_claim_prefill for the fields.
 
 from __future__ import annotations
 
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
+from simple_history.utils import get_history_manager_for_model
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.claims.queries import user_sees_drafts, visible_claims
@@ -59,6 +61,7 @@ from dealtracker.desk.forms.annotate import (
     new_claim_prefill,
 )
 from dealtracker.desk.passage_marks import mark_passages, spans_from_passages
+from dealtracker.desk.request import HtmxHttpRequest
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources import queries as source_queries
@@ -134,7 +137,7 @@ def _new_claim_form(
     """
     if data is not None:
         return ClaimForm(data, prefix=PREFIX), "", False
-    initial = {
+    initial: dict[str, Any] = {
         "made_on": source.published_on,
         "language": (source.language or "en").lower(),
         "kind": Claim.Kind.OTHER,
@@ -157,7 +160,7 @@ def _new_claim_form(
 
 
 def _panel_context(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     source: Source | None,
     passage: Passage | None,
@@ -165,7 +168,7 @@ def _panel_context(
     **extra,
 ) -> dict:
     user = request.user
-    context = {
+    context: dict[str, Any] = {
         "source": source,
         "passage": passage,
         "can_mark": _can_mark(user),
@@ -182,7 +185,9 @@ def _panel_context(
             context["link_form"] = extra.pop("link_form", None) or LinkClaimForm(prefix="link")
             if "new_claim_form" not in extra:
                 params = request.GET if request.method == "GET" else request.POST
-                form, hint, prefilled = _new_claim_form(source=source, came=came, params=params)
+                form, hint, prefilled = _new_claim_form(  # a passage comes with its source
+                    source=cast(Source, source), came=came, params=params
+                )
                 extra.update(new_claim_form=form, deal_hint=hint, prefilled=prefilled)
                 if prefilled or request.GET.get("open") == "new":
                     extra.setdefault("open_new", True)
@@ -196,7 +201,7 @@ def _panel_context(
 
 
 def _text_context(
-    request: HttpRequest, *, source: Source, came: CameFrom | None, selected: int | None = None
+    request: HtmxHttpRequest, *, source: Source, came: CameFrom | None, selected: int | None = None
 ) -> dict:
     """What the text region shows: the current revision's text with its highlights
     (the passage `selected`, shown in the panel, marked more strongly)."""
@@ -227,7 +232,7 @@ def _text_context(
 
 
 def _page_context(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     source: Source,
     passage: Passage | None,
@@ -246,7 +251,7 @@ def _page_context(
     return context
 
 
-def _text_region(request: HttpRequest, source: Source, came: CameFrom | None) -> str:
+def _text_region(request: HtmxHttpRequest, source: Source, came: CameFrom | None) -> str:
     """The highlighted text, for an out-of-band swap after a write."""
     context = _text_context(request, source=source, came=came)
     context["oob"] = True
@@ -254,7 +259,7 @@ def _text_region(request: HttpRequest, source: Source, came: CameFrom | None) ->
 
 
 def _panel_response(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
     source: Source | None,
     passage: Passage | None,
@@ -289,7 +294,7 @@ def _source_and_passage(pk: int, passage_pk: int | None = None):
 
 
 def _gone(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     exc: Gone,
     *,
     source_pk: int | None,
@@ -298,7 +303,7 @@ def _gone(
 ) -> HttpResponse:
     """410: what vanished, by whom; the panel (or page) as it is now, the editor's words kept."""
     model = GONE_MODELS.get(exc.what)
-    if model is None or not model.history.filter(id=exc.pk).exists():
+    if model is None or not get_history_manager_for_model(model).filter(id=exc.pk).exists():
         # Not deleted: it never existed.
         return error_page(
             request, status=404, title="Not found", message=f"There is no such {exc.what}."
@@ -338,7 +343,7 @@ def _get_passage(source: Source, passage_pk: int) -> Passage:
 @require_GET
 @reader_required
 @vary_on_headers("HX-Request")
-def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     came = came_from(request)
     context = _page_context(request, source=source, passage=None, came=came)
@@ -350,7 +355,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @reader_required
 @vary_on_headers("HX-Request")
-def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+def passage_detail(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     passage = _get_passage(source, passage_pk)
     if not user_sees_drafts(request.user):
@@ -372,13 +377,13 @@ def passage_detail(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
 # --- marking and linking ------------------------------------------------------------
 
 
-def _bad_selection(request: HttpRequest, source: Source, message: str) -> HttpResponse:
+def _bad_selection(request: HtmxHttpRequest, source: Source, message: str) -> HttpResponse:
     return _panel_response(request, source=source, passage=None, status=400, mark_error=message)
 
 
 @require_POST
 @permission_required("sources.add_passage", "claims.add_evidence")
-def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
+def passage_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Mark a passage from a selection's start/end (code points, or UTF-16 with unit=utf16).
 
     `claim-<field>` values posted along open the panel's new-claim form
@@ -400,7 +405,7 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _marked_answer(request, source=source, marked=marked, came=came_from(request))
 
 
-def _marked_url(request: HttpRequest, *, passage: Passage, came: CameFrom | None) -> str:
+def _marked_url(request: HtmxHttpRequest, *, passage: Passage, came: CameFrom | None) -> str:
     """The marked passage's address, carrying the posted `claim-<field>` values and `from`:
     it opens the panel as the marking answer shows it (no JavaScript, reload, bookmark)."""
     url = reverse("desk:passage-detail", args=[passage.source_id, passage.pk])
@@ -412,7 +417,7 @@ def _marked_url(request: HttpRequest, *, passage: Passage, came: CameFrom | None
 
 
 def _marked_answer(
-    request: HttpRequest, *, source: Source, marked: Marked, came: CameFrom | None
+    request: HtmxHttpRequest, *, source: Source, marked: Marked, came: CameFrom | None
 ) -> HttpResponse:
     """What marking a span answers (a selection, or an accepted suggestion): the panel with
     the passage and the new-claim form, pre-filled with the posted `claim-<field>` values."""
@@ -438,7 +443,7 @@ def _wants_redisplay(post) -> bool:
 
 @require_POST
 @permission_required("claims.add_evidence", "claims.change_claim")
-def evidence_create(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+def evidence_create(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """Rest a claim on the passage: an existing one (action=link) or a new one (action=new).
 
     A new claim is saved as a draft (save=draft) or published (save=publish).
@@ -554,7 +559,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @require_POST
 @permission_required("sources.change_passage")
-def passage_edit(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+def passage_edit(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     try:
         source, passage = _source_and_passage(pk, passage_pk)
         form = PassageNoteForm(request.POST)
@@ -573,7 +578,7 @@ def passage_edit(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse
     return _panel_response(request, source=source, passage=passage, message="Note saved.")
 
 
-def _refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
+def _refuse(request: HtmxHttpRequest, message: str, status: int) -> HttpResponse:
     """A refusal next to the button that asked (HTMX), or a page."""
     if is_partial(request):
         return render(request, "desk/includes/refusal.html", {"message": message}, status=status)
@@ -582,7 +587,7 @@ def _refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 @require_POST
 @permission_required("sources.delete_passage")
-def passage_remove(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
+def passage_remove(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """Delete a passage nothing rests on, after the editor confirms."""
     try:
         source, passage = _source_and_passage(pk, passage_pk)
@@ -625,7 +630,7 @@ def passage_remove(request: HttpRequest, pk: int, passage_pk: int) -> HttpRespon
 # --- evidence -----------------------------------------------------------------------
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: HtmxHttpRequest) -> str:
     nxt = request.POST.get("next", "")
     # A path on this site: anything else ("999", a view's name) is no address to go back to.
     if nxt.startswith("/") and url_has_allowed_host_and_scheme(
@@ -635,7 +640,7 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
-def _after_evidence_change(request: HttpRequest, passage: Passage, message: str):
+def _after_evidence_change(request: HtmxHttpRequest, passage: Passage, message: str):
     """Answer in the panel it came from: the reading view's, or the claim page (reload)."""
     nxt = _next_url(request)
     if nxt:
@@ -648,7 +653,7 @@ def _after_evidence_change(request: HttpRequest, passage: Passage, message: str)
     return _panel_response(request, source=source, passage=passage, with_text=True, message=message)
 
 
-def _evidence_gone(request: HttpRequest, exc: Gone, pk: int) -> HttpResponse:
+def _evidence_gone(request: HtmxHttpRequest, exc: Gone, pk: int) -> HttpResponse:
     """A link removed meanwhile: answered where the editor is (its passage's panel, or the claim)."""
     record = Evidence.history.filter(id=pk).order_by("-history_date", "-history_id").first()
     if record is None:
@@ -683,7 +688,7 @@ def _evidence_or_gone(pk: int) -> Evidence:
 
 @require_POST
 @permission_required("claims.change_evidence")
-def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
         evidence = _evidence_or_gone(pk)
         form = EvidenceForm(request.POST)
@@ -718,7 +723,7 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("claims.delete_evidence")
-def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Unlink a claim from a passage, after the editor confirms."""
     try:
         evidence = _evidence_or_gone(pk)
