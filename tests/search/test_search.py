@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from dealtracker.fulltext.matching import SEARCH_CONFIGS, text_matches
-from dealtracker.search.site import START, STOP, highlight, search_parties
 from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
+from dealtracker.search.site import START, STOP, highlight, search_parties
 from tests.desk.lists_data import (
     build_lists_world,
     bulk_claims,

@@ -34,8 +34,8 @@ from dealtracker.db.option_tags import option_tags
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.models import Deal
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
-from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.fulltext.matching import query_problem
+from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
 
