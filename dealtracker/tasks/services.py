@@ -74,7 +74,9 @@ def _finish(job: Job, status: JobStatus, outcome: str, url: str = "") -> None:
 
 
 def _record_failure(job_id: int, outcome: str, *, final: bool) -> None:
-    connection.close_if_unusable_or_obsolete()
+    if not connection.in_atomic_block:
+        # A connection the error broke is replaced (the work's rollback ran on it already).
+        connection.close_if_unusable_or_obsolete()
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.is_finished():
