@@ -103,12 +103,13 @@ def archive_import_view(request: HttpRequest) -> HttpResponse:
 
     from .work import ARCHIVE_IMPORT, archive_keep
 
-    context = {**admin.site.each_context(request), "title": "Import an archive", "error": ""}
     if request.method == "POST":
         upload = request.FILES.get("archive")
         if upload is None or not upload.size:
-            context["error"] = "Choose the archive file (JSON Lines, as export_archive writes it)."
-            return render(request, "ops/archive_import.html", context, status=422)
+            messages.error(
+                request, "Choose the archive file (JSON Lines, as export_archive writes it)."
+            )
+            return redirect("ops:archive-import")
         name = archive_keep(upload)
         job = job_enqueue(
             kind=ARCHIVE_IMPORT,
@@ -117,4 +118,5 @@ def archive_import_view(request: HttpRequest) -> HttpResponse:
             by=request.user,
         )
         return redirect(job.get_absolute_url())
+    context = {**admin.site.each_context(request), "title": "Import an archive"}
     return render(request, "ops/archive_import.html", context)

@@ -62,6 +62,7 @@ def test_a_bad_archive_fails_naming_its_line_and_imports_nothing(admin_client):
 
 
 def test_an_upload_without_a_file_is_refused(admin_client):
-    response = admin_client.post("/admin/restore/import/", {})
-    assert response.status_code == 422
+    response = admin_client.post("/admin/restore/import/", {}, follow=True)
+    assert response.redirect_chain == [("/admin/restore/import/", 302)]
+    assert "Choose the archive file" in response.content.decode()
     assert not Job.objects.exists()

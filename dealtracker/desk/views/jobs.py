@@ -24,7 +24,8 @@ POLL_SECONDS = 2
 
 
 @require_GET
-@permission_required()
+# Who queues work: editors (revisions) and admins (imports); within that, only their own.
+@permission_required("sources.change_source")
 @vary_on_headers("HX-Request")
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's status: the person who queued it and admins see it; nobody else learns
