@@ -90,3 +90,37 @@ def test_a_large_revision_queued_from_the_revise_page_is_done_by_the_worker(
     page = editor_client.get(job.get_absolute_url()).content.decode()
     assert "hx-trigger" not in page
     assert f'href="{job.result_url}"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_uploaded_by_an_admin_is_imported_by_the_worker_while_readers_read(
+    editor, admin_client, reader_client, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dealtracker.sources.models import Source
+    from tests.ops.test_archive import empty_the_desk, export
+
+    sources.source_create(
+        text="The truce holds in the north.", title="Truce", url="https://example.org/n", by=editor
+    )
+    archive = export(tmp_path / "desk.jsonl").read_bytes()
+    empty_the_desk(restart_ids=False)
+    response = admin_client.post(
+        "/admin/restore/import/", {"archive": SimpleUploadedFile("desk.jsonl", archive)}
+    )
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+
+    log = tmp_path / "worker.log"
+    with running_worker(log):
+
+        def read_while_waiting():
+            assert reader_client.get("/sources/").status_code == 200
+            return _finished(job)
+
+        wait_for(read_while_waiting, seconds=40, what="the import job", log=log)
+    assert job.status == Job.Status.DONE, job.outcome
+    assert job.outcome.startswith("2 rows imported, 0 already here")
+    assert Source.objects.get().title == "Truce"
+    assert "Truce" in reader_client.get("/sources/").content.decode()
