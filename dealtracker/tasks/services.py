@@ -132,10 +132,13 @@ def job_run(*, job_id: int) -> None:
 
 
 def worker_options() -> dict[str, Any]:
-    """How the worker beats its heartbeat and when others take it for dead."""
+    """How the worker beats its heartbeat, when others take it for dead, what it keeps."""
     return {
         "update_heartbeat_interval": settings.TASKS_HEARTBEAT_SECONDS,
         "stalled_worker_timeout": settings.TASKS_STALLED_SECONDS,
+        # The Job row keeps what the editor sees; the queue's own row of a job that
+        # succeeded is of no further use.
+        "delete_jobs": "successful",
     }
 
 
