@@ -17,8 +17,8 @@ the entry's process gone (a pid now used by another program does not count:
 the start time differs) and a postmaster still running with no live user: it
 *adopts* that server — uses it, and stops it when it is done — or, when the
 server does not answer, stops it first and starts a fresh one. It says which.
-The children of `make run` (migrate, runserver and runserver's own child) die
-with their parent on Linux, so nothing of a killed launcher keeps serving.
+The children of `make run` (migrate, runserver and runserver's own child, the
+task queue's worker) die with their parent on Linux, so nothing of a killed launcher keeps serving.
 """
 
 from __future__ import annotations
@@ -541,8 +541,9 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def serve(host: str = "127.0.0.1", port: str | int = 8000, *, data_dir: Path | None = None) -> int:
-    """`make run`: database, migrations, demo data, demo accounts, then runserver until
-    Ctrl-C (or SIGTERM, or a closed terminal), then the embedded server is stopped."""
+    """`make run`: database, migrations, demo data, demo accounts, then runserver and the
+    task queue's worker until Ctrl-C (or SIGTERM, or a closed terminal), then both are
+    stopped and the embedded server with them."""
     from dealtracker import localenv
 
     address = runserver_address(host, port)
@@ -566,6 +567,7 @@ def serve(host: str = "127.0.0.1", port: str | int = 8000, *, data_dir: Path | N
     # children then get it back too.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     embedded = None
+    worker: subprocess.Popen | None = None
     status = 0
     try:
         if not os.environ.get("DATABASE_URL"):
@@ -577,6 +579,10 @@ def serve(host: str = "127.0.0.1", port: str | int = 8000, *, data_dir: Path | N
             status = _run_child(_manage_command(*args))
             if status:
                 return status
+        # The task queue's worker runs the long work the pages queue (dealtracker/tasks).
+        # Our own interpreter and manage.py with fixed arguments: no untrusted input.
+        worker = subprocess.Popen(_manage_command("runworker"))  # noqa: S603
+        say(f"Started the task queue's worker (pid {worker.pid}).")
         say(f"Serving http://{shown_host}:{int(port)}/ — press Ctrl-C to stop.")
         status = _run_child(_manage_command("runserver", address))
     except (KeyboardInterrupt, Interrupted):
@@ -585,6 +591,10 @@ def serve(host: str = "127.0.0.1", port: str | int = 8000, *, data_dir: Path | N
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             # A second Ctrl-C must not cut the stop short.
             signal.signal(signum, signal.SIG_IGN)
+        if worker is not None:
+            # Asked to stop, it finishes the job in hand; one that takes longer is cut short,
+            # and its transaction with it: the job runs again at the next start.
+            _end_child(worker)
         if embedded is not None:
             message = embedded.release()
             say(message)

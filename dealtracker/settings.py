@@ -136,6 +136,9 @@ INSTALLED_APPS = [
     "dealtracker.desk",
     "dealtracker.api",
     "dealtracker.ops",
+    # The task queue's tables and its Django database connector (dealtracker/tasks).
+    "procrastinate.contrib.django",
+    "dealtracker.tasks",
 ]
 # The demo data and the synthetic archive (devdata/, next to manage.py): in a checkout,
 # not in the production package.
@@ -453,6 +456,21 @@ DOCUMENT_EXTRACT_SECONDS = env_int("DOCUMENT_EXTRACT_SECONDS", 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Off in production: the URL fetch refuses private, loopback and link-local hosts.
 SOURCE_FETCH_ALLOW_PRIVATE = env_bool("SOURCE_FETCH_ALLOW_PRIVATE", False)
+
+# --- Task queue (dealtracker/tasks): long work runs in `manage.py runworker` ------------
+# The queue lives in PostgreSQL (procrastinate): its jobs are written in the same
+# transaction as the editor's request, through Django's own connection.
+PROCRASTINATE_IMPORT_PATHS = ["dealtracker.tasks.queue"]
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+# The modules that register the kinds of work, beside the services they call.
+TASKS_WORK_MODULES = ["dealtracker.desk.work", "dealtracker.ops.work"]
+# A worker writes a heartbeat this often; one silent for TASKS_STALLED_SECONDS is taken
+# for dead, and its running job is started again by the next worker to look.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 10)
+TASKS_STALLED_SECONDS = env_int("TASKS_STALLED_SECONDS", 30)
+# Revising a source with at least this many passages runs in the queue (re-anchoring
+# each passage can outgrow a request); fewer are re-anchored inline.
+TASKS_QUEUE_PASSAGES = env_int("TASKS_QUEUE_PASSAGES", 1000)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ from .views import (  # noqa: F401
     agreements,  # a deal's agreement text, clauses anchored in it, proposals
     annotate,  # source reading view, annotating
     claim_edit,  # the claim editor, lookups of claims, parties and a deal's terms
+    jobs,  # a queued job's status
     lists,  # claims list, search, exports, annotations, data dictionary
     pages,
     publishing,  # embeds, oEmbed, chart images, citations, permalinks
@@ -135,6 +136,8 @@ urlpatterns = [
     # --- end of suggested passages ---
     # --- sources in: list, add, revise, revisions, review, history ---
     path("sources/", sources_in.source_list, name="source-list"),
+    # A queued job (dealtracker/tasks): its status, polled while it runs.
+    path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("sources/new/", sources_in.source_new, name="source-new"),
     path("sources/review/", review.passage_review, name="passage-review"),
     path("sources/<int:pk>/revise/", sources_in.source_revise, name="source-revise"),

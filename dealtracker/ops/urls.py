@@ -11,4 +11,5 @@ urlpatterns = [
     path("claims/<int:pk>/", views.claim_restore_view, name="claim-restore"),
     path("sources/", views.deleted_source_list, name="deleted-sources"),
     path("sources/<int:pk>/", views.source_restore_view, name="source-restore"),
+    path("import/", views.archive_import_view, name="archive-import"),
 ]

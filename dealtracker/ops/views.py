@@ -1,4 +1,5 @@
-"""Admin-only pages: deleted claims and sources, each with a button that restores it.
+"""Admin-only pages: deleted claims and sources, each with a button that restores it;
+importing an archive through the task queue.
 
 They sit under /admin/restore/, behind the admin's own login (staff only), and
 additionally require the Admins role and the model's add permission: restoring
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dealtracker.accounts.roles import is_admin
 from dealtracker.claims.undelete import RestoreRefused as ClaimRestoreRefused
@@ -91,3 +92,31 @@ def source_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
         f"Source {pk} restored with {outcome.revisions} revisions and {outcome.passages} passages.",
     )
     return redirect("ops:deleted-sources")
+
+
+@admin_required("claims.add_claim")
+@require_http_methods(["GET", "POST"])
+def archive_import_view(request: HttpRequest) -> HttpResponse:
+    """Upload an archive written by export_archive; the task queue imports it (as
+    `manage.py import_archive` does) and the job's page says how it went."""
+    from dealtracker.tasks.services import job_enqueue
+
+    from .work import ARCHIVE_IMPORT, archive_keep
+
+    if request.method == "POST":
+        upload = request.FILES.get("archive")
+        if upload is None or not upload.size:
+            messages.error(
+                request, "Choose the archive file (JSON Lines, as export_archive writes it)."
+            )
+            return redirect("ops:archive-import")
+        name = archive_keep(upload)
+        job = job_enqueue(
+            kind=ARCHIVE_IMPORT,
+            title=f"Import of the archive {upload.name}",
+            params={"file": name, "filename": upload.name, "size": upload.size},
+            by=request.user,
+        )
+        return redirect(job.get_absolute_url())
+    context = {**admin.site.each_context(request), "title": "Import an archive"}
+    return render(request, "ops/archive_import.html", context)

@@ -23,7 +23,7 @@ from dealtracker.suggestions.models import SuggestedParty, Suggestion, Suggestio
 from dealtracker.suggestions.services import RULES_VERSION
 from tests.reviewing import build_flagged
 from tests.trust.urlwalk import all_routes
-from tests.trust.world import World
+from tests.trust.world import World, finished_job
 
 ROLES = ("anonymous", "reader", "editor")
 # HTMX endpoints that answer a fragment only, and need a parameter to answer at all:
@@ -139,6 +139,12 @@ def demo_world(*, by) -> World:
         # A second report, revised: a passage changed, one orphaned (the review queue's,
         # the revision page's character changes, the panel's review box).
         flagged_passage=build_flagged(by=by).envoy,
+        job=finished_job(
+            title="Revision of the report (source 1)",
+            outcome="Revision 2 saved. Passages: 3 anchored, 0 moved, 0 changed, 0 orphaned.",
+            revision=source.revisions.order_by("-number").first(),
+            by=by,
+        ),
     )
 
 

@@ -188,16 +188,37 @@ def port_is_free(port: int, timeout: float = 20) -> bool:
     return False
 
 
+def worker_pid(output: str) -> int:
+    """The pid of the task queue's worker that `make run` started beside the server."""
+    import re
+
+    found = re.search(r"Started the task queue's worker \(pid (\d+)\)", output)
+    assert found, output
+    return int(found.group(1))
+
+
+def process_gone(pid: int, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if not launcher._alive(pid):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+
+
 def test_make_runs_launcher_killed_then_run_again_leaves_nothing_running(data_dir, server_tmp):
     port = free_port()
     first = Launcher(data_dir, server_tmp, port)
     first.wait_serving()
     assert "Started the embedded PostgreSQL" in first.output
     postmaster = launcher.postmaster_pid(data_dir)
+    worker = worker_pid(first.output)
 
     # SIGKILL: no clean-up at all. Its children (runserver) die with it; PostgreSQL does not.
     assert first.stop(signal.SIGKILL) == -signal.SIGKILL
     assert port_is_free(port), "runserver outlived its launcher"
+    assert process_gone(worker), "the task queue's worker outlived its launcher"
     assert launcher.postmaster_pid(data_dir) == postmaster
 
     second = Launcher(data_dir, server_tmp, port)
@@ -213,7 +234,9 @@ def test_make_runs_launcher_killed_then_run_again_leaves_nothing_running(data_di
     third = Launcher(data_dir, server_tmp, port)
     third.wait_serving()
     assert "Started the embedded PostgreSQL" in third.output
+    worker = worker_pid(third.output)
     assert third.stop(signal.SIGINT) == 0, third.output  # Ctrl-C
+    assert process_gone(worker, timeout=0), "the worker was not stopped with the server"
     assert third.output.rstrip().endswith(f"Stopped the embedded PostgreSQL in {data_dir}.")
     assert no_postgres_left(data_dir, timeout=0)
     assert port_is_free(port)

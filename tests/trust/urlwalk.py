@@ -63,6 +63,7 @@ BY_COLLECTION: dict[tuple[str, str], str] = {
     ("assessments", "pk"): "assessment.pk",
     ("assessments", "assessment_pk"): "assessment.pk",
     ("suggestions", "suggestion_pk"): "suggestion.pk",
+    ("jobs", "pk"): "job.pk",
     # Permalinks: /d/<id>/ a deal, /c/<id>/ a clause.
     ("d", "pk"): "deal.pk",
     ("c", "pk"): "clause.pk",

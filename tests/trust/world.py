@@ -20,6 +20,7 @@ from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.suggestions.models import SuggestedParty, Suggestion, SuggestionRun
 from dealtracker.suggestions.services import RULES_VERSION
+from dealtracker.tasks.models import Job
 
 # Markers for what public visitors must never see (DESIGN.md: drafts, internal notes).
 SECRET_MARKERS = {
@@ -63,6 +64,25 @@ class World:
     suggestion: Suggestion
     # A passage a revision flagged for review (the page checks' world has one).
     flagged_passage: Passage | None = None
+    # A job the task queue ran for the world's editor (its page is theirs and admins').
+    job: Job | None = None
+
+
+def finished_job(*, title: str, outcome: str, revision: SourceRevision, by) -> Job:
+    """A revision queued by `by` and done, as the task queue leaves it."""
+    now = timezone.now()
+    return Job.objects.create(
+        kind="source-revise",
+        title=title,
+        status=Job.Status.DONE,
+        attempts=2,
+        note="Attempt 1 stopped with its worker; nothing of it was kept.",
+        outcome=outcome,
+        result_url=revision.get_absolute_url(),
+        created_by=by,
+        started_at=now,
+        finished_at=now,
+    )
 
 
 def plain(field: str) -> str:
@@ -284,4 +304,7 @@ def build_world(
         draft_assessment=draft_assessment,
         verification_change=verification_change,
         suggestion=suggestion,
+        job=finished_job(
+            title=text("job_title")[:300], outcome=text("job_outcome"), revision=revision, by=by
+        ),
     )

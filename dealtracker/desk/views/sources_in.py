@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.claims.models import Claim
 from dealtracker.claims.queries import sources_for_list, user_sees_drafts
 from dealtracker.concurrency import Gone
@@ -38,6 +37,7 @@ from dealtracker.sources.extract import (
 )
 from dealtracker.sources.fetch import FetchError, fetch_url
 from dealtracker.sources.models import Passage, Source, SourceRevision
+from dealtracker.tasks.services import job_enqueue
 
 from .. import history
 from ..access import permission_required, reader_required
@@ -45,6 +45,7 @@ from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
 from ..forms.sources import SourceFilterForm, SourceNewForm, SourceReviseForm
 from ..suggesting import suggest_after_save
+from ..work import SOURCE_REVISE, revision_saved
 
 SOURCES_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
@@ -450,6 +451,22 @@ def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
         elif form.cleaned_data["base_revision"] != current.number:
             status = 409
             context["conflict"] = current
+        elif source.passages.count() >= settings.TASKS_QUEUE_PASSAGES:
+            # Re-anchoring this many passages can outgrow a request: the worker does it
+            # and the editor watches the job's page.
+            job = job_enqueue(
+                kind=SOURCE_REVISE,
+                title=f"Revision of “{source.title}” (source {source.pk})",
+                params={
+                    "source": source.pk,
+                    "base_revision": current.number,
+                    "text": form.cleaned_data["text"],
+                    "note": form.cleaned_data["note"],
+                },
+                by=request.user,
+            )
+            messages.info(request, "The revision is queued; this page shows how it goes.")
+            return redirect(job.get_absolute_url())
         else:
             try:
                 outcome = services.source_revise(
@@ -474,16 +491,7 @@ def source_revise(request: HttpRequest, pk: int) -> HttpResponse:
                         "The text is unchanged (after canonicalisation); no revision was made."
                     )
                 else:
-                    # Clauses anchored in this text take the revised words.
-                    clause_texts_sync(source=source, by=request.user)
-                    counts = outcome.counts
-                    suggested = suggest_after_save(outcome.source)
-                    messages.success(
-                        request,
-                        f"Revision {outcome.revision.number} saved. Passages: "
-                        f"{counts['anchored']} anchored, {counts['moved']} moved, "
-                        f"{counts['changed']} changed, {counts['orphaned']} orphaned.{suggested}",
-                    )
+                    messages.success(request, revision_saved(outcome=outcome, by=request.user))
                     return redirect(outcome.revision.get_absolute_url())
     context["form"] = form
     context["passage_count"] = source.passages.count()
