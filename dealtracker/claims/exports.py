@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
-from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage, SourceDocument
@@ -364,7 +363,7 @@ def verbatim_json(clause: Clause) -> dict[str, Any] | None:
 
 def due_json(clause: Clause) -> dict[str, Any] | None:
     """The computed due date with its basis (pass clauses with phase and deadline_phase)."""
-    due = clause_due_date(clause)
+    due = clause.due_date()
     if due.date is None:
         return None
     return {

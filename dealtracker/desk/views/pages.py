@@ -37,7 +37,6 @@ from dealtracker.claims.exports import absolute
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
-from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
@@ -46,7 +45,7 @@ from dealtracker.desk.access import can_see_internal, reader_required
 from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
 from dealtracker.desk.paging import paginate
-from dealtracker.desk.records import clause_records, deal_records, party_records
+from dealtracker.desk.record_context import clause_records, deal_records, party_records
 
 DEALS_PER_PAGE = 20
 PARTIES_PER_PAGE = 50
@@ -206,8 +205,6 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     memberships = list(deal.memberships.select_related("party").order_by("role", "party__name"))
     phases = list(deal.phases.order_by("order"))
     clauses = list(deal_queries.clauses_for_deal(deal=deal))
-    for clause in clauses:
-        clause.due = clause_due_date(clause)
     groups: list[tuple[Phase | None, list[Clause]]] = [
         (phase, [c for c in clauses if c.phase_id == phase.pk]) for phase in phases
     ]
@@ -310,8 +307,6 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
     if phase is None:
         raise Http404("No phase with this number in the deal.")
     clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
-    for clause in clauses:
-        clause.due = clause_due_date(clause)
     paging = paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
@@ -351,7 +346,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "original": anchor.passage.source.documents.order_by("-id").first() if anchor else None,
             "as_of": as_of,
             "notices": notices,
-            "due": clause_due_date(clause),
+            "due": clause.due_date(),
             "cells": clause_cells(clause=clause, user=request.user),
             "paging": paging,
             "show_internal": can_see_internal(request.user),
@@ -434,8 +429,6 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     memberships: list[DealParty] = list(deal_queries.party_memberships(party=party))
     clauses = paginate(request, deal_queries.clauses_obliging(party=party), 50, "clauses_page")
-    for clause in clauses.page.object_list:
-        clause.due = clause_due_date(clause)
     compliance = party_compliance_counts(party=party, user=user)
 
     as_of, notices = _as_of(request)

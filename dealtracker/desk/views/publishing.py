@@ -43,7 +43,7 @@ from .. import sharing
 from ..access import reader_required
 from ..charts import IMAGE_BOTTOM, place_step_charts, rollup_bars
 from ..fragments import cached_body
-from ..records import clause_records, deal_records
+from ..record_context import clause_records, deal_records
 from .pages import _get_clause, _get_deal
 
 # --- embeds ---------------------------------------------------------------------------

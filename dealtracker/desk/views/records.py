@@ -32,7 +32,7 @@ from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
-from dealtracker.desk.records import clause_records
+from dealtracker.desk.record_context import clause_records
 
 SLIPPING_PER_PAGE = 25
 FEED_ITEMS = 50

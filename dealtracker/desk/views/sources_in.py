@@ -39,7 +39,7 @@ from dealtracker.sources.fetch import FetchError, fetch_url
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
 from dealtracker.sources.review import to_review
 
-from .. import history
+from .. import change_history
 from ..access import permission_required, reader_required
 from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
@@ -628,7 +628,7 @@ def _render_history(
 @permission_required("claims.change_claim")
 def claim_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what on a claim and its evidence links, and when (deleted claims too)."""
-    entries = history.claim_history(claim_pk=pk)
+    entries = change_history.claim_history(claim_pk=pk)
     if not entries:
         raise Http404("No claim has ever had this number.")
     claim = Claim.objects.filter(pk=pk).first()
@@ -646,7 +646,7 @@ def claim_history(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("sources.change_source")
 def source_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what on a source (its details; the text's changes are its revisions)."""
-    entries = history.source_history(source_pk=pk)
+    entries = change_history.source_history(source_pk=pk)
     if not entries:
         raise Http404("No source has ever had this number.")
     source = Source.objects.defer("text", "search_vector").filter(pk=pk).first()
@@ -671,7 +671,7 @@ def source_history(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("sources.change_passage")
 def passage_history(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """Who marked, re-anchored, edited or linked a passage, and when."""
-    entries = history.passage_history(passage_pk=passage_pk)
+    entries = change_history.passage_history(passage_pk=passage_pk)
     passage = (
         Passage.objects.filter(pk=passage_pk)
         .only("id", "source_id", "number", "quote", "start", "end")
