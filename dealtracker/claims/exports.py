@@ -26,8 +26,7 @@ from dealtracker.sources.models import Passage, SourceDocument
 
 from .listing import claims_of_deal
 from .models import Assessment, Claim, ClauseAnchor, Evidence
-from .queries import visible_claims
-from .rollups import visible_assessments
+from .queries import visible_assessments, visible_claims
 
 # --- absolute links -----------------------------------------------------------
 

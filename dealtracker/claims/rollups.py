@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .models import Assessment
+from .queries import visible_assessments
 
 LEVEL_SCORE = {
     Assessment.Level.NOT_STARTED: Fraction(0),
@@ -102,14 +103,6 @@ class Rollup:
     @property
     def overall(self) -> float | None:
         return percent(self.cells)
-
-
-def visible_assessments(*, user):
-    """Assessments a user may see: drafts only for logged-in desk users."""
-    qs = Assessment.objects.all()
-    if not (user.is_authenticated and user.has_perm("claims.view_assessment")):
-        qs = qs.filter(is_published=True)
-    return qs
 
 
 def latest_assessments(

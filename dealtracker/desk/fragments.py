@@ -30,14 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-# Any of these makes a visitor an editor: their pages are rendered every time.
-EDITING_PERMISSIONS = (
-    "claims.change_claim",
-    "claims.add_assessment",
-    "claims.change_assessment",
-    "sources.change_source",
-    "deals.change_deal",
-)
+from dealtracker.accounts.roles import is_editor
 
 
 def content_version() -> int:
@@ -51,7 +44,7 @@ def visitor_tier(user) -> str | None:
     """Visitors who see the same body share a tier; None: render for this visitor alone."""
     if not user.is_authenticated:
         return "public"
-    if user.is_superuser or any(user.has_perm(p) for p in EDITING_PERMISSIONS):
+    if is_editor(user):  # their pages are rendered every time
         return None
     return "reader"  # drafts and internal notes, the same for every reader
 

@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import agreements
 from dealtracker.claims.models import AgreementText, ClauseProposal
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.sources.models import Passage, Source, SourceDocument
 
-from ..access import can_see_internal, permission_required, reader_required
+from ..access import permission_required, reader_required
 
 ANCHOR_PERMS = ("claims.add_clauseanchor", "claims.change_clauseanchor")
 
@@ -52,7 +53,7 @@ def deal_agreement(request: HttpRequest, slug: str) -> HttpResponse:
         "texts": texts,
         "rows": rows,
         "unanchored": [c for c, _, anchored in rows if not anchored],
-        "show_internal": can_see_internal(request.user),
+        "show_internal": sees_drafts(request.user),
         "can_anchor": editor,
         "can_add_text": request.user.has_perm("claims.add_agreementtext"),
         "proposals": list(agreements.pending_proposals(deal=deal)) if editor else [],
@@ -120,7 +121,7 @@ def deal_agreement_proposal(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required(*ANCHOR_PERMS)
 def passage_clause(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """From the agreement's reading view: a new clause from these words, or an existing one anchored here."""
-    from ..answers import is_partial
+    from ..htmx import is_partial
     from .annotate import _panel_response
 
     source = get_object_or_404(Source, pk=pk)

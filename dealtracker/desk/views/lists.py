@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import annotations, exports
 from dealtracker.claims.facets import ClaimFacets, claim_facets
 from dealtracker.claims.listing import (
@@ -37,21 +38,17 @@ from dealtracker.claims.listing import (
 from dealtracker.claims.models import Claim
 from dealtracker.claims.search import query_problem
 from dealtracker.deals.models import Deal
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.sources.models import Source
 
 from .. import dictionary
-from ..access import can_see_internal, reader_required
+from ..access import reader_required
 from ..forms_lists import ClaimFilterForm, SearchForm
 from ..fragments import cached_body
 from ..search import site_search
 
 logger = logging.getLogger(__name__)
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 @lru_cache(maxsize=32)
@@ -178,7 +175,7 @@ def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
 @vary_on_headers("HX-Request")
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Claims, filtered by query parameters, newest first, in keyset pages."""
-    partial = _wants_partial(request)
+    partial = is_partial(request)
 
     def body() -> str:
         form = _claim_filter_form(request)
@@ -208,7 +205,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             ),
             "phases": list(filters.deal.phases.all()) if filters.deal else [],
             "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
-            "sees_drafts": can_see_internal(request.user),
+            "sees_drafts": sees_drafts(request.user),
             "deal_options": _deal_options(form, filters.deal),
             "vocabulary_controls": [
                 (
@@ -301,7 +298,7 @@ def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
     """A whole deal as JSON (see /data/ for every key)."""
     deal = get_object_or_404(Deal.objects.select_related("supersedes", "answers"), slug=slug)
     document = exports.deal_document(
-        deal, user=request.user, include_internal=can_see_internal(request.user)
+        deal, user=request.user, include_internal=sees_drafts(request.user)
     )
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{deal.slug}.json"'

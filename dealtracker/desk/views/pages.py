@@ -3,7 +3,7 @@ the compliance matrix, comparisons, claims and parties.
 
 Every page runs a fixed number of queries whatever the amount of data (the
 reads in the domain apps do the joins); drafts and internal notes are hidden
-from public visitors by `visible_claims` and `can_see_internal`.
+from public visitors by `visible_claims` and `sees_drafts`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.claimreview import claim_review_script
@@ -41,9 +42,10 @@ from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.deals.timeline import phase_timeline
 from dealtracker.desk import sharing
-from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.access import reader_required
 from dealtracker.desk.forms_lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.fragments import cached_body
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.paging import paginate
 from dealtracker.desk.record_context import clause_records, deal_records, party_records
 
@@ -57,12 +59,6 @@ CELL_CLAIMS = 20
 
 
 # --- helpers -------------------------------------------------------------------
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    """A non-boosted, non-history-restore HTMX request gets only the partial."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 class AsOfForm(forms.Form):
@@ -178,7 +174,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "paging": paging,
         "deal_rows": _deal_rows(list(paging.page.object_list), user=request.user),
     }
-    template = "desk/deal_list.html#deal-list" if _is_partial(request) else "desk/deal_list.html"
+    template = "desk/deal_list.html#deal-list" if is_partial(request) else "desk/deal_list.html"
     return render(request, template, context)
 
 
@@ -192,7 +188,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
     parties = deal_queries.parties_for_list(kind=filters.get("kind"), name=filters.get("name"))
     paging = paginate(request, parties, PARTIES_PER_PAGE)
     context = {"form": form, "notices": _filter_notices(form), "paging": paging}
-    template = "desk/party_list.html#party-list" if _is_partial(request) else "desk/party_list.html"
+    template = "desk/party_list.html#party-list" if is_partial(request) else "desk/party_list.html"
     return render(request, template, context)
 
 
@@ -239,7 +235,7 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "clause_count": len(clauses),
         "matrix": matrix,
         "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
-        "show_internal": can_see_internal(user),
+        "show_internal": sees_drafts(user),
     }
 
 
@@ -275,8 +271,8 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     party = Party.objects.filter(slug=party_slug).first()
     if party is None:
         raise Http404("No party at this address.")
-    show_internal = can_see_internal(request.user)
-    if _is_partial(request):
+    show_internal = sees_drafts(request.user)
+    if is_partial(request):
         clause = _get_clause(deal, ref)
         cell = matrix_cell(clause=clause, party=party, user=request.user)
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
@@ -318,7 +314,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
         "notices": notices,
         "clauses": clauses,
         "paging": paging,
-        "show_internal": can_see_internal(request.user),
+        "show_internal": sees_drafts(request.user),
         "timeline": phase_timeline(deal=deal, phases=[phase], today=_today(request)),
     }
     return render(request, "desk/phase_detail.html", context)
@@ -349,7 +345,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "due": clause.due_date(),
             "cells": clause_cells(clause=clause, user=request.user),
             "paging": paging,
-            "show_internal": can_see_internal(request.user),
+            "show_internal": sees_drafts(request.user),
             "citation": sharing.clause_citation(clause, today=_today(request)),
             **clause_records(clause=clause, user=request.user, as_of=as_of),
         }
@@ -401,7 +397,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         claim = claim_queries.claim_for_page(pk=pk, user=request.user)
     except Claim.DoesNotExist as exc:
         raise Http404("No claim at this address.") from exc
-    show_internal = can_see_internal(request.user)
+    show_internal = sees_drafts(request.user)
     evidence = [
         (item, claim_queries.passage_in_context(item.passage)) for item in claim.evidence.all()
     ]
@@ -449,7 +445,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
             for c in COMPLIANCE_ORDER
             if compliance.get(c.value)
         ],
-        "show_internal": can_see_internal(user),
+        "show_internal": sees_drafts(user),
         **party_records(party=party, as_of=as_of, user=user),
     }
     return render(request, "desk/party_detail.html", context)

@@ -21,10 +21,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.claims.models import Claim
-from dealtracker.claims.queries import sources_for_list, user_sees_drafts
+from dealtracker.claims.queries import sources_for_list
 from dealtracker.concurrency import Gone
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.paging import paginate
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
@@ -58,11 +60,6 @@ FROM_MARKUP = {"url": "Address (URL)", "outlet": "Outlet"}
 DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
 
 
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-
 # --- the sources list -------------------------------------------------------------
 
 
@@ -89,7 +86,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         outlet=filters.get("outlet"),
         q=filters.get("q"),
     ).select_related("duplicate_of")
-    if user_sees_drafts(request.user):
+    if sees_drafts(request.user):
         passage_count = Count("passages", distinct=True)
     else:
         # What the public sees on the source's page: passages a published claim rests on.
@@ -125,7 +122,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         ],
     }
     template = "desk/source_list.html"
-    if _wants_partial(request):
+    if is_partial(request):
         template += "#source-list"
     return render(request, template, context)
 
@@ -434,7 +431,7 @@ def source_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _current_revision(source: Source) -> SourceRevision:
-    revision = source.revisions.order_by("-number").first()
+    revision = source.revisions.current()
     if revision is None:
         raise Http404("This source has no text.")
     return revision
