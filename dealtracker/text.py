@@ -15,8 +15,10 @@
   ends, where a paste leaves them and they reorder what the page puts next to
   the name. Pages isolate such text too (`<bdi>`, `dir="auto"`).
 
-Every app's services, the models' save() and the XML writers use these and no
-regular expression of their own.
+Every app's services, the models' save(), the XML writers, form pre-fills and
+uploaded files' names (sources.services.document_filename) use these and no
+regular expression of their own. (desk/middleware.py refuses a request whose
+address carries NUL outright: that is input validation, not this policy.)
 """
 
 from __future__ import annotations

@@ -34,6 +34,31 @@ EDITOR_MODELS = (
 )
 
 
+# Any of these makes a user an editor (or an admin) for the pages: edit controls are
+# shown, and pages are rendered for them alone rather than cached per tier.
+EDITING_PERMISSIONS = (
+    "claims.change_claim",
+    "claims.add_assessment",
+    "claims.change_assessment",
+    "sources.change_source",
+    "deals.change_deal",
+)
+
+
+def sees_drafts(user) -> bool:
+    """The one visibility rule: drafts (claims, assessments) and internal notes (on
+    passages, evidence, verification changes) are for logged-in readers, editors and
+    admins, never for public visitors (DESIGN.md, "Who uses it")."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("claims.view_claim"))
+
+
+def is_editor(user) -> bool:
+    """An editor or an admin: someone who may change what the pages show."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or any(user.has_perm(p) for p in EDITING_PERMISSIONS)
+
+
 class Role(models.TextChoices):
     READER = "reader", "reader (journalist)"
     EDITOR = "editor", "editor"

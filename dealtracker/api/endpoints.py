@@ -549,7 +549,7 @@ def source_detail(request: HttpRequest, pk: int):
     source = Source.objects.defer("search_vector").filter(pk=pk).first()
     if source is None:
         raise Http404("No source with this id.")
-    revision = source.revisions.order_by("-number").values_list("number", flat=True).first()
+    revision = source.revisions.current_value("number")
     original = SourceDocument.objects.filter(source=source).order_by("-id").first()
     return {
         **serialize.source_out(source),

@@ -31,8 +31,8 @@ from django.utils.http import parse_etags
 
 from dealtracker.accounts.client_ip import client_ip
 from dealtracker.accounts.models import ApiToken
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.accounts.tokens import api_token_find
-from dealtracker.claims.queries import user_sees_drafts
 from dealtracker.desk.fragments import content_version
 
 from .ratelimit import RateVerdict, rate_limit_hit
@@ -54,7 +54,7 @@ class ApiClient:
 
     @property
     def sees_drafts(self) -> bool:
-        return user_sees_drafts(self.user)
+        return sees_drafts(self.user)
 
     @property
     def tier(self) -> str:

@@ -521,7 +521,7 @@ def _unclaimed_terms(deal: Deal, verbatim: dict[int, Passage]) -> list[TextTerm]
         AgreementText.objects.filter(deal=deal).select_related("source").order_by("position", "id")
     ):
         source = link.source
-        revision = source.revisions.order_by("-number").only("page_starts", "id").first()
+        revision = source.revisions.only("page_starts", "id").current()
         offset = 0
         for paragraph in source.text.split("\n\n"):
             start, end = offset, offset + len(paragraph)

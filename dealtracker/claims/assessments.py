@@ -18,7 +18,8 @@ from dealtracker.deals.models import Clause, Party
 from dealtracker.text import strip_controls
 
 from .models import Assessment, AssessmentLevel, Claim
-from .rollups import LEVEL_SCORE, visible_assessments
+from .queries import visible_assessments
+from .rollups import LEVEL_SCORE
 
 # An assessment maps to the words claims use (DESIGN.md, compliance matrix).
 LEVEL_TO_COMPLIANCE: dict[str, str] = {

@@ -29,7 +29,7 @@ from django.utils import timezone
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .assessments import disagrees
-from .models import Claim, ClaimCompliance, ClaimVerification
+from .models import Assessment, Claim, ClaimCompliance, ClaimVerification
 from .queries import visible_claims
 from .rollups import latest_assessments
 
@@ -81,6 +81,8 @@ class Matrix:
     deal: Deal
     parties: list[Party]
     rows: list[MatrixRow]
+    # latest_assessments() of the obliged cells, for the roll-ups and overdue terms.
+    assessments: dict[tuple[int, int], Assessment] = field(default_factory=dict)
 
     @property
     def contested_cells(self) -> int:
@@ -114,16 +116,18 @@ def matrix_claims(*, user, as_of: dt.date | None = None):
 
 def _with_assessments(
     cells: list[MatrixCell], *, clauses: list[Clause], user, as_of: dt.date | None
-) -> None:
-    """Fill each cell's latest assessment and the disagreement flag (one query in all)."""
+) -> dict[tuple[int, int], Assessment]:
+    """Fill each cell's latest assessment and the disagreement flag (one query in all);
+    return the latest assessments by (clause id, party id)."""
     if not cells:
-        return
+        return {}
     day = as_of or timezone.localdate()
     assessments = latest_assessments(clauses=clauses, as_of=day, user=user)
     for cell in cells:
         cell.assessment = assessments.get((cell.clause.pk, cell.party.pk))
         latest = Claim(compliance=cell.latest_compliance) if cell.latest_compliance else None
         cell.disagrees = disagrees(cell.assessment, latest)
+    return assessments
 
 
 def _cell_counts(claims) -> dict[tuple[int, int], dict]:
@@ -212,8 +216,10 @@ def compliance_matrix(
             )
         rows.append(MatrixRow(clause=clause, cells=cells))
     obliged_cells = [cell for row in rows for cell in row.cells if cell.obliged]
-    _with_assessments(obliged_cells, clauses=[row.clause for row in rows], user=user, as_of=as_of)
-    return Matrix(deal=deal, parties=columns, rows=rows)
+    assessments = _with_assessments(
+        obliged_cells, clauses=[row.clause for row in rows], user=user, as_of=as_of
+    )
+    return Matrix(deal=deal, parties=columns, rows=rows, assessments=assessments)
 
 
 def matrix_cell(*, clause: Clause, party: Party, user) -> MatrixCell:

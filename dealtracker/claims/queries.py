@@ -2,7 +2,8 @@
 
 Every function returns a queryset with its joins already done, so a page that
 lists what it returns runs a fixed number of queries however many rows there are.
-`visible_claims` is the one gate: public visitors (anonymous) never see drafts.
+`visible_claims` and `visible_assessments` are the gates, by the one visibility
+rule (accounts/roles.py `sees_drafts`): public visitors never see drafts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import cast
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
@@ -25,17 +27,20 @@ from dealtracker.sources.snippets import context_after, context_before
 from .models import Assessment, Claim, Evidence
 
 
-def user_sees_drafts(user) -> bool:
-    """Drafts are for logged-in readers, editors and admins, never for public visitors."""
-    return bool(user is not None and user.is_authenticated and user.has_perm("claims.view_claim"))
-
-
 def visible_claims(*, user) -> QuerySet[Claim]:
     """The claims this user may see: published ones, plus drafts for logged-in readers."""
     claims = Claim.objects.all()
-    if not user_sees_drafts(user):
+    if not sees_drafts(user):
         claims = claims.filter(is_published=True)
     return claims
+
+
+def visible_assessments(*, user) -> QuerySet[Assessment]:
+    """The assessments this user may see: published ones, plus drafts for logged-in readers."""
+    assessments = Assessment.objects.all()
+    if not sees_drafts(user):
+        assessments = assessments.filter(is_published=True)
+    return assessments
 
 
 def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
@@ -174,7 +179,6 @@ def assessments_for_list(
 ) -> QuerySet[Assessment]:
     """Assessments the user may see (drafts for desk users only), with clause, deal and
     party and the ids of the claims cited, filtered, in id order (the read API)."""
-    from .rollups import visible_assessments
 
     assessments = (
         visible_assessments(user=user)
@@ -322,7 +326,6 @@ def deal_last_updated(*, deal: Deal, user) -> dt.datetime:
     """When what a deal's pages show last changed, as this user sees them: the deal
     itself, its phases and clauses (their change history), its claims and the desk's
     assessments of its clauses. One query; each part reads the newest row of an index."""
-    from .rollups import visible_assessments
 
     def newest(queryset, field: str):
         return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
@@ -349,7 +352,6 @@ def clause_last_updated(*, clause: Clause, user) -> dt.datetime:
     """When what a clause's page shows last changed: the clause (its change history), its
     claims and the desk's assessments of it; the deal's own change when nothing else
     is known. One query."""
-    from .rollups import visible_assessments
 
     def newest(queryset, field: str):
         return Subquery(queryset.order_by(f"-{field}").values(field)[:1])

@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.db.models import Prefetch
 
-from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .models import Assessment
+from .queries import visible_assessments
 
 LEVEL_SCORE: dict[str, Fraction] = {
     Assessment.Level.NOT_STARTED: Fraction(0),
@@ -55,21 +56,53 @@ def percent(cells: Iterable[RollupCell]) -> float | None:
     return float(sum(cell.score for cell in due) / len(due) * 100)
 
 
+def due_counts(cells: Iterable[RollupCell]) -> tuple[int, int]:
+    """How many cells are due, and how many of those the desk has not assessed."""
+    due = [cell for cell in cells if cell.due]
+    return len(due), sum(1 for cell in due if cell.assessment is None)
+
+
 @dataclass
 class Rollup:
+    """The cells of a roll-up and their percentages, overall and per phase, party and deal."""
+
     as_of: dt.date
     cells: list[RollupCell]
-    by_phase: dict[int | None, float | None] = field(default_factory=dict)
-    by_party: dict[int, float | None] = field(default_factory=dict)
-    overall: float | None = None
 
+    def _grouped(self, key) -> dict:
+        groups: dict = defaultdict(list)
+        for cell in self.cells:
+            groups[key(cell)].append(cell)
+        return dict(groups)
 
-def visible_assessments(*, user):
-    """Assessments a user may see: drafts only for logged-in desk users."""
-    qs = Assessment.objects.all()
-    if not (user.is_authenticated and user.has_perm("claims.view_assessment")):
-        qs = qs.filter(is_published=True)
-    return qs
+    @cached_property
+    def phase_cells(self) -> dict[int | None, list[RollupCell]]:
+        """Cells per phase id (None: deal-wide terms)."""
+        return self._grouped(lambda cell: cell.clause.phase_id)
+
+    @cached_property
+    def party_cells(self) -> dict[int, list[RollupCell]]:
+        return self._grouped(lambda cell: cell.party.pk)
+
+    @cached_property
+    def deal_cells(self) -> dict[int, list[RollupCell]]:
+        return self._grouped(lambda cell: cell.clause.deal_id)
+
+    @property
+    def by_phase(self) -> dict[int | None, float | None]:
+        return {key: percent(group) for key, group in self.phase_cells.items()}
+
+    @property
+    def by_party(self) -> dict[int, float | None]:
+        return {key: percent(group) for key, group in self.party_cells.items()}
+
+    @property
+    def by_deal(self) -> dict[int, float | None]:
+        return {key: percent(group) for key, group in self.deal_cells.items()}
+
+    @property
+    def overall(self) -> float | None:
+        return percent(self.cells)
 
 
 def latest_assessments(
@@ -92,13 +125,20 @@ def _clauses_with_parties(qs):
 
 
 def rollup_cells(
-    *, clauses: list[Clause], as_of: dt.date, user, party: Party | None = None
+    *,
+    clauses: list[Clause],
+    as_of: dt.date,
+    user,
+    party: Party | None = None,
+    latest: dict[tuple[int, int], Assessment] | None = None,
 ) -> list[RollupCell]:
-    latest = latest_assessments(clauses=clauses, as_of=as_of, user=user)
+    """One cell per clause × obliged party (only `party`'s when given). `latest`: the
+    clauses' latest_assessments() as of that day, when the caller already has them."""
+    if latest is None:
+        latest = latest_assessments(clauses=clauses, as_of=as_of, user=user)
     cells = []
     for clause in clauses:
-        due_date = clause_due_date(clause).date
-        due = due_date is not None and due_date <= as_of
+        due = clause.is_due(as_of)
         for obliged in clause.obliged_parties.all():
             if party is not None and obliged.pk != party.pk:
                 continue
@@ -106,23 +146,28 @@ def rollup_cells(
     return cells
 
 
-def deal_rollup(*, deal: Deal, as_of: dt.date, user) -> Rollup:
-    """Implementation percentages of a deal: overall, per phase and per party."""
-    clauses = list(
-        _clauses_with_parties(Clause.objects.filter(deal=deal)).order_by("position", "reference")
-    )
-    cells = rollup_cells(clauses=clauses, as_of=as_of, user=user)
-    by_phase: dict[int | None, list[RollupCell]] = defaultdict(list)
-    by_party: dict[int, list[RollupCell]] = defaultdict(list)
-    for cell in cells:
-        by_phase[cell.clause.phase_id].append(cell)
-        by_party[cell.party.pk].append(cell)
+def deal_rollup(
+    *,
+    deal: Deal,
+    as_of: dt.date,
+    user,
+    clauses: list[Clause] | None = None,
+    latest: dict[tuple[int, int], Assessment] | None = None,
+) -> Rollup:
+    """Implementation percentages of a deal: overall, per phase and per party.
+
+    A page that already holds the deal's clauses (with phase, deadline_phase and
+    obliged_parties loaded) and their latest assessments passes them and this runs
+    no query; the rule is the same either way.
+    """
+    if clauses is None:
+        clauses = list(
+            _clauses_with_parties(Clause.objects.filter(deal=deal)).order_by(
+                "position", "reference"
+            )
+        )
     return Rollup(
-        as_of=as_of,
-        cells=cells,
-        by_phase={key: percent(group) for key, group in by_phase.items()},
-        by_party={key: percent(group) for key, group in by_party.items()},
-        overall=percent(cells),
+        as_of=as_of, cells=rollup_cells(clauses=clauses, as_of=as_of, user=user, latest=latest)
     )
 
 
@@ -133,11 +178,6 @@ def party_rollup(*, party: Party, as_of: dt.date, user) -> Rollup:
             "deal_id", "position", "reference"
         )
     )
-    cells = rollup_cells(clauses=clauses, as_of=as_of, user=user, party=party)
-    by_deal: dict[int, list[RollupCell]] = defaultdict(list)
-    for cell in cells:
-        by_deal[cell.clause.deal_id].append(cell)
-    rollup = Rollup(as_of=as_of, cells=cells, overall=percent(cells))
-    rollup.by_phase = {}
-    rollup.by_deal = {key: percent(group) for key, group in by_deal.items()}  # type: ignore[attr-defined]
-    return rollup
+    return Rollup(
+        as_of=as_of, cells=rollup_cells(clauses=clauses, as_of=as_of, user=user, party=party)
+    )

@@ -23,8 +23,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
-from dealtracker.deals.loose_dates import DatePrecision, format_loose_date
+from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.display import field_value
 from dealtracker.sources.models import Passage, Source
 from dealtracker.text import single_line, strip_controls
 
@@ -132,23 +133,18 @@ def _label(field: str) -> str:
 
 
 def _display(claim, field: str, value: Any = None, *, use_value: bool = False) -> str:
-    """A field's value as an editor reads it (choice labels, names, loose dates)."""
+    """A field's value as an editor reads it, by the formatter the change history uses
+    (dealtracker/display.py): choice labels, names, loose dates."""
+    model_field = cast(models.Field, Claim._meta.get_field(field))
     if field == "subjects":
         parties = value if use_value else claim.subjects.all()
-        return ", ".join(sorted(str(p) for p in parties)) or "—"
+        return field_value(model_field, sorted(str(p) for p in parties))
     if not use_value:
         value = getattr(claim, field)
-    if value is None or value == "":
-        return "—"
-    model_field = cast(models.Field, Claim._meta.get_field(field))
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
+    precision = None
     if field == "made_on":
         precision = getattr(claim, "made_on_precision", DatePrecision.DAY) or DatePrecision.DAY
-        return format_loose_date(value, precision)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return field_value(model_field, value, precision=precision)
 
 
 def _opened_snapshot(claim: Claim, version: int) -> dict[str, str] | None:
@@ -265,16 +261,18 @@ def claim_value_from(name: str, value: Any) -> Any:
 
 def display_value(name: str, value: Any, precision: str = DatePrecision.DAY) -> str:
     """A canonical value (canonical_value) as an editor reads it: names, labels, loose dates."""
+    model_field = cast(models.Field, Claim._meta.get_field(name))
     if name == "subjects":
         names = (
             Party.objects.filter(pk__in=value or []).order_by("name").values_list("name", flat=True)
         )
-        return ", ".join(names) or "—"
+        return field_value(model_field, list(names))
     if name in _RELATED:
         obj = _RELATED[name]._default_manager.filter(pk=value).first() if value else None
-        return str(obj) if obj is not None else "—"
+        return field_value(model_field, obj)
     if name == "made_on":
-        return format_loose_date(dt.date.fromisoformat(value), precision) if value else "—"
+        day = dt.date.fromisoformat(value) if value else None
+        return field_value(model_field, day, precision=precision)
     return _display(None, name, value, use_value=True)
 
 

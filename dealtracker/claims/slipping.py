@@ -1,8 +1,9 @@
 """Slipping terms: clauses due and not carried out in full (DESIGN.md, "Deadlines").
 
 A clause × obliged party is overdue when the clause's due date has passed and
-the party's latest assessment (on or before that day) is not *full*. Listed
-across deals on /slipping/ and its Atom feed.
+the party's latest assessment (on or before that day) is not *full*, unless the
+deal is over (concluded, superseded or collapsed). Listed across deals on
+/slipping/ and its Atom feed, and per deal on the deal page.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
-from dealtracker.deals.deadlines import DueDate, clause_due_date
-from dealtracker.deals.models import Clause, Party
+from dealtracker.deals.deadlines import DueDate
+from dealtracker.deals.models import DEAL_OVER_STATUSES, Clause, Deal, Party
 
 from .models import Assessment, AssessmentLevel
 from .rollups import latest_assessments
@@ -30,41 +31,37 @@ class OverdueTerm:
 
 
 def overdue_terms(
-    *, today: dt.date, user, deal=None, limit: int | None = None
+    *,
+    today: dt.date,
+    user,
+    deal: Deal | None = None,
+    clauses: list[Clause] | None = None,
+    latest: dict[tuple[int, int], Assessment] | None = None,
+    limit: int | None = None,
 ) -> list[OverdueTerm]:
     """Overdue clauses, most overdue first; a bounded number of queries.
 
-    Candidates are clauses of deals that are not over, with a deadline or a phase;
-    the due date is computed in Python (it depends on loose dates and phases).
+    The one overdue rule, for /slipping/, its feed and the deal page. A deal that
+    is over (concluded, superseded or collapsed, `Deal.is_over`) has no overdue
+    terms: nothing more is awaited from its parties, and its unmet terms stay on
+    its record (the roll-ups and assessments), not on the slipping list.
+
+    `deal` narrows the list to one deal. A page that already holds that deal's
+    clauses (with phase, deadline_phase and obliged_parties loaded) and their
+    latest_assessments() as of `today` passes them as `clauses` and `latest`,
+    and this runs no query.
     """
-    clauses = Clause.objects.select_related("deal", "phase", "deadline_phase").prefetch_related(
-        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
-    )
-    if deal is not None:
-        clauses = clauses.filter(deal=deal)
-    else:
-        clauses = clauses.exclude(deal__status__in=["concluded", "superseded", "collapsed"])
-    # A cheap SQL superset of the overdue clauses: some date they hang on has passed.
-    # (Loose dates are stored as their period's first day, so "<" keeps them.)
-    clauses = clauses.filter(
-        Q(deadline_date__lt=today)
-        | Q(deadline_phase__actual_start__lt=today)
-        | Q(deadline_phase__planned_start__lt=today)
-        | Q(deadline_phase__actual_end__lt=today)
-        | Q(deadline_phase__planned_end__lt=today)
-        | Q(
-            deadline_date__isnull=True,
-            deadline_phase__isnull=True,
-            phase__isnull=False,
-        )
-        & (Q(phase__actual_end__lt=today) | Q(phase__planned_end__lt=today))
-    )
+    if deal is not None and deal.is_over():
+        return []
+    if clauses is None:
+        clauses = list(_candidate_clauses(today=today, deal=deal))
     candidates = []
-    for clause in clauses.order_by("deal_id", "position", "reference"):
-        due = clause_due_date(clause)
-        if due.date is not None and due.date < today:
+    for clause in clauses:
+        due = clause.due_date()
+        if due.is_past(today):
             candidates.append((clause, due))
-    latest = latest_assessments(clauses=[c for c, _ in candidates], as_of=today, user=user)
+    if latest is None:
+        latest = latest_assessments(clauses=[c for c, _ in candidates], as_of=today, user=user)
     overdue = []
     for clause, due in candidates:
         behind = []
@@ -83,3 +80,31 @@ def overdue_terms(
             )
     overdue.sort(key=lambda term: (term.due.date, term.clause.deal.title, term.clause.position))
     return overdue[:limit] if limit else overdue
+
+
+def _candidate_clauses(*, today: dt.date, deal: Deal | None) -> QuerySet[Clause]:
+    """Clauses of deals that are not over with a date they hang on before today: a cheap
+    SQL superset of the overdue ones (the due date is computed in Python, as it depends
+    on loose dates and phases)."""
+    clauses = Clause.objects.select_related("deal", "phase", "deadline_phase").prefetch_related(
+        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+    )
+    if deal is not None:
+        clauses = clauses.filter(deal=deal)
+    else:
+        clauses = clauses.exclude(deal__status__in=DEAL_OVER_STATUSES)
+    # (Loose dates are stored as their period's first day, so "<" keeps them.)
+    clauses = clauses.filter(
+        Q(deadline_date__lt=today)
+        | Q(deadline_phase__actual_start__lt=today)
+        | Q(deadline_phase__planned_start__lt=today)
+        | Q(deadline_phase__actual_end__lt=today)
+        | Q(deadline_phase__planned_end__lt=today)
+        | Q(
+            deadline_date__isnull=True,
+            deadline_phase__isnull=True,
+            phase__isnull=False,
+        )
+        & (Q(phase__actual_end__lt=today) | Q(phase__planned_end__lt=today))
+    )
+    return clauses.order_by("deal_id", "position", "reference")

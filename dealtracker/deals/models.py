@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -13,7 +15,8 @@ from simple_history.models import HistoricalRecords
 from dealtracker.constraints import in_vocabulary, not_before
 from dealtracker.text import SingleLineFields
 
-from .loose_dates import DatePrecision, format_loose_date, precision_field
+from . import deadlines
+from .loose_dates import DatePrecision, format_loose_date, period_end, precision_field
 
 
 class PartyKind(models.TextChoices):
@@ -70,6 +73,11 @@ class DealStatus(models.TextChoices):
     COLLAPSED = "collapsed", "collapsed"
     CONCLUDED = "concluded", "concluded"
     SUPERSEDED = "superseded", "superseded"
+
+
+# A deal in one of these is over: nothing more is expected of its parties, so its
+# unmet terms are its record, not overdue (see Deal.is_over).
+DEAL_OVER_STATUSES = (DealStatus.CONCLUDED, DealStatus.SUPERSEDED, DealStatus.COLLAPSED)
 
 
 class DealPurpose(models.TextChoices):
@@ -210,6 +218,11 @@ class Deal(SingleLineFields, models.Model):
     def date_agreed_display(self) -> str:
         return format_loose_date(self.date_agreed, self.date_agreed_precision)
 
+    def is_over(self) -> bool:
+        """Concluded, superseded or collapsed: its terms are no longer awaited, so none
+        of them is overdue (the slipping list and the deal page agree on this)."""
+        return self.status in DEAL_OVER_STATUSES
+
 
 class DealPartyRole(models.TextChoices):
     SIGNATORY = "signatory", "signatory"
@@ -298,6 +311,16 @@ class Phase(SingleLineFields, models.Model):
     @property
     def end(self):
         return self.actual_end or self.planned_end
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Still open after its planned end: no actual end recorded, neither completed nor
+        abandoned, and the last day of its planned end (a loose date lasts to the end of
+        its period) is before today."""
+        if self.actual_end is not None or self.planned_end is None:
+            return False
+        if self.status in (PhaseStatus.COMPLETED, PhaseStatus.ABANDONED):
+            return False
+        return period_end(self.planned_end, self.planned_end_precision) < today
 
 
 class ClauseCategory(models.TextChoices):
@@ -403,3 +426,12 @@ class Clause(SingleLineFields, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:clause-detail", kwargs={"slug": self.deal.slug, "ref": self.reference})
+
+    def due_date(self) -> deadlines.DueDate:
+        """When the term falls due and on what it rests (deals/deadlines.py). Load
+        `phase` and `deadline_phase` with the clause: this runs no query then."""
+        return deadlines.clause_due_date(self)
+
+    def is_due(self, on: dt.date) -> bool:
+        """Whether the term has fallen due by that day (its due date is that day or earlier)."""
+        return deadlines.is_due(self, on)

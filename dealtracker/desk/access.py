@@ -17,11 +17,6 @@ from django.core.exceptions import PermissionDenied
 from django_htmx.http import HttpResponseClientRedirect
 
 
-def can_see_internal(user) -> bool:
-    """Drafts and internal notes: logged-in readers, editors and admins."""
-    return bool(user.is_authenticated and user.has_perm("claims.view_claim"))
-
-
 def _to_login(request):
     if getattr(request, "htmx", False):
         from django.urls import reverse

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 
 from dealtracker import history
 
+from .htmx import is_partial
+
 
 def gone_message(model: type[Model], pk, what: str, *, unsaved: str = "nothing was saved") -> str:
     """'This passage was deleted by editor2 at 14:02 on 3 May 2025; nothing was saved.'"""
@@ -30,11 +32,6 @@ def gone_message(model: type[Model], pk, what: str, *, unsaved: str = "nothing w
     who = user.get_username() if user is not None else "someone"
     when = date_format(timezone.localtime(deletion.history_date), "H:i \\o\\n j F Y")
     return f"This {what} was deleted by {who} at {when}; {unsaved}."
-
-
-def is_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def error_page(

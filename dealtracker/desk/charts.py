@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .records import Percentage
+from .record_context import Percentage
 
 # A standalone image: two source lines below the chart.
 IMAGE_BOTTOM = 50

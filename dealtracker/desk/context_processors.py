@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from dealtracker.accounts.roles import is_editor
+
 
 def desk(request):
     """Values every page needs: the CSP nonce for htmx_script, the site mode, the user's role."""
@@ -9,5 +11,5 @@ def desk(request):
     return {
         "csp_nonce": getattr(request, "csp_nonce", ""),
         "PUBLIC_READ": settings.PUBLIC_READ,
-        "can_edit": bool(user and user.is_authenticated and user.has_perm("claims.change_claim")),
+        "can_edit": is_editor(user),
     }

@@ -50,21 +50,13 @@ from django.utils.safestring import SafeString, mark_safe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from dealtracker.accounts.roles import is_editor
 from dealtracker.db.routers import reading_alias
 
 logger = logging.getLogger(__name__)
 
 # The cache alias of CACHES that keeps nothing (DummyCache): `{% cache %}` renders every time.
 UNCACHED_ALIAS = "uncached"
-
-# Any of these makes a visitor an editor: their pages are rendered every time.
-EDITING_PERMISSIONS = (
-    "claims.change_claim",
-    "claims.add_assessment",
-    "claims.change_assessment",
-    "sources.change_source",
-    "deals.change_deal",
-)
 
 
 def content_version() -> int:
@@ -81,7 +73,7 @@ def visitor_tier(user) -> str | None:
     """Visitors who see the same page share a tier; None: render for this visitor alone."""
     if not user.is_authenticated:
         return "public"
-    if user.is_superuser or any(user.has_perm(p) for p in EDITING_PERMISSIONS):
+    if is_editor(user):  # their pages are rendered every time
         return None
     return "reader"  # drafts and internal notes, the same for every reader
 

@@ -68,9 +68,7 @@ def review_panel_context(*, source: Source, passage: Passage, user) -> dict:
     context = {
         "can_review": True,
         "review_seen": review_state(passage),
-        "review_revision": source.revisions.order_by("-number")
-        .values_list("number", flat=True)
-        .first(),
+        "review_revision": source.revisions.current_value("number"),
     }
     if passage.needs_review:
         last = (

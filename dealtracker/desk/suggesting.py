@@ -105,7 +105,7 @@ def panel_context(
     reading page never writes. Its links carry `came` (desk/camefrom.py), and
     so does every Accept, into the new claim.
     """
-    revision = revision or source.revisions.order_by("-number").only("id", "source_id").first()
+    revision = revision or source.revisions.only("id", "source_id").current()
     run = (
         SuggestionRun.objects.filter(revision_id=revision.pk, rules_version=RULES_VERSION).first()
         if revision is not None

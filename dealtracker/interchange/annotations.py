@@ -29,6 +29,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 from django.urls import reverse
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.models import Evidence
 from dealtracker.sources.models import Source
 
@@ -103,10 +104,8 @@ def annotation_evidence(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
 
 def visible_evidence(*, user) -> QuerySet[Evidence]:
     """Evidence of the claims the user may see (public visitors: published claims only)."""
-    from dealtracker.claims.queries import user_sees_drafts
-
     evidence = Evidence.objects.all()
-    if not user_sees_drafts(user):
+    if not sees_drafts(user):
         evidence = evidence.filter(claim__is_published=True)
     return evidence
 

@@ -20,10 +20,8 @@ from django.db.models import Prefetch, QuerySet
 
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
-from dealtracker.claims.queries import visible_claims
-from dealtracker.claims.rollups import visible_assessments
+from dealtracker.claims.queries import visible_assessments, visible_claims
 from dealtracker.db.url_templates import reverse_path
-from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage, SourceDocument
@@ -353,7 +351,7 @@ def verbatim_json(clause: Clause) -> dict[str, Any] | None:
 
 def due_json(clause: Clause) -> dict[str, Any] | None:
     """The computed due date with its basis (pass clauses with phase and deadline_phase)."""
-    due = clause_due_date(clause)
+    due = clause.due_date()
     if due.date is None:
         return None
     return {

@@ -105,6 +105,18 @@ class Source(SingleLineFields, models.Model):
         return self.language.split("-")[0].lower() in RTL_LANGUAGES
 
 
+class SourceRevisionQuerySet(models.QuerySet):
+    def current(self):
+        """The current revision, the one whose text the source shows now: the highest
+        number (None when there is none). The one lookup of it: chain it after
+        `source.revisions` or `.only(...)`; `current_value` for one of its fields."""
+        return self.order_by("-number").first()
+
+    def current_value(self, field: str):
+        """One field of the current revision (None when there is none)."""
+        return self.order_by("-number").values_list(field, flat=True).first()
+
+
 class SourceRevision(models.Model):
     """One version of a source's canonical text. Revision 1 is the text as it came in."""
 
@@ -129,6 +141,8 @@ class SourceRevision(models.Model):
 
     # Kept so that a deleted source can be restored with every revision (claims' restore).
     history = HistoricalRecords()
+
+    objects = SourceRevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["source", "number"]

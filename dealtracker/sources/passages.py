@@ -56,7 +56,7 @@ class Marked:
 
 def current_revision(source: Source) -> SourceRevision:
     """The revision whose text the source shows now (the highest number)."""
-    revision = source.revisions.order_by("-number").first()
+    revision = source.revisions.current()
     if revision is None:
         raise ValidationError("This source has no text revision to mark passages on.")
     return revision

@@ -172,11 +172,11 @@ class StoredDocument:
 
 
 def document_filename(name: str, fmt: str) -> str:
-    """An uploaded file's name as kept and sent back: no path, no controls, one line, its suffix."""
-    import re
-
-    name = re.sub(r"[\x00-\x1f\x7f-\x9f/\\]+", " ", name or "")
-    name = " ".join(name.split()).strip(" .") or "document"
+    """An uploaded file's name as kept and sent back: no path, one line by the control-
+    character policy (dealtracker/text.py, which also drops bidi overrides that would
+    disguise its suffix), its suffix."""
+    name = single_line((name or "").replace("/", " ").replace("\\", " "))
+    name = name.strip(" .") or "document"
     suffix = f".{fmt}"
     if not name.lower().endswith(suffix):
         name += suffix
@@ -419,7 +419,7 @@ def source_revise(*, source: Source, new_text: str, note: str = "", by) -> Revis
         source = lock(Source, source.pk, what="source")
         if digest == source.text_hash:
             return RevisionOutcome(source=source, revision=None)
-        current = source.revisions.order_by("-number").first()
+        current = source.revisions.current()
         revision = SourceRevision.objects.create(
             source=source,
             number=(current.number if current else 0) + 1,

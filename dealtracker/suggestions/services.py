@@ -45,7 +45,7 @@ class SuggestionGone(Exception):
 
 def suggestions_current(*, source: Source) -> SuggestionRun | None:
     """The run of the source's current revision, computed now if it is missing or outdated."""
-    revision = source.revisions.order_by("-number").only("id", "number", "source_id").first()
+    revision = source.revisions.only("id", "number", "source_id").current()
     if revision is None:
         return None
     run = SuggestionRun.objects.filter(revision=revision).first()
@@ -263,12 +263,7 @@ def _locked(suggestion: Suggestion) -> Suggestion:
         locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     except Suggestion.DoesNotExist:
         raise SuggestionGone() from None
-    current = (
-        SourceRevision.objects.filter(source_id=locked.source_id)
-        .order_by("-number")
-        .values_list("id", flat=True)
-        .first()
-    )
+    current = SourceRevision.objects.filter(source_id=locked.source_id).current_value("id")
     if current != locked.revision_id:
         raise SuggestionGone()
     return locked

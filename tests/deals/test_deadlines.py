@@ -88,3 +88,51 @@ def test_phase_without_dates_gives_no_due_date_yet(deal):
     due = clause_due_date(clause)
     assert due.date is None
     assert "not yet dated" in due.basis
+
+
+# --- the same rules as model methods -------------------------------------------------
+
+
+def test_a_clause_answers_when_it_is_due_by_the_deadline_rule(deal, phase_two):
+    clause = Clause(deal=deal, reference="2.1", title="t", phase=phase_two)
+    assert clause.due_date() == clause_due_date(clause)
+    assert clause.due_date().date == D(2025, 4, 12)
+    assert not clause.is_due(D(2025, 4, 11))
+    assert clause.is_due(D(2025, 4, 12))
+
+
+@pytest.mark.parametrize(
+    ("changes", "overdue"),
+    [
+        ({}, True),  # planned end 12 April passed, nothing recorded
+        ({"status": Phase.Status.COMPLETED}, False),
+        ({"status": Phase.Status.ABANDONED}, False),
+        ({"actual_end": D(2025, 4, 20)}, False),  # it ended, late or not
+        ({"planned_end": None}, False),  # no end to be late against
+    ],
+)
+def test_a_phase_is_overdue_when_still_open_after_its_planned_end(phase_two, changes, overdue):
+    for name, value in changes.items():
+        setattr(phase_two, name, value)
+    assert phase_two.is_overdue(D(2025, 5, 1)) is overdue
+    assert not phase_two.is_overdue(D(2025, 4, 12))  # the last day is not late yet
+
+
+def test_a_phase_due_in_a_loose_month_is_overdue_only_after_that_month(phase_two):
+    phase_two.planned_end, phase_two.planned_end_precision = D(2025, 4, 1), "month"
+    assert not phase_two.is_overdue(D(2025, 4, 30))
+    assert phase_two.is_overdue(D(2025, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("status", "over"),
+    [
+        ("in_force", False),
+        ("suspended", False),
+        ("concluded", True),
+        ("superseded", True),
+        ("collapsed", True),
+    ],
+)
+def test_a_deal_is_over_when_concluded_superseded_or_collapsed(status, over):
+    assert Deal(status=status).is_over() is over

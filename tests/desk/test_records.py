@@ -378,6 +378,51 @@ def test_party_page_shows_its_roll_up_per_deal_as_of_a_day(history, reader_clien
     assert "Test ceasefire and hostage deal 33%" in html
 
 
+# --- one rule: the deal page, /slipping/ and the roll-ups agree ---------------------------
+
+
+def overdue_on_deal_page(client) -> set[str]:
+    html = client.get(reverse("desk:deal-detail", args=["test-deal"])).content.decode()
+    return {ref for ref in re.findall(r'<li id="overdue-\d+">.*?<span class="ref">([^<]+)<', html)}
+
+
+def overdue_on_slipping(client) -> set[str]:
+    html = client.get(reverse("desk:slipping")).content.decode()
+    return set(re.findall(r'href="/deals/test-deal/clauses/([^/"]+)/"', html))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_deal_page_and_slipping_list_name_the_same_overdue_terms(history, reader_client):
+    assert overdue_on_deal_page(reader_client) == overdue_on_slipping(reader_client)
+    assert overdue_on_deal_page(reader_client) == {"1.1", "2.1"}
+    # Hamas carries out 1.1 in full: it leaves both lists together.
+    assess(history.hostages, history.hamas, D(2025, 4, 1), "full")
+    assert overdue_on_deal_page(reader_client) == overdue_on_slipping(reader_client) == {"2.1"}
+
+
+@time_machine.travel(TODAY, tick=False)
+@pytest.mark.parametrize("status", ["concluded", "superseded", "collapsed"])
+def test_a_deal_that_is_over_has_no_overdue_terms_on_any_page(history, reader_client, status):
+    Deal.objects.filter(pk=history.deal.pk).update(status=status)
+    assert overdue_on_deal_page(reader_client) == overdue_on_slipping(reader_client) == set()
+    clause = reader_client.get(reverse("desk:clause-detail", args=["test-deal", "1.1"]))
+    assert "Overdue: due" not in text_of(clause.content.decode())
+    # Its unmet terms stay on its record: the roll-ups still count them.
+    html = reader_client.get(reverse("desk:deal-detail", args=["test-deal"])).content.decode()
+    assert rollup_rows(html) == {"Hamas": "0%", "Israel": "50%", "Egypt": "nothing due yet"}
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_deal_page_shows_the_roll_up_the_roll_up_function_computes(history, reader_client, reader):
+    from dealtracker.claims.rollups import deal_rollup
+
+    rollup = deal_rollup(deal=history.deal, as_of=timezone.localdate(), user=reader)
+    html = reader_client.get(reverse("desk:deal-detail", args=["test-deal"])).content.decode()
+    rows = rollup_rows(html)
+    for party in (history.israel, history.hamas):
+        assert rows[party.name] == f"{round(rollup.by_party[party.pk])}%"
+
+
 # --- slipping terms ----------------------------------------------------------------------
 
 

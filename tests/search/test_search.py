@@ -23,7 +23,7 @@ from tests.desk.lists_data import (
 URL = "/search/"
 # A single common word: the index path plus the word's forms, the walk, and the statistics
 # (read once a minute per process); bench/probe.py keeps the same bound.
-# The check that PostgreSQL accepts the text (search.fulltext.query_problem) is one query
+# The check that PostgreSQL accepts the text (fulltext.matching.query_problem) is one query
 # in production and three inside a test's transaction (SAVEPOINT, SELECT, RELEASE).
 TEXT_CHECK = 3
 WALKED_SEARCH_QUERIES = 16 + TEXT_CHECK

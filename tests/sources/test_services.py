@@ -376,3 +376,29 @@ def test_revising_a_source_with_many_passages_takes_a_bounded_number_of_queries(
         outcome = source_revise(source=source, new_text=corrected, by=editor)
     assert outcome.counts["moved"] == 150
     assert all(corrected[p.start : p.end] == p.quote for p in Passage.objects.filter(source=source))
+
+
+def test_the_current_revision_is_the_highest_numbered_one_in_every_shape_of_query(editor):
+    source = source_create(text="First text of the report.", title="A report", by=editor)
+    source_revise(source=source, new_text="Second text of the report.", by=editor)
+    current = source.revisions.current()
+    assert current.number == 2 and current.text == "Second text of the report."
+    assert source.revisions.values_list("number", flat=True).current() == 2
+    assert source.revisions.only("id").current().pk == current.pk
+    assert SourceRevision.objects.filter(source=source).current() == current
+    assert SourceRevision.objects.none().current() is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("bell\x07and\x00nul.pdf", "bellandnul.pdf"),  # dropped, as text.strip_controls does
+        ("evil\u202efdp.exe.pdf", "evilfdp.exe.pdf"),  # a bidi override would disguise it
+        ("tab\tand\nbreak.pdf", "tab and break.pdf"),
+    ],
+)
+def test_an_uploaded_files_name_follows_the_one_control_character_policy(name, kept):
+    from dealtracker.sources.services import document_filename
+    from dealtracker.text import single_line
+
+    assert document_filename(name, "pdf") == kept == single_line(kept)

@@ -43,6 +43,7 @@ from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.desk.formtools import ErrorListMixin
 from dealtracker.desk.pickers import PartyPicker, ids_from, party_suggestions
+from dealtracker.text import single_line
 
 NOTE_MAX = 2000
 LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -484,7 +485,7 @@ def new_claim_prefill(params, *, prefix: str = "claim") -> dict[str, Any]:
         out["compliance"] = compliance
         out.setdefault("kind", Claim.Kind.COMPLIANCE)
     for name, limit in (("statement", 2000), ("attribution", 500)):
-        text = str(get(f"{prefix}-{name}") or "").replace("\x00", "").strip()[:limit]
+        text = single_line(str(get(f"{prefix}-{name}") or ""))[:limit]
         if text:
             out[name] = text
     made_on = str(get(f"{prefix}-made_on") or "").strip()

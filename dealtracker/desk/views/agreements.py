@@ -16,13 +16,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import agreements
 from dealtracker.claims.models import AgreementText, ClauseProposal
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.sources.models import Passage, Source, SourceDocument
 
-from ..access import can_see_internal, permission_required, reader_required
-from ..request import HtmxHttpRequest
+from ..access import permission_required, reader_required
+from ..htmx import HtmxHttpRequest
 
 ANCHOR_PERMS = ("claims.add_clauseanchor", "claims.change_clauseanchor")
 
@@ -54,7 +55,7 @@ def deal_agreement(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "texts": texts,
         "rows": rows,
         "unanchored": [c for c, _, anchored in rows if not anchored],
-        "show_internal": can_see_internal(request.user),
+        "show_internal": sees_drafts(request.user),
         "can_anchor": editor,
         "can_add_text": request.user.has_perm("claims.add_agreementtext"),
         "proposals": list(agreements.pending_proposals(deal=deal)) if editor else [],
@@ -122,7 +123,7 @@ def deal_agreement_proposal(request: HtmxHttpRequest, slug: str) -> HttpResponse
 @permission_required(*ANCHOR_PERMS)
 def passage_clause(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """From the agreement's reading view: a new clause from these words, or an existing one anchored here."""
-    from ..answers import is_partial
+    from ..htmx import is_partial
     from .annotate import _panel_response
 
     source = get_object_or_404(Source, pk=pk)

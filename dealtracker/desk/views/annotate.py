@@ -33,8 +33,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from simple_history.utils import get_history_manager_for_model
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.models import Claim, Evidence
-from dealtracker.claims.queries import user_sees_drafts, visible_claims
+from dealtracker.claims.queries import visible_claims
 from dealtracker.claims.services import (
     claim_create,
     deal_for_new_claim,
@@ -43,14 +44,13 @@ from dealtracker.claims.services import (
     evidence_update,
 )
 from dealtracker.concurrency import Gone
-from dealtracker.desk.access import can_see_internal, permission_required, reader_required
+from dealtracker.desk.access import permission_required, reader_required
 from dealtracker.desk.answers import (
     Confirm,
     ask,
     confirmed,
     error_page,
     gone_message,
-    is_partial,
 )
 from dealtracker.desk.camefrom import CameFrom, came_from
 from dealtracker.desk.forms.annotate import (
@@ -60,8 +60,8 @@ from dealtracker.desk.forms.annotate import (
     PassageNoteForm,
     new_claim_prefill,
 )
+from dealtracker.desk.htmx import HtmxHttpRequest, is_partial
 from dealtracker.desk.passage_marks import mark_passages, spans_from_passages
-from dealtracker.desk.request import HtmxHttpRequest
 from dealtracker.desk.reviewing import review_panel_context
 from dealtracker.desk.suggesting import can_suggest, panel_context
 from dealtracker.sources import queries as source_queries
@@ -101,7 +101,7 @@ def _reading_passages(*, source: Source, revision: SourceRevision | None, user) 
     )
     if revision is not None:
         passages = passages.filter(revision_anchored=revision)
-    if user_sees_drafts(user):
+    if sees_drafts(user):
         count = Count("evidence", distinct=True)
     else:
         # A clause's verbatim words in its agreement text are public like the clause.
@@ -172,7 +172,7 @@ def _panel_context(
         "source": source,
         "passage": passage,
         "can_mark": _can_mark(user),
-        "show_internal": can_see_internal(user),
+        "show_internal": sees_drafts(user),
         "came": came,
     }
     if passage is not None:
@@ -206,7 +206,7 @@ def _text_context(
     """What the text region shows: the current revision's text with its highlights
     (the passage `selected`, shown in the panel, marked more strongly)."""
     user = request.user
-    revision = source.revisions.order_by("-number").first()
+    revision = source.revisions.current()
     passages = list(_reading_passages(source=source, revision=revision, user=user))
     text = revision.text if revision is not None else source.text
     base = reverse("desk:source-detail", kwargs={"pk": source.pk})
@@ -246,7 +246,7 @@ def _page_context(
     if can_suggest(request.user) and "suggestion_page" not in context:
         context.update(panel_context(source=source, revision=context.get("revision"), came=came))
     context["original"] = source.documents.order_by("-id").first()
-    if can_see_internal(request.user):
+    if sees_drafts(request.user):
         context["orphans"] = list(source_queries.orphaned_passages(source=source))
     return context
 
@@ -358,7 +358,7 @@ def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def passage_detail(request: HtmxHttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     source = get_object_or_404(Source, pk=pk)
     passage = _get_passage(source, passage_pk)
-    if not user_sees_drafts(request.user):
+    if not sees_drafts(request.user):
         # Public visitors reach only passages a published claim rests on.
         if (
             not passage.evidence.filter(claim__is_published=True).exists()

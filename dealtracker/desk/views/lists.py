@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.facets import ClaimFacets, claim_facets
 from dealtracker.claims.listing import (
     ClaimFilters,
@@ -33,22 +34,18 @@ from dealtracker.claims.models import Claim
 from dealtracker.db.option_tags import option_tags
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.models import Deal
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.fulltext.matching import query_problem
 from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
 
-from ..access import can_see_internal, reader_required
+from ..access import reader_required
 from ..forms.lists import ClaimFilterForm, SearchForm
 from ..fragments import PageFragments
 
 logger = logging.getLogger(__name__)
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def _row_links(claims: list[Claim]) -> None:
@@ -158,7 +155,7 @@ def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
 @vary_on_headers("HX-Request")
 def claim_list(request: HttpRequest) -> HttpResponse:
     """Claims, filtered by query parameters, newest first, in keyset pages."""
-    partial = _wants_partial(request)
+    partial = is_partial(request)
 
     def context() -> dict:
         form = _claim_filter_form(request)
@@ -188,7 +185,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             ),
             "phases": list(filters.deal.phases.all()) if filters.deal else [],
             "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
-            "sees_drafts": can_see_internal(request.user),
+            "sees_drafts": sees_drafts(request.user),
             "deal_options": _deal_options(form, filters.deal),
             "vocabulary_controls": [
                 (
@@ -271,7 +268,7 @@ def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
     """A whole deal as JSON (see /data/ for every key)."""
     deal = get_object_or_404(Deal.objects.select_related("supersedes", "answers"), slug=slug)
     document = exports.deal_document(
-        deal, user=request.user, include_internal=can_see_internal(request.user)
+        deal, user=request.user, include_internal=sees_drafts(request.user)
     )
     response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{deal.slug}.json"'

@@ -3,7 +3,7 @@ the compliance matrix, comparisons, claims and parties.
 
 Every page runs a fixed number of queries whatever the amount of data (the
 reads in the domain apps do the joins); drafts and internal notes are hidden
-from public visitors by `visible_claims` and `can_see_internal`.
+from public visitors by `visible_claims` and `sees_drafts`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.compliance import (
@@ -32,17 +33,17 @@ from dealtracker.claims.compliance import (
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
-from dealtracker.deals.deadlines import clause_due_date
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.desk import sharing
-from dealtracker.desk.access import can_see_internal, reader_required
+from dealtracker.desk.access import reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import PageFragments
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
 from dealtracker.desk.paging import paginate
-from dealtracker.desk.records import clause_records, deal_records, party_records
+from dealtracker.desk.record_context import clause_records, deal_records, party_records
 from dealtracker.desk.timeline import phase_timeline
 from dealtracker.interchange.claimreview import claim_review_script
 from dealtracker.interchange.exports import absolute
@@ -57,12 +58,6 @@ CELL_CLAIMS = 20
 
 
 # --- helpers -------------------------------------------------------------------
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    """A non-boosted, non-history-restore HTMX request gets only the partial."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def _as_of(request: HttpRequest) -> tuple[dt.date | None, list[str]]:
@@ -174,7 +169,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "paging": paging,
         "deal_rows": _deal_rows(list(paging.page.object_list), user=request.user),
     }
-    template = "desk/deal_list.html#deal-list" if _is_partial(request) else "desk/deal_list.html"
+    template = "desk/deal_list.html#deal-list" if is_partial(request) else "desk/deal_list.html"
     return render(request, template, context)
 
 
@@ -188,7 +183,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
     parties = deal_queries.parties_for_list(kind=filters.get("kind"), name=filters.get("name"))
     paging = paginate(request, parties, PARTIES_PER_PAGE)
     context = {"form": form, "notices": _filter_notices(form), "paging": paging}
-    template = "desk/party_list.html#party-list" if _is_partial(request) else "desk/party_list.html"
+    template = "desk/party_list.html#party-list" if is_partial(request) else "desk/party_list.html"
     return render(request, template, context)
 
 
@@ -201,8 +196,6 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     memberships = list(deal.memberships.select_related("party").order_by("role", "party__name"))
     phases = list(deal.phases.order_by("order"))
     clauses = list(deal_queries.clauses_for_deal(deal=deal))
-    for clause in clauses:
-        clause.due = clause_due_date(clause)
     groups: list[tuple[Phase | None, list[Clause]]] = [
         (phase, [c for c in clauses if c.phase_id == phase.pk]) for phase in phases
     ]
@@ -239,7 +232,7 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "clause_count": len(clauses),
         "matrix": matrix,
         "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
-        "show_internal": can_see_internal(user),
+        "show_internal": sees_drafts(user),
     }
 
 
@@ -273,8 +266,8 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     party = Party.objects.filter(slug=party_slug).first()
     if party is None:
         raise Http404("No party at this address.")
-    show_internal = can_see_internal(request.user)
-    if _is_partial(request):
+    show_internal = sees_drafts(request.user)
+    if is_partial(request):
         clause = _get_clause(deal, ref)
         cell = PageCell.of(matrix_cell(clause=clause, party=party, user=request.user))
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
@@ -307,8 +300,6 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
     if phase is None:
         raise Http404("No phase with this number in the deal.")
     clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
-    for clause in clauses:
-        clause.due = clause_due_date(clause)
     paging = paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
@@ -320,7 +311,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
         "notices": notices,
         "clauses": clauses,
         "paging": paging,
-        "show_internal": can_see_internal(request.user),
+        "show_internal": sees_drafts(request.user),
         "timeline": phase_timeline(deal=deal, phases=[phase], today=_today(request)),
     }
     return render(request, "desk/phase_detail.html", context)
@@ -348,10 +339,10 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "original": anchor.passage.source.documents.order_by("-id").first() if anchor else None,
             "as_of": as_of,
             "notices": notices,
-            "due": clause_due_date(clause),
+            "due": clause.due_date(),
             "cells": [PageCell.of(c) for c in clause_cells(clause=clause, user=request.user)],
             "paging": paging,
-            "show_internal": can_see_internal(request.user),
+            "show_internal": sees_drafts(request.user),
             "citation": sharing.clause_citation(clause, today=_today(request)),
             **clause_records(clause=clause, user=request.user, as_of=as_of),
         }
@@ -400,7 +391,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         claim = claim_queries.claim_for_page(pk=pk, user=request.user)
     except Claim.DoesNotExist as exc:
         raise Http404("No claim at this address.") from exc
-    show_internal = can_see_internal(request.user)
+    show_internal = sees_drafts(request.user)
     evidence = [
         (item, claim_queries.passage_in_context(item.passage)) for item in claim.evidence.all()
     ]
@@ -428,8 +419,6 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     memberships: list[DealParty] = list(deal_queries.party_memberships(party=party))
     clauses = paginate(request, deal_queries.clauses_obliging(party=party), 50, "clauses_page")
-    for clause in clauses.page.object_list:
-        clause.due = clause_due_date(clause)
     compliance = party_compliance_counts(party=party, user=user)
 
     as_of, notices = _as_of(request)
@@ -450,7 +439,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
             for c in COMPLIANCE_ORDER
             if compliance.get(c.value)
         ],
-        "show_internal": can_see_internal(user),
+        "show_internal": sees_drafts(user),
         **party_records(party=party, as_of=as_of, user=user),
     }
     return render(request, "desk/party_detail.html", context)

@@ -44,7 +44,7 @@ from ..access import reader_required
 from ..charts import IMAGE_BOTTOM, place_step_charts, rollup_bars
 from ..forms.publishing import OEmbedForm
 from ..fragments import PageFragments
-from ..records import clause_records, deal_records
+from ..record_context import clause_records, deal_records
 from .pages import _get_clause, _get_deal
 
 # --- embeds ---------------------------------------------------------------------------

@@ -31,16 +31,12 @@ from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
 from dealtracker.desk.forms.records import AssessmentForm
-from dealtracker.desk.records import clause_records
+from dealtracker.desk.htmx import is_partial
+from dealtracker.desk.record_context import clause_records
 from dealtracker.interchange.exports import absolute
 
 SLIPPING_PER_PAGE = 25
 FEED_ITEMS = 50
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 def _clause(slug: str, ref: str) -> Clause:
@@ -96,7 +92,7 @@ def assessment_new(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
                 for field, messages in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages)
             else:
-                if _is_partial(request):
+                if is_partial(request):
                     # In place: the clause page's assessments, with the new one in its history.
                     context = {
                         "deal": clause.deal,
@@ -117,7 +113,7 @@ def assessment_new(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     context = {"clause": clause, "deal": clause.deal, "form": form}
     template = (
         "desk/assessment_form.html#assessment-form"
-        if _is_partial(request)
+        if is_partial(request)
         else "desk/assessment_form.html"
     )
     return render(request, template, context, status=status)
@@ -160,7 +156,7 @@ def slipping(request: HttpRequest) -> HttpResponse:
         "prev_url": page_url(page.previous_page_number()) if page.has_previous() else "",
         "next_url": page_url(page.next_page_number()) if page.has_next() else "",
     }
-    template = "desk/slipping.html#slipping-list" if _is_partial(request) else "desk/slipping.html"
+    template = "desk/slipping.html#slipping-list" if is_partial(request) else "desk/slipping.html"
     return render(request, template, context)
 
 

@@ -36,8 +36,9 @@ from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.passages import current_revision, offsets_from_utf16, parse_offset
 
 from ..access import permission_required
-from ..answers import Confirm, ask, confirmed, error_page, gone_message, is_partial
+from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
+from ..htmx import is_partial
 from ..reviewing import queue_context, queue_params, queue_url
 from .annotate import _gone, _panel_response, _source_and_passage, _with_from
 

@@ -21,9 +21,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.models import Claim
-from dealtracker.claims.queries import sources_for_list, user_sees_drafts
+from dealtracker.claims.queries import sources_for_list
 from dealtracker.concurrency import Gone
+from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.paging import paginate
 from dealtracker.sources import queries as source_queries
 from dealtracker.sources import services
@@ -39,7 +41,7 @@ from dealtracker.sources.fetch import FetchError, fetch_url
 from dealtracker.sources.models import Passage, Source, SourceRevision
 from dealtracker.tasks.services import job_enqueue
 
-from .. import history
+from .. import change_history
 from ..access import permission_required, reader_required
 from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
@@ -57,11 +59,6 @@ PREFILLED = ("title", "outlet", "author", "published_on", "language", "url")
 # to the editor to confirm, never stored unseen.
 FROM_MARKUP = {"url": "Address (URL)", "outlet": "Outlet"}
 DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
 
 
 # --- the sources list -------------------------------------------------------------
@@ -86,7 +83,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         q=filters.get("q"),
     ).select_related("duplicate_of")
     shown = None
-    if not user_sees_drafts(request.user):
+    if not sees_drafts(request.user):
         # What the public sees on the source's page: passages a published claim rests on.
         shown = Q(passages__evidence__claim__is_published=True) & ~Q(
             passages__anchor_status=Passage.AnchorStatus.ORPHANED
@@ -102,7 +99,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         ],
     }
     template = "desk/source_list.html"
-    if _wants_partial(request):
+    if is_partial(request):
         template += "#source-list"
     return render(request, template, context)
 
@@ -411,7 +408,7 @@ def source_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _current_revision(source: Source) -> SourceRevision:
-    revision = source.revisions.order_by("-number").first()
+    revision = source.revisions.current()
     if revision is None:
         raise Http404("This source has no text.")
     return revision
@@ -593,7 +590,7 @@ def _render_history(
 @permission_required("claims.change_claim")
 def claim_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what on a claim and its evidence links, and when (deleted claims too)."""
-    entries = history.claim_history(claim_pk=pk)
+    entries = change_history.claim_history(claim_pk=pk)
     if not entries:
         raise Http404("No claim has ever had this number.")
     claim = Claim.objects.filter(pk=pk).first()
@@ -611,7 +608,7 @@ def claim_history(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("sources.change_source")
 def source_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Who changed what on a source (its details; the text's changes are its revisions)."""
-    entries = history.source_history(source_pk=pk)
+    entries = change_history.source_history(source_pk=pk)
     if not entries:
         raise Http404("No source has ever had this number.")
     source = Source.objects.defer("text", "search_vector").filter(pk=pk).first()
@@ -631,7 +628,7 @@ def source_history(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("sources.change_passage")
 def passage_history(request: HttpRequest, pk: int, passage_pk: int) -> HttpResponse:
     """Who marked, re-anchored, edited or linked a passage, and when."""
-    entries = history.passage_history(passage_pk=passage_pk)
+    entries = change_history.passage_history(passage_pk=passage_pk)
     passage = (
         Passage.objects.filter(pk=passage_pk)
         .only("id", "source_id", "number", "quote", "start", "end")

@@ -65,7 +65,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             agreement_text_add(deal=the_deal, source=source, role=role)
             proposals = clause_proposals_create(deal=the_deal, source=source)
-        pages = source.revisions.order_by("-number").first().page_starts
+        pages = source.revisions.current().page_starts
         self.stdout.write(
             f"{'Added' if created else 'Already here:'} source {source.pk} “{source.title}”"
             + (f", {len(pages)} pages" if pages else "")

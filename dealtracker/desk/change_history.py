@@ -19,6 +19,7 @@ from django.db import models
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Party
+from dealtracker.display import field_value
 from dealtracker.sources.models import Passage, Source, SourceRevision
 
 # Never shown: bookkeeping, or derived from what is shown.
@@ -109,17 +110,8 @@ def _fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def _display(f: models.Field, value, names: _Names) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(f, models.ForeignKey):
-        return names.name(f.related_model, value)
-    if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    text = str(value)
+    """The shared formatter (dealtracker/display.py), names by id, long values cut short."""
+    text = field_value(f, value, name=names.name)
     return text if len(text) <= LONG_VALUE else text[: LONG_VALUE - 1] + "…"
 
 

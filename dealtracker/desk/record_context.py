@@ -1,16 +1,16 @@
-"""The implementation record on the reading pages: roll-ups, overdue terms,
-assessment histories and their step charts.
+"""Template context of the implementation record on the reading pages: roll-ups,
+overdue terms, assessment histories and their step charts.
 
-Builders of template context used by the deal, clause and party pages (the
-rules themselves live in claims/rollups.py, claims/assessments.py,
-claims/slipping.py and deals/deadlines.py). Each costs a fixed number of
-queries whatever the number of clauses, parties or assessments.
+Builders of context used by the deal, clause and party pages. They hold no rule:
+the rules are claims/rollups.py, claims/assessments.py, claims/slipping.py and
+the models' Clause.due_date(); here their results become labels, bars and
+charts. Each costs a fixed number of queries whatever the number of clauses,
+parties or assessments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,8 @@ from django.utils import timezone
 
 from dealtracker.claims.assessments import assessment_history, step_chart
 from dealtracker.claims.compliance import Matrix
-from dealtracker.claims.models import AssessmentLevel
-from dealtracker.claims.rollups import NOT_ASSESSED, RollupCell, party_rollup, percent
-from dealtracker.claims.slipping import OverdueTerm
-from dealtracker.deals.deadlines import clause_due_date
+from dealtracker.claims.rollups import NOT_ASSESSED, deal_rollup, due_counts, party_rollup
+from dealtracker.claims.slipping import overdue_terms
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 
 
@@ -53,11 +51,6 @@ class Percentage:
         return round(self.value or 0)
 
 
-def _counts(cells) -> tuple[int, int]:
-    due = [c for c in cells if c.due]
-    return len(due), sum(1 for c in due if c.assessment is None)
-
-
 def deal_records(
     *,
     deal: Deal,
@@ -69,62 +62,46 @@ def deal_records(
 ) -> dict[str, Any]:
     """Roll-ups (overall, per phase, per party) and overdue terms of a deal, on a day.
 
-    Reuses the matrix's cells (each already carries its latest assessment as of
-    that day), so this costs no query. Marks each clause in `clauses` with
-    `.overdue` (an OverdueTerm or None).
+    The rules are claims.rollups.deal_rollup and claims.slipping.overdue_terms, the
+    functions /slipping/ and the tests call; they are given the page's clauses and the
+    matrix's latest assessments (as of that day), so this costs no query.
+    `overdue_clause_ids` lets the clause list and the matrix flag overdue clauses.
     """
     today = timezone.localdate()
     day = as_of or today
-    cells: list[RollupCell] = []
-    overdue: list[OverdueTerm] = []
-    for row in matrix.rows:
-        due = clause_due_date(row.clause)
-        obliged = [c for c in row.cells if c.obliged]
-        for cell in obliged:
-            is_due = due.date is not None and due.date <= day
-            cells.append(RollupCell(row.clause, cell.party, cell.assessment, is_due))
-        behind = [
-            (c.party, c.assessment)
-            for c in obliged
-            if c.assessment is None or c.assessment.level != AssessmentLevel.FULL
-        ]
-        if due.is_past(day) and behind:
-            overdue.append(OverdueTerm(row.clause, due, behind, (day - due.date).days))
-    overdue.sort(key=lambda term: (term.due.date, term.clause.position, term.clause.reference))
-    by_clause = {term.clause.pk: term for term in overdue}
-    for clause in clauses:
-        clause.overdue = by_clause.get(clause.pk)
-
+    rollup = deal_rollup(
+        deal=deal, as_of=day, user=user, clauses=clauses, latest=matrix.assessments
+    )
+    overdue = overdue_terms(
+        today=day, user=user, deal=deal, clauses=clauses, latest=matrix.assessments
+    )
     phase_names = {p.pk: f"Phase {p.order}: {p.name}" for p in phases}
     phase_order = {p.pk: p.order for p in phases}
-    by_phase: dict[int | None, list[RollupCell]] = defaultdict(list)
-    by_party: dict[int, list[RollupCell]] = defaultdict(list)
-    parties: dict[int, Party] = {}
-    for cell in cells:
-        by_phase[cell.clause.phase_id].append(cell)
-        by_party[cell.party.pk].append(cell)
-        parties.setdefault(cell.party.pk, cell.party)
+    by_phase = rollup.by_phase
     rollup_phases = [
-        Percentage(phase_names.get(key, "Deal-wide terms"), percent(group), *_counts(group))
+        Percentage(phase_names.get(key, "Deal-wide terms"), by_phase[key], *due_counts(group))
         for key, group in sorted(
-            by_phase.items(), key=lambda item: (item[0] is None, phase_order.get(item[0], 0))
+            rollup.phase_cells.items(),
+            key=lambda item: (item[0] is None, phase_order.get(item[0], 0)),
         )
     ]
-    rollup_parties = [
-        Percentage(
-            parties[pk].name, percent(group), *_counts(group), url=parties[pk].get_absolute_url()
+    by_party = rollup.by_party
+    rollup_parties = []
+    for pk, group in rollup.party_cells.items():
+        party = group[0].party
+        rollup_parties.append(
+            Percentage(party.name, by_party[pk], *due_counts(group), url=party.get_absolute_url())
         )
-        for pk, group in by_party.items()
-    ]
     # Furthest behind first; parties with nothing due last.
     rollup_parties.sort(key=lambda p: (p.value is None, p.value or 0, p.label))
     return {
         "as_of_day": day,
         "is_past_view": as_of is not None and as_of < today,
-        "rollup_overall": Percentage("Whole deal", percent(cells), *_counts(cells)),
+        "rollup_overall": Percentage("Whole deal", rollup.overall, *due_counts(rollup.cells)),
         "rollup_phases": rollup_phases,
         "rollup_parties": rollup_parties,
         "overdue_terms": overdue,
+        "overdue_clause_ids": {term.clause.pk for term in overdue},
         "not_assessed_label": NOT_ASSESSED,
         "can_assess": can_assess(user),
     }
@@ -145,7 +122,7 @@ def clause_records(*, clause: Clause, user, as_of: dt.date | None = None) -> dic
     """A clause's due date, whether it is overdue, and each obliged party's assessment
     history (up to as_of when given)."""
     today = as_of or timezone.localdate()
-    due = clause_due_date(clause)
+    due = clause.due_date()
     history = assessment_history(clause=clause, user=user, as_of=as_of)
     parties = sorted(clause.obliged_parties.all(), key=lambda p: (p.name, p.pk))
     # The chart spans the clause's own time: from its phase's start (or the first
@@ -164,11 +141,10 @@ def clause_records(*, clause: Clause, user, as_of: dt.date | None = None) -> dic
         )
         for party in parties
     ]
-    behind = [
-        h.party
-        for h in histories
-        if due.is_past(today) and (h.latest is None or h.latest.level != "full")
-    ]
+    # The one overdue rule (claims/slipping.py), given the histories' latest assessments.
+    latest = {(clause.pk, h.party.pk): h.latest for h in histories if h.latest is not None}
+    terms = overdue_terms(today=today, user=user, deal=clause.deal, clauses=[clause], latest=latest)
+    behind = [party for term in terms for party, _ in term.behind]
     return {
         "due": due,
         "overdue_parties": behind,
@@ -187,12 +163,13 @@ def party_records(*, party: Party, as_of: dt.date | None, user) -> dict[str, Any
     deals: dict[int, Deal] = {}
     for cell in rollup.cells:
         deals.setdefault(cell.clause.deal_id, cell.clause.deal)
-    rows = []
-    for pk, value in rollup.by_deal.items():  # type: ignore[attr-defined]
-        due, missing = _counts([c for c in rollup.cells if c.clause.deal_id == pk])
-        rows.append(Percentage(deals[pk].title, value, due, missing, deals[pk].get_absolute_url()))
+    by_deal = rollup.by_deal
+    rows = [
+        Percentage(deals[pk].title, by_deal[pk], *due_counts(group), deals[pk].get_absolute_url())
+        for pk, group in rollup.deal_cells.items()
+    ]
     rows.sort(key=lambda p: p.label)
-    due, missing = _counts(rollup.cells)
+    due, missing = due_counts(rollup.cells)
     return {
         "as_of_day": day,
         "party_rollup_overall": Percentage("All deals", rollup.overall, due, missing),
