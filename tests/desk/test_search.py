@@ -12,7 +12,7 @@ from django.db import connection
 from dealtracker.claims.search import SEARCH_CONFIGS, text_matches
 from dealtracker.desk.search import START, STOP, highlight, search_parties
 from dealtracker.search_sql import TS_CONFIG_FUNCTION
-from tests.desk.lists_data import (
+from tests.factories import (
     build_lists_world,
     bulk_claims,
     make_claim,
