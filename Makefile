@@ -31,8 +31,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP) .env ## install, migrate, load the demo and serve http://HOST:PORT (127.0.0.1:8000) until Ctrl-C
 	$(BIN)/python -m dealtracker.launcher serve --host '$(HOST)' --port '$(PORT)'
 
-test: $(STAMP) .env check ## install, run the static checks (make check), then the whole test suite (PYTEST_ARGS)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# One pytest-xdist worker per core, each with its own test database; PYTEST_ARGS="-n 0" runs one process.
+test: $(STAMP) .env check ## install, run the static checks (make check), then the whole test suite in parallel (PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff: lint rules and formatting, nothing changed
 	$(BIN)/ruff check .

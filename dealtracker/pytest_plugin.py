@@ -4,6 +4,11 @@ With DATABASE_URL unset, an embedded PostgreSQL 18 is started in
 `.pgdata-test/` (or adopted, when a killed run left it running) and stopped when
 the run ends (dealtracker/launcher.py); with it set, that server is used.
 Loaded with `-p dealtracker.pytest_plugin` from pyproject's addopts.
+
+Under pytest-xdist (`make test` runs `pytest -n auto`) the controlling process claims
+the server and sets DATABASE_URL before it starts the workers, which inherit it: every
+worker uses that one server, with a test database of its own (`test_<name>_gw0`, ...),
+and only the controller stops the server.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ _TEST_ENV = {
     "STATIC_PLAIN": "true",
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "SITE_URL": "http://testserver",
+    # Production cuts a statement off at 15 s. On a loaded machine a test's query can take
+    # that long without anything being wrong, and the query-bound tests must fail on their
+    # query count, never on the clock; the tests of the timeout itself set their own.
+    "DB_STATEMENT_TIMEOUT_MS": "120000",
 }
 # Never the checkout's local .env (DEBUG on, for `make run`): the tests' settings are their own.
 _FORCED_ENV = {"ENV_FILE": ""}

@@ -10,7 +10,6 @@ from django.test import Client
 
 from dealtracker.accounts.tokens import api_token_create
 from dealtracker.claims.models import Assessment
-from tests.desk.conftest import build_many_rows, build_world
 
 from .conftest import bearer
 
@@ -21,10 +20,13 @@ LIST_BOUND = 14
 DETAIL_BOUND = 12
 
 
+# Every test here only reads: the many rows are built once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_many_rows")
+
+
 @pytest.fixture
-def big(db, reader, admin_user):
-    build_world()
-    rows = build_many_rows()
+def big(many_rows, reader, admin_user):
+    rows = many_rows
     _, raw = api_token_create(user=reader, name="bench", by=admin_user)
     rows.token = raw
     return rows

@@ -10,7 +10,8 @@ import pytest
 
 from dealtracker.claims.models import Assessment, Claim
 
-pytestmark = pytest.mark.django_db
+# Every test here only reads the demo: it is loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_demo")]
 
 
 def _all(client, url: str) -> list[dict]:

@@ -21,7 +21,8 @@ from tests.trust.test_fuzz_queries import HOSTILE, MORE_HOSTILE
 
 from .conftest import bearer
 
-pytestmark = pytest.mark.django_db
+# Every test here only reads the demo: it is loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_demo")]
 EXAMPLES = 150
 
 

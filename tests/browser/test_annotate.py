@@ -13,9 +13,10 @@ import pytest
 
 from dealtracker.claims.models import Claim
 from dealtracker.sources.models import Passage, Source
-from tests.annotating import ARABIC, make_source
+from tests.annotating import ARABIC, REPORT
 from tests.browser.fixtures import login, screenshot
 from tests.conftest import PASSWORD
+from tests.factories import make_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -162,7 +163,7 @@ def test_editor_marks_a_span_after_emoji_in_left_to_right_text(page, live_server
 
 
 def test_a_reader_sees_no_annotation_controls(page, live_server, reader):
-    source = make_source()
+    source = make_source(REPORT)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     login(page, live_server, "reader", PASSWORD)
@@ -215,7 +216,7 @@ def test_editor_edits_a_claim_in_place_and_a_save_made_meanwhile_is_merged(
 def test_keyboard_selection_marks_and_links_an_existing_claim_found_by_typing(
     page, live_server, editor
 ):
-    source = make_source()
+    source = make_source(REPORT)
     existing = Claim.objects.create(statement="Witkoff cut off the direct talks with Hamas")
     words = "Gabe Witkoff"
     start = source.text.index(words)

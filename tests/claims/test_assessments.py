@@ -19,7 +19,7 @@ D = dt.date
 
 
 @pytest.fixture
-def world(db):
+def deal_with_a_claim(db):
     deal = Deal.objects.create(title="Deal", slug="deal", status="in_force")
     israel = Party.objects.create(name="Israel", slug="israel", kind="state")
     hamas = Party.objects.create(name="Hamas", slug="hamas", kind="armed_group")
@@ -48,11 +48,11 @@ def world(db):
     return dict(deal=deal, israel=israel, hamas=hamas, one=one, clause=clause, aid=aid, claim=claim)
 
 
-def test_an_assessment_above_not_started_must_cite_a_claim(world, editor):
+def test_an_assessment_above_not_started_must_cite_a_claim(deal_with_a_claim, editor):
     with pytest.raises(ValidationError) as error:
         assessment_record(
-            clause=world["clause"],
-            party=world["hamas"],
+            clause=deal_with_a_claim["clause"],
+            party=deal_with_a_claim["hamas"],
             assessed_on=D(2025, 3, 1),
             level="intermediate",
             rationale="Most released.",
@@ -62,11 +62,11 @@ def test_an_assessment_above_not_started_must_cite_a_claim(world, editor):
     assert not Assessment.objects.exists()
 
 
-def test_assessing_a_party_the_clause_does_not_oblige_is_refused(world, editor):
+def test_assessing_a_party_the_clause_does_not_oblige_is_refused(deal_with_a_claim, editor):
     outsider = Party.objects.create(name="Qatar", slug="qatar", kind="mediator")
     with pytest.raises(ValidationError) as error:
         assessment_record(
-            clause=world["clause"],
+            clause=deal_with_a_claim["clause"],
             party=outsider,
             assessed_on=D(2025, 3, 1),
             level="not_started",
@@ -76,8 +76,8 @@ def test_assessing_a_party_the_clause_does_not_oblige_is_refused(world, editor):
     assert "not obliged" in error.value.message_dict["party"][0]
 
 
-def test_assessments_accumulate_into_a_history(world, editor):
-    w = world
+def test_assessments_accumulate_into_a_history(deal_with_a_claim, editor):
+    w = deal_with_a_claim
     assessment_record(
         clause=w["clause"],
         party=w["hamas"],
@@ -105,17 +105,17 @@ def test_assessments_accumulate_into_a_history(world, editor):
     assert chart["marks"][1]["y"] == 0  # full: top
 
 
-def test_assessment_and_latest_claim_pointing_different_ways_disagree(world):
+def test_assessment_and_latest_claim_pointing_different_ways_disagree(deal_with_a_claim):
     full = Assessment(level="full")
     started = Assessment(level="not_started")
-    assert not disagrees(full, world["claim"])
-    assert disagrees(started, world["claim"])
-    assert not disagrees(None, world["claim"])
+    assert not disagrees(full, deal_with_a_claim["claim"])
+    assert disagrees(started, deal_with_a_claim["claim"])
+    assert not disagrees(None, deal_with_a_claim["claim"])
 
 
 @time_machine.travel(dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC), tick=False)
-def test_overdue_terms_are_due_and_not_assessed_full(world, editor):
-    w = world
+def test_overdue_terms_are_due_and_not_assessed_full(deal_with_a_claim, editor):
+    w = deal_with_a_claim
     assessment_record(
         clause=w["clause"],
         party=w["hamas"],

@@ -12,7 +12,7 @@ D = dt.date
 
 
 @pytest.fixture
-def world(db):
+def three_clause_deal(db):
     deal = Deal.objects.create(title="Deal", slug="deal")
     israel = Party.objects.create(name="Israel", slug="israel", kind="state")
     hamas = Party.objects.create(name="Hamas", slug="hamas", kind="armed_group")
@@ -45,8 +45,8 @@ def assess(clause, party, on, level, published=True):
     )
 
 
-def test_rollup_counts_steps_as_thirds_over_due_cells_only(world, editor):
-    w = world
+def test_rollup_counts_steps_as_thirds_over_due_cells_only(three_clause_deal, editor):
+    w = three_clause_deal
     assess(w["c1"], w["israel"], D(2025, 2, 1), "full")
     assess(w["c1"], w["hamas"], D(2025, 2, 1), "minimal")
     # c2 × Israel not assessed: counts as 0. c3 is not due in March.
@@ -61,8 +61,10 @@ def test_rollup_counts_steps_as_thirds_over_due_cells_only(world, editor):
     assert labels[("1.2", "israel")] == "not assessed"
 
 
-def test_rollup_as_of_a_date_between_assessments_uses_the_one_then_current(world, editor):
-    w = world
+def test_rollup_as_of_a_date_between_assessments_uses_the_one_then_current(
+    three_clause_deal, editor
+):
+    w = three_clause_deal
     assess(w["c1"], w["hamas"], D(2025, 2, 1), "minimal")
     assess(w["c1"], w["hamas"], D(2025, 3, 20), "full")
     before = party_rollup(party=w["hamas"], as_of=D(2025, 3, 10), user=editor)
@@ -71,13 +73,13 @@ def test_rollup_as_of_a_date_between_assessments_uses_the_one_then_current(world
     assert after.overall == pytest.approx(100)
 
 
-def test_nothing_due_gives_no_percentage(world, editor):
-    rollup = deal_rollup(deal=world["deal"], as_of=D(2025, 1, 1), user=editor)
+def test_nothing_due_gives_no_percentage(three_clause_deal, editor):
+    rollup = deal_rollup(deal=three_clause_deal["deal"], as_of=D(2025, 1, 1), user=editor)
     assert rollup.overall is None
 
 
-def test_public_visitors_do_not_count_draft_assessments(world, editor):
-    w = world
+def test_public_visitors_do_not_count_draft_assessments(three_clause_deal, editor):
+    w = three_clause_deal
     assess(w["c1"], w["hamas"], D(2025, 2, 1), "full", published=False)
     anonymous = AnonymousUser()
     assert party_rollup(party=w["hamas"], as_of=D(2025, 3, 10), user=anonymous).overall == 0
@@ -86,8 +88,10 @@ def test_public_visitors_do_not_count_draft_assessments(world, editor):
     ).overall == pytest.approx(100)
 
 
-def test_rollup_runs_a_constant_number_of_queries(world, editor, django_assert_max_num_queries):
-    w = world
+def test_rollup_runs_a_constant_number_of_queries(
+    three_clause_deal, editor, django_assert_max_num_queries
+):
+    w = three_clause_deal
     for i in range(30):
         clause = Clause.objects.create(
             deal=w["deal"], phase=w["one"], reference=f"9.{i}", title="x"

@@ -23,21 +23,21 @@ from dealtracker.claims.services import (
     evidence_update,
 )
 from dealtracker.sources.passages import passage_mark
-from tests.annotating import (
-    make_claim,
+from tests.annotating import REPORT, span_of
+from tests.factories import (
     make_clause,
     make_deal,
+    make_draft_claim,
     make_party,
     make_phase,
     make_source,
-    span_of,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def _passage(source=None, words="Gabe Witkoff"):
-    source = source or make_source()
+    source = source or make_source(REPORT)
     start, end = span_of(source, words)
     return passage_mark(source=source, start=start, end=end).passage
 
@@ -90,7 +90,7 @@ def test_a_failed_claim_create_leaves_no_evidence_or_claim():
 
 
 def test_update_saves_and_moves_the_version_on(editor):
-    claim = make_claim()
+    claim = make_draft_claim()
     saved = claim_update(
         claim=claim, data={"statement": "Israel refused phase two"}, expected_version=1, by=editor
     )
@@ -100,7 +100,7 @@ def test_update_saves_and_moves_the_version_on(editor):
 
 
 def test_a_stale_save_is_refused_and_says_what_changed(editor):
-    claim = make_claim(attribution="a senior official")
+    claim = make_draft_claim(attribution="a senior official")
     claim_update(claim=claim, data={"statement": "First editor's words"}, expected_version=1)
     with pytest.raises(ClaimChanged) as changed:
         claim_update(
@@ -119,7 +119,7 @@ def test_a_stale_save_is_refused_and_says_what_changed(editor):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_saves_of_the_same_version_cannot_both_win():
-    claim = make_claim()
+    claim = make_draft_claim()
     results = []
     barrier = threading.Barrier(2)
 
@@ -144,7 +144,7 @@ def test_two_concurrent_saves_of_the_same_version_cannot_both_win():
 
 
 def test_publishing_stamps_the_time_and_unpublishing_clears_it():
-    claim = make_claim()
+    claim = make_draft_claim()
     claim = claim_publish(claim=claim)
     assert claim.is_published and claim.published_at and claim.version == 2
     claim = claim_unpublish(claim=claim)
@@ -152,7 +152,7 @@ def test_publishing_stamps_the_time_and_unpublishing_clears_it():
 
 
 def test_verification_change_needs_a_note_and_is_recorded(editor):
-    claim = make_claim()
+    claim = make_draft_claim()
     with pytest.raises(ValidationError):
         claim_verification_set(claim=claim, status="disputed", note="  ", by=editor)
     with pytest.raises(ValidationError):
@@ -186,7 +186,7 @@ def test_deleting_a_claim_takes_its_evidence_and_history_keeps_both(editor):
 
 def test_a_claim_links_a_passage_at_most_once_with_a_clear_error():
     passage = _passage()
-    claim = make_claim()
+    claim = make_draft_claim()
     evidence_link(claim=claim, passage=passage, relation="supports")
     with pytest.raises(ValidationError, match="already rests on this passage"):
         evidence_link(claim=claim, passage=passage, relation="disputes")
@@ -195,7 +195,7 @@ def test_a_claim_links_a_passage_at_most_once_with_a_clear_error():
 
 def test_evidence_can_be_changed_and_unlinked():
     passage = _passage()
-    evidence = evidence_link(claim=make_claim(), passage=passage)
+    evidence = evidence_link(claim=make_draft_claim(), passage=passage)
     evidence_update(evidence=evidence, relation="disputes", note="see Reuters")
     evidence.refresh_from_db()
     assert (evidence.relation, evidence.note) == ("disputes", "see Reuters")
@@ -206,7 +206,7 @@ def test_evidence_can_be_changed_and_unlinked():
 
 
 def test_the_deal_of_a_new_claim_comes_from_the_page_or_the_sources_claims():
-    source = make_source()
+    source = make_source(REPORT)
     deal, other = make_deal("a"), make_deal("b")
     assert deal_for_new_claim(source=source) is None
     for words in ("Gabe Witkoff", "March 2"):

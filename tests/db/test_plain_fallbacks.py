@@ -21,7 +21,7 @@ from dealtracker.search import site
 from dealtracker.sources.anchoring import quote_selector
 from dealtracker.sources.models import Passage
 from dealtracker.sources.services import source_create, source_revise
-from tests.desk.lists_data import build_lists_world, bulk_claims
+from tests.factories import build_lists_world, bulk_claims
 
 pytestmark = pytest.mark.django_db
 

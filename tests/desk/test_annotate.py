@@ -9,14 +9,8 @@ from django.utils import timezone
 from dealtracker.claims.models import Claim, Evidence, VerificationChange
 from dealtracker.sources.models import Passage
 from dealtracker.sources.passages import passage_mark
-from tests.annotating import (
-    ARABIC,
-    make_claim,
-    make_clause,
-    make_deal,
-    make_source,
-    span_of,
-)
+from tests.annotating import ARABIC, REPORT, span_of
+from tests.factories import make_clause, make_deal, make_draft_claim, make_source
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -40,7 +34,7 @@ def utf16(text: str, offset: int) -> int:
 
 
 def test_editor_marks_a_passage_and_gets_the_panel_and_the_new_highlight(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "the official accused Israel")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/", {"start": start, "end": end}, headers=HX
@@ -75,7 +69,7 @@ def test_browser_utf16_offsets_over_arabic_and_emoji_mark_the_exact_words(editor
 
 
 def test_marking_the_same_span_again_reuses_the_passage(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/",
@@ -102,7 +96,7 @@ def test_marking_the_same_span_again_reuses_the_passage(editor_client):
     ],
 )
 def test_bad_offsets_answer_400_with_a_message_and_create_nothing(editor_client, data, message):
-    source = make_source()
+    source = make_source(REPORT)
     for headers in (HX, {}):
         response = editor_client.post(f"/sources/{source.pk}/passages/", data, headers=headers)
         assert response.status_code == 400
@@ -122,7 +116,7 @@ def test_utf16_offset_inside_an_emoji_is_refused(editor_client):
 
 
 def test_marking_without_htmx_redirects_to_the_passage(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     response = editor_client.post(f"/sources/{source.pk}/passages/", {"start": 0, "end": 5})
     passage = Passage.objects.get()
     assert response.status_code == 302
@@ -130,7 +124,7 @@ def test_marking_without_htmx_redirects_to_the_passage(editor_client):
 
 
 def test_editing_endpoints_refuse_get(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     assert editor_client.get(f"/sources/{source.pk}/passages/").status_code == 405
 
 
@@ -138,9 +132,9 @@ def test_editing_endpoints_refuse_get(editor_client):
 
 
 def _world():
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
-    claim = make_claim()
+    claim = make_draft_claim()
     evidence = Evidence.objects.create(claim=claim, passage=passage)
     return source, passage, claim, evidence
 
@@ -196,7 +190,7 @@ def test_anonymous_posts_go_to_login_and_change_nothing(client, public_read):
 
 
 def test_htmx_posts_need_the_csrf_token(editor):
-    source = make_source()
+    source = make_source(REPORT)
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     url = f"/sources/{source.pk}/passages/"
@@ -213,7 +207,7 @@ def test_htmx_posts_need_the_csrf_token(editor):
 
 
 def test_editor_creates_a_claim_resting_on_the_passage(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "the official accused Israel")
     deal = make_deal()
     clause = make_clause(deal)
@@ -252,7 +246,7 @@ def test_editor_creates_a_claim_resting_on_the_passage(editor_client):
 
 
 def test_the_new_claim_form_is_prefilled_with_the_deal_the_editor_came_from(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     make_deal("other")
     deal = make_deal("came-from")
@@ -269,7 +263,7 @@ def test_the_new_claim_form_is_prefilled_with_the_deal_the_editor_came_from(edit
 
 
 def test_an_invalid_new_claim_answers_422_with_field_errors_and_writes_nothing(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
@@ -291,7 +285,7 @@ def test_an_invalid_new_claim_answers_422_with_field_errors_and_writes_nothing(e
 
 
 def test_hostile_statement_and_note_are_stored_as_typed_and_shown_escaped(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
@@ -316,9 +310,9 @@ def test_hostile_statement_and_note_are_stored_as_typed_and_shown_escaped(editor
 
 
 def test_editor_links_an_existing_claim_once(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
-    claim = make_claim("Witkoff cut off direct talks")
+    claim = make_draft_claim("Witkoff cut off direct talks")
     url = f"/sources/{source.pk}/passages/{passage.pk}/evidence/"
     data = {"action": "link", "link-claim": claim.pk, "link-relation": "supports", "link-note": ""}
     response = editor_client.post(url, data, headers=HX)
@@ -332,7 +326,7 @@ def test_editor_links_an_existing_claim_once(editor_client):
 
 @pytest.mark.parametrize("claim_value", ["", "999999", "abc"])
 def test_linking_no_or_an_unknown_claim_is_refused(editor_client, claim_value):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
@@ -343,7 +337,7 @@ def test_linking_no_or_an_unknown_claim_is_refused(editor_client, claim_value):
 
 
 def test_unknown_action_is_a_bad_request(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/", {"action": "drop"}, headers=HX
@@ -352,8 +346,8 @@ def test_unknown_action_is_a_bad_request(editor_client):
 
 
 def test_claim_lookup_finds_claims_as_you_type(editor_client):
-    wanted = make_claim("Israel refused to honour phase two", attribution="a senior official")
-    make_claim("Hamas will release all hostages")
+    wanted = make_draft_claim("Israel refused to honour phase two", attribution="a senior official")
+    make_draft_claim("Hamas will release all hostages")
     response = editor_client.get("/claims/lookup/?q=refus", headers=HX)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
@@ -379,7 +373,7 @@ def test_claim_lookup_finds_claims_as_you_type(editor_client):
 
 
 def test_passage_note_is_saved_and_escaped(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     response = editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/edit/",
@@ -401,7 +395,7 @@ def test_deleting_a_passage_a_claim_rests_on_is_refused_naming_it(editor_client)
 
 
 def test_deleting_a_free_passage_removes_its_highlight(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     url = f"/sources/{source.pk}/passages/{passage.pk}/delete/"
     asked = editor_client.post(url, headers=HX)
@@ -452,7 +446,7 @@ def _claim_data(claim, **changes):
 
 
 def test_claim_edit_form_as_a_partial_and_as_a_page(editor_client):
-    claim = make_claim()
+    claim = make_draft_claim()
     partial = editor_client.get(f"/claims/{claim.pk}/edit/", headers=HX).content.decode()
     assert "<html" not in partial and 'id="claim-edit"' in partial
     assert 'name="version" value="1"' in partial
@@ -461,7 +455,7 @@ def test_claim_edit_form_as_a_partial_and_as_a_page(editor_client):
 
 
 def test_editor_saves_a_claim_and_is_taken_back_to_it(editor_client):
-    claim = make_claim()
+    claim = make_draft_claim()
     response = editor_client.post(
         f"/claims/{claim.pk}/edit/",
         _claim_data(claim, statement="Israel refused phase two"),
@@ -475,7 +469,7 @@ def test_editor_saves_a_claim_and_is_taken_back_to_it(editor_client):
 
 def test_invalid_claim_edit_answers_422_with_field_errors(editor_client):
     deal, other = make_deal("a"), make_deal("b")
-    claim = make_claim(deal=deal)
+    claim = make_draft_claim(deal=deal)
     clause = make_clause(other)
     response = editor_client.post(
         f"/claims/{claim.pk}/edit/",
@@ -495,7 +489,7 @@ def test_invalid_claim_edit_answers_422_with_field_errors(editor_client):
 
 
 def test_second_editor_saving_a_stale_claim_is_told_what_changed(editor, admin_user):
-    claim = make_claim(attribution="a senior official")
+    claim = make_draft_claim(attribution="a senior official")
     first, second = Client(), Client()
     first.force_login(editor)
     second.force_login(admin_user)
@@ -529,7 +523,7 @@ def test_second_editor_saving_a_stale_claim_is_told_what_changed(editor, admin_u
 
 
 def test_verification_change_needs_a_note(editor_client):
-    claim = make_claim()
+    claim = make_draft_claim()
     response = editor_client.post(
         f"/claims/{claim.pk}/verification/", {"status": "disputed", "note": ""}, headers=HX
     )
@@ -546,7 +540,7 @@ def test_verification_change_needs_a_note(editor_client):
 
 
 def test_publishing_and_unpublishing(editor_client):
-    claim = make_claim()
+    claim = make_draft_claim()
     editor_client.post(f"/claims/{claim.pk}/publish/", {"publish": "1"}, headers=HX)
     claim.refresh_from_db()
     assert claim.is_published and claim.published_at <= timezone.now()
@@ -566,7 +560,7 @@ def test_deleting_a_claim_takes_its_evidence(editor_client):
 
 
 def test_delete_ignores_an_offsite_next(editor_client):
-    claim = make_claim()
+    claim = make_draft_claim()
     response = editor_client.post(
         f"/claims/{claim.pk}/delete/", {"next": "https://evil.example/", "confirmed": "1"}
     )
@@ -596,11 +590,11 @@ def test_evidence_is_changed_and_unlinked_from_the_claim_editor_back_to_the_clai
 
 
 def test_a_new_claim_takes_the_deal_of_the_claim_page_the_editor_came_from(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     make_deal("first")
     deal = make_deal("second")
-    claim = make_claim(deal=deal)
+    claim = make_draft_claim(deal=deal)
     page = editor_client.get(
         f"/sources/{source.pk}/passages/{passage.pk}/",
         headers={"Referer": f"http://testserver/claims/{claim.pk}/"},

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dealtracker.claims.models import Evidence
-from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
+from tests.factories import build_lists_world, bulk_claims, make_claim
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracles" / "w3c-web-annotation-tests"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"

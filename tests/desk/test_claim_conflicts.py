@@ -11,8 +11,8 @@ from django.test import Client
 
 from dealtracker.accounts.services import user_create
 from dealtracker.claims.models import Claim
-from tests.annotating import make_claim, make_deal
 from tests.conftest import PASSWORD
+from tests.factories import make_deal, make_draft_claim
 from tests.forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def _save(client: Client, claim: Claim, values: dict, **changes):
 
 @pytest.fixture
 def claim(db):
-    return make_claim(
+    return make_draft_claim(
         "Israel refused to honour phase two",
         attribution="a senior Palestinian official",
         deal=make_deal(),

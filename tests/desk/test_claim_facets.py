@@ -16,7 +16,7 @@ from dealtracker.claims import facets as facets_module
 from dealtracker.claims.facets import claim_facets
 from dealtracker.claims.listing import ClaimFilters, filtered_claims
 from dealtracker.deals.models import Party
-from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
+from tests.factories import build_lists_world, bulk_claims, make_claim
 
 URL = "/claims/"
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from dealtracker.claims.listing import PAGE_SIZE
 from dealtracker.claims.models import Claim
-from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
+from tests.factories import build_lists_world, bulk_claims, make_claim
 
 URL = "/claims/"
 

@@ -19,7 +19,7 @@ from dealtracker.deals import models as deal_models
 from dealtracker.interchange.dictionary import vocabularies
 from dealtracker.interchange.exports import DEAL_JSON_FIELDS
 from dealtracker.sources import models as source_models
-from tests.desk.lists_data import build_lists_world
+from tests.factories import build_lists_world
 
 URL = "/data/"
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dealtracker.claims.models import Claim
 from dealtracker.interchange.exports import CSV_COLUMNS, MULTI_SEPARATOR, safe_cell
-from tests.desk.lists_data import build_lists_world, bulk_claims, make_claim
+from tests.factories import build_lists_world, bulk_claims, make_claim
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

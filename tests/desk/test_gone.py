@@ -8,7 +8,8 @@ from dealtracker.claims.models import Evidence
 from dealtracker.claims.services import claim_delete, evidence_unlink
 from dealtracker.sources.passages import passage_delete, passage_mark
 from dealtracker.sources.services import source_delete
-from tests.annotating import make_claim, make_source, span_of
+from tests.annotating import REPORT, span_of
+from tests.factories import make_draft_claim, make_source
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -17,17 +18,17 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def gone(admin_user):
     """A source, a passage, a claim and a link — each deleted by the admin."""
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     passage = passage_mark(source=source, start=start, end=end).passage
     kept = passage_mark(source=source, start=0, end=5).passage
-    claim = make_claim()
+    claim = make_draft_claim()
     evidence = Evidence.objects.create(claim=claim, passage=kept)
     ids = {"source": source.pk, "passage": passage.pk, "kept": kept.pk, "claim": claim.pk}
     ids["evidence"] = evidence.pk
     evidence_unlink(evidence=evidence, by=admin_user)
     passage_delete(passage=passage, by=admin_user)
-    other_claim = make_claim("Another claim")
+    other_claim = make_draft_claim("Another claim")
     ids["claim"] = other_claim.pk
     claim_delete(claim=other_claim, by=admin_user)
     gone_source = make_source("A report that is deleted.", title="Deleted")

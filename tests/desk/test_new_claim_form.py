@@ -8,7 +8,8 @@ from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Party
 from dealtracker.desk.forms.annotate import prefill_query
 from dealtracker.sources.passages import passage_mark
-from tests.annotating import make_claim, make_clause, make_deal, make_phase, make_source, span_of
+from tests.annotating import REPORT, span_of
+from tests.factories import make_clause, make_deal, make_draft_claim, make_phase, make_source
 from tests.forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +28,11 @@ def _selected(page: str, name: str):
 def test_the_deal_comes_from_the_page_the_editor_came_from_not_the_last_claim_linked(
     editor_client,
 ):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     earlier, came_from = make_deal("earlier"), make_deal("came-from")
     # An earlier action linked a claim of another deal to this source.
-    linked = make_claim(deal=earlier)
+    linked = make_draft_claim(deal=earlier)
     editor_client.post(
         f"/sources/{source.pk}/passages/{passage.pk}/evidence/",
         {"action": "link", "link-claim": linked.pk, "link-relation": "states"},
@@ -60,7 +61,7 @@ def test_the_deal_comes_from_the_page_the_editor_came_from_not_the_last_claim_li
 
 
 def test_coming_from_a_matrix_cell_prefills_deal_clause_party_and_kind(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     deal = make_deal("cell-deal")
     clause = make_clause(deal, "2.1")
@@ -77,7 +78,7 @@ def test_coming_from_a_matrix_cell_prefills_deal_clause_party_and_kind(editor_cl
 
 
 def test_a_from_outside_the_site_is_ignored(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     make_deal("x")
     for bad in (
@@ -109,7 +110,7 @@ def test_the_deal_narrows_phases_and_clauses_labelled_number_first(editor_client
 
 
 def test_a_new_claim_can_be_opened_prefilled_by_query_or_by_the_marking_post(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     deal = make_deal("pre")
     clause = make_clause(deal, "1.4")
@@ -161,7 +162,7 @@ def test_a_new_claim_can_be_opened_prefilled_by_query_or_by_the_marking_post(edi
 
 
 def test_a_claim_is_saved_published_when_the_editor_says_so(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     page = editor_client.get(f"/sources/{source.pk}/passages/{passage.pk}/", headers=HX)
     values = form_values(page.content.decode(), css_class="claim-form", press=("save", "publish"))
@@ -186,7 +187,7 @@ def test_a_claim_is_saved_published_when_the_editor_says_so(editor_client):
 def test_compliance_makes_an_other_claim_a_compliance_claim_and_errors_come_all_at_once(
     editor_client,
 ):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     url = f"/sources/{source.pk}/passages/{passage.pk}/evidence/"
     base = {
@@ -221,7 +222,7 @@ def test_compliance_makes_an_other_claim_a_compliance_claim_and_errors_come_all_
 def test_without_javascript_find_and_add_show_the_form_again_with_the_party_and_save_nothing(
     editor_client,
 ):
-    source = make_source()
+    source = make_source(REPORT)
     passage = _passage(source)
     israel = Party.objects.create(name="Israel", slug="israel", aliases=["State of Israel"])
     url = f"/sources/{source.pk}/passages/{passage.pk}/evidence/"

@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+# Every test here reads `world` as built: it is built once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_world")
+
 
 def page_urls(w) -> dict[str, str]:
     slug = w.deal.slug

@@ -13,7 +13,10 @@ from django.urls import reverse
 from dealtracker.claims.compliance import compliance_matrix, matrix_cell
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Deal
-from tests.desk.conftest import make_claim
+from tests.factories import make_claim
+
+# Every test here reads `world` as built: it is built once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_world")
 
 DEAL = "/deals/test-deal/"
 CELL = "/deals/test-deal/matrix/2.1/israel/"

@@ -13,6 +13,8 @@ from dealtracker.claims.compliance import compliance_matrix
 from dealtracker.claims.models import Claim, Evidence
 
 DEAL = "/deals/gaza-ceasefire-2025/"
+# Every test here only reads the demo: it is loaded once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_demo")
 
 
 @pytest.mark.django_db

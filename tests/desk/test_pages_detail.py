@@ -7,6 +7,9 @@ import pytest
 from dealtracker.claims.models import VerificationChange
 from dealtracker.deals.models import Clause, Deal
 
+# Every test here reads `world` as built: it is built once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_world")
+
 
 @pytest.mark.django_db
 def test_phase_page_shows_dates_status_terms_and_claims(world, reader_client):

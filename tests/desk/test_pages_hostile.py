@@ -7,7 +7,7 @@ import pytest
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
-from tests.desk.conftest import make_claim, make_passage, make_source
+from tests.factories import make_claim, make_passage, make_source
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

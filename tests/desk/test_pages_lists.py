@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Deal, DealParty, Party
-from tests.desk.conftest import make_claim
+from tests.factories import make_claim
 
 
 @pytest.mark.django_db

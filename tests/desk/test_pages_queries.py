@@ -8,6 +8,8 @@ from django.urls import reverse
 
 # Session and user lookups included; the pages' own reads are a fixed handful each.
 BOUND = 20
+# Every test here only reads: the many rows are built once for the module (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_many_rows")
 
 
 def urls(big) -> dict[str, str]:

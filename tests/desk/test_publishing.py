@@ -24,11 +24,10 @@ from dealtracker.claims.models import Assessment, Claim
 from dealtracker.claims.queries import deal_last_updated
 from dealtracker.desk import sharing
 from dealtracker.publishing.images import CHART_CSS_HASH
+from tests.factories import make_claim
 from tests.publishing import png
 from tests.publishing.test_citations import CSL_SCHEMA
 from tests.trust.hostile import PAYLOAD, markup_problems
-
-from .conftest import make_claim
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from dealtracker.claims.models import Assessment, Claim
 from dealtracker.deals.models import Clause, Deal, Phase
-
-from .conftest import make_claim
+from tests.factories import make_claim
 
 D = dt.date
 ATOM = "{http://www.w3.org/2005/Atom}"

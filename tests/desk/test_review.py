@@ -486,7 +486,7 @@ def test_a_reanchoring_whose_passage_was_deleted_leaves_the_revision_page_workin
 
 def test_moving_a_clauses_verbatim_passage_gives_the_clause_the_new_words(editor_client, editor):
     from dealtracker.claims.agreements import agreement_text_add, clause_anchor_set
-    from tests.annotating import make_clause, make_deal
+    from tests.factories import make_clause, make_deal
 
     deal = make_deal()
     clause = make_clause(deal, "1.1")

@@ -11,7 +11,8 @@ from django.utils import timezone
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.sources.models import Passage
 from dealtracker.sources.passages import passage_mark
-from tests.annotating import ARABIC, REPORT, make_claim, make_source, span_of
+from tests.annotating import ARABIC, REPORT, span_of
+from tests.factories import make_claim, make_draft_claim, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def published(statement, **fields):
 
 
 def test_reader_sees_the_text_exactly_with_each_passage_highlighted(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     outer = mark(source, "the official accused Israel of refusing to honor that part")
     inner = mark(source, "accused Israel")
     crossing = mark(source, "honor that part of the deal.\n\nWhite House")
@@ -78,7 +79,7 @@ def test_reader_sees_the_text_exactly_with_each_passage_highlighted(reader_clien
 
 
 def test_each_highlight_has_a_keyboard_reachable_link_to_its_claims(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     page = reader_client.get(f"/sources/{source.pk}/").content.decode()
     url = f"/sources/{source.pk}/passages/{passage.pk}/"
@@ -103,7 +104,7 @@ def test_hostile_text_in_the_source_is_escaped(reader_client):
 
 
 def test_htmx_request_gets_only_the_text_region(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     response = reader_client.get(f"/sources/{source.pk}/", headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -112,9 +113,11 @@ def test_htmx_request_gets_only_the_text_region(reader_client):
 
 
 def test_passage_page_shows_the_claims_resting_on_it_full_and_as_a_panel(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "the official accused Israel")
-    claim = make_claim("Israel refused phase two", attribution="a senior Palestinian official")
+    claim = make_draft_claim(
+        "Israel refused phase two", attribution="a senior Palestinian official"
+    )
     Evidence.objects.create(claim=claim, passage=passage, relation="states", note="check the date")
     url = f"/sources/{source.pk}/passages/{passage.pk}/"
     full = reader_client.get(url).content.decode()
@@ -127,7 +130,7 @@ def test_passage_page_shows_the_claims_resting_on_it_full_and_as_a_panel(reader_
 
 
 def test_reader_sees_no_annotation_controls(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     for url in (f"/sources/{source.pk}/", f"/sources/{source.pk}/passages/{passage.pk}/"):
         page = reader_client.get(url).content.decode()
@@ -137,7 +140,7 @@ def test_reader_sees_no_annotation_controls(reader_client):
 
 
 def test_editor_gets_the_mark_button_the_script_and_the_link_panel(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     page = editor_client.get(f"/sources/{source.pk}/passages/{passage.pk}/").content.decode()
     assert 'id="mark-button" disabled' in page and "js/select.js" in page
@@ -150,14 +153,14 @@ def test_editor_gets_the_mark_button_the_script_and_the_link_panel(editor_client
 
 
 def test_public_visitors_see_only_published_claims_and_no_notes(client, public_read):
-    source = make_source()
+    source = make_source(REPORT)
     shown = mark(source, "the official accused Israel")
     hidden = mark(source, "Gabe Witkoff")
     shown.note = "SECRET passage note"
     shown.save()
     Evidence.objects.create(claim=published("Public claim"), passage=shown, note="SECRET ev note")
-    Evidence.objects.create(claim=make_claim("DRAFT claim"), passage=shown)
-    Evidence.objects.create(claim=make_claim("DRAFT only"), passage=hidden)
+    Evidence.objects.create(claim=make_draft_claim("DRAFT claim"), passage=shown)
+    Evidence.objects.create(claim=make_draft_claim("DRAFT only"), passage=hidden)
     page = client.get(f"/sources/{source.pk}/").content.decode()
     assert f'id="passage-{shown.pk}"' in page and f'id="passage-{hidden.pk}"' not in page
     panel = client.get(f"/sources/{source.pk}/passages/{shown.pk}/").content.decode()
@@ -167,13 +170,13 @@ def test_public_visitors_see_only_published_claims_and_no_notes(client, public_r
 
 
 def test_anonymous_visitors_are_sent_to_log_in_when_the_site_is_not_public(client):
-    source = make_source()
+    source = make_source(REPORT)
     response = client.get(f"/sources/{source.pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_unknown_source_or_passage_is_404(reader_client):
-    source = make_source()
+    source = make_source(REPORT)
     other = make_source("Other text here.", title="Other")
     passage = mark(other, "Other")
     assert reader_client.get("/sources/999999/").status_code == 404
@@ -181,11 +184,11 @@ def test_unknown_source_or_passage_is_404(reader_client):
 
 
 def test_hostile_claims_and_notes_are_escaped_in_the_panel(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     passage = mark(source, "Gabe Witkoff")
     passage.note = '<img src=x onerror="alert(1)">'
     passage.save()
-    claim = make_claim('<script>alert("claim")</script>', attribution="<b onmouseover=x>")
+    claim = make_draft_claim('<script>alert("claim")</script>', attribution="<b onmouseover=x>")
     Evidence.objects.create(claim=claim, passage=passage, note="<script>evil()</script>")
     page = editor_client.get(
         f"/sources/{source.pk}/passages/{passage.pk}/", headers={"HX-Request": "true"}

@@ -14,7 +14,7 @@ from dealtracker.deals.services import PartyMergeError, party_merge, party_refer
 
 
 @pytest.fixture
-def world(db):
+def twin_parties(db):
     """Hamas twice (as "Hamas" and "Islamic Resistance Movement"), both referred to everywhere."""
     hamas = Party.objects.create(name="Hamas", slug="hamas", kind="armed_group", aliases=["حماس"])
     twin = Party.objects.create(
@@ -57,8 +57,8 @@ def world(db):
     }
 
 
-def test_merging_moves_every_reference_to_the_party_kept(world):
-    hamas, twin = world["hamas"], world["twin"]
+def test_merging_moves_every_reference_to_the_party_kept(twin_parties):
+    hamas, twin = twin_parties["hamas"], twin_parties["twin"]
     party_merge(keep=hamas, duplicates=[twin])
 
     assert not Party.objects.filter(pk=twin.pk).exists()
@@ -66,49 +66,53 @@ def test_merging_moves_every_reference_to_the_party_kept(world):
         "january-deal",
         "proposal",
     ]
-    assert list(world["both"].obliged_parties.order_by("slug").values_list("slug", flat=True)) == [
+    assert list(
+        twin_parties["both"].obliged_parties.order_by("slug").values_list("slug", flat=True)
+    ) == [
         "hamas",
         "israel",
     ]
-    assert list(world["only_twin"].obliged_parties.values_list("slug", flat=True)) == ["hamas"]
-    claim = Claim.objects.get(pk=world["claim"].pk)
+    assert list(twin_parties["only_twin"].obliged_parties.values_list("slug", flat=True)) == [
+        "hamas"
+    ]
+    claim = Claim.objects.get(pk=twin_parties["claim"].pk)
     assert claim.claimant == hamas
     assert list(claim.subjects.values_list("slug", flat=True)) == ["hamas"]
-    assert Assessment.objects.get(pk=world["assessment"].pk).party == hamas
+    assert Assessment.objects.get(pk=twin_parties["assessment"].pk).party == hamas
 
 
-def test_merging_keeps_the_duplicates_names_as_aliases(world):
-    hamas = party_merge(keep=world["hamas"], duplicates=[world["twin"]])
+def test_merging_keeps_the_duplicates_names_as_aliases(twin_parties):
+    hamas = party_merge(keep=twin_parties["hamas"], duplicates=[twin_parties["twin"]])
     hamas.refresh_from_db()
     assert hamas.aliases == ["حماس", "Islamic Resistance Movement", "IRM", "Harakat al-Muqawama"]
     assert hamas.name == "Hamas"
 
 
-def test_a_merge_that_fails_midway_changes_nothing(world, monkeypatch):
+def test_a_merge_that_fails_midway_changes_nothing(twin_parties, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise RuntimeError("the database went away")
 
     # References are moved first; deleting the duplicate, the last step, fails.
     monkeypatch.setattr(Party, "delete", refuse)
     with pytest.raises(RuntimeError):
-        party_merge(keep=world["hamas"], duplicates=[world["twin"]])
+        party_merge(keep=twin_parties["hamas"], duplicates=[twin_parties["twin"]])
 
-    twin = Party.objects.get(pk=world["twin"].pk)
+    twin = Party.objects.get(pk=twin_parties["twin"].pk)
     assert DealParty.objects.filter(party=twin).count() == 2
-    assert Claim.objects.get(pk=world["claim"].pk).claimant == twin
-    assert set(world["only_twin"].obliged_parties.all()) == {twin}
-    assert Assessment.objects.get(pk=world["assessment"].pk).party == twin
-    assert Party.objects.get(pk=world["hamas"].pk).aliases == ["حماس"]
+    assert Claim.objects.get(pk=twin_parties["claim"].pk).claimant == twin
+    assert set(twin_parties["only_twin"].obliged_parties.all()) == {twin}
+    assert Assessment.objects.get(pk=twin_parties["assessment"].pk).party == twin
+    assert Party.objects.get(pk=twin_parties["hamas"].pk).aliases == ["حماس"]
 
 
-def test_a_party_cannot_be_merged_into_itself(world):
+def test_a_party_cannot_be_merged_into_itself(twin_parties):
     with pytest.raises(PartyMergeError):
-        party_merge(keep=world["hamas"], duplicates=[world["hamas"]])
+        party_merge(keep=twin_parties["hamas"], duplicates=[twin_parties["hamas"]])
 
 
-def test_the_admin_merge_action_asks_which_party_to_keep_then_merges(world, admin_client):
+def test_the_admin_merge_action_asks_which_party_to_keep_then_merges(twin_parties, admin_client):
     url = "/admin/deals/party/"
-    selected = [world["hamas"].pk, world["twin"].pk]
+    selected = [twin_parties["hamas"].pk, twin_parties["twin"].pk]
     response = admin_client.post(url, {"action": "merge_parties", ACTION_CHECKBOX_NAME: selected})
     assert response.status_code == 200
     html = response.content.decode()
@@ -121,18 +125,18 @@ def test_the_admin_merge_action_asks_which_party_to_keep_then_merges(world, admi
             "action": "merge_parties",
             ACTION_CHECKBOX_NAME: selected,
             "merge": "yes",
-            "keep": world["hamas"].pk,
+            "keep": twin_parties["hamas"].pk,
         },
         follow=True,
     )
     assert response.status_code == 200
     assert "Merged" in response.content.decode()
-    assert not Party.objects.filter(pk=world["twin"].pk).exists()
-    assert "Islamic Resistance Movement" in Party.objects.get(pk=world["hamas"].pk).aliases
+    assert not Party.objects.filter(pk=twin_parties["twin"].pk).exists()
+    assert "Islamic Resistance Movement" in Party.objects.get(pk=twin_parties["hamas"].pk).aliases
 
 
-def test_deleting_a_party_a_claim_refers_to_is_refused_naming_the_claim(world, admin_client):
-    twin = world["twin"]
+def test_deleting_a_party_a_claim_refers_to_is_refused_naming_the_claim(twin_parties, admin_client):
+    twin = twin_parties["twin"]
     with pytest.raises(ProtectedError):
         twin.delete()
 
@@ -145,19 +149,23 @@ def test_deleting_a_party_a_claim_refers_to_is_refused_naming_the_claim(world, a
     assert Party.objects.filter(pk=twin.pk).exists()
 
 
-def test_bulk_deleting_a_referred_party_says_what_still_points_at_it(world, admin_client):
+def test_bulk_deleting_a_referred_party_says_what_still_points_at_it(twin_parties, admin_client):
     response = admin_client.post(
         "/admin/deals/party/",
-        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [world["twin"].pk], "post": "yes"},
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [twin_parties["twin"].pk],
+            "post": "yes",
+        },
         follow=True,
     )
     assert response.status_code == 200
     assert "Hamas will release all hostages." in response.content.decode()
-    assert Party.objects.filter(pk=world["twin"].pk).exists()
+    assert Party.objects.filter(pk=twin_parties["twin"].pk).exists()
 
 
-def test_party_references_lists_what_points_at_a_party(world):
-    found = dict(party_references(party=world["twin"]))
+def test_party_references_lists_what_points_at_a_party(twin_parties):
+    found = dict(party_references(party=twin_parties["twin"]))
     everything = " ".join(" ".join(rows) for rows in found.values())
     assert "Hamas will release all hostages." in everything
     assert "Prisoner exchange" in everything

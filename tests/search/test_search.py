@@ -12,7 +12,7 @@ from django.db import connection
 from dealtracker.fulltext.matching import SEARCH_CONFIGS, text_matches
 from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
 from dealtracker.search.site import START, STOP, highlight, search_parties
-from tests.desk.lists_data import (
+from tests.factories import (
     build_lists_world,
     bulk_claims,
     make_claim,

@@ -91,7 +91,7 @@ def line(**fields) -> str:
 
 
 @pytest.fixture
-def world(demo):
+def demo_and_more_sources(demo):
     """The demo, plus a wire report without URL, an Arabic report and a claim resting on two sources."""
     from dealtracker.claims.services import claim_create, evidence_link
     from dealtracker.sources.passages import passage_mark
@@ -124,7 +124,9 @@ def world(demo):
     return demo
 
 
-def test_export_then_import_into_an_empty_database_gives_back_the_same_data(world, tmp_path):
+def test_export_then_import_into_an_empty_database_gives_back_the_same_data(
+    demo_and_more_sources, tmp_path
+):
     before = dump()
     # The demo's report and agreement outline, the wire copy and the Arabic report.
     assert len(before["claims"]) >= 16 and len(before["sources"]) == 4
@@ -138,7 +140,7 @@ def test_export_then_import_into_an_empty_database_gives_back_the_same_data(worl
     assert dump() == before
 
 
-def test_importing_the_same_file_twice_changes_nothing(world, tmp_path):
+def test_importing_the_same_file_twice_changes_nothing(demo_and_more_sources, tmp_path):
     path = tmp_path / "archive.jsonl"
     path.write_text(export(), encoding="utf-8")
     wipe()

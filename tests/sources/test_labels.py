@@ -12,7 +12,8 @@ from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.passages import passage_delete, passage_mark
 from dealtracker.sources.services import source_create, source_delete
 from dealtracker.sources.undelete import source_restore
-from tests.annotating import REPORT, make_source, span_of
+from tests.annotating import REPORT, span_of
+from tests.factories import make_source
 
 
 def _mark(source: Source, words: str) -> Passage:
@@ -31,7 +32,7 @@ def _labels_in_page(client, source: Source) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_marking_a_passage_earlier_in_the_text_changes_no_label(editor_client):
-    source = make_source()
+    source = make_source(REPORT)
     later = _mark(source, "Gabe Witkoff")
     middle = _mark(source, "the official accused Israel")
     before = _labels_in_page(editor_client, source)
@@ -46,7 +47,7 @@ def test_marking_a_passage_earlier_in_the_text_changes_no_label(editor_client):
 
 @pytest.mark.django_db
 def test_a_label_is_never_given_twice_not_even_after_a_deletion(editor):
-    source = make_source()
+    source = make_source(REPORT)
     one = _mark(source, "Gabe Witkoff")
     two = _mark(source, "the official accused Israel")
     passage_delete(passage=two, by=editor)
@@ -58,7 +59,7 @@ def test_a_label_is_never_given_twice_not_even_after_a_deletion(editor):
 
 @pytest.mark.django_db
 def test_each_source_numbers_its_own_passages():
-    one, other = make_source(), make_source(REPORT + "\n\nAnother line.", title="Other")
+    one, other = make_source(REPORT), make_source(REPORT + "\n\nAnother line.", title="Other")
     assert _mark(one, "Gabe Witkoff").label == "P1"
     assert _mark(other, "Gabe Witkoff").label == "P1"
     assert _mark(one, "Hamas is prepared").label == "P2"
@@ -66,14 +67,14 @@ def test_each_source_numbers_its_own_passages():
 
 @pytest.mark.django_db
 def test_a_passage_label_cannot_be_changed():
-    passage = _mark(make_source(), "Gabe Witkoff")
+    passage = _mark(make_source(REPORT), "Gabe Witkoff")
     with pytest.raises(IntegrityError, match="label never changes"), transaction.atomic():
         Passage.objects.filter(pk=passage.pk).update(number=7)
 
 
 @pytest.mark.django_db
 def test_saving_a_source_read_before_a_passage_was_marked_does_not_lower_its_counter():
-    source = make_source()
+    source = make_source(REPORT)
     stale = Source.objects.get(pk=source.pk)
     _mark(source, "Gabe Witkoff")
     stale.title = "Renamed"
@@ -101,7 +102,7 @@ def test_a_restored_source_keeps_its_passages_labels(editor):
 
 @pytest.mark.django_db
 def test_history_records_the_label_of_a_marked_passage():
-    passage = _mark(make_source(), "Gabe Witkoff")
+    passage = _mark(make_source(REPORT), "Gabe Witkoff")
     assert passage.history.get().number == passage.number == 1
 
 

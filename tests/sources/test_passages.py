@@ -21,13 +21,14 @@ from dealtracker.sources.passages import (
     passage_update_note,
 )
 from dealtracker.sources.services import source_revise
-from tests.annotating import ARABIC, make_claim, make_source, span_of
+from tests.annotating import ARABIC, REPORT, span_of
+from tests.factories import make_draft_claim, make_source
 
 pytestmark = pytest.mark.django_db
 
 
 def test_marking_computes_quote_and_context_from_the_stored_text(editor):
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "the official accused Israel")
     marked = passage_mark(source=source, start=start, end=end, by=editor)
     passage = marked.passage
@@ -40,7 +41,7 @@ def test_marking_computes_quote_and_context_from_the_stored_text(editor):
 
 
 def test_marking_the_same_span_twice_reuses_the_passage(editor):
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     first = passage_mark(source=source, start=start, end=end, by=editor)
     again = passage_mark(source=source, start=start, end=end, by=editor)
@@ -49,7 +50,7 @@ def test_marking_the_same_span_twice_reuses_the_passage(editor):
 
 
 def test_spaces_and_line_breaks_around_a_selection_are_trimmed_and_reported(editor):
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "said.\n\nThe second")
     marked = passage_mark(source=source, start=start + 5, end=end, by=editor)
     assert marked.trimmed
@@ -66,7 +67,7 @@ def test_spaces_and_line_breaks_around_a_selection_are_trimmed_and_reported(edit
     ],
 )
 def test_bad_offsets_are_refused_with_a_message_and_nothing_is_created(start, end, message):
-    source = make_source()
+    source = make_source(REPORT)
     with pytest.raises(ValidationError) as error:
         passage_mark(source=source, start=start, end=end)
     assert message in " ".join(error.value.messages)
@@ -74,7 +75,7 @@ def test_bad_offsets_are_refused_with_a_message_and_nothing_is_created(start, en
 
 
 def test_a_selection_of_only_spaces_is_refused():
-    source = make_source()
+    source = make_source(REPORT)
     start = source.text.index("\n\n")
     with pytest.raises(ValidationError, match="Only spaces"):
         passage_mark(source=source, start=start, end=start + 2)
@@ -194,7 +195,7 @@ def test_marking_arabic_with_emoji_quotes_exactly_the_span():
 
 
 def test_note_is_saved_as_typed(editor):
-    source = make_source()
+    source = make_source(REPORT)
     passage = passage_mark(source=source, start=0, end=5).passage
     passage_update_note(passage=passage, note="  <script>alert(1)</script>  ", by=editor)
     passage.refresh_from_db()
@@ -202,16 +203,16 @@ def test_note_is_saved_as_typed(editor):
 
 
 def test_a_passage_nothing_rests_on_can_be_deleted():
-    source = make_source()
+    source = make_source(REPORT)
     passage = passage_mark(source=source, start=0, end=5).passage
     passage_delete(passage=passage)
     assert not Passage.objects.exists()
 
 
 def test_deleting_a_passage_evidence_rests_on_is_refused_naming_the_claims():
-    source = make_source()
+    source = make_source(REPORT)
     passage = passage_mark(source=source, start=0, end=5).passage
-    claim = make_claim("Hamas offers to release everyone")
+    claim = make_draft_claim("Hamas offers to release everyone")
     Evidence.objects.create(claim=claim, passage=passage)
     with pytest.raises(PassageInUse) as refusal:
         passage_delete(passage=passage)

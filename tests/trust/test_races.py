@@ -21,8 +21,9 @@ from dealtracker.accounts.services import user_create
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.passages import passage_mark
-from tests.annotating import make_claim, make_source, span_of
+from tests.annotating import REPORT, span_of
 from tests.conftest import PASSWORD
+from tests.factories import make_draft_claim, make_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HX = {"HX-Request": "true"}
@@ -104,10 +105,10 @@ def _lock(model, pk):
 
 
 def _world():
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "the official accused Israel")
     passage = passage_mark(source=source, start=start, end=end).passage
-    claim = make_claim()
+    claim = make_draft_claim()
     evidence = Evidence.objects.create(claim=claim, passage=passage)
     return source, passage, claim, evidence
 
@@ -143,7 +144,7 @@ def test_evidence_edit_races_evidence_delete(editors, edit_first):
 @pytest.mark.parametrize("note_first", [True, False], ids=["note-first", "delete-first"])
 def test_passage_note_races_passage_delete(editors, note_first):
     one, two = editors
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     passage = passage_mark(source=source, start=start, end=end).passage
     base = f"/sources/{source.pk}/passages/{passage.pk}"
@@ -169,7 +170,7 @@ def test_passage_note_races_passage_delete(editors, note_first):
 @pytest.mark.parametrize("claim_first", [True, False], ids=["claim-first", "delete-first"])
 def test_new_claim_races_passage_delete(editors, claim_first):
     one, two = editors
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     passage = passage_mark(source=source, start=start, end=end).passage
     base = f"/sources/{source.pk}/passages/{passage.pk}"
@@ -251,7 +252,7 @@ def test_source_revise_races_source_delete(editors, admin_user, revise_first):
     one, _ = editors
     deleter = Client(raise_request_exception=False)
     deleter.force_login(admin_user)  # editors may not delete sources; admins may
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     passage_mark(source=source, start=start, end=end)
     if revise_first:
@@ -275,7 +276,7 @@ def test_a_delete_waiting_on_a_revision_that_holds_its_passages_does_not_deadloc
     one, _ = editors
     deleter = Client(raise_request_exception=False)
     deleter.force_login(admin_user)
-    source = make_source()
+    source = make_source(REPORT)
     start, end = span_of(source, "Gabe Witkoff")
     passage = passage_mark(source=source, start=start, end=end).passage
     # The revision gets the source and then waits on the passage; the delete waits on the source.
@@ -402,7 +403,7 @@ def test_detaching_races_deleting_the_passage(editors, editor, detach_first, fro
 
 def test_two_editors_marking_at_once_get_two_labels(editors):
     one, two = editors
-    source = make_source()
+    source = make_source(REPORT)
 
     def mark_words(client, words):
         start, end = span_of(source, words)

@@ -1,15 +1,16 @@
-"""Fixtures for the reading pages, reusable by anyone testing desk pages.
+"""The one home of the tests' data: row factories and the named worlds built from them.
 
-- `world`: a small deal told like the demo one — parties with roles, two phases
-  with dates, three clauses, one source with passages, and claims that make the
-  matrix interesting (Israel's cell on 2.1 is contested; a refuted claim; a draft
-  claim; internal notes on the deal, a passage and an evidence link). Everything a
-  public visitor must not see carries the word SECRET or DRAFT.
-- `many_rows`: the same plus a big deal for query-bound tests: 30 clauses, 10
-  parties, 300 claims (each with 2 subjects and 2 evidence passages), 15 more
-  deals. Built with bulk_create in well under a second.
+Factories (`make_*`) write one row (and what it cannot exist without) straight with the
+ORM, filling what a test does not care about. Worlds are scenarios built from them:
 
-Both return a SimpleNamespace; see the attributes set at the end of each builder.
+- `build_world()`: a small deal told like the demo one (the `world` fixture of
+  tests/desk/conftest.py); everything a public visitor must not see says SECRET or DRAFT.
+- `build_many_rows()`: a big deal for query-bound tests (the `many_rows` fixture).
+- `build_lists_world()` and `bulk_claims()`: every filter of the claims list, search and
+  exports, and many rows for paging.
+
+The URL-walk world (tests/trust/world.py) and the page checks' world (tests/checks/pages.py)
+fill every displayed field from a function and stay beside the tests that need that.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import datetime as dt
 import hashlib
 from types import SimpleNamespace
 
-import pytest
 from django.utils import timezone
 
-from dealtracker.claims.models import Claim, Evidence
+from dealtracker.claims.models import Claim, Evidence, VerificationChange
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage, Source, SourceRevision
 
+# The sample report of `build_world()` and the default text of `make_source()`.
 REPORT = (
     "Hamas is prepared to release all remaining Israeli hostages immediately if Israel "
     "agrees to end its military campaign in Gaza, a senior Palestinian official said.\n\n"
@@ -36,15 +37,17 @@ REPORT = (
 )
 
 
-def make_source(text: str = REPORT, *, title: str = "Hamas offers to free all hostages") -> Source:
+# --- rows ---
+
+
+def make_source(
+    text: str = REPORT, *, title: str = "Hamas offers to free all hostages", **fields
+) -> Source:
+    """A source with its first revision; `fields` are any other Source fields (language, url…)."""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    source = Source.objects.create(
-        title=title,
-        outlet="The Times of Israel",
-        text=text,
-        text_hash=digest,
-        published_on=dt.date(2025, 3, 10),
-    )
+    fields.setdefault("outlet", "The Times of Israel")
+    fields.setdefault("published_on", dt.date(2025, 3, 10))
+    source = Source.objects.create(title=title, text=text, text_hash=digest, **fields)
     SourceRevision.objects.create(source=source, number=1, text=text, text_hash=digest)
     return source
 
@@ -66,7 +69,15 @@ def make_passage(source: Source, quote: str, *, note: str = "") -> Passage:
     )
 
 
-def make_claim(*, subjects=(), passages=(), evidence_note: str = "", **fields) -> Claim:
+def make_claim(
+    statement: str = "Israel refused to honour phase two",
+    *,
+    subjects=(),
+    passages=(),
+    evidence_note: str = "",
+    **fields,
+) -> Claim:
+    """A published claim (unless is_published=False) with its subjects and evidence."""
     fields.setdefault("is_published", True)
     if fields["is_published"]:
         fields.setdefault("published_at", timezone.now())
@@ -76,11 +87,68 @@ def make_claim(*, subjects=(), passages=(), evidence_note: str = "", **fields) -
     for key in ("clause", "phase"):
         if fields.get(key) is not None:
             fields.setdefault("deal", fields[key].deal)
-    claim = Claim.objects.create(**fields)
+    claim = Claim.objects.create(statement=statement, **fields)
     claim.subjects.set(subjects)
     for passage in passages:
         Evidence.objects.create(claim=claim, passage=passage, note=evidence_note)
     return claim
+
+
+def make_draft_claim(statement: str = "Israel refused to honour phase two", **fields) -> Claim:
+    """A claim as an editor first saves it: not published."""
+    return make_claim(statement, is_published=False, **fields)
+
+
+def make_deal(slug: str = "gaza-2025") -> Deal:
+    return Deal.objects.create(title=f"Deal {slug}", slug=slug)
+
+
+def make_party(slug: str = "israel", name: str = "Israel") -> Party:
+    return Party.objects.create(name=name, slug=slug)
+
+
+def make_phase(deal: Deal, order: int = 1) -> Phase:
+    return Phase.objects.create(deal=deal, order=order, name=f"Phase {order}")
+
+
+def make_clause(deal: Deal, reference: str = "2.1") -> Clause:
+    return Clause.objects.create(deal=deal, reference=reference, title="Permanent ceasefire")
+
+
+def bulk_claims(
+    n: int,
+    *,
+    deal: Deal | None = None,
+    subjects=(),
+    passages=(),
+    start: dt.date = dt.date(2024, 1, 1),
+    statement: str = "Bulk claim number {i} about the ceasefire",
+    published: bool = True,
+) -> list[Claim]:
+    """n published claims, one per day from `start`, with subjects and evidence, in bulk."""
+    now = timezone.now()
+    claims = Claim.objects.bulk_create(
+        [
+            Claim(
+                statement=statement.format(i=i),
+                deal=deal,
+                kind="other",
+                made_on=start + dt.timedelta(days=i),
+                is_published=published,
+                published_at=now if published else None,
+            )
+            for i in range(n)
+        ]
+    )
+    through = Claim.subjects.through
+    through.objects.bulk_create(
+        [through(claim_id=c.pk, party_id=p.pk) for c in claims for p in subjects]
+    )
+    Evidence.objects.bulk_create([Evidence(claim=c, passage=p) for c in claims for p in passages])
+    return claims
+
+
+# --- worlds ---
 
 
 def build_world() -> SimpleNamespace:
@@ -223,11 +291,6 @@ def build_world() -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def world(db) -> SimpleNamespace:
-    return build_world()
-
-
 def build_many_rows() -> SimpleNamespace:
     """A big deal: 30 clauses x 10 obliged parties, 300 claims with subjects and evidence."""
     parties = Party.objects.bulk_create(
@@ -342,9 +405,165 @@ def build_many_rows() -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def many_rows(world) -> SimpleNamespace:
-    """`world` plus a big deal (30 clauses, 10 parties, 300 claims with evidence)."""
-    big = build_many_rows()
-    big.world = world
-    return big
+# The report of `build_lists_world()`.
+LISTS_REPORT = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately if Israel "
+    "agrees to end its military campaign in Gaza, a senior Palestinian official said.\n\n"
+    "The second phase of the agreement, scheduled to begin on March 2, was supposed to "
+    "bring a complete halt to hostilities and a full Israeli withdrawal from Gaza. However, "
+    "the official accused Israel of refusing to honor that part of the deal.\n\n"
+    "More than 50,000 Palestinians have died, according to local health authorities.\n\n"
+    "Trucks carrying aid crossed the Netzarim corridor, officials said."
+)
+
+
+def build_lists_world() -> SimpleNamespace:
+    israel = Party.objects.create(
+        name="Israel", slug="israel", kind="state", aliases=["IDF", "Israeli government"]
+    )
+    hamas = Party.objects.create(
+        name="Hamas", slug="hamas", kind="armed_group", aliases=["Islamic Resistance Movement"]
+    )
+    egypt = Party.objects.create(name="Egypt", slug="egypt", kind="mediator")
+    qatar = Party.objects.create(name="Qatar", slug="qatar", kind="mediator")
+    usa = Party.objects.create(
+        name="United States", short_name="US", slug="united-states", kind="state"
+    )
+    deal = Deal.objects.create(
+        title="Gaza ceasefire and hostage deal",
+        slug="gaza-ceasefire-2025",
+        status="in_force",
+        date_agreed=dt.date(2025, 1, 15),
+        editor_note="SECRET deal note",
+    )
+    for party, role in [(israel, "signatory"), (hamas, "signatory"), (egypt, "mediator")]:
+        DealParty.objects.create(deal=deal, party=party, role=role)
+    other = Deal.objects.create(
+        title="Egypt–Qatar proposal", slug="egypt-qatar-proposal", answers=deal
+    )
+    phase1 = Phase.objects.create(
+        deal=deal, order=1, name="First phase", planned_start=dt.date(2025, 1, 19)
+    )
+    phase2 = Phase.objects.create(
+        deal=deal, order=2, name="Second phase", planned_start=dt.date(2025, 3, 2)
+    )
+    hostages = Clause.objects.create(
+        deal=deal,
+        phase=phase1,
+        reference="1.1",
+        position=1,
+        title="Hostage release",
+        text="Hamas releases hostages in stages.",
+        category="hostages_prisoners",
+    )
+    withdrawal = Clause.objects.create(
+        deal=deal,
+        phase=phase2,
+        reference="2.1",
+        position=2,
+        title="Full withdrawal",
+        text="Israel withdraws its forces from Gaza entirely.",
+        category="withdrawal",
+    )
+    hostages.obliged_parties.set([hamas])
+    withdrawal.obliged_parties.set([israel])
+    source = make_source(LISTS_REPORT)
+    p_refuse = make_passage(
+        source,
+        "the official accused Israel of refusing to honor that part of the deal",
+        note="SECRET passage note",
+    )
+    p_release = make_passage(source, "Hamas is prepared to release all remaining Israeli hostages")
+    p_died = make_passage(source, "More than 50,000 Palestinians have died")
+    p_aid = make_passage(source, "Trucks carrying aid crossed the Netzarim corridor")
+
+    refused = make_claim(
+        statement="Israel refused to honour phase two of the deal",
+        claimant=hamas,
+        attribution="a senior Palestinian official",
+        subjects=[israel],
+        deal=deal,
+        clause=withdrawal,
+        compliance="not_complied",
+        verification="disputed",
+        made_on=dt.date(2025, 3, 2),
+        passages=[p_refuse],
+        evidence_note="SECRET evidence note",
+    )
+    VerificationChange.objects.create(
+        claim=refused,
+        from_status="unverified",
+        to_status="disputed",
+        note="SECRET verification note",
+    )
+    complied = make_claim(
+        statement="Israel carried out every withdrawal due so far",
+        claimant=israel,
+        subjects=[israel],
+        deal=deal,
+        clause=hostages,
+        compliance="complied",
+        verification="unverified",
+        made_on=dt.date(2025, 2, 1),
+        made_on_precision="early",
+    )
+    offer = make_claim(
+        statement="Hamas will release all hostages if Israel ends the war and withdraws",
+        claimant=hamas,
+        subjects=[hamas, israel],
+        deal=deal,
+        phase=phase2,
+        kind="offer",
+        verification="corroborated",
+        made_on=dt.date(2025, 3, 10),
+        passages=[p_release],
+    )
+    figure = make_claim(
+        statement="More than 50,000 Palestinians have died in the war",
+        attribution="local health authorities",
+        kind="figure",
+        made_on=dt.date(2025, 3, 15),
+        passages=[p_died],
+    )
+    aid = make_claim(
+        statement="Aid trucks crossed the Netzarim corridor",
+        subjects=[israel],
+        deal=deal,
+        kind="other",
+        made_on=None,
+        passages=[p_aid],
+    )
+    draft = make_claim(
+        statement="DRAFT Egypt demands a new truce",
+        claimant=egypt,
+        subjects=[egypt, qatar],
+        deal=other,
+        kind="demand",
+        made_on=dt.date(2025, 4, 1),
+        is_published=False,
+        passages=[p_aid],
+    )
+    return SimpleNamespace(
+        israel=israel,
+        hamas=hamas,
+        egypt=egypt,
+        qatar=qatar,
+        usa=usa,
+        deal=deal,
+        other=other,
+        phase1=phase1,
+        phase2=phase2,
+        hostages=hostages,
+        withdrawal=withdrawal,
+        source=source,
+        p_refuse=p_refuse,
+        p_release=p_release,
+        p_died=p_died,
+        p_aid=p_aid,
+        refused=refused,
+        complied=complied,
+        offer=offer,
+        figure=figure,
+        aid=aid,
+        draft=draft,
+    )
