@@ -7,7 +7,7 @@ for the templates (`cell.summary`, `cell.url`, `cell.dom_id`, `row.compliance.it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
 from django.urls import reverse
@@ -78,7 +78,8 @@ def page_matrix(matrix: Matrix) -> Matrix:
         MatrixRow(clause=row.clause, cells=[PageCell.of(cell) for cell in row.cells])
         for row in matrix.rows
     ]
-    return Matrix(deal=matrix.deal, parties=matrix.parties, rows=rows)
+    # replace(): the latest assessments travel with it, for the roll-ups and overdue terms.
+    return replace(matrix, rows=rows)
 
 
 @dataclass
