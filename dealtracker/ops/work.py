@@ -8,7 +8,7 @@ import uuid
 from django.core.files.base import File
 from django.db import transaction
 
-from dealtracker.claims.archive import numbered_lines
+from dealtracker.interchange.source_archive import numbered_lines
 from dealtracker.sources.services import document_storage
 from dealtracker.tasks.models import Job
 from dealtracker.tasks.work import Done, Refused, work
