@@ -169,3 +169,52 @@ def test_a_queued_pdf_is_read_by_the_worker_and_saved_with_its_pages_once_confir
     assert source.documents.get().page_count == 3
     revision = source.revisions.get()
     assert revision.page_at(source.text.index("Netzarim")) == 3
+
+
+# --- in this process (services.job_run, as the worker's task calls it) ------------
+
+
+def _pdf(data: bytes, name: str = "scan.pdf"):
+    return SimpleUploadedFile(name, data, "application/pdf")
+
+
+@pytest.mark.django_db
+def test_a_queued_scan_without_text_fails_at_once_with_the_forms_message(editor_client, settings):
+    from dealtracker.sources.services import document_storage
+    from dealtracker.tasks.services import job_run
+
+    data = files.pdf_scanned()
+    inline = editor_client.post(NEW, {"action": "read", "upload": _pdf(data)})
+    assert inline.status_code == 422
+    message = inline.context["form"].errors["upload"][0]
+
+    settings.TASKS_QUEUE_DOCUMENT_BYTES = 0
+    editor_client.post(NEW, {"action": "read", "upload": _pdf(data)})
+    job = Job.objects.get()
+    kept = job.params["file"]
+    assert document_storage().exists(kept)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.outcome) == (Job.Status.FAILED, 1, message)
+    assert not document_storage().exists(kept)
+    assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_passing_error_while_fetching_is_retried(editor_client, settings, monkeypatch):
+    from dealtracker.desk import intake
+    from dealtracker.tasks.services import job_run
+
+    settings.TASKS_QUEUE_FETCH = True
+    editor_client.post(NEW, {"action": "fetch", "url": "https://news.example/a"})
+    job = Job.objects.get()
+
+    def broken(url):
+        raise ConnectionResetError("the documents storage went away")
+
+    monkeypatch.setattr(intake, "url_document", broken)
+    with pytest.raises(ConnectionResetError):
+        job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.QUEUED, 1)
+    assert job.note.endswith("it will be tried again.")
