@@ -471,6 +471,12 @@ TASKS_STALLED_SECONDS = env_int("TASKS_STALLED_SECONDS", 30)
 # Revising a source with at least this many passages runs in the queue (re-anchoring
 # each passage can outgrow a request); fewer are re-anchored inline.
 TASKS_QUEUE_PASSAGES = env_int("TASKS_QUEUE_PASSAGES", 1000)
+# Reading an uploaded PDF or Word file of more than this many bytes runs in the queue
+# (its extraction may take up to DOCUMENT_EXTRACT_SECONDS); smaller files are read inline.
+TASKS_QUEUE_DOCUMENT_BYTES = env_int("TASKS_QUEUE_DOCUMENT_BYTES", 1_000_000)
+# On: "Fetch" runs in the queue (for a newsroom whose SOURCE_FETCH_TIMEOUT is longer than
+# a request may last). Off: the fetch runs inline, bounded by SOURCE_FETCH_TIMEOUT.
+TASKS_QUEUE_FETCH = env_bool("TASKS_QUEUE_FETCH", False)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

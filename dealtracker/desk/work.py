@@ -1,22 +1,29 @@
 """The desk's long work, run by the task queue (dealtracker/tasks): revising a source
-whose passages are too many to re-anchor inside a request.
+whose passages are too many to re-anchor inside a request; fetching a source's page
+and reading an uploaded PDF or Word file, whose text the add-source form then shows.
 
-The same steps as the inline save in views/sources_in.py, through the same
-functions; the queue only moves them out of the request.
+The same steps as the inline paths in views/sources_in.py, through the same
+functions (intake.py for reading); the queue only moves them out of the request.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
 
 from dealtracker.claims.agreements import clause_texts_sync
 from dealtracker.concurrency import Gone
 from dealtracker.sources import services
+from dealtracker.sources.extract import ExtractError
+from dealtracker.sources.fetch import FetchError
 from dealtracker.sources.models import Source
+from dealtracker.sources.services import document_storage
 from dealtracker.tasks.models import Job
 from dealtracker.tasks.work import Done, Refused, work
 
+from . import intake
 from .answers import gone_message
 from .suggesting import suggest_after_save
 
@@ -67,3 +74,55 @@ def source_revise(job: Job) -> Done:
             source.get_absolute_url(),
         )
     return Done(revision_saved(outcome=outcome, by=by), outcome.revision.get_absolute_url())
+
+
+# --- reading a new source's text: a fetched URL, an uploaded PDF or Word file --------
+
+SOURCE_FETCH = "source-fetch"
+DOCUMENT_READ = "document-read"
+# The kinds whose result the add-source form reads (views/sources_in.py).
+READ_KINDS = (SOURCE_FETCH, DOCUMENT_READ)
+
+
+def _read_result(job: Job, read) -> Done:
+    """Run `read()` (a document, or an error for the editor) and keep what it found for
+    the add-source form: nothing is saved as a Source until the editor confirms."""
+    try:
+        document = read()
+    except intake.SameFile as same:
+        return Done(
+            f"This file is already here as source {same.source.pk}.",
+            same.source.get_absolute_url(),
+        )
+    except (ExtractError, FetchError) as exc:
+        raise Refused(str(exc)) from None
+    result = intake.found(job.params.get("fields", {}), document)
+    words = len(result["data"].get("text", "").split())
+    return Done(
+        f"Read {words:,} words. Check the text and the details found, then save the source.",
+        f"{reverse('desk:source-new')}?job={job.pk}",
+        result,
+    )
+
+
+@work(SOURCE_FETCH, "fetching a source")
+def source_fetch(job: Job) -> Done:
+    return _read_result(job, lambda: intake.url_document(job.params["url"]))
+
+
+@work(DOCUMENT_READ, "reading a document")
+def document_read(job: Job) -> Done:
+    storage = document_storage()
+    name = job.params["file"]
+    if not name.startswith(intake.QUEUED_PREFIX) or not storage.exists(name):
+        raise Refused("The uploaded file is no longer kept: upload it again.")
+    with storage.open(name, "rb") as stream:
+        data = stream.read()
+    try:
+        done = _read_result(job, lambda: intake.file_document(data, job.params["filename"]))
+    except Refused:
+        storage.delete(name)
+        raise
+    # Kept until the result is committed: a worker killed before then needs it again.
+    transaction.on_commit(lambda: storage.delete(name))
+    return done

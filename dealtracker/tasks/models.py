@@ -40,6 +40,9 @@ class Job(models.Model):
     outcome = models.TextField(blank=True)
     # Where the result is (the new revision, the imported rows' list).
     result_url = models.CharField(max_length=500, blank=True)
+    # What the work found, for the page that shows it (a fetched page's text and details,
+    # read back by the add-source form); empty for work whose result is saved rows.
+    result = models.JSONField(default=dict, blank=True)
     # The queue's own job (procrastinate_jobs.id), for whoever looks at the worker's logs.
     queue_id = models.BigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(

@@ -64,13 +64,18 @@ def _start(job_id: int) -> Job | None:
     return job
 
 
-def _finish(job: Job, status: JobStatus, outcome: str, url: str = "") -> None:
+def _finish(
+    job: Job, status: JobStatus, outcome: str, url: str = "", result: dict[str, Any] | None = None
+) -> None:
     job.status = status
     job.outcome = outcome
     job.result_url = url
+    job.result = result or {}
     job.finished_at = timezone.now()
     job.started_at = job.started_at or job.finished_at
-    job.save(update_fields=["status", "outcome", "result_url", "finished_at", "started_at"])
+    job.save(
+        update_fields=["status", "outcome", "result_url", "result", "finished_at", "started_at"]
+    )
 
 
 def _record_failure(job_id: int, outcome: str, *, final: bool) -> None:
@@ -107,7 +112,7 @@ def job_run(*, job_id: int) -> None:
             if job.is_finished():
                 return
             done = kind.run(job)
-            _finish(job, JobStatus.DONE, done.outcome, done.url)
+            _finish(job, JobStatus.DONE, done.outcome, done.url, done.result)
     except registry.Refused as refused:
         _record_failure(job_id, str(refused), final=True)
     except Exception as exc:

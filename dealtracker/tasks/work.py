@@ -13,9 +13,9 @@ and imported by the worker when it starts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -29,6 +29,8 @@ class Done:
 
     outcome: str
     url: str = ""
+    # What the work found, kept on the Job (Job.result) for the page at `url` to read.
+    result: dict[str, Any] = field(default_factory=dict)
 
 
 class Refused(Exception):

@@ -26,8 +26,9 @@ HEARTBEAT_SECONDS = 1
 STALLED_SECONDS = 2
 
 
-def worker_env() -> dict[str, str]:
-    """This process's environment, pointed at the test database and documents folder."""
+def worker_env(**extra: str) -> dict[str, str]:
+    """This process's environment, pointed at the test database and documents folder,
+    with `extra` settings of the worker's own."""
     url = urlsplit(os.environ["DATABASE_URL"])
     database = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
     documents = settings.STORAGES["documents"]
@@ -40,10 +41,11 @@ def worker_env() -> dict[str, str]:
         "DOCUMENT_STORAGE_OPTIONS": json.dumps(documents.get("OPTIONS", {})),
         "ENV_FILE": "",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
 
 
-def start_worker(log: Path) -> subprocess.Popen:
+def start_worker(log: Path, **env: str) -> subprocess.Popen:
     with open(log, "ab") as out:
         return subprocess.Popen(  # noqa: S603 - our interpreter and manage.py
             [
@@ -54,7 +56,7 @@ def start_worker(log: Path) -> subprocess.Popen:
                 "tests.tasks.slow_work",
             ],
             cwd=BASE_DIR,
-            env=worker_env(),
+            env=worker_env(**env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -71,8 +73,8 @@ def stop_worker(worker: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_worker(log: Path) -> Iterator[subprocess.Popen]:
-    worker = start_worker(log)
+def running_worker(log: Path, **env: str) -> Iterator[subprocess.Popen]:
+    worker = start_worker(log, **env)
     try:
         yield worker
     finally:

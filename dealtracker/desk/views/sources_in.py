@@ -6,13 +6,11 @@ The reading view of one source (/sources/<id>/) is in views/annotate.py.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,33 +29,25 @@ from dealtracker.sources import queries as source_queries
 from dealtracker.sources import services
 from dealtracker.sources.canonical import canonicalize, text_hash
 from dealtracker.sources.documents import DOCUMENT_FORMATS
-from dealtracker.sources.extract import (
-    ExtractError,
-    extract,
-    format_for_filename,
-    format_for_media_type,
-)
-from dealtracker.sources.fetch import FetchError, fetch_url
+from dealtracker.sources.extract import ExtractError, format_for_filename
+from dealtracker.sources.fetch import FetchError
 from dealtracker.sources.models import Passage, Source, SourceRevision
+from dealtracker.tasks.models import Job
 from dealtracker.tasks.services import job_enqueue
 
-from .. import change_history
+from .. import change_history, intake
 from ..access import permission_required, reader_required
 from ..answers import Confirm, ask, confirmed, error_page, gone_message
 from ..camefrom import came_from
 from ..forms.sources import SourceFilterForm, SourceNewForm, SourceReviseForm
 from ..suggesting import suggest_after_save
-from ..work import SOURCE_REVISE, revision_saved
+from ..work import DOCUMENT_READ, READ_KINDS, SOURCE_FETCH, SOURCE_REVISE, revision_saved
 
 SOURCES_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
 OUTCOMES_PER_PAGE = 100
 
-# Metadata an extracted document may fill in when the editor left the field empty.
-PREFILLED = ("title", "outlet", "author", "published_on", "language", "url")
-# Of those, what a document says about itself that could point anywhere: shown
-# to the editor to confirm, never stored unseen.
-FROM_MARKUP = {"url": "Address (URL)", "outlet": "Outlet"}
+FROM_MARKUP = intake.FROM_MARKUP
 DETAIL_FIELDS = ("title", "kind", "outlet", "author", "attribution", "published_on", "language")
 
 
@@ -111,114 +101,27 @@ def _document_from(form: SourceNewForm, action: str):
     """The extracted document for this request, or None when the text was pasted."""
     upload = form.cleaned_data.get("upload")
     if upload:
-        fmt = format_for_filename(upload.name)
-        limit = (
-            settings.DOCUMENT_MAX_BYTES if fmt in DOCUMENT_FORMATS else settings.SOURCE_MAX_BYTES
+        return intake.file_document(
+            intake.upload_read(upload),
+            upload.name,
+            declared_charset=getattr(upload, "charset", None),
         )
-        data = upload.read(limit + 1)
-        if len(data) > limit:
-            raise ExtractError(f"The file is larger than the limit of {limit:,} bytes.")
-        if fmt in DOCUMENT_FORMATS:
-            return _read_document(data, fmt, filename=upload.name)
-        return extract(data, fmt, declared_charset=getattr(upload, "charset", None))
     url = form.cleaned_data.get("url")
-    if action == "fetch" or (url and not form.cleaned_data.get("text", "").strip()):
+    if _wants_fetch(form, action):
         if not url:
             raise ExtractError("Give the address (URL) to fetch.")
-        fetched = fetch_url(url)
-        fmt = format_for_media_type(fetched.content_type)
-        if fmt is None:
-            raise ExtractError(
-                f"The page is “{fetched.content_type or 'of no declared type'}”, not a web page or text."
-            )
-        if fmt in DOCUMENT_FORMATS:
-            name = fetched.url.rstrip("/").rsplit("/", 1)[-1] or f"document.{fmt}"
-            return _read_document(fetched.body, fmt, filename=name, url=fetched.url)
-        return extract(fetched.body, fmt, declared_charset=fetched.charset, url=fetched.url)
+        return intake.url_document(url)
     return None
 
 
-class _SameFile(Exception):
-    """The uploaded original is already a source's."""
-
-    def __init__(self, source: Source) -> None:
-        self.source = source
-
-
-def _read_document(data: bytes, fmt: str, *, filename: str, url: str = ""):
-    """A PDF or Word file: the source it already is, or its text, with the original kept."""
-    import hashlib
-
-    existing = services.source_for_document(sha256=hashlib.sha256(data).hexdigest())
-    if existing is not None:
-        raise _SameFile(existing)
-    extracted = extract(data, fmt, url=url, limits=services.document_limits())
-    stored = services.document_store(
-        data=data, filename=filename, fmt=fmt, page_count=extracted.page_count
-    )
-    return replace(extracted, document=stored)
-
-
-# The original file travels from "Read the file" to "Save" as a signed token
-# (the file itself is already kept, under its SHA-256).
-_DOCUMENT_SALT = "dealtracker.source-document"
-
-
-def _document_token(document, extracted) -> str:
-    return signing.dumps(
-        {
-            "sha256": document.sha256,
-            "filename": document.filename,
-            "fmt": document.fmt,
-            "size": document.size,
-            "pages": document.page_count,
-            "page_starts": list(extracted.page_starts),
-            "text_hash": text_hash(canonicalize(extracted.text)),
-        },
-        salt=_DOCUMENT_SALT,
-    )
-
-
-def _document_from_token(token: str, text: str):
-    """The stored original a token names, and the page starts for the (maybe edited) text."""
-    try:
-        data = signing.loads(token, salt=_DOCUMENT_SALT, max_age=7 * 24 * 3600)
-    except signing.BadSignature:
-        raise ExtractError("The uploaded file's reference is not valid: upload it again.") from None
-    document = services.StoredDocument(
-        sha256=data["sha256"],
-        filename=data["filename"],
-        fmt=data["fmt"],
-        size=data["size"],
-        page_count=data["pages"],
-    )
-    if not services.document_storage().exists(document.storage_name):
-        raise ExtractError("The uploaded file is no longer kept: upload it again.")
-    canonical = canonicalize(text)
-    page_starts = data["page_starts"]
-    if page_starts and text_hash(canonical) != data["text_hash"]:
-        # The editor corrected the text: the pages follow their words.
-        original = extract(document.read(), document.fmt, limits=services.document_limits())
-        page_starts = services.page_starts_map(
-            old_text=original.text, new_text=canonical, page_starts=list(original.page_starts)
-        )
-    return document, page_starts
+def _wants_fetch(form: SourceNewForm, action: str) -> bool:
+    url = form.cleaned_data.get("url")
+    return action == "fetch" or bool(url and not form.cleaned_data.get("text", "").strip())
 
 
 def _prefilled(form: SourceNewForm, document) -> tuple[dict[str, Any], list[str]]:
-    """The form's values with the document's text and its metadata where the editor left
-    blanks, and the names of the fields the document filled in."""
-    data = {name: form.cleaned_data.get(name) for name in form.fields if name != "upload"}
-    filled = []
-    if document is not None:
-        data["text"] = document.text
-        for name, value in document.metadata().items():
-            if name in PREFILLED and not data.get(name):
-                data[name] = value
-                filled.append(name)
-    if not data.get("language"):
-        data["language"] = "en"
-    return data, filled
+    fields = {name: form.cleaned_data.get(name) for name in form.fields if name != "upload"}
+    return intake.prefilled(fields, document)
 
 
 def _render_new(
@@ -248,11 +151,106 @@ def _render_new(
     return render(request, "desk/source_new.html", context, status=status)
 
 
+def _reading_queued(request: HttpRequest, form: SourceNewForm, action: str):
+    """Queue the reading when it may outgrow the request; the job's page, or None to read
+    inline.
+
+    A PDF or Word file of more than TASKS_QUEUE_DOCUMENT_BYTES is read by a worker (its
+    extraction may take up to DOCUMENT_EXTRACT_SECONDS); a URL is fetched by one when
+    TASKS_QUEUE_FETCH is on. Smaller files and, by default, fetches stay inline: a fetch
+    is bounded by SOURCE_FETCH_TIMEOUT (10 s), which a request bears, and the editor
+    sees the text at once without a worker running. Either way, when done, the job's
+    page leads to this form pre-filled (?job=<id>): nothing is saved until the editor
+    confirms.
+    """
+    upload = form.cleaned_data.get("upload")
+    fields = intake.json_values(
+        {
+            name: form.cleaned_data.get(name)
+            for name in form.fields
+            if name not in ("upload", "text", "document")
+        }
+    )
+    if upload:
+        if (
+            format_for_filename(upload.name) not in DOCUMENT_FORMATS
+            or upload.size <= settings.TASKS_QUEUE_DOCUMENT_BYTES
+        ):
+            return None
+        kept = intake.upload_keep(upload, intake.upload_read(upload))
+        job = job_enqueue(
+            kind=DOCUMENT_READ,
+            title=f"Reading “{upload.name}”",
+            params={"file": kept, "filename": upload.name, "fields": fields},
+            by=request.user,
+        )
+    elif settings.TASKS_QUEUE_FETCH and form.cleaned_data.get("url") and _wants_fetch(form, action):
+        url = form.cleaned_data["url"]
+        job = job_enqueue(
+            kind=SOURCE_FETCH,
+            title=f"Fetching {url}",
+            params={"url": url, "fields": fields},
+            by=request.user,
+        )
+    else:
+        return None
+    messages.info(
+        request,
+        "The reading is queued; this page shows how it goes, then leads to the text to check.",
+    )
+    return redirect(job.get_absolute_url())
+
+
+def _render_read_job(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The add-source form pre-filled with what a finished fetch or reading found; only
+    for the editor who queued it."""
+    job = (
+        Job.objects.filter(
+            pk=int(job_id) if job_id.isdigit() else 0,
+            kind__in=READ_KINDS,
+            status=Job.Status.DONE,
+            created_by=request.user,
+        ).first()
+        if request.user.is_authenticated
+        else None
+    )
+    if job is None:
+        raise Http404("No finished reading of yours has this number.")
+    data = dict(job.result.get("data") or {})
+    if not data:
+        # The file was already a source: the job's result is that source.
+        return redirect(job.result_url or reverse("desk:source-new"))
+    stored = None
+    if data.get("document"):
+        try:
+            stored, _pages = intake.document_from_token(data["document"], data.get("text", ""))
+        except ExtractError as exc:
+            form = SourceNewForm(initial={"language": "en", **job.params.get("fields", {})})
+            return _render_new(request, form, status=410, notice=str(exc))
+    filled = job.result.get("filled", [])
+    duplicate = None
+    if (data.get("text") or "").strip():
+        duplicate = services.source_find_duplicate(
+            url=data.get("url") or "", text_hash=text_hash(canonicalize(data["text"]))
+        )
+    return _render_new(
+        request,
+        SourceNewForm(initial=data),
+        duplicate=duplicate,
+        notice="Check the text and the details found in the document, then save.",
+        markup=[(label, data[name]) for name, label in FROM_MARKUP.items() if name in filled],
+        refused=[job.result.get("refused", "")],
+        document=stored,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("sources.add_source")
 def source_new(request: HttpRequest) -> HttpResponse:
     """Add a source: paste, upload or fetch; check the pre-filled details; save."""
     if request.method == "GET":
+        if "job" in request.GET:
+            return _render_read_job(request, request.GET["job"])
         return _render_new(request, SourceNewForm(initial={"language": "en"}))
     came = came_from(request)
 
@@ -262,8 +260,11 @@ def source_new(request: HttpRequest) -> HttpResponse:
         status = 413 if form.too_large() else 422
         return _render_new(request, form, status=status)
     try:
+        queued = _reading_queued(request, form, action)
+        if queued is not None:
+            return queued
         document = _document_from(form, action)
-    except _SameFile as same:
+    except intake.SameFile as same:
         messages.info(request, f"This file is already here as source {same.source.pk}.")
         return redirect(same.source.get_absolute_url())
     except (ExtractError, FetchError) as exc:
@@ -276,7 +277,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     refused = [getattr(document, "refused_url", "")] if document is not None else []
     stored = getattr(document, "document", None)
     if stored is not None:
-        data["document"] = _document_token(stored, document)
+        data["document"] = intake.document_token(stored, document)
     if action in ("fetch", "read"):
         # Show what was found for the editor to check before saving, and say now
         # whether it is already here.
@@ -318,7 +319,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     page_starts: list[int] = []
     if data.get("document"):
         try:
-            stored, page_starts = _document_from_token(data["document"], data["text"])
+            stored, page_starts = intake.document_from_token(data["document"], data["text"])
         except ExtractError as exc:
             checked.add_error("upload", str(exc))
             return _render_new(request, checked, status=422)
