@@ -29,6 +29,13 @@ Not cached (`page_cache.alias` names a cache that keeps nothing):
 - while the connection is inside a transaction (its uncommitted writes are not
   in the version other visitors read);
 - when PAGE_CACHE is off.
+
+Every page rendered through `render_page` says what the cache did in the
+`X-Page-Cache` header: `hit` (the context was not built: every fragment came
+from the cache), `miss` (it was built during this rendering), `off` (nothing is
+kept for this visitor or address). It is for benchmarks and operators; no ETag
+or Vary depends on it (the pages have no ETag, and the header does not change
+the body).
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, connections
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -57,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 # The cache alias of CACHES that keeps nothing (DummyCache): `{% cache %}` renders every time.
 UNCACHED_ALIAS = "uncached"
+
+# The response header that says whether the page came from the cache: hit, miss or off.
+PAGE_CACHE_HEADER = "X-Page-Cache"
 
 
 def content_version() -> int:
@@ -120,6 +131,26 @@ class PageFragments:
     @cached_property
     def context(self) -> Mapping[str, Any]:
         return self.build()
+
+    @property
+    def outcome(self) -> str:
+        """After rendering: `hit`, `miss` or `off` (see the module's docstring)."""
+        # A template that asked for no key used no `{% cache %}` (nothing was kept).
+        if "key" not in self.__dict__ or self.alias == UNCACHED_ALIAS:
+            return "off"
+        return "miss" if "context" in self.__dict__ else "hit"
+
+
+def render_page(
+    request: HttpRequest,
+    template_name: str,
+    page_cache: PageFragments,
+    context: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """`render` for a page kept with `{% cache %}`, its answer saying what the cache did."""
+    response = render(request, template_name, {**(context or {}), "page_cache": page_cache})
+    response[PAGE_CACHE_HEADER] = page_cache.outcome
+    return response
 
 
 class _Compressed:

@@ -290,3 +290,67 @@ def test_no_cached_fragment_carries_a_csrf_token_a_nonce_or_a_user_name(world, p
     for fragment in fragments:
         for secret in secrets:
             assert secret not in fragment, f"a cached fragment holds {secret!r}"
+
+
+# --- X-Page-Cache: what the page cache did for this answer --------------------------------------
+
+
+def _said(response) -> str:
+    assert response.status_code == 200
+    return response.headers["X-Page-Cache"]
+
+
+def _embed_pages(world) -> list[str]:
+    deal = world.deal.slug
+    return [f"/embed/deals/{deal}/matrix/", f"/embed/deals/{deal}/clauses/2.1/chart/"]
+
+
+def test_every_cached_page_says_miss_then_hit_for_the_same_address(world, public_read):
+    client = Client()
+    for url in [*_cached_pages(world), *_embed_pages(world)]:
+        assert _said(client.get(url)) == "miss", url
+        assert _said(client.get(url)) == "hit", url
+    # The HTMX partial of an address not asked for in full yet (the full page keeps it too).
+    htmx = {"HX-Request": "true"}
+    assert _said(client.get("/claims/?verification=unverified", headers=htmx)) == "miss"
+    assert _said(client.get("/claims/?verification=unverified", headers=htmx)) == "hit"
+
+
+def test_an_editor_a_cache_switched_off_and_an_opened_matrix_cell_say_off(
+    world, public_read, editor_client, settings
+):
+    for _ in range(2):
+        assert _said(editor_client.get(_deal_url(world))) == "off"
+    cell = f"/deals/{world.deal.slug}/matrix/{world.hostages.reference}/israel/"
+    assert _said(Client().get(cell)) == "off"
+    settings.PAGE_CACHE = False
+    for _ in range(2):
+        assert _said(Client().get(_deal_url(world))) == "off"
+
+
+def test_after_a_content_change_the_next_answer_is_a_miss(world, public_read):
+    client = Client()
+    client.get(_deal_url(world))
+    assert _said(client.get(_deal_url(world))) == "hit"
+    Clause.objects.filter(pk=world.hostages.pk).update(title="Release of every hostage")
+    changed = client.get(_deal_url(world))
+    assert _said(changed) == "miss"
+    assert "Release of every hostage" in changed.text
+    assert _said(client.get(_deal_url(world))) == "hit"
+
+
+def test_the_header_leaves_http_caching_alone(world, public_read):
+    """The header differs between a miss and a hit of the same body: nothing that lets a
+    browser or proxy reuse an answer (ETag, Last-Modified, Vary) may depend on it."""
+    client = Client()
+    miss, hit = client.get(_deal_url(world)), client.get(_deal_url(world))
+    assert (_said(miss), _said(hit)) == ("miss", "hit")
+    for response in (miss, hit):
+        assert "ETag" not in response.headers
+        assert "Last-Modified" not in response.headers
+        assert "x-page-cache" not in response.headers.get("Vary", "").lower()
+    assert miss.headers.get("Vary") == hit.headers.get("Vary")
+    assert miss.headers.get("Cache-Control") == hit.headers.get("Cache-Control")
+    # A conditional request is still answered in full (the pages have no validator).
+    again = client.get(_deal_url(world), headers={"If-None-Match": '"anything"'})
+    assert again.status_code == 200 and _said(again) == "hit"

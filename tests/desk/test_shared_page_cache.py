@@ -179,6 +179,8 @@ def test_two_servers_share_the_page_cache_and_both_see_a_change_at_once(
         )
         from_two = httpx.get(two.url + path, timeout=30).text
         assert "Release of hostages [kept]" in from_two, "server two rendered the page itself"
+        # And says so: the page server one rendered is a hit on server two.
+        assert httpx.get(two.url + path, timeout=30).headers["X-Page-Cache"] == "hit"
 
         # A committed change moves the content version: both servers render it at once.
         Clause.objects.filter(pk=world.hostages.pk).update(title="Release of every hostage")
@@ -193,6 +195,7 @@ def test_two_servers_share_the_page_cache_and_both_see_a_change_at_once(
             new_key, mark_safe(shared_cache.get(new_key).replace("every", "every [kept]"))
         )
         assert "Release of every [kept] hostage" in httpx.get(one.url + path, timeout=30).text
+        assert httpx.get(two.url + path, timeout=30).headers["X-Page-Cache"] == "hit"
     finally:
         one.stop()
         two.stop()

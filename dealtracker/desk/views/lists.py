@@ -43,7 +43,7 @@ from dealtracker.sources.models import Source
 
 from ..access import reader_required
 from ..forms.lists import ClaimFilterForm, SearchForm
-from ..fragments import PageFragments
+from ..fragments import PageFragments, render_page
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         }
 
     template = "desk/claim_list.html" + ("#claim-list" if partial else "")
-    return render(request, template, {"page_cache": PageFragments(request, context)})
+    return render_page(request, template, PageFragments(request, context))
 
 
 @require_GET
@@ -258,8 +258,8 @@ def search(request: HttpRequest) -> HttpResponse:
         results = None if problem else site_search(q, user=request.user)
         return {"results": results, "notices": notices + ([problem] if problem else [])}
 
-    context = {"form": form, "q": q, "page_cache": PageFragments(request, context)}
-    return render(request, "desk/search.html", context)
+    page_cache = PageFragments(request, context)
+    return render_page(request, "desk/search.html", page_cache, {"form": form, "q": q})
 
 
 @require_GET

@@ -39,7 +39,7 @@ from dealtracker.desk import sharing
 from dealtracker.desk.access import reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
-from dealtracker.desk.fragments import PageFragments
+from dealtracker.desk.fragments import PageFragments, render_page
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
 from dealtracker.desk.paging import paginate
@@ -141,7 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
         }
 
-    return render(request, "desk/home.html", {"page_cache": PageFragments(request, context)})
+    return render_page(request, "desk/home.html", PageFragments(request, context))
 
 
 @require_GET
@@ -253,7 +253,7 @@ def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
         deal = _get_deal(slug)  # here too: a page from the cache runs no query for it
         return {**_deal_context(request, deal), "oembed": _deal_oembed(deal)}
 
-    return render(request, "desk/deal_detail.html", {"page_cache": PageFragments(request, context)})
+    return render_page(request, "desk/deal_detail.html", PageFragments(request, context))
 
 
 @require_GET
@@ -288,7 +288,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     )
     # Not kept: one page per cell would crowd the cache for a link few follow.
     page_cache = PageFragments(request, lambda: context, keep=False)
-    return render(request, "desk/deal_detail.html", {"page_cache": page_cache})
+    return render_page(request, "desk/deal_detail.html", page_cache)
 
 
 @require_GET
@@ -356,9 +356,7 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
         }
         return context
 
-    return render(
-        request, "desk/clause_detail.html", {"page_cache": PageFragments(request, context)}
-    )
+    return render_page(request, "desk/clause_detail.html", PageFragments(request, context))
 
 
 @require_GET

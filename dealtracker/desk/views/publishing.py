@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -43,7 +43,7 @@ from .. import sharing
 from ..access import reader_required
 from ..charts import IMAGE_BOTTOM, place_step_charts, rollup_bars
 from ..forms.publishing import OEmbedForm
-from ..fragments import PageFragments
+from ..fragments import PageFragments, render_page
 from ..record_context import clause_records, deal_records
 from .pages import _get_clause, _get_deal
 
@@ -66,7 +66,7 @@ def allow_framing(response: HttpResponse) -> HttpResponse:
 def _embed(request: HttpRequest, template: str, build) -> HttpResponse:
     """An embed page, rendered for a public visitor whoever asks, kept in the page cache
     (templates/embed/base.html holds the `{% cache %}`)."""
-    return allow_framing(render(request, template, {"page_cache": PageFragments(request, build)}))
+    return allow_framing(render_page(request, template, PageFragments(request, build)))
 
 
 def _deal_widgets(deal: Deal) -> dict:
