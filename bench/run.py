@@ -257,22 +257,7 @@ def start_server(url: str, static_root: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = server_env(url, static_root, port)
     proc = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "dealtracker.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
+        servers.gunicorn_argv(port),
         env=env,
         cwd=BASE_DIR,
     )

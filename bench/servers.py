@@ -168,28 +168,23 @@ def server_env(database_url: str, static_root: str, redis_url: str) -> dict[str,
     return env
 
 
+def gunicorn_argv(port: int) -> list[str]:
+    """The benchmark's app server on loopback: gunicorn, 2 sync workers, as a deployment runs it."""
+    return [
+        PY, "-m", "gunicorn", "dealtracker.wsgi:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", "2", "--worker-class", "sync",
+        "--timeout", "120", "--log-level", "warning",
+    ]  # fmt: skip
+
+
 def start_setup(count: int, env: dict[str, str]) -> tuple[list[subprocess.Popen], str]:
     """`count` gunicorns (2 sync workers each) behind the round-robin; (processes, base URL)."""
     procs, backends = [], []
     for _ in range(count):
         port = free_port()
         gunicorn = subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "gunicorn",
-                "dealtracker.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],  # fmt: skip
+            gunicorn_argv(port),
             env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
             cwd=BASE_DIR,
         )

@@ -26,3 +26,18 @@ ARABIC = canonicalize(
 def span_of(source: Source, words: str) -> tuple[int, int]:
     start = source.text.index(words)
     return start, start + len(words)
+
+
+# Paragraphs far enough apart (more than the 32 characters of context) that an edit in
+# one leaves the others' context alone; the corrected report rewords one and drops one.
+FOUR_PARAGRAPHS = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
+    "Those talks were cut off by White House advisor Gabe Witkoff after news of them became public.\n"
+    "An aside that the corrected report drops altogether, with nothing like it left anywhere.\n"
+    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
+)
+FOUR_PARAGRAPHS_CORRECTED = (
+    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
+    "Those talks were cut off by White House envoy Steve Witkoff after news of them became public.\n"
+    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
+)

@@ -21,6 +21,7 @@ from dealtracker.search import site
 from dealtracker.sources.anchoring import quote_selector
 from dealtracker.sources.models import Passage
 from dealtracker.sources.services import source_create, source_revise
+from tests.annotating import FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 from tests.factories import build_lists_world, bulk_claims
 
 pytestmark = pytest.mark.django_db
@@ -124,17 +125,7 @@ def test_lexeme_statistics_are_kept_in_the_cache_per_database(common_word, setti
 
 # --- re-anchoring's bulk update ----------------------------------------------------------
 
-REPORT = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House advisor Gabe Witkoff after news of them became public.\n"
-    "An aside that the corrected report drops altogether, with nothing like it left anywhere.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
-CORRECTED = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House envoy Steve Witkoff after news of them became public.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
+REPORT, CORRECTED = FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 QUOTES = (
     "release all remaining Israeli hostages",
     "White House advisor Gabe Witkoff",

@@ -15,6 +15,7 @@ from dealtracker.deals.models import Party
 from dealtracker.sources.anchoring import quote_selector
 from dealtracker.sources.models import Passage, Reanchoring, Source, SourceRevision
 from dealtracker.sources.services import source_create
+from tests.annotating import FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 from tests.forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +24,7 @@ NEW = reverse("desk:source-new")
 LIST = reverse("desk:source-list")
 REVIEW = reverse("desk:passage-review")
 
-REPORT = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House advisor Gabe Witkoff after news of them became public.\n"
-    "An aside that the corrected report drops altogether, with nothing like it left anywhere.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
-CORRECTED = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House envoy Steve Witkoff after news of them became public.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
+REPORT, CORRECTED = FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 

@@ -20,22 +20,11 @@ from dealtracker.sources.services import (
     source_find_duplicate,
     source_revise,
 )
+from tests.annotating import FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 
 pytestmark = pytest.mark.django_db
 
-# Paragraphs far enough apart (more than the 32 characters of context) that an
-# edit in one leaves the others' context alone.
-REPORT = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House advisor Gabe Witkoff after news of them became public.\n"
-    "An aside that the corrected report drops altogether, with nothing like it left anywhere.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
-CORRECTED = (
-    "Hamas is prepared to release all remaining Israeli hostages immediately, a senior official said.\n"
-    "Those talks were cut off by White House envoy Steve Witkoff after news of them became public.\n"
-    "More than 50,000 Palestinians have died since the conflict escalated, health authorities say."
-)
+REPORT, CORRECTED = FOUR_PARAGRAPHS, FOUR_PARAGRAPHS_CORRECTED
 
 
 def mark(source: Source, quote: str, *, occurrence: int = 0) -> Passage:

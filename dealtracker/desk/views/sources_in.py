@@ -228,6 +228,15 @@ def _render_read_job(request: HttpRequest, job_id: str) -> HttpResponse:
             form = SourceNewForm(initial={"language": "en", **job.params.get("fields", {})})
             return _render_new(request, form, status=410, notice=str(exc))
     filled = job.result.get("filled", [])
+    markup = [(label, data[name]) for name, label in FROM_MARKUP.items() if name in filled]
+    return _render_found(
+        request, data, markup=markup, refused=[job.result.get("refused", "")], stored=stored
+    )
+
+
+def _render_found(request: HttpRequest, data: dict, *, markup, refused, stored) -> HttpResponse:
+    """What a fetch or a reading found, for the editor to check before saving, saying
+    now whether it is already here."""
     duplicate = None
     if (data.get("text") or "").strip():
         duplicate = services.source_find_duplicate(
@@ -238,8 +247,8 @@ def _render_read_job(request: HttpRequest, job_id: str) -> HttpResponse:
         SourceNewForm(initial=data),
         duplicate=duplicate,
         notice="Check the text and the details found in the document, then save.",
-        markup=[(label, data[name]) for name, label in FROM_MARKUP.items() if name in filled],
-        refused=[job.result.get("refused", "")],
+        markup=markup,
+        refused=refused,
         document=stored,
     )
 
@@ -279,22 +288,7 @@ def source_new(request: HttpRequest) -> HttpResponse:
     if stored is not None:
         data["document"] = intake.document_token(stored, document)
     if action in ("fetch", "read"):
-        # Show what was found for the editor to check before saving, and say now
-        # whether it is already here.
-        duplicate = None
-        if (data.get("text") or "").strip():
-            duplicate = services.source_find_duplicate(
-                url=data.get("url") or "", text_hash=text_hash(canonicalize(data["text"]))
-            )
-        return _render_new(
-            request,
-            SourceNewForm(initial=data),
-            duplicate=duplicate,
-            notice="Check the text and the details found in the document, then save.",
-            markup=markup,
-            refused=refused,
-            document=stored,
-        )
+        return _render_found(request, data, markup=markup, refused=refused, stored=stored)
     if markup:
         # A direct save of a file (or page) whose own markup named its address or
         # outlet: shown for the editor to confirm first, nothing stored yet.
