@@ -39,7 +39,6 @@ import html
 import json
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -187,25 +186,12 @@ def free_port() -> int:
 
 
 def server_env(url: str, static_root: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.setdefault("PAGE_CACHE", "true")
+    env = servers.server_env(url, static_root)
     env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="bench_settings",
-        PYTHONPATH=os.pathsep.join([str(BENCH_DIR), str(BASE_DIR)]),
-        BENCH_STATIC_ROOT=static_root,
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_COOKIES="false",
-        SECURE_HSTS_SECONDS="0",
-        PUBLIC_READ="true",
         # The read API's limiter stays on (its cost is measured) but never refuses.
         API_RATE_LIMIT_ANONYMOUS="1000000000",
         API_RATE_LIMIT_TOKEN="1000000000",  # noqa: S106 — a count, not a secret
         SITE_URL=f"http://127.0.0.1:{port}",
-        LOG_LEVEL="ERROR",
     )
     return env
 

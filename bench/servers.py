@@ -147,24 +147,27 @@ class Redis:
 # --- servers ---------------------------------------------------------------------------
 
 
-def server_env(database_url: str, static_root: str, redis_url: str) -> dict[str, str]:
+def server_env(database_url: str, static_root: str, redis_url: str | None = None) -> dict[str, str]:
+    """The environment of a benchmark server: production settings on loopback, public
+    reading, the page cache on unless PAGE_CACHE says otherwise (bench/run.py adds its own)."""
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     env.setdefault("PAGE_CACHE", "true")
     env.update(
         DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
         DJANGO_SETTINGS_MODULE="bench_settings",
         PYTHONPATH=os.pathsep.join([str(BENCH_DIR), str(BASE_DIR)]),
         BENCH_STATIC_ROOT=static_root,
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_SSL_REDIRECT="false",
         SECURE_COOKIES="false",
         SECURE_HSTS_SECONDS="0",
         PUBLIC_READ="true",
         LOG_LEVEL="ERROR",
     )
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
     return env
 
 
