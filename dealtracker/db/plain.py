@@ -11,6 +11,7 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - shared_parent: shared_parent.py, a row's own parent object given to its children;
 - url_templates: url_templates.py, a URL pattern reversed once, then filled in;
 - option_tags: option_tags.py, <option> tags built without the template engine.
+- distinct: distinct.py, the distinct values of a column by skipping through its index.
 """
 
 from __future__ import annotations

@@ -8,7 +8,21 @@ the public pass that filter in.
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from dealtracker.db.distinct import distinct_values
 
 from .models import Passage, Reanchoring, Source, SourceRevision
 from .review import to_review
@@ -16,44 +30,37 @@ from .review import to_review
 
 def source_languages() -> list[str]:
     """Every language a source is written in, for the sources list's filter."""
-    return list(Source.objects.order_by("language").values_list("language", flat=True).distinct())
+    return distinct_values(Source, "language")
 
 
 def source_outlets() -> list[str]:
     """Every outlet named by a source, for the sources list's filter."""
-    return list(
-        Source.objects.exclude(outlet="")
-        .order_by("outlet")
-        .values_list("outlet", flat=True)
-        .distinct()
-    )
+    return [outlet for outlet in distinct_values(Source, "outlet") if outlet]
+
+
+def _count_of(rows: QuerySet) -> Subquery:
+    """The number of `rows` (a queryset correlated with OuterRef("pk")).
+
+    A correlated subquery rather than a join and GROUP BY: PostgreSQL runs it for the
+    rows of the page alone, after LIMIT, so a page of the list costs the same whatever
+    the archive holds."""
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 def sources_with_counts(
     sources: QuerySet[Source], *, shown_passages: Q | None = None
 ) -> QuerySet[Source]:
     """The sources list's rows, newest first, each with its passage, review and revision
-    counts. `shown_passages` (a filter on "passages__...") limits the passages counted
-    to those the visitor is shown; None counts them all."""
-    if shown_passages is None:
-        passage_count = Count("passages", distinct=True)
-    else:
-        passage_count = Count("passages", filter=shown_passages, distinct=True)
+    counts. `shown_passages` (a filter on Passage) limits the passages counted to those
+    the visitor is shown; None counts them all."""
+    passages = Passage.objects.filter(source=OuterRef("pk"))
+    shown = passages if shown_passages is None else passages.filter(shown_passages)
     return sources.annotate(
-        passage_count=passage_count,
-        review_count=Count(
-            "passages",
-            # What the review queue lists (a detached orphan is resolved).
-            filter=to_review("passages__"),
-            distinct=True,
-        ),
-        revision_count=Subquery(
-            SourceRevision.objects.filter(source=OuterRef("pk"))
-            .order_by()
-            .values("source")
-            .annotate(n=Count("id"))
-            .values("n")[:1]
-        ),
+        passage_count=_count_of(shown),
+        # What the review queue lists (a detached orphan is resolved).
+        review_count=_count_of(passages.filter(to_review())),
+        revision_count=_count_of(SourceRevision.objects.filter(source=OuterRef("pk"))),
     ).order_by("-published_on", "-id")
 
 

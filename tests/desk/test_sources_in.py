@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Party
@@ -885,3 +886,72 @@ def test_a_source_url_that_is_not_http_is_refused_by_the_service(editor):
         with pytest.raises(ValidationError):
             source_create(text="The truce holds.", title="T", url=url, by=editor)
     assert not Source.objects.exists()
+
+
+# --- a list counted up to its cap --------------------------------------------------------
+
+
+def test_past_the_count_cap_the_sources_list_says_more_than_and_still_pages_on(
+    reader_client, many_sources, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("dealtracker.desk.paging.COUNT_CAP", 30)
+    with django_assert_max_num_queries(10):
+        html = reader_client.get(LIST).content.decode()
+    assert "more than 30 sources" in html and "60 sources" not in html
+    assert '<span class="page-of">Page 1</span>' in html  # no "of N": the count stopped
+    seen = []
+    path = LIST
+    for _ in range(5):  # follow the next links to the end
+        response = reader_client.get(path)
+        seen += [s.title for s in response.context["paging"].page.object_list]
+        next_url = response.context["paging"].next_url
+        if not next_url:
+            break
+        path = LIST + next_url
+    assert len(seen) == 60 == len(set(seen)), "every source once, newest first"
+    assert seen[0] == "Report 59" and seen[-1] == "Report 0"
+    # A page past the end gives the last page, not an empty one or an error.
+    response = reader_client.get(LIST, {"page": 99})
+    assert response.status_code == 200
+    assert response.context["paging"].page.number == 3
+    assert len(response.context["paging"].page.object_list) == 10
+
+
+def test_under_the_cap_the_count_is_exact(reader_client, many_sources, monkeypatch):
+    monkeypatch.setattr("dealtracker.desk.paging.COUNT_CAP", 60)
+    html = reader_client.get(LIST).content.decode()
+    assert "60 sources" in html and "Page 1 of 3" in html
+
+
+def test_each_row_counts_its_passages_once_and_its_revisions(
+    reader_client, editor, client, public_read
+):
+    source = source_create(title="Counted", text="One two three. Four five six.", by=editor)
+    revision = source.revisions.get()
+    passages = [
+        Passage.objects.create(
+            source=source,
+            start=a,
+            end=b,
+            quote=source.text[a:b],
+            revision_made=revision,
+            revision_anchored=revision,
+        )
+        for a, b in ((0, 14), (15, 29))
+    ]
+    for n in range(3):  # three published claims on the first passage
+        claim = Claim.objects.create(
+            statement=f"Claim {n}", is_published=True, published_at=timezone.now()
+        )
+        Evidence.objects.create(claim=claim, passage=passages[0])
+    SourceRevision.objects.create(
+        source=source, number=2, text=source.text, text_hash=source.text_hash
+    )
+
+    def row(c):
+        rows = c.get(LIST).context["paging"].page.object_list
+        (mine,) = [s for s in rows if s.pk == source.pk]
+        return mine.passage_count, mine.revision_count
+
+    assert row(reader_client) == (2, 2)
+    assert row(client) == (1, 2)  # the public: the passage a published claim rests on, once

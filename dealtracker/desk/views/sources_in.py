@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from dealtracker.accounts.roles import sees_drafts
-from dealtracker.claims.models import Claim
+from dealtracker.claims.models import Claim, Evidence
 from dealtracker.claims.queries import sources_for_list
 from dealtracker.concurrency import Gone
 from dealtracker.desk.htmx import is_partial
@@ -71,15 +71,17 @@ def source_list(request: HttpRequest) -> HttpResponse:
         language=filters.get("language"),
         outlet=filters.get("outlet"),
         q=filters.get("q"),
-    ).select_related("duplicate_of")
+    )
     shown = None
     if not sees_drafts(request.user):
         # What the public sees on the source's page: passages a published claim rests on.
-        shown = Q(passages__evidence__claim__is_published=True) & ~Q(
-            passages__anchor_status=Passage.AnchorStatus.ORPHANED
-        )
-    sources = source_queries.sources_with_counts(sources, shown_passages=shown)
-    paging = paginate(request, sources, SOURCES_PER_PAGE)
+        shown = Q(
+            Exists(Evidence.objects.filter(passage=OuterRef("pk"), claim__is_published=True))
+        ) & ~Q(anchor_status=Passage.AnchorStatus.ORPHANED)
+    rows = source_queries.sources_with_counts(
+        sources.select_related("duplicate_of"), shown_passages=shown
+    )
+    paging = paginate(request, rows, SOURCES_PER_PAGE, counted=sources)
     context = {
         "form": form,
         "paging": paging,
