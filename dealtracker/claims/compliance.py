@@ -7,8 +7,11 @@ compliance; refuted claims are shown struck through and not counted. The cell
 is *contested* when, among the counted claims, at least one says complied and
 one says not complied.
 
-Counting is done in SQL, in one grouped query over claims and their subjects,
-so the matrix costs the same number of queries whatever the number of cells.
+The counts are kept per cell by triggers (MatrixCount, claims/matrix_sql.py), so
+today's matrix reads a few rows per cell, whatever the number of claims; the
+matrix as it stood on a past day counts the claims live, in one grouped query
+over claims and their subjects. Either way the number of queries does not grow
+with the number of cells.
 The assessment half of the rule (latest assessment against latest claim by
 date made) costs two more queries for the whole matrix. With `as_of`, the
 matrix is the one that stood that day: claims made later and assessments
@@ -22,14 +25,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, Func, Max, Q, Value
+from django.db.models import CharField, Count, F, Func, Max, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, LPad
 from django.utils import timezone
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .assessments import disagrees
-from .models import Assessment, Claim, ClaimCompliance, ClaimVerification
+from .models import Assessment, Claim, ClaimCompliance, ClaimVerification, MatrixCount
 from .queries import visible_claims
 from .rollups import latest_assessments
 
@@ -177,6 +181,40 @@ def _cell_counts(claims) -> dict[tuple[int, int], dict]:
     return cells
 
 
+def _kept_cell_counts(
+    *, clause_ids, user, party_id: int | None = None
+) -> dict[tuple[int, int], dict]:
+    """What _cell_counts gives for today's matrix, read from the kept counts."""
+    rows = MatrixCount.objects.filter(clause_id__in=clause_ids)
+    if party_id is not None:
+        rows = rows.filter(party_id=party_id)
+    if not sees_drafts(user):
+        rows = rows.filter(is_published=True)
+    not_refuted = Q(refuted=False)
+    grouped = (
+        rows.values("clause_id", "party_id", "compliance")
+        .annotate(
+            counted=Sum("n", filter=not_refuted, default=0),
+            refuted_n=Sum("n", filter=Q(refuted=True), default=0),
+            latest_key=Max("latest", filter=not_refuted),
+        )
+        .order_by()
+    )
+    cells: dict[tuple[int, int], dict] = {}
+    for row in grouped.values_list(
+        "clause_id", "party_id", "compliance", "counted", "refuted_n", "latest_key"
+    ):
+        clause_id, party_id_, compliance, counted, refuted, latest = row
+        cell = cells.setdefault((clause_id, party_id_), {"counts": {}, "refuted": 0, "latest": ""})
+        cell["refuted"] += refuted
+        if counted:
+            cell["counts"][compliance] = counted
+        if latest and latest > cell["latest"]:
+            cell["latest"] = latest
+            cell["latest_compliance"] = compliance
+    return cells
+
+
 def compliance_matrix(
     *, deal: Deal, user, clauses: list[Clause] | None = None, as_of: dt.date | None = None
 ) -> Matrix:
@@ -194,8 +232,10 @@ def compliance_matrix(
             obligations[party.pk] = obligations.get(party.pk, 0) + 1
     # The most obliged parties first: on a phone they are the columns in view.
     columns = sorted(parties.values(), key=lambda p: (-obligations[p.pk], p.label.lower(), p.pk))
-    claims = matrix_claims(user=user, as_of=as_of).filter(clause__deal=deal)
-    counts = _cell_counts(claims)
+    if as_of is None:
+        counts = _kept_cell_counts(clause_ids=[c.pk for c in clauses], user=user)
+    else:
+        counts = _cell_counts(matrix_claims(user=user, as_of=as_of).filter(clause__deal=deal))
     rows = []
     for clause in clauses:
         obliged = {p.pk for p in clause.obliged_parties.all()}
@@ -224,8 +264,7 @@ def compliance_matrix(
 
 def matrix_cell(*, clause: Clause, party: Party, user) -> MatrixCell:
     """One cell, counted by the same rule as the whole matrix, with the desk's assessment."""
-    claims = matrix_claims(user=user).filter(clause=clause, subjects=party)
-    counts = _cell_counts(claims)
+    counts = _kept_cell_counts(clause_ids=[clause.pk], user=user, party_id=party.pk)
     found = counts.get((clause.pk, party.pk), {"counts": {}, "refuted": 0})
     obliged = any(p.pk == party.pk for p in clause.obliged_parties.all())
     cell = MatrixCell(
@@ -243,7 +282,7 @@ def matrix_cell(*, clause: Clause, party: Party, user) -> MatrixCell:
 
 def clause_cells(*, clause: Clause, user) -> list[MatrixCell]:
     """The matrix row of one clause (one cell per obliged party), in one counting query."""
-    counts = _cell_counts(matrix_claims(user=user).filter(clause=clause))
+    counts = _kept_cell_counts(clause_ids=[clause.pk], user=user)
     return [
         MatrixCell(
             clause=clause,

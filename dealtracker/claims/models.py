@@ -145,6 +145,27 @@ class Claim(SingleLineFields, models.Model):
         return self.attribution or "unattributed"
 
 
+class MatrixCount(models.Model):
+    """How many claims count in one cell of a compliance matrix (clause, party), by
+    asserted compliance, published or draft, refuted or not, with the key of the latest
+    one ("YYYY-MM-DD|claim id"). Kept by triggers (claims/matrix_sql.py), never written
+    by the application: the matrix reads a few rows per cell instead of every claim."""
+
+    clause_id = models.BigIntegerField()
+    party_id = models.BigIntegerField()
+    compliance = models.CharField(max_length=20)
+    is_published = models.BooleanField()
+    refuted = models.BooleanField()
+    n = models.IntegerField()
+    latest = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [models.Index(fields=["clause_id", "party_id"], name="matrixcount_cell_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.clause_id}×{self.party_id} {self.compliance}: {self.n}"
+
+
 class EvidenceRelation(models.TextChoices):
     STATES = "states", "states"
     SUPPORTS = "supports", "supports"

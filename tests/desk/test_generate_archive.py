@@ -105,12 +105,27 @@ def _the_long_report_has_500_passages_in_about_50_kilobytes():
     assert source.passages.count() == 500
 
 
+def _the_matrix_counts_kept_by_triggers_match_a_live_count():
+    from django.contrib.auth.models import AnonymousUser
+
+    from dealtracker.claims.compliance import _cell_counts, _kept_cell_counts, matrix_claims
+
+    public = AnonymousUser()
+    live = _cell_counts(matrix_claims(user=public))
+    assert live, "the archive has compliance claims in matrix cells"
+    kept = _kept_cell_counts(
+        clause_ids=list(Clause.objects.values_list("pk", flat=True)), user=public
+    )
+    assert kept == live
+
+
 def test_a_small_archive_is_proportional_valid_skewed_and_has_the_long_report(archive):
     # One generation for all these checks keeps the test fast.
     _counts_are_proportional_to_the_scale(archive)
     _every_generated_row_keeps_the_database_rules()
     _claims_are_skewed_towards_a_few_deals()
     _the_long_report_has_500_passages_in_about_50_kilobytes()
+    _the_matrix_counts_kept_by_triggers_match_a_live_count()
 
 
 def test_the_demo_deal_is_left_as_it_was_and_a_second_run_is_refused(demo):

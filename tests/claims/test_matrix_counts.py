@@ -1,0 +1,208 @@
+"""The compliance matrix's kept counts (MatrixCount, kept by triggers) always equal
+the counts made live from the claims, whatever editors do to claims and subjects,
+in what order, one by one, in bulk, or at the same time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dealtracker.claims.compliance import (
+    _cell_counts,
+    _kept_cell_counts,
+    compliance_matrix,
+    matrix_claims,
+)
+from dealtracker.claims.models import Claim, ClaimCompliance, ClaimKind, ClaimVerification
+from tests.factories import make_clause, make_deal, make_party
+
+COMPLIANCES = ClaimCompliance.values
+VERIFICATIONS = ClaimVerification.values
+
+
+def _live(user, clauses):
+    return _cell_counts(matrix_claims(user=user).filter(clause__in=clauses))
+
+
+def _kept(user, clauses):
+    return _kept_cell_counts(clause_ids=[c.pk for c in clauses], user=user)
+
+
+def _assert_same(clauses, reader, when):
+    for who in (reader, AnonymousUser()):
+        live, kept = _live(who, clauses), _kept(who, clauses)
+        # Cells with nothing in them are absent from both.
+        assert kept == live, f"after {when} ({'desk' if who is reader else 'public'})"
+
+
+def _world():
+    deal = make_deal("counted")
+    clauses = [make_clause(deal, ref) for ref in ("1.1", "1.2", "2.1")]
+    parties = [make_party(f"p{i}", f"Party {i}") for i in range(4)]
+    for clause in clauses:
+        clause.obliged_parties.set(parties[:3])
+    return deal, clauses, parties
+
+
+def _new_claim(rng, clauses, deal):
+    kind = rng.choice(
+        [ClaimKind.COMPLIANCE] * 4 + [k for k in ClaimKind.values if k != "compliance"]
+    )
+    published = rng.random() < 0.6
+    return Claim.objects.create(
+        statement=f"Claim {rng.random()}",
+        kind=kind,
+        compliance=rng.choice(COMPLIANCES) if kind == ClaimKind.COMPLIANCE else "",
+        verification=rng.choice(VERIFICATIONS),
+        is_published=published,
+        published_at=timezone.now() if published else None,
+        deal=deal,
+        clause=rng.choice([*clauses, None]),
+        made_on=rng.choice([None, dt.date(2025, 1, rng.randint(1, 28))]),
+    )
+
+
+def _step(rng, deal, clauses, parties):
+    """One random edit; returns what it did."""
+    claims = list(Claim.objects.all())
+    action = rng.choice(
+        ["create"] * 3
+        + ["subject", "unsubject", "compliance", "verify", "publish", "move", "kind", "date"]
+        + ["delete", "bulk", "clear", "set"]
+    )
+    if action == "create" or not claims:
+        claim = _new_claim(rng, clauses, deal)
+        claim.subjects.set(rng.sample(parties, rng.randint(0, 3)))
+        return "create"
+    claim = rng.choice(claims)
+    if action == "subject":
+        claim.subjects.add(rng.choice(parties))
+    elif action == "unsubject":
+        claim.subjects.remove(rng.choice(parties))
+    elif action == "compliance" and claim.kind == ClaimKind.COMPLIANCE:
+        claim.compliance = rng.choice(COMPLIANCES)
+        claim.save()
+    elif action == "verify":
+        claim.verification = rng.choice(VERIFICATIONS)
+        claim.save()
+    elif action == "publish":
+        claim.is_published = not claim.is_published
+        claim.published_at = timezone.now() if claim.is_published else None
+        claim.save()
+    elif action == "move":
+        claim.clause = rng.choice([*clauses, None])
+        claim.save()
+    elif action == "kind":
+        if claim.kind == ClaimKind.COMPLIANCE:
+            claim.kind, claim.compliance = ClaimKind.OTHER, ""
+        else:
+            claim.kind, claim.compliance = ClaimKind.COMPLIANCE, rng.choice(COMPLIANCES)
+        claim.save()
+    elif action == "date":
+        claim.made_on = rng.choice([None, dt.date(2025, 2, rng.randint(1, 28))])
+        claim.save()
+    elif action == "delete":
+        claim.delete()
+    elif action == "bulk":  # one UPDATE statement over many claims
+        Claim.objects.filter(kind=ClaimKind.COMPLIANCE, pk__in=[c.pk for c in claims[::2]]).update(
+            compliance=rng.choice(COMPLIANCES)
+        )
+    elif action == "clear":
+        claim.subjects.clear()
+    elif action == "set":
+        Claim.subjects.through.objects.bulk_create(
+            [
+                Claim.subjects.through(claim_id=c.pk, party_id=rng.choice(parties).pk)
+                for c in rng.sample(claims, min(5, len(claims)))
+            ],
+            ignore_conflicts=True,
+        )
+    return action
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kept_counts_equal_live_counts_after_every_edit(db, reader, seed):
+    rng = random.Random(seed)
+    deal, clauses, parties = _world()
+    for n in range(70):
+        action = _step(rng, deal, clauses, parties)
+        _assert_same(clauses, reader, f"step {n}: {action}")
+
+
+def test_the_matrix_reads_the_kept_counts_and_the_past_matrix_counts_live(db, reader):
+    deal, clauses, parties = _world()
+    rng = random.Random(99)
+    for _ in range(40):
+        _step(rng, deal, clauses, parties)
+    today = compliance_matrix(deal=deal, user=reader)
+    # A day after every claim: the live count must give the same matrix.
+    later = compliance_matrix(
+        deal=deal, user=reader, as_of=timezone.localdate() + dt.timedelta(days=1)
+    )
+    shape = lambda m: [  # noqa: E731
+        (c.clause.pk, c.party.pk, c.counts, c.refuted, c.latest_compliance)
+        for row in m.rows
+        for c in row.cells
+    ]
+    assert shape(today) == shape(later)
+    assert any(c.counts for row in today.rows for c in row.cells), "the world has counted claims"
+
+
+def test_a_claim_edited_without_touching_what_counts_recounts_nothing(db, reader):
+    deal, clauses, parties = _world()
+    claim = Claim.objects.create(
+        statement="Kept", kind="compliance", compliance="complied", deal=deal, clause=clauses[0]
+    )
+    claim.subjects.add(parties[0])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM claims_matrixcount")
+        xmins = cursor.fetchall()
+    claim.statement = "Kept, reworded"
+    claim.save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM claims_matrixcount")
+        assert cursor.fetchall() == xmins, "the count rows were rewritten"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_adding_subjects_to_one_cell_at_once_are_both_counted(reader):
+    deal, clauses, parties = _world()
+    claims = [
+        Claim.objects.create(
+            statement=f"Claim {i}",
+            kind="compliance",
+            compliance="complied",
+            deal=deal,
+            clause=clauses[0],
+        )
+        for i in range(20)
+    ]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def editor(mine):
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                for claim in mine:
+                    claim.subjects.add(parties[0])
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=editor, args=(claims[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    kept = _kept(reader, clauses)
+    assert kept[(clauses[0].pk, parties[0].pk)]["counts"] == {"complied": 20}
+    _assert_same(clauses, reader, "two concurrent editors")
