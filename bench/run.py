@@ -485,9 +485,8 @@ def run_all(urls: dict[str, str], static_root: str, modes: list[str], args) -> d
         for db, url in urls.items():
             results[db]["targets"] = probe(url, "targets", static_root=static_root)
             for mode in modes:
-                log(
-                    f"Serving {db} ({database_name(url)}), page cache {mode}: gunicorn, 2 sync workers"
-                )
+                state = "on" if mode == "cached" else "off"
+                log(f"Serving {db} ({database_name(url)}), page cache {state}: gunicorn, 2 workers")
                 running[label(db, mode)] = start_server(
                     url, static_root, page_cache=mode == "cached"
                 )
