@@ -1,6 +1,10 @@
 """In-process measurements for `make bench`, against the database in DATABASE_URL.
 
-    probe.py targets          the demo deal's clause, claim and source to measure (JSON)
+    probe.py targets          what to measure (JSON): the demo deal's clause, claim, source,
+                              phase and party; values of the sources list's filters; the
+                              words and rare phrases the distinct searches rotate through
+                              (all from the demo, so the same on every database); and the
+                              deal with the most claims with its busiest clause
     probe.py queries FILE     SQL queries each page runs (reader and public), FILE: [{name, path}]
     probe.py reanchor         seconds to re-anchor the long report's 500 passages after
                               a one-word correction (the 50 KB generated source)
@@ -27,41 +31,69 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 DEMO_DEAL = "gaza-ceasefire-2025"
 
 # The query bounds the test suite asserts for each page on small data, by who
-# asks: tests/desk/test_pages_queries.py (BOUND = 20, reader), test_source_detail.py
-# (12 reader, 6 public), test_search.py (12 a phrase, 16 one common word, each plus the
-# one query checking that PostgreSQL accepts the text), test_claim_list.py (14),
-# test_exports.py (20 for the CSV), test_bench_baseline.py (1, public).
+# asks: tests/desk/test_pages_queries.py (BOUND = 20, reader: home, deals, deal, phase,
+# clause, claim, parties, party), test_records.py (RECORD_BOUND = 20: slipping and its
+# feed), test_source_detail.py (12 reader, 6 public), test_sources_in.py (10: the sources
+# list), test_search.py (12 a phrase, 16 one common word, each plus the one query
+# checking that PostgreSQL accepts the text), test_claim_list.py (14, 16 unfiltered),
+# test_exports.py (20 for the CSV, 14 a deal's JSON, 6 a deal's feed),
+# test_annotations.py (6 a page of annotations), test_bench_baseline.py (1, public).
 # `make bench` checks the same bounds on the large database; keep this table in
-# step with those tests.
+# step with those tests. Rows without a bound here (the claims feed, the annotations
+# collection) have no bound in the tests either: their counts are reported, not judged.
 QUERY_BOUNDS = {
     "home": {"reader": 20},
+    "deals": {"reader": 20},
     "deal": {"reader": 20},
+    "phase": {"reader": 20},
     "clause": {"reader": 20},
+    "parties": {"reader": 20},
+    "party": {"reader": 20},
+    "slipping": {"reader": 20},
     "claim": {"reader": 20},
-    "source": {"reader": 12, "public": 6},
+    "claims": {"reader": 16},
     "claims filtered": {"reader": 14},
     "claims page 50": {"reader": 14},
+    "source": {"reader": 12, "public": 6},
+    "sources": {"reader": 10},
+    "sources kind": {"reader": 10},
+    "sources language": {"reader": 10},
+    "sources outlet": {"reader": 10},
+    "sources search distinct": {"reader": 10},
     "search common": {"reader": 17},
     "search rare": {"reader": 13},
-    "csv filtered": {"reader": 20},
+    "search distinct": {"reader": 17},
+    "search rare distinct": {"reader": 13},
+    "export csv filtered": {"reader": 20},
+    "export deal json": {"reader": 14},
+    "export annotations p0": {"reader": 6},
+    "feed deal": {"public": 6},
+    "feed slipping": {"reader": 20},
     "trivial": {"public": 1},
+    # The largest deal's pages: as the deal, claims-list and clause pages.
+    "deal largest": {"reader": 20},
+    "deal largest claims": {"reader": 14},
+    "deal largest clause": {"reader": 20},
     # The read API (tests/api/test_queries.py; a session reader costs one query more
     # than a token holder, and here the content version is read too).
     "api deals": {"reader": 16, "public": 12},
+    "api phases": {"reader": 16, "public": 12},
     "api clauses": {"reader": 16, "public": 12},
     "api parties": {"reader": 16, "public": 12},
     "api claims": {"reader": 16, "public": 12},
     "api claims filtered": {"reader": 16, "public": 12},
     "api claims page 50": {"reader": 16, "public": 12},
+    "api claims search distinct": {"reader": 16, "public": 12},
     "api assessments": {"reader": 16, "public": 12},
     "api sources": {"reader": 16, "public": 12},
+    "api sources search distinct": {"reader": 16, "public": 12},
     "api claim": {"reader": 14, "public": 10},
 }
 
@@ -90,13 +122,117 @@ def targets() -> dict:
         .first()
     )
     long_report = Source.objects.filter(url=LONG_REPORT_URL).values_list("pk", flat=True).first()
+    phase = deal.phases.annotate(n=Count("clauses")).order_by("-n", "order").first()
+    party = (
+        Claim.subjects.through.objects.filter(claim__deal=deal)
+        .values_list("party__slug", flat=True)
+        .annotate(n=Count("id"))
+        .order_by("-n", "party__slug")
+        .first()
+    )
+    largest = (
+        Deal.objects.annotate(n=Count("claims", filter=Q(claims__is_published=True)))
+        .order_by("-n", "slug")
+        .first()
+    )
+    largest_clause = (
+        largest.clauses.annotate(n=Count("claims")).order_by("-n", "position", "reference").first()
+    )
+    demo_sources = Source.objects.exclude(url__startswith=SYNTHETIC_URL_PREFIX)
     return {
         "deal": deal.slug,
         "clause": clause.reference,
         "claim": claim.pk,
         "source": source.pk,
         "long_report": long_report,
+        "phase": phase.order,
+        "party": party,
+        "source_filters": source_filters(demo_sources),
+        "words": search_words(),
+        "phrases": rare_phrases(),
+        "largest_deal": {
+            "slug": largest.slug,
+            "published_claims": largest.n,
+            "clause": largest_clause.reference,
+            "clause_claims": largest_clause.n,
+        },
     }
+
+
+def _most_common(rows, field: str, *, avoid: str = "") -> str:
+    counted = rows.exclude(**{field: ""}).values_list(field, flat=True).annotate(n=Count("id"))
+    ranked = [v for v in counted.order_by("-n", field) if v != avoid]
+    return ranked[0] if ranked else avoid
+
+
+def source_filters(demo_sources) -> dict[str, str]:
+    """A kind, a language and an outlet of the demo's sources (so on every database),
+    each the most common one, avoiding the default kind and language where the demo has
+    another: a filter that keeps nearly every row measures little."""
+    return {
+        "kind": _most_common(demo_sources, "kind", avoid="news_report"),
+        "language": _most_common(demo_sources, "language", avoid="en"),
+        "outlet": _most_common(demo_sources, "outlet"),
+    }
+
+
+DISTINCT_WORDS = 240
+RARE_PHRASES = 120
+
+# Words of five letters or more in the demo's English sources that the English
+# configuration keeps (no stop words), with the number of sources holding each.
+_WORDS_SQL = r"""
+SELECT word, count(DISTINCT id) AS sources FROM (
+    SELECT s.id, lower(m[1]) AS word
+    FROM sources_source s, regexp_matches(s.text, '\m([A-Za-z]{5,})\M', 'g') AS m
+    WHERE s.url NOT LIKE %s AND s.language = 'en'
+) AS w
+WHERE to_tsvector('english', word) <> ''::tsvector
+GROUP BY word
+ORDER BY sources DESC, word
+"""
+
+# Two adjacent words, neither a stop word, that stand together in one demo source only.
+_PHRASES_SQL = r"""
+SELECT lower(m[1]) || ' ' || lower(m[2]) AS phrase
+FROM sources_source s,
+     regexp_matches(s.text, '\m([A-Za-z]{4,}) ([A-Za-z]{4,})\M', 'g') AS m
+WHERE s.url NOT LIKE %s AND s.language = 'en'
+  AND to_tsvector('english', m[1]) <> ''::tsvector
+  AND to_tsvector('english', m[2]) <> ''::tsvector
+GROUP BY 1
+HAVING count(DISTINCT s.id) = 1
+ORDER BY 1
+"""
+
+
+def _not_generated() -> str:
+    from devdata.synthetic import SYNTHETIC_URL_PREFIX
+
+    return SYNTHETIC_URL_PREFIX + "%"
+
+
+def _spread(items: list[str], count: int) -> list[str]:
+    """`count` items evenly spaced through `items` (all of them when there are fewer)."""
+    if len(items) <= count:
+        return items
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def search_words() -> list[str]:
+    """Single words of the demo's sources, from the most to the least common, evenly spread:
+    what "search distinct" and "sources search distinct" rotate through."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WORDS_SQL, [_not_generated()])
+        return _spread([row[0] for row in cursor.fetchall()], DISTINCT_WORDS)
+
+
+def rare_phrases() -> list[str]:
+    """Two-word phrases found in one demo source each: "search rare distinct"."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PHRASES_SQL, [_not_generated()])
+        return _spread([row[0] for row in cursor.fetchall()], RARE_PHRASES)
 
 
 def queries(pages: list[dict]) -> dict:
