@@ -256,6 +256,8 @@ _DB_TRICKS = {
     "shared_parent",
     "url_templates",
     "option_tags",
+    "distinct",
+    "any_of",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:

@@ -17,6 +17,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.accounts.roles import sees_drafts
+from dealtracker.db.any_of import any_of
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
@@ -96,7 +97,8 @@ def claims_for_clause(*, clause: Clause, user) -> QuerySet[Claim]:
 
 def claims_for_phase(*, phase: Phase, user) -> QuerySet[Claim]:
     """Claims about a phase: said of the phase itself or of one of its clauses."""
-    claims = visible_claims(user=user).filter(Q(phase=phase) | Q(clause__phase=phase))
+    clauses = Clause.objects.filter(phase=phase).values("pk")
+    claims = visible_claims(user=user).filter(Q(phase=phase) | any_of("clause_id", clauses))
     return with_claim_details(claims).prefetch_related(evidence_prefetch())
 
 

@@ -12,6 +12,7 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - url_templates: url_templates.py, a URL pattern reversed once, then filled in;
 - option_tags: option_tags.py, <option> tags built without the template engine.
 - distinct: distinct.py, the distinct values of a column by skipping through its index.
+- any_of: any_of.py, `column = ANY(ARRAY(subquery))` so that an OR stays indexable.
 """
 
 from __future__ import annotations

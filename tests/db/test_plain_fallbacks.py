@@ -43,7 +43,7 @@ def both(settings, trick, run):
 
 def test_every_trick_the_settings_know_has_its_module():
     tricks = {"planner", "lexeme_statistics", "values_update", "shared_parent"}
-    tricks |= {"url_templates", "option_tags"}
+    tricks |= {"url_templates", "option_tags", "distinct", "any_of"}
     modules = {p.stem for p in Path(dealtracker.db.__file__).parent.glob("*.py")}
     assert tricks <= modules
     assert django_settings.DB_PLAIN == frozenset()  # the fast paths by default
@@ -239,6 +239,8 @@ def test_pages_are_the_same_with_every_trick_plain(w, reader_client, settings):
                 ("/claims/", {"deal": w.deal.slug}),
                 ("/search/", {"q": "withdrawal"}),
                 (w.deal.get_absolute_url(), {}),
+                (w.deal.get_absolute_url() + "phases/1/", {}),
+                ("/sources/", {}),
             )
         ]
         # Per-response tokens differ between any two responses.
@@ -247,6 +249,33 @@ def test_pages_are_the_same_with_every_trick_plain(w, reader_client, settings):
     settings.DB_PLAIN = frozenset()
     fast = run()
     settings.DB_PLAIN = frozenset(
-        {"planner", "lexeme_statistics", "shared_parent", "url_templates", "option_tags"}
+        {
+            "planner",
+            "lexeme_statistics",
+            "shared_parent",
+            "url_templates",
+            "option_tags",
+            "distinct",
+            "any_of",
+        }
     )
     assert run() == fast
+
+
+def test_a_phase_lists_the_same_claims_with_any_of_or_in(w, reader, settings):
+    from dealtracker.claims.queries import claims_for_phase
+
+    phase = w.deal.phases.order_by("order").first()
+
+    def run():
+        return list(claims_for_phase(phase=phase, user=reader).values_list("pk", flat=True))
+
+    fast, plain = both(settings, "any_of", run)
+    assert fast == plain and fast, "the phase has claims, the same on both paths"
+
+
+def test_languages_and_outlets_are_the_same_by_skip_scan_or_distinct(w, settings):
+    from dealtracker.sources.queries import source_languages, source_outlets
+
+    fast, plain = both(settings, "distinct", lambda: (source_languages(), source_outlets()))
+    assert fast == plain and fast[0]
