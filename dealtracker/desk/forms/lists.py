@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
+from dealtracker.db.option_tags import OptionTagsSelect
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import clean_query_text, query_problem
 
@@ -201,10 +202,12 @@ class SearchForm(forms.Form):
 class DealFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "any status"), *Deal.Status.choices], required=False)
     party = forms.ModelChoiceField(
-        queryset=Party.objects.order_by("name"),
+        # The <option>s need the slug and the name alone (Party.__str__).
+        queryset=Party.objects.only("pk", "slug", "name").order_by("name"),
         to_field_name="slug",
         required=False,
         empty_label="any party",
+        widget=OptionTagsSelect,  # every party: the widget templates cost more than the page
     )
     # The ceasefire facts (records).
     purpose = forms.ChoiceField(
