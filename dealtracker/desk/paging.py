@@ -46,8 +46,9 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         rows = self.counted
         if hasattr(rows, "order_by"):
-            # COUNT(*) over a LIMIT: at most cap + 1 rows are read.
-            return rows.order_by()[: self.cap + 1].count()
+            # COUNT(*) over a LIMIT: at most cap + 1 rows are read, their keys alone (a
+            # sliced count would otherwise compute every per-row annotation).
+            return rows.order_by().values("pk")[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 
     @property
@@ -74,9 +75,10 @@ class CappedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         window = slice(bottom, bottom + self.per_page + 1)
-        if self.counted is not self.object_list and hasattr(self.counted, "values"):
-            # The page's keys from the plain rows, then the annotated rows for those keys
-            # alone: rows skipped by OFFSET never compute the annotations.
+        query = getattr(self.object_list, "query", None)
+        if query is not None and (self.counted is not self.object_list or query.annotations):
+            # The page's keys first, then the annotated rows for those keys alone: rows
+            # skipped by OFFSET never compute the annotations.
             keys = self.counted.values("pk")[window]
             rows = list(self.object_list.filter(pk__in=keys))
         else:
