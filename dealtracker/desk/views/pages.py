@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,7 +43,7 @@ from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import PageFragments, render_page
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
-from dealtracker.desk.paging import paginate
+from dealtracker.desk.paging import Paging, paginate
 from dealtracker.desk.record_context import clause_records, deal_records, party_records
 from dealtracker.desk.timeline import phase_timeline
 from dealtracker.interchange.claimreview import claim_review_script
@@ -55,6 +56,15 @@ HOME_DEALS = 12
 HOME_CLAIMS = 10
 # A cell shows its newest claims; the claims list has them all.
 CELL_CLAIMS = 20
+# The deal page stays the same size whatever the deal holds: its long regions show a
+# page at a time (?matrix_page=, ?overdue_page=, ?phase<N>_page=, ?dealwide_page=), each
+# page a link away and swapped in place by HTMX. A deal within these bounds (the demo
+# deals) shows everything on its first view, as before.
+MATRIX_ROWS = 40  # clause rows of the compliance matrix
+OVERDUE_TERMS = 20
+GROUP_CLAUSES = 15  # clauses of one phase, or deal-wide, in "Clauses by phase"
+# The deal page's regions a link swaps in place: partial name = element id = hx-target.
+DEAL_REGIONS = ("matrix-table", "overdue", "clause-groups")
 
 
 # --- helpers -------------------------------------------------------------------
@@ -190,8 +200,88 @@ def party_list(request: HttpRequest) -> HttpResponse:
 # --- a deal, its matrix, phases and clauses -------------------------------------------
 
 
-def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
+@dataclass
+class DealPaging:
+    """A region of the deal page a page at a time (pagination.html): its links go to the
+    deal page itself, also when shown at a matrix cell's address, and back to the region."""
+
+    paging: Paging
+    base: str  # the deal page's path
+    anchor: str  # the id of the element its links scroll to
+
+    @property
+    def page(self):
+        return self.paging.page
+
+    @property
+    def prev_url(self) -> str:
+        url = self.paging.prev_url
+        return f"{self.base}{url}#{self.anchor}" if url else ""
+
+    @property
+    def next_url(self) -> str:
+        url = self.paging.next_url
+        return f"{self.base}{url}#{self.anchor}" if url else ""
+
+    @property
+    def pages_text(self) -> str:
+        return self.paging.pages_text
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.paging.has_other_pages
+
+
+@dataclass
+class ClauseGroup:
+    """The clauses of one phase (or the deal-wide ones: phase None), a page at a time."""
+
+    phase: Phase | None
+    paging: DealPaging
+    count: int
+
+    @property
+    def key(self) -> str:
+        return _group_key(self.phase)
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return list(self.paging.page.object_list)
+
+    @property
+    def pages_label(self) -> str:
+        """The name of the group's page links (a landmark among several)."""
+        return f"Pages of phase {self.phase.order}" if self.phase else "Pages of deal-wide terms"
+
+
+def _group_key(phase: Phase | None) -> str:
+    """A clause group's name in its element id and page parameter: `phase2`, `dealwide`."""
+    return f"phase{phase.order}" if phase else "dealwide"
+
+
+def _deal_paging(
+    request: HttpRequest,
+    items: list,
+    per_page: int,
+    param: str,
+    *,
+    base: str,
+    anchor: str,
+    page: int | None = None,
+) -> DealPaging:
+    """One region's page (`page`: that page unless the address names one)."""
+    params = request.GET
+    if page is not None and param not in params:
+        params = params.copy()
+        params[param] = page
+    return DealPaging(paginate(request, items, per_page, param, params), base, anchor)
+
+
+def _deal_context(request: HttpRequest, deal: Deal, *, open_ref: str = "") -> dict[str, Any]:
+    """The deal page's context. `open_ref`: the clause of an opened matrix cell, whose
+    matrix page is shown unless the address names another."""
     user = request.user
+    base = deal.get_absolute_url()
     as_of, notices = _as_of(request)
     memberships = list(deal.memberships.select_related("party").order_by("role", "party__name"))
     phases = list(deal.phases.order_by("order"))
@@ -202,15 +292,47 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     deal_wide = [c for c in clauses if c.phase_id is None]
     if deal_wide:
         groups.insert(0, (None, deal_wide))
+    clause_groups = []
+    for phase, members in groups:
+        key = _group_key(phase)
+        paging = _deal_paging(
+            request, members, GROUP_CLAUSES, f"{key}_page", base=base, anchor=f"group-{key}"
+        )
+        clause_groups.append(ClauseGroup(phase, paging, len(members)))
+    # The whole matrix is counted (the contested count, the roll-ups and the overdue terms
+    # are the deal's), a page of its rows drawn.
     matrix: Matrix = page_matrix(
         compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=as_of)
     )
+    open_index = next(
+        (i for i, row in enumerate(matrix.rows) if open_ref and row.clause.reference == open_ref),
+        None,
+    )
+    matrix_paging = _deal_paging(
+        request,
+        matrix.rows,
+        MATRIX_ROWS,
+        "matrix_page",
+        base=base,
+        anchor="matrix",
+        page=None if open_index is None else open_index // MATRIX_ROWS + 1,
+    )
+    matrix_page = matrix_paging.page.number
     records = deal_records(
         deal=deal, clauses=clauses, phases=phases, as_of=as_of, user=user, matrix=matrix
+    )
+    overdue = records["overdue_terms"]
+    overdue_paging = _deal_paging(
+        request, overdue, OVERDUE_TERMS, "overdue_page", base=base, anchor="overdue"
     )
     timeline = phase_timeline(deal=deal, phases=phases, today=_today(request))
     return {
         **records,
+        "overdue_paging": overdue_paging,
+        "overdue_links": _overdue_links(request, overdue, overdue_paging.page.number, base),
+        "matrix_paging": matrix_paging,
+        "matrix_rows": list(matrix_paging.page.object_list),
+        "matrix_url": _matrix_url(request, base, matrix_page),
         "citation": sharing.deal_citation(deal, today=_today(request)),
         "embeds": sharing.deal_embeds(
             deal,
@@ -228,12 +350,44 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "current_phase": deal_queries.current_phase(phases),
         "timeline": timeline,
         "clauses": clauses,
-        "clause_groups": groups,
+        "clause_groups": clause_groups,
         "clause_count": len(clauses),
         "matrix": matrix,
         "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
         "show_internal": sees_drafts(user),
     }
+
+
+def _overdue_links(request: HttpRequest, terms: list, shown: int, base: str) -> dict[int, str]:
+    """Where each overdue clause's flag points: `#overdue-<id>` when its term is on the
+    overdue page shown, else the deal page at the overdue page that holds it."""
+    links = {}
+    params = request.GET.copy()
+    for index, term in enumerate(terms):
+        number = index // OVERDUE_TERMS + 1
+        anchor = f"#overdue-{term.clause.pk}"
+        if number == shown:
+            links[term.clause.pk] = anchor
+        else:
+            params["overdue_page"] = number
+            links[term.clause.pk] = f"{base}?{params.urlencode()}{anchor}"
+    return links
+
+
+def _matrix_url(request: HttpRequest, base: str, page: int) -> str:
+    """The deal page at the matrix page shown (a cell's Close link returns there)."""
+    query = {"as_of": request.GET["as_of"]} if "as_of" in request.GET else {}
+    if page > 1:
+        query["matrix_page"] = str(page)
+    return f"{base}?{urlencode(query)}#matrix" if query else f"{base}#matrix"
+
+
+def _deal_region(request: HttpRequest) -> str | None:
+    """The region of the deal page an HTMX link asks for (its hx-target), or None."""
+    if not is_partial(request):
+        return None
+    target = request.htmx.target  # type: ignore[attr-defined]
+    return target if target in DEAL_REGIONS else None
 
 
 def _deal_oembed(deal: Deal) -> dict[str, str]:
@@ -246,8 +400,14 @@ def _deal_oembed(deal: Deal) -> dict[str, str]:
 
 @require_GET
 @reader_required
+@vary_on_headers("HX-Request", "HX-Target")
 def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A deal: parties, timeline, clauses by phase, compliance matrix."""
+    """A deal: parties, timeline, clauses by phase, compliance matrix. An HTMX link
+    of one of its paginated regions (DEAL_REGIONS) gets that region alone."""
+    region = _deal_region(request)
+    if region:
+        context = _deal_context(request, _get_deal(slug))
+        return render(request, f"desk/deal_detail.html#{region}", context)
 
     def context() -> dict[str, Any]:
         deal = _get_deal(slug)  # here too: a page from the cache runs no query for it
@@ -273,9 +433,15 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
         claims = claim_queries.claims_in_matrix_cell(clause=clause, party=party, user=request.user)
         context = {"deal": deal, "cell": cell, "cell_claims": list(claims[:CELL_CLAIMS])}
         context["show_internal"] = show_internal
+        # The matrix page the cell was opened from (its links carry it): Close returns there.
+        page = request.GET.get("matrix_page", "")
+        context["matrix_url"] = _matrix_url(
+            request, deal.get_absolute_url(), int(page) if page.isdigit() else 1
+        )
         return render(request, "desk/deal_detail.html#matrix-cell", context)
-    # The whole deal page, opened at this cell: the matrix already counted it.
-    context = _deal_context(request, deal)
+    # The whole deal page, opened at this cell and at the matrix page that holds its
+    # clause: the matrix already counted it.
+    context = _deal_context(request, deal, open_ref=ref)
     clause = next((c for c in context["clauses"] if c.reference == ref), None)
     if clause is None:
         raise Http404("No clause with this reference in the deal.")
