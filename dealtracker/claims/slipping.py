@@ -3,7 +3,15 @@
 A clause × obliged party is overdue when the clause's due date has passed and
 the party's latest assessment (on or before that day) is not *full*, unless the
 deal is over (concluded, superseded or collapsed). Listed across deals on
-/slipping/ and its Atom feed, and per deal on the deal page.
+/slipping/ and its Atom feed (`slipping_list`, a page at a time in SQL), and per
+deal on the deal page (`overdue_terms`, the rule in Python over the deal's clauses).
+
+Across deals, the SQL reads each clause's due date from Clause.due_on and how many
+terms fall due on each day from deals_clause_due_day, both kept by the database
+(deals/due_sql.py): a page costs the same whatever the archive holds. Terms whose
+every obliged party is assessed *full* are the exceptions, found from the full
+assessments; the shown page's terms then go through overdue_terms() itself, so
+their due dates, "behind" parties and assessments are the rule's own.
 """
 
 from __future__ import annotations
@@ -12,8 +20,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import cast
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.deals.deadlines import DueDate
 from dealtracker.deals.models import DEAL_OVER_STATUSES, Clause, Deal, Party
 
@@ -108,3 +118,140 @@ def _candidate_clauses(*, today: dt.date, deal: Deal | None) -> QuerySet[Clause]
         & (Q(phase__actual_end__lt=today) | Q(phase__planned_end__lt=today))
     )
     return clauses.order_by("deal_id", "position", "reference")
+
+
+# --- across deals, a page at a time --------------------------------------------------
+
+_OVER = tuple(str(status) for status in DEAL_OVER_STATUSES)
+
+# The latest visible assessment (on or before the day) of clause c, party o.party_id,
+# is not "full": the party is behind (latest_assessments() and the rule above).
+_BEHIND = """
+  EXISTS (SELECT 1 FROM deals_clause_obliged_parties o
+           WHERE o.clause_id = c.id
+             AND (SELECT a.level FROM claims_assessment a
+                   WHERE a.clause_id = o.clause_id AND a.party_id = o.party_id
+                     AND a.assessed_on <= %(today)s AND (a.is_published OR %(drafts)s)
+                   ORDER BY a.assessed_on DESC, a.id DESC LIMIT 1) IS DISTINCT FROM 'full')
+"""
+
+# Due, of a deal that is not over, with an obliged party: counted in deals_clause_due_day.
+_AWAITED = """
+  c.due_on < %(today)s AND d.status <> ALL(%(over)s)
+  AND EXISTS (SELECT 1 FROM deals_clause_obliged_parties o WHERE o.clause_id = c.id)
+"""
+
+# Awaited terms not overdue: every obliged party's latest assessment is full. Only
+# clauses with a full assessment can be; found from those, not from every clause.
+_MET = """
+SELECT c.id, c.due_on FROM deals_clause c JOIN deals_deal d ON d.id = c.deal_id
+ WHERE c.id IN (SELECT a.clause_id FROM claims_assessment a
+                 WHERE a.level = 'full' AND a.assessed_on <= %(today)s
+                   AND (a.is_published OR %(drafts)s))
+   AND AWAITED AND NOT BEHIND
+""".replace("AWAITED", _AWAITED).replace("BEHIND", _BEHIND)
+
+# Per day before today: how many overdue terms fall due that day, and how many up to it.
+_DAYS = """
+WITH met(due_on, k) AS (SELECT day, count(*) FROM unnest(%(met)s::date[]) AS m(day) GROUP BY day),
+days AS (
+  SELECT t.due_on, t.n - coalesce(met.k, 0) AS m
+    FROM deals_clause_due_day t LEFT JOIN met ON met.due_on = t.due_on
+   WHERE t.due_on < %(today)s),
+cum AS (SELECT due_on, m, sum(m) OVER (ORDER BY due_on) AS upto FROM days)
+SELECT coalesce(max(upto), 0),
+       min(due_on) FILTER (WHERE upto > %(start)s),
+       min(upto - m) FILTER (WHERE upto > %(start)s),
+       min(due_on) FILTER (WHERE upto >= %(stop)s)
+  FROM cum
+"""
+
+# The page's clauses: overdue, due between its first and last day, in the list's order
+# (the deal's title as Python sorts it, code point by code point: COLLATE "C").
+_PAGE = """
+SELECT c.id FROM deals_clause c JOIN deals_deal d ON d.id = c.deal_id
+ WHERE c.due_on >= %(first)s AND c.due_on <= %(last)s AND AWAITED
+   AND NOT (c.id = ANY(%(met_ids)s::bigint[]))
+ ORDER BY c.due_on, d.title COLLATE "C", c.position, c.deal_id, c.reference
+ OFFSET %(skip)s LIMIT %(limit)s
+""".replace("AWAITED", _AWAITED)
+
+
+class SlippingList:
+    """Overdue terms across deals, most overdue first, read a page at a time: len() and
+    count() are the list's length, a slice runs the page's queries (a Paginator's
+    object_list). Same terms, order and contents as overdue_terms() across deals."""
+
+    def __init__(self, *, today: dt.date, user) -> None:
+        self.today = today
+        self.user = user
+        self.drafts = sees_drafts(user)
+        with connection.cursor() as cursor:
+            cursor.execute(_MET, self._params())
+            met = cursor.fetchall()
+        self._met_ids = [pk for pk, _ in met]
+        self._met_days = [day for _, day in met]
+        self._total: int | None = None
+
+    def _params(self, **extra) -> dict:
+        return {"today": self.today, "drafts": self.drafts, "over": list(_OVER), **extra}
+
+    def _days(self, start: int, stop: int) -> tuple[int, dt.date | None, int, dt.date | None]:
+        with connection.cursor() as cursor:
+            cursor.execute(_DAYS, self._params(met=self._met_days, start=start, stop=stop))
+            total, first, before, last = cursor.fetchone()
+        self._total = int(total)
+        return self._total, first, int(before or 0), last
+
+    def count(self) -> int:
+        if self._total is None:
+            self._days(0, 0)
+        return cast(int, self._total)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[OverdueTerm]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("a SlippingList is read by slices")
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = self.count()
+        if start < 0 or stop < 0:
+            raise ValueError("no negative indexes")
+        if stop <= start:
+            return []
+        total, first, before, last = self._days(start, stop)
+        if first is None:
+            return []
+        if last is None:
+            last = self.today - dt.timedelta(days=1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PAGE,
+                self._params(
+                    first=first,
+                    last=last,
+                    met_ids=self._met_ids,
+                    skip=start - before,
+                    limit=stop - start,
+                ),
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        clauses = {c.pk: c for c in _with_parties(Clause.objects.filter(pk__in=ids))}
+        terms = overdue_terms(today=self.today, user=self.user, clauses=[clauses[pk] for pk in ids])
+        # overdue_terms() sorts by the same key; the SQL's order stands for ties.
+        order = {pk: i for i, pk in enumerate(ids)}
+        terms.sort(key=lambda term: order[term.clause.pk])
+        return terms
+
+
+def _with_parties(clauses: QuerySet[Clause]) -> QuerySet[Clause]:
+    return clauses.select_related("deal", "phase", "deadline_phase").prefetch_related(
+        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+    )
+
+
+def slipping_list(*, today: dt.date, user) -> SlippingList:
+    """Overdue terms across deals (/slipping/ and its feed), a page at a time."""
+    return SlippingList(today=today, user=user)

@@ -380,8 +380,14 @@ class Clause(SingleLineFields, models.Model):
     )
     language = models.CharField(max_length=12, default="en")
     search_vector = SearchVectorField(null=True, editable=False)
+    # The last day of the due date (due_date().date), kept by the database's triggers
+    # (deals/due_sql.py) when the clause or its phases change; null: never due. For
+    # finding overdue terms in order (claims/slipping.py); pages show due_date().
+    due_on = models.DateField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[obliged_parties])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "due_on"], m2m_fields=[obliged_parties]
+    )
 
     class Meta:
         ordering = ["deal", "position", "reference"]
@@ -419,6 +425,12 @@ class Clause(SingleLineFields, models.Model):
         indexes = [
             models.Index(fields=["category"], name="clause_category_idx"),
             GinIndex(fields=["search_vector"], name="clause_search_gin"),
+            # Overdue terms, most overdue first (claims/slipping.py).
+            models.Index(
+                fields=["due_on", "deal"],
+                name="clause_due_on_idx",
+                condition=Q(due_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 from dealtracker.claims.assessments import assessment_publish, assessment_record
 from dealtracker.claims.models import Assessment, Claim
 from dealtracker.claims.queries import visible_claims
-from dealtracker.claims.slipping import OverdueTerm, overdue_terms
+from dealtracker.claims.slipping import OverdueTerm, slipping_list
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.desk.access import permission_required, reader_required
@@ -141,7 +141,7 @@ def assessment_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 def slipping(request: HttpRequest) -> HttpResponse:
     """Overdue terms across deals, most overdue first, paginated."""
     today = timezone.localdate()
-    terms = overdue_terms(today=today, user=request.user)
+    terms = slipping_list(today=today, user=request.user)  # read a page at a time
     page = Paginator(terms, SLIPPING_PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
 
@@ -152,7 +152,7 @@ def slipping(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "page": page,
-        "total": len(terms),
+        "total": page.paginator.count,
         "prev_url": page_url(page.previous_page_number()) if page.has_previous() else "",
         "next_url": page_url(page.next_page_number()) if page.has_next() else "",
     }
@@ -174,7 +174,7 @@ class SlippingFeed(Feed):
         return absolute(reverse("desk:slipping-feed"))
 
     def items(self) -> list[OverdueTerm]:
-        return overdue_terms(today=timezone.localdate(), user=AnonymousUser())[:FEED_ITEMS]
+        return slipping_list(today=timezone.localdate(), user=AnonymousUser())[:FEED_ITEMS]
 
     def item_title(self, term: OverdueTerm) -> str:
         clause = term.clause
