@@ -44,14 +44,17 @@ Rules, decided here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db import DatabaseError, transaction
+from django.db.models import Max, Prefetch, Q
+from django.utils import timezone as dj_timezone
+from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history
 
 from dealtracker.claims.models import (
@@ -65,12 +68,23 @@ from dealtracker.claims.models import (
 from dealtracker.claims.services import claim_validate
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.history import credit
 from dealtracker.sources.anchoring import anchor_for
+from dealtracker.sources.bulk import (
+    history_insert,
+    passage_build,
+    rows_insert,
+    source_build,
+    sources_insert,
+)
 from dealtracker.sources.canonical import canonicalize
-from dealtracker.sources.models import Passage, Source, SourceKind
+from dealtracker.sources.models import Passage, Source, SourceKind, SourceRevision
 from dealtracker.sources.services import DuplicateSource, source_create
+from dealtracker.text import single_line
 
 BATCH_SIZE = 500
+# A batch also ends once its lines hold this many bytes (memory stays bounded).
+BATCH_BYTES = 64_000_000
 MAX_LINE_BYTES = 8_000_000
 
 
@@ -158,9 +172,14 @@ def _choice(data: dict, key: str, choices, default: str, where: str) -> str:
     value = data.get(key, default)
     if value is None:
         value = default
-    if value not in choices.values:
+    if value not in _values(choices):
         raise LineError(f"{where}: {key} {value!r} is not one of {', '.join(choices.values)}")
     return value
+
+
+@functools.cache
+def _values(choices) -> frozenset[str]:
+    return frozenset(choices.values)
 
 
 def _date(value: Any, what: str) -> dt.date | None:
@@ -319,25 +338,45 @@ class _References:
         self.deals: dict[str, Deal | None] = {}
         self.phases: dict[tuple[int, int], Phase | None] = {}
         self.clauses: dict[tuple[int, str], Clause | None] = {}
+        self.loaded: set[int] = set()  # deals whose phases and clauses are in
+        self.all_parties = self.all_deals = False
 
     def party(self, slug: str, where: str) -> Party:
         if slug not in self.parties:
-            self.parties[slug] = Party.objects.filter(slug=slug).first()
+            if not self.all_parties:  # reference data: a few thousand rows at most
+                self.all_parties = True
+                self.parties.update((p.slug, p) for p in Party.objects.all())
+            self.parties.setdefault(slug, None)
         if self.parties[slug] is None:
             raise LineError(f"{where}: no party {slug!r} (add it in the admin first)")
         return cast(Any, self.parties[slug])  # not None: checked above
 
     def deal(self, slug: str, where: str) -> Deal:
         if slug not in self.deals:
-            self.deals[slug] = Deal.objects.filter(slug=slug).first()
+            if not self.all_deals:
+                self.all_deals = True
+                self.deals.update((d.slug, d) for d in Deal.objects.all())
+            self.deals.setdefault(slug, None)
         if self.deals[slug] is None:
             raise LineError(f"{where}: no deal {slug!r} (add it in the admin first)")
         return cast(Any, self.deals[slug])  # not None: checked above
 
+    def _load_deal(self, deal: Deal) -> None:
+        """Every phase and clause of a deal, with two queries, the first time one is asked for."""
+        if deal.pk in self.loaded:
+            return
+        self.loaded.add(deal.pk)
+        # Both are unique in their deal (phase_order_unique_in_deal, clause_reference_unique_in_deal).
+        for phase in Phase.objects.filter(deal=deal):
+            self.phases[(deal.pk, phase.order)] = phase
+        for clause in Clause.objects.filter(deal=deal):
+            self.clauses[(deal.pk, clause.reference)] = clause
+
     def phase(self, deal: Deal, order: int, where: str) -> Phase:
         key = (deal.pk, order)
         if key not in self.phases:
-            self.phases[key] = Phase.objects.filter(deal=deal, order=order).first()
+            self._load_deal(deal)
+            self.phases.setdefault(key, None)
         if self.phases[key] is None:
             raise LineError(f"{where}: deal {deal.slug!r} has no phase {order}")
         return cast(Any, self.phases[key])  # not None: checked above
@@ -345,7 +384,8 @@ class _References:
     def clause(self, deal: Deal, reference: str, where: str) -> Clause:
         key = (deal.pk, reference)
         if key not in self.clauses:
-            self.clauses[key] = Clause.objects.filter(deal=deal, reference=reference).first()
+            self._load_deal(deal)
+            self.clauses.setdefault(key, None)
         if self.clauses[key] is None:
             raise LineError(f"{where}: deal {deal.slug!r} has no clause {reference!r}")
         return cast(Any, self.clauses[key])  # not None: checked above
@@ -388,13 +428,9 @@ def _find_source(ref: str, where: str) -> Source:
     return source
 
 
-def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, int]:
-    """Import one parsed line (inside the caller's transaction); return (passages, claims).
-
-    Raises DuplicateSource when the source is already here, LineError when a
-    reference or an offset is wrong, ValidationError for text or claim rules.
-    """
-    # Resolve every reference first: a bad one leaves nothing behind.
+def _resolve_claims(line: SourceLine, refs: _References) -> list[dict[str, Any]]:
+    """Each claim's fields with its parties, deal, phase and clause looked up and its
+    rules checked (LineError names the claim): a bad reference leaves nothing behind."""
     resolved = []
     for i, c in enumerate(line.claims):
         where = f"claim {i}"
@@ -423,6 +459,37 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
                 f"{where}: " + "; ".join(m for ms in exc.message_dict.values() for m in ms)
             ) from None
         resolved.append(data)
+    return resolved
+
+
+def _claim_build(c: ClaimLine, data: dict[str, Any], by) -> Claim:
+    return Claim(
+        statement=data["statement"],
+        attribution=data["attribution"],
+        claimant=data["claimant"],
+        deal=data["deal"],
+        phase=data["phase"],
+        clause=data["clause"],
+        kind=c.kind,
+        compliance=c.compliance,
+        made_on=c.made_on,
+        made_on_precision=c.made_on_precision,
+        verification=c.verification,
+        is_published=c.published,
+        published_at=(c.published_at or dt.datetime.now(dt.UTC)) if c.published else c.published_at,
+        language=c.language,
+        created_by=by,
+    )
+
+
+def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, int]:
+    """Import one parsed line (inside the caller's transaction); return (passages, claims).
+
+    The line-by-line path: import_lines takes it for a batch whose bulk insert
+    failed. Raises DuplicateSource when the source is already here, LineError
+    when a reference or an offset is wrong, ValidationError for text or claim rules.
+    """
+    resolved = _resolve_claims(line, refs)
 
     source = source_create(
         text=line.text,
@@ -463,25 +530,8 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
 
     evidence: list[Evidence] = []
     for c, data in zip(line.claims, resolved, strict=True):
-        claim = Claim(
-            statement=data["statement"],
-            attribution=data["attribution"],
-            claimant=data["claimant"],
-            deal=data["deal"],
-            phase=data["phase"],
-            clause=data["clause"],
-            kind=c.kind,
-            compliance=c.compliance,
-            made_on=c.made_on,
-            made_on_precision=c.made_on_precision,
-            verification=c.verification,
-            is_published=c.published,
-            published_at=(c.published_at or dt.datetime.now(dt.UTC))
-            if c.published
-            else c.published_at,
-            language=c.language,
-            created_by=by,
-        )
+        claim = _claim_build(c, data, by)
+        credit(claim, by)
         claim.save()
         if data["subjects"]:
             claim.subjects.set(data["subjects"])
@@ -528,32 +578,65 @@ def import_lines(
 ) -> ImportSummary:
     """Import (line number, line) pairs, committing every batch_size lines.
 
-    Lines are pulled one at a time, so memory does not grow with the file. A bad
-    line is rolled back alone (a savepoint) and reported; the rest goes on. When
-    on_batch is called, everything up to that line number is committed: an
-    interrupted import keeps every batch reported done.
+    Lines are pulled a batch at a time (batch_size lines, or fewer when they hold
+    more than BATCH_BYTES), so memory does not grow with the file. A batch is
+    checked whole in Python, its duplicates found with one query, and its rows
+    written with one INSERT per table (see _Batch). A bad line is reported and
+    skipped; the rest goes on. When on_batch is called, everything up to that
+    line number is committed: an interrupted import keeps every batch reported done.
     """
     summary = ImportSummary()
     refs = _References()
     iterator = iter(lines)
-    last = 0
     while True:
+        batch: list[tuple[int, bytes | str]] = []
+        size = 0
+        for number, raw in iterator:
+            batch.append((number, raw))
+            size += len(raw)
+            if len(batch) >= batch_size or size >= BATCH_BYTES:
+                break
+        if not batch:
+            return summary
         with transaction.atomic():
-            taken = 0
-            for number, raw in iterator:
-                last = number
-                summary.lines += 1
-                taken += 1
-                if raw.strip() or isinstance(raw, LongLine):
-                    _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
-                if taken >= batch_size:
-                    break
-        if taken == 0:
-            return summary
+            _import_batch(batch, refs=refs, by=by, summary=summary, on_bad=on_bad)
+        summary.lines += len(batch)
         if on_batch is not None:
-            on_batch(last, summary)
-        if taken < batch_size:
+            on_batch(batch[-1][0], summary)
+        if len(batch) < batch_size and size < BATCH_BYTES:
             return summary
+
+
+def _import_batch(batch, *, refs: _References, by, summary: ImportSummary, on_bad) -> None:
+    """One batch, inside the caller's transaction: in bulk, or line by line when the
+    bulk insert fails (a row the checks let through but the database refuses, or a
+    source another writer added meanwhile), so one line never loses the others."""
+    outcome = _Batch(refs=refs, by=by)
+    for number, raw in batch:
+        if raw.strip() or isinstance(raw, LongLine):
+            outcome.take(number, raw)
+    try:
+        with transaction.atomic():
+            outcome.insert()
+    except DatabaseError:
+        for number, raw in batch:
+            if raw.strip() or isinstance(raw, LongLine):
+                _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
+        return
+    for number, reason in outcome.bad:
+        _report_bad(number, reason, summary=summary, on_bad=on_bad)
+    summary.skipped += outcome.skipped
+    summary.imported += len(outcome.lines)
+    summary.passages += len(outcome.passages)
+    summary.claims += len(outcome.claims)
+
+
+def _report_bad(number: int, reason: str, *, summary: ImportSummary, on_bad) -> None:
+    summary.bad += 1
+    if len(summary.bad_lines) < 1000:
+        summary.bad_lines.append((number, reason))
+    if on_bad is not None:
+        on_bad(number, reason)
 
 
 def _import_one(number: int, raw, *, refs, by, summary: ImportSummary, on_bad) -> None:
@@ -566,15 +649,249 @@ def _import_one(number: int, raw, *, refs, by, summary: ImportSummary, on_bad) -
         return
     except (LineError, ValidationError) as exc:
         reason = str(exc) if isinstance(exc, LineError) else "; ".join(exc.messages)
-        summary.bad += 1
-        if len(summary.bad_lines) < 1000:
-            summary.bad_lines.append((number, reason))
-        if on_bad is not None:
-            on_bad(number, reason)
+        _report_bad(number, reason, summary=summary, on_bad=on_bad)
         return
     summary.imported += 1
     summary.passages += passages
     summary.claims += claims
+
+
+@dataclass
+class _Line:
+    """A line checked and built, not yet written."""
+
+    number: int
+    line: SourceLine
+    claims: list[dict[str, Any]]
+    source: Source
+    revision: SourceRevision
+    passages: list[Passage] = field(default_factory=list)
+
+
+def prepare_line(number: int, raw: bytes | str, *, refs: _References, by=None) -> _Line:
+    """Parse and check one line without writing (LineError, ValidationError), in the
+    order import_line checks: the line, its references and claims, then the source."""
+    line = parse_line(raw)
+    claims = _resolve_claims(line, refs)
+    source, revision = source_build(
+        text=line.text,
+        title=line.title,
+        by=by,
+        kind=line.kind,
+        outlet=line.outlet,
+        author=line.author,
+        attribution=line.attribution,
+        url=line.url,
+        published_on=line.published_on,
+        language=line.language,
+    )
+    return _Line(number, line, claims, source, revision)
+
+
+class _Batch:
+    """The lines of one batch, checked in Python and written with one INSERT per table.
+
+    take() checks a line as import_line would (same messages); insert() finds the
+    duplicates of the whole batch with one query (same URL or same text as a source
+    already here, or as a line before it in the batch), anchors the passages and
+    resolves the evidence of the rest, and writes sources, revisions, passages,
+    claims, their subjects and evidence in bulk, each with its history record
+    credited to `by`. Outcomes (bad lines, skipped) are final only once insert()
+    has returned: a batch whose insert fails is done again line by line.
+    """
+
+    def __init__(self, *, refs: _References, by) -> None:
+        self.refs = refs
+        self.by = by
+        self.taken: list[_Line] = []
+        self.bad: list[tuple[int, str]] = []
+        self.skipped = 0
+        self.lines: list[_Line] = []
+        self.passages: list[Passage] = []
+        self.claims: list[Claim] = []
+        self.subjects: list[list[Party]] = []
+        self.evidence: list[Evidence] = []
+
+    def take(self, number: int, raw: bytes | str) -> None:
+        try:
+            self.taken.append(prepare_line(number, raw, refs=self.refs, by=self.by))
+        except (LineError, ValidationError) as exc:
+            self._bad(number, exc)
+
+    def _bad(self, number: int, exc: LineError | ValidationError) -> None:
+        reason = str(exc) if isinstance(exc, LineError) else "; ".join(exc.messages)
+        self.bad.append((number, reason))
+
+    def insert(self) -> None:
+        present_urls, present_hashes = self._present()
+        others = _OtherSources(self.taken)
+        for item in self.taken:
+            source = item.source
+            if (source.url and source.url in present_urls) or source.text_hash in present_hashes:
+                self.skipped += 1
+                continue
+            try:
+                self._build(item, others)
+            except LineError as exc:
+                self._bad(item.number, exc)
+                continue
+            self.lines.append(item)
+            others.add(item)
+            if source.url:
+                present_urls.add(source.url)
+            present_hashes.add(source.text_hash)
+        self.bad.sort()
+        self._write()
+
+    def _present(self) -> tuple[set[str], set[str]]:
+        """The URLs and text hashes of the batch that sources already here have."""
+        urls = {item.source.url for item in self.taken if item.source.url}
+        hashes = {item.source.text_hash for item in self.taken}
+        if not self.taken:
+            return set(), set()
+        rows = Source.objects.filter(Q(url__in=urls) | Q(text_hash__in=hashes)).values_list(
+            "url", "text_hash"
+        )
+        present_urls, present_hashes = set(), set()
+        for url, digest in rows:
+            if url in urls:
+                present_urls.add(url)
+            if digest in hashes:
+                present_hashes.add(digest)
+        return present_urls, present_hashes
+
+    def _build(self, item: _Line, others: _OtherSources) -> None:
+        """Anchor the line's passages and resolve its evidence (LineError: nothing kept)."""
+        line, source, by = item.line, item.source, self.by
+        spans: list[tuple[int, int]] = []
+        by_span: dict[tuple[int, int], Passage] = {}
+        for i, p in enumerate(line.passages):
+            span = _canonical_span(line.text, source.text, p, f"passage {i}")
+            spans.append(span)
+            if span not in by_span:  # the same span marked twice is one passage
+                by_span[span] = passage_build(source, item.revision, *span, note=p.note, by=by)
+        claims: list[Claim] = []
+        evidence: list[Evidence] = []
+        for c, data in zip(line.claims, item.claims, strict=True):
+            claim = _claim_build(c, data, by)
+            claims.append(claim)
+            linked: set[int] = set()
+            for j, e in enumerate(c.evidence):
+                if e.passage is not None:
+                    passage = by_span[spans[e.passage]]
+                else:
+                    passage = others.passage(
+                        cast(str, e.source), cast(int, e.start), cast(int, e.end), item.number, j
+                    )
+                if id(passage) in linked:
+                    continue
+                linked.add(id(passage))
+                evidence.append(
+                    Evidence(
+                        claim=claim,
+                        passage=passage,
+                        relation=e.relation,
+                        note=e.note,
+                        created_by=by,
+                    )
+                )
+        item.passages = list(by_span.values())
+        self.passages.extend(item.passages)
+        self.claims.extend(claims)
+        self.subjects.extend(data["subjects"] for data in item.claims)
+        self.evidence.extend(evidence)
+
+    def _write(self) -> None:
+        if not self.lines:
+            return
+        by = self.by
+        sources_insert(
+            [item.source for item in self.lines],
+            [item.revision for item in self.lines],
+            self.passages,
+            by=by,
+        )
+        now = dj_timezone.now()
+        for claim in self.claims:  # what Claim.save() (SingleLineFields) would store
+            claim.statement = single_line(claim.statement)
+            claim.attribution = single_line(claim.attribution)
+        rows_insert(Claim, self.claims)
+        records = history_insert(Claim, self.claims, by=by, now=now, ids=True)
+        # Each claim's subjects, and the same rows in its '+' history record (the claim
+        # as created, subjects included).
+        through = Claim.subjects.through
+        subjects, recorded = [], []
+        for claim, record, parties in zip(self.claims, records, self.subjects, strict=True):
+            for party in parties:
+                subjects.append(through(claim_id=claim.pk, party_id=party.pk))
+                recorded.append(record)
+        rows_insert(through, subjects)
+        # The model simple_history keeps a historical claim's subjects in.
+        Recorded = HistoricalRecords.m2m_models[Claim._meta.get_field("subjects")]
+        _copy_recorded_subjects(Recorded, subjects, recorded)
+        rows_insert(Evidence, self.evidence)
+        history_insert(Evidence, self.evidence, by=by, now=now)
+
+
+def _copy_recorded_subjects(Recorded, subjects: list, records: list[int]) -> None:
+    rows = [
+        Recorded(history_id=record, id=row.pk, claim_id=row.claim_id, party_id=row.party_id)
+        for row, record in zip(subjects, records, strict=True)
+    ]
+    rows_insert(Recorded, rows)
+
+
+class _OtherSources:
+    """Sources a batch's evidence names by URL or sha256:<text hash>, and their passages:
+    the ones already here (looked up once for the whole batch) and the earlier lines
+    of the batch, as _find_source and import_line would find them."""
+
+    def __init__(self, taken: list[_Line]) -> None:
+        refs = {
+            e.source for item in taken for c in item.line.claims for e in c.evidence if e.source
+        }
+        hashes = {r.removeprefix("sha256:") for r in refs if r.startswith("sha256:")}
+        urls = {r for r in refs if not r.startswith("sha256:")}
+        self.by_url: dict[str, Source | _Line] = {}
+        self.by_hash: dict[str, Source | _Line] = {}
+        ids: set[int] = set()
+        if refs:
+            found = Source.objects.filter(Q(url__in=urls) | Q(text_hash__in=hashes))
+            for source in found.only("id", "url", "text_hash").order_by("id"):
+                if source.url in urls:
+                    self.by_url[source.url] = source
+                    ids.add(source.pk)
+                if source.text_hash in hashes and source.text_hash not in self.by_hash:
+                    self.by_hash[source.text_hash] = source
+                    ids.add(source.pk)
+        self.spans: dict[tuple[int, int, int], Passage] = {}
+        passages = Passage.objects.filter(source_id__in=ids).only("id", "source_id", "start", "end")
+        for p in passages.order_by("id") if ids else ():
+            self.spans.setdefault((p.source_id, p.start, p.end), p)
+
+    def add(self, item: _Line) -> None:
+        """A line of the batch that later lines may name."""
+        if item.source.url:
+            self.by_url.setdefault(item.source.url, item)
+        self.by_hash.setdefault(item.source.text_hash, item)
+
+    def passage(self, ref: str, start: int, end: int, number: int, j: int) -> Passage:
+        where = f"claim evidence {j}"
+        if ref.startswith("sha256:"):
+            other = self.by_hash.get(ref.removeprefix("sha256:"))
+        else:
+            other = self.by_url.get(ref)
+        if other is None:
+            raise LineError(
+                f"{where}: no source {ref!r} (it must come earlier in the file or be here already)"
+            )
+        if isinstance(other, _Line):
+            found = next((p for p in other.passages if (p.start, p.end) == (start, end)), None)
+        else:
+            found = self.spans.get((other.pk, start, end))
+        if found is None:
+            raise LineError(f"{where}: source {ref!r} has no passage at {start}–{end}")
+        return found
 
 
 class LongLine(bytes):

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from dealtracker.claims.models import Claim, Evidence
 from dealtracker.deals.models import Party
 from dealtracker.interchange import source_archive as archive
+from dealtracker.sources.canonical import text_hash
 from dealtracker.sources.models import Passage, Source, SourceRevision
 
 pytestmark = pytest.mark.django_db
@@ -229,16 +230,16 @@ def test_an_interrupted_import_keeps_every_batch_already_done(db, tmp_path, monk
         + "\n",
         encoding="utf-8",
     )
-    real = archive.import_line
+    real = archive.prepare_line
     seen = []
 
-    def failing(parsed, **kwargs):
-        seen.append(parsed.url)
+    def failing(number, raw, **kwargs):
+        seen.append(number)
         if len(seen) == 5:
             raise KeyboardInterrupt  # the operator pressed Ctrl-C in batch 3
-        return real(parsed, **kwargs)
+        return real(number, raw, **kwargs)
 
-    monkeypatch.setattr(archive, "import_line", failing)
+    monkeypatch.setattr(archive, "prepare_line", failing)
     with pytest.raises(KeyboardInterrupt):
         run_import(path, batch_size=2)
     assert Source.objects.count() == 4  # batches 1 and 2
@@ -270,3 +271,186 @@ def test_the_importer_reads_lazily_and_its_memory_does_not_grow_with_the_file(db
     small, large = peak(10), peak(60)
     # Six times the data (1.2 MB) does not take six times the memory.
     assert large < 2 * small
+
+
+# --- the import in batches --------------------------------------------------------------
+
+
+def numbered(*lines: str) -> list[tuple[int, bytes]]:
+    return [(i, text.encode()) for i, text in enumerate(lines, start=1)]
+
+
+def claim_on(passage: int, **fields) -> dict:
+    data = {"statement": "Israel withdrew", "subjects": ["israel"]}
+    data.update(fields)
+    data["evidence"] = [{"passage": passage, "relation": "states"}]
+    return data
+
+
+def test_a_bad_line_in_the_middle_of_a_batch_is_reported_and_the_others_are_imported(db):
+    Party.objects.create(name="Israel", slug="israel")
+    good = {"passages": [{"start": 0, "end": 6}], "claims": [claim_on(0)]}
+    lines = [line(url=f"https://example.org/{i}", **good) for i in range(1, 8)]
+    lines[3] = line(url="https://example.org/4", claims=[{"statement": "x", "claimant": "nobody"}])
+    bad = []
+    summary = archive.import_lines(
+        numbered(*lines), batch_size=500, on_bad=lambda n, reason: bad.append((n, reason))
+    )
+    assert bad == [(4, "claim 0: no party 'nobody' (add it in the admin first)")]
+    assert (summary.imported, summary.bad, summary.passages, summary.claims) == (6, 1, 6, 6)
+    assert sorted(Source.objects.values_list("url", flat=True)) == [
+        f"https://example.org/{i}" for i in (1, 2, 3, 5, 6, 7)
+    ]
+    assert Claim.objects.count() == 6 and Evidence.objects.count() == 6
+    assert all(c.subjects.get().slug == "israel" for c in Claim.objects.all())
+
+
+def test_duplicates_within_one_batch_are_skipped_like_sources_already_here(db):
+    lines = numbered(
+        line(url="https://example.org/1", text="The first report."),
+        line(url="https://example.org/1", text="The same URL with other words."),
+        line(url="https://example.org/2", text="The first report."),  # a wire copy
+        line(text="A report without an address."),
+        line(text="A  report without an address.\r\n"),  # the same once canonical
+        line(url="HTTPS://EXAMPLE.ORG/1#top", text="The same URL written otherwise."),
+        line(url="https://example.org/3", text="Another report."),
+    )
+    summary = archive.import_lines(lines, batch_size=500)
+    assert (summary.imported, summary.skipped, summary.bad) == (3, 4, 0)
+    assert sorted(Source.objects.values_list("url", "text")) == [
+        ("", "A report without an address."),
+        ("https://example.org/1", "The first report."),
+        ("https://example.org/3", "Another report."),
+    ]
+
+
+def test_evidence_may_name_a_source_earlier_in_the_same_batch(db):
+    first = line(url="https://example.org/1", passages=[{"start": 0, "end": 6}])
+    first_text = json.loads(first)["text"]
+    second = line(
+        url="https://example.org/2",
+        passages=[{"start": 0, "end": 6}],
+        claims=[
+            {
+                "statement": "Two reports say so",
+                "evidence": [
+                    {"passage": 0, "relation": "states"},
+                    {"source": "https://example.org/1", "start": 0, "end": 6},
+                    {"source": "sha256:" + text_hash(first_text), "start": 0, "end": 6},
+                    {"source": "https://example.org/9", "start": 0, "end": 6},
+                ],
+            }
+        ],
+    )
+    bad = []
+    archive.import_lines(numbered(first, second), on_bad=lambda n, reason: bad.append((n, reason)))
+    # The source named later in the file is not here yet: the line is bad, nothing of it kept.
+    assert bad == [
+        (
+            2,
+            "claim evidence 3: no source 'https://example.org/9' "
+            "(it must come earlier in the file or be here already)",
+        )
+    ]
+    fixed = second.replace("https://example.org/9", "https://example.org/1")
+    summary = archive.import_lines(numbered(first, fixed))
+    assert (summary.imported, summary.skipped) == (1, 1)
+    claim = Claim.objects.get()
+    # The same passage named twice (by URL and by text hash) is one piece of evidence.
+    assert sorted(claim.evidence.values_list("passage__source__url", flat=True)) == [
+        "https://example.org/1",
+        "https://example.org/2",
+    ]
+
+
+def test_importing_again_imports_nothing_and_records_no_history(db, editor, tmp_path):
+    Party.objects.create(name="Israel", slug="israel")
+    good = {"passages": [{"start": 0, "end": 6}], "claims": [claim_on(0)]}
+    lines = numbered(*(line(url=f"https://example.org/{i}", **good) for i in range(1, 6)))
+    archive.import_lines(lines, by=editor)
+    before = dump()
+    records = [m.history.count() for m in (Source, SourceRevision, Passage, Claim, Evidence)]
+    summary = archive.import_lines(lines, by=editor, batch_size=2)
+    assert (summary.imported, summary.skipped, summary.bad) == (0, 5, 0)
+    assert dump() == before
+    assert [
+        m.history.count() for m in (Source, SourceRevision, Passage, Claim, Evidence)
+    ] == records
+
+
+def test_every_imported_row_has_its_creation_in_history_by_the_importer(db, editor):
+    Party.objects.create(name="Israel", slug="israel")
+    Party.objects.create(name="Hamas", slug="hamas")
+    lines = numbered(
+        *(
+            line(
+                url=f"https://example.org/{i}",
+                passages=[{"start": 0, "end": 6}, {"start": 7, "end": 15}],
+                claims=[claim_on(0, subjects=["israel", "hamas"]), claim_on(1, subjects=[])],
+            )
+            for i in range(1, 4)
+        )
+    )
+    archive.import_lines(lines, by=editor)
+    for model in (Source, SourceRevision, Passage, Claim, Evidence):
+        rows = set(model.objects.values_list("pk", flat=True))
+        assert len(rows) == (3 if model in (Source, SourceRevision) else 6), model
+        records = model.history.all()
+        assert sorted(r.id for r in records) == sorted(rows), model
+        assert {(r.history_type, r.history_user_id) for r in records} == {("+", editor.pk)}
+    # A claim's record holds what it was created with, its subjects included.
+    for claim in Claim.objects.all():
+        record = claim.history.get()
+        assert record.statement == claim.statement
+        assert sorted(record.subjects.values_list("party__slug", flat=True)) == sorted(
+            claim.subjects.values_list("slug", flat=True)
+        )
+    source = Source.objects.order_by("id").first()
+    assert source.history.get().text == source.text
+    assert [p.label for p in source.passages.order_by("start")] == ["P1", "P2"]
+    assert source.last_passage_number == 2
+
+
+def test_a_batch_is_written_with_a_few_queries_whatever_its_size(db, django_assert_max_num_queries):
+    Party.objects.create(name="Israel", slug="israel")
+    good = {"passages": [{"start": 0, "end": 6}], "claims": [claim_on(0)]}
+    lines = numbered(*(line(url=f"https://example.org/{i}", **good) for i in range(1, 101)))
+    with django_assert_max_num_queries(40):
+        summary = archive.import_lines(lines, batch_size=500)
+    assert summary.imported == 100 and Evidence.objects.count() == 100
+
+
+def test_a_line_the_database_refuses_sends_its_batch_line_by_line(db, monkeypatch):
+    # Another writer adds a source between the batch's duplicate check and its insert.
+    Source.objects.create(
+        title="Already here", url="https://example.org/2", text="Other words.", text_hash="x"
+    )
+    monkeypatch.setattr(archive._Batch, "_present", lambda self: (set(), set()))
+    lines = numbered(*(line(url=f"https://example.org/{i}") for i in range(1, 5)))
+    bad = []
+    summary = archive.import_lines(lines, on_bad=lambda n, reason: bad.append((n, reason)))
+    assert (summary.imported, summary.skipped, summary.bad) == (3, 1, 0) and bad == []
+    assert Source.objects.count() == 4
+    assert Source.objects.get(url="https://example.org/2").title == "Already here"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": " A\ttitle\non  two lines ", "outlet": "  Reuters\u202e ", "author": " Jane\n"},
+        {"title": "T", "url": "HTTPS://Example.ORG/a#b", "attribution": " an official\r\n"},
+        {"title": "T", "text": "Aid  trucks\r\n\r\n\r\nentered.  ", "language": ""},
+    ],
+)
+def test_a_source_built_for_a_batch_is_the_one_source_create_stores(db, fields):
+    from dealtracker.sources.bulk import source_build
+    from dealtracker.sources.services import source_create
+
+    data = {"text": "Some text.", "title": "T", **fields}
+    built, revision = source_build(by=None, **data)
+    wanted = source_create(by=None, **data)
+    names = ["kind", "title", "outlet", "author", "attribution", "language", "text", "text_hash"]
+    assert [getattr(built, n) for n in names] == [getattr(wanted, n) for n in names]
+    if "url" in fields:
+        assert built.url == "https://example.org/a"
+    assert (revision.number, revision.text) == (1, wanted.revisions.get().text)
