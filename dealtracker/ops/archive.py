@@ -99,7 +99,10 @@ LEFT_OUT: dict[str, str] = {
     " an import recounts them as its claims come in",
 }
 # Fields computed from others by the database or on the way in.
-DERIVED_FIELDS = {"sources.sourcedocument": {"storage_name"}}
+DERIVED_FIELDS = {
+    "sources.sourcedocument": {"storage_name"},
+    "deals.clause": {"due_on"},  # kept by a trigger from its deadline and its phase
+}
 # Raw bytes of an original file per line (base64 makes it a third longer).
 FILE_PART_BYTES = 768 * 1024
 # Rows read per query when exporting, and history records per key lookup.
