@@ -18,64 +18,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Field, Model
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
-from dealtracker.text import single_line
-
 from .anchoring import anchor_for
-from .canonical import canonicalize, text_hash
 from .models import Passage, Source, SourceRevision
-from .services import normalize_url, source_text_prepare, web_url_error
+from .services import source_build
 
-
-def source_build(
-    *,
-    text: str,
-    title: str,
-    by,
-    kind: str = Source.Kind.NEWS_REPORT,
-    outlet: str = "",
-    author: str = "",
-    attribution: str = "",
-    url: str = "",
-    published_on: datetime.date | None = None,
-    language: str = "en",
-) -> tuple[Source, SourceRevision]:
-    """An unsaved source and its revision 1, with the values source_create would store.
-
-    Raises ValidationError as source_create does (empty or oversized text, no
-    title, a URL that is not http(s)); finding duplicates is the caller's job.
-    """
-    canonical = source_text_prepare(text)
-    title = single_line(canonicalize(title or ""))
-    if not title:
-        raise ValidationError("A source needs a title.", code="no_title")
-    url = normalize_url(url)
-    if problem := web_url_error(url):
-        raise ValidationError(problem, code="bad_url")
-    digest = text_hash(canonical)
-    source = Source(
-        kind=kind,
-        title=title,
-        # What Source.save() (SingleLineFields) would make of them; bulk inserts skip save().
-        outlet=single_line(outlet.strip()),
-        author=single_line(author.strip()),
-        attribution=single_line(attribution.strip()),
-        url=url,
-        published_on=published_on,
-        language=(language or "en").strip(),
-        text=canonical,
-        text_hash=digest,
-        created_by=by,
-    )
-    revision = SourceRevision(
-        source=source, number=1, text=canonical, text_hash=digest, page_starts=[], created_by=by
-    )
-    return source, revision
+__all__ = ["passage_build", "source_build", "sources_insert"]
 
 
 def passage_build(

@@ -240,6 +240,63 @@ def source_find_duplicate(*, url: str, text_hash: str) -> Duplicate | None:
     return Duplicate(DuplicateKind.WIRE_COPY, by_text)
 
 
+def source_build(
+    *,
+    text: str,
+    title: str,
+    by,
+    kind: str = Source.Kind.NEWS_REPORT,
+    outlet: str = "",
+    author: str = "",
+    attribution: str = "",
+    url: str = "",
+    published_on: datetime.date | None = None,
+    language: str = "en",
+    copy_of: Source | None = None,
+    page_starts: list[int] | None = None,
+) -> tuple[Source, SourceRevision]:
+    """An unsaved source and its revision 1, checked and cleaned as they are stored.
+
+    Raises ValidationError for empty or oversized text, no title, page offsets that
+    do not fit the text or a URL that is not http(s); finding duplicates is the
+    caller's job (source_create, or an archive import for a whole batch)."""
+    canonical = source_text_prepare(text)
+    title = single_line(canonicalize(title or ""))
+    if not title:
+        raise ValidationError("A source needs a title.", code="no_title")
+    page_starts = list(page_starts or [])
+    if page_starts and not valid_page_starts(page_starts, len(canonical)):
+        raise ValidationError("The page offsets do not fit the text.", code="bad_pages")
+    url = normalize_url(url)
+    if problem := web_url_error(url):
+        raise ValidationError(problem, code="bad_url")
+    digest = text_hash(canonical)
+    source = Source(
+        kind=kind,
+        title=title,
+        # What Source.save() (SingleLineFields) makes of them; bulk inserts skip save().
+        outlet=single_line(outlet.strip()),
+        author=single_line(author.strip()),
+        attribution=single_line(attribution.strip()),
+        url=url,
+        published_on=published_on,
+        language=(language or "en").strip(),
+        text=canonical,
+        text_hash=digest,
+        duplicate_of=copy_of,
+        created_by=by,
+    )
+    revision = SourceRevision(
+        source=source,
+        number=1,
+        text=canonical,
+        text_hash=digest,
+        page_starts=page_starts,
+        created_by=by,
+    )
+    return source, revision
+
+
 def source_create(
     *,
     text: str,
@@ -265,17 +322,21 @@ def source_create(
     copies). page_starts are offsets into the canonical text where the
     document's pages begin.
     """
-    canonical = source_text_prepare(text)
-    title = single_line(canonicalize(title or ""))
-    if not title:
-        raise ValidationError("A source needs a title.", code="no_title")
-    page_starts = list(page_starts or [])
-    if page_starts and not valid_page_starts(page_starts, len(canonical)):
-        raise ValidationError("The page offsets do not fit the text.", code="bad_pages")
-    url = normalize_url(url)
-    if problem := web_url_error(url):
-        raise ValidationError(problem, code="bad_url")
-    digest = text_hash(canonical)
+    source, revision = source_build(
+        text=text,
+        title=title,
+        by=by,
+        kind=kind,
+        outlet=outlet,
+        author=author,
+        attribution=attribution,
+        url=url,
+        published_on=published_on,
+        language=language,
+        copy_of=copy_of,
+        page_starts=page_starts,
+    )
+    url, digest = source.url, source.text_hash
     if document is not None:
         same_file = source_for_document(sha256=document.sha256)
         if same_file is not None:
@@ -291,31 +352,11 @@ def source_create(
             raise DuplicateSource(duplicate)
     try:
         with transaction.atomic():
-            source = Source(
-                kind=kind,
-                title=title,
-                outlet=outlet.strip(),
-                author=author.strip(),
-                attribution=attribution.strip(),
-                url=url,
-                published_on=published_on,
-                language=(language or "en").strip(),
-                text=canonical,
-                text_hash=digest,
-                duplicate_of=copy_of,
-                created_by=by,
-            )
             # Recorded as the change's author outside a request too (commands, tests).
             credit(source, by)
             source.save()
-            revision = SourceRevision.objects.create(
-                source=source,
-                number=1,
-                text=canonical,
-                text_hash=digest,
-                page_starts=page_starts,
-                created_by=by,
-            )
+            revision.source = source
+            revision.save()
             if document is not None:
                 SourceDocument.objects.create(
                     source=source,
