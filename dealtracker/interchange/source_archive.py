@@ -69,7 +69,6 @@ from dealtracker.claims.services import claim_validate
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.history import credit
-from dealtracker.sources.anchoring import anchor_for
 from dealtracker.sources.bulk import (
     history_insert,
     passage_build,
@@ -491,18 +490,7 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
     """
     resolved = _resolve_claims(line, refs)
 
-    source = source_create(
-        text=line.text,
-        title=line.title,
-        by=by,
-        kind=line.kind,
-        outlet=line.outlet,
-        author=line.author,
-        attribution=line.attribution,
-        url=line.url,
-        published_on=line.published_on,
-        language=line.language,
-    )
+    source = source_create(by=by, **_source_fields(line))
     revision = source.revisions.get(number=1)
     text = source.text
     spans: list[tuple[int, int]] = []
@@ -512,19 +500,7 @@ def import_line(line: SourceLine, *, refs: _References, by=None) -> tuple[int, i
         spans.append(span)
         if span in new_passages:  # the same span marked twice is one passage
             continue
-        anchor = anchor_for(text, *span)
-        new_passages[span] = Passage(
-            source=source,
-            start=anchor.start,
-            end=anchor.end,
-            quote=anchor.quote,
-            prefix=anchor.prefix,
-            suffix=anchor.suffix,
-            revision_made=revision,
-            revision_anchored=revision,
-            note=p.note,
-            created_by=by,
-        )
+        new_passages[span] = passage_build(source, revision, *span, note=p.note, by=by)
     if new_passages:
         bulk_create_with_history(list(new_passages.values()), Passage, default_user=by)
 
@@ -668,23 +644,27 @@ class _Line:
     passages: list[Passage] = field(default_factory=list)
 
 
+def _source_fields(line: SourceLine) -> dict[str, Any]:
+    """The line's source as source_create and source_build take it."""
+    return {
+        "text": line.text,
+        "title": line.title,
+        "kind": line.kind,
+        "outlet": line.outlet,
+        "author": line.author,
+        "attribution": line.attribution,
+        "url": line.url,
+        "published_on": line.published_on,
+        "language": line.language,
+    }
+
+
 def prepare_line(number: int, raw: bytes | str, *, refs: _References, by=None) -> _Line:
     """Parse and check one line without writing (LineError, ValidationError), in the
     order import_line checks: the line, its references and claims, then the source."""
     line = parse_line(raw)
     claims = _resolve_claims(line, refs)
-    source, revision = source_build(
-        text=line.text,
-        title=line.title,
-        by=by,
-        kind=line.kind,
-        outlet=line.outlet,
-        author=line.author,
-        attribution=line.attribution,
-        url=line.url,
-        published_on=line.published_on,
-        language=line.language,
-    )
+    source, revision = source_build(by=by, **_source_fields(line))
     return _Line(number, line, claims, source, revision)
 
 

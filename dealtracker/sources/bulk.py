@@ -1,7 +1,7 @@
 """Adding many sources at once (an archive import): the rows and the history that
 source_create and marking passages write, a batch at a time.
 
-`source_build` checks and cleans one source as source_create does, without the
+`source_build` (services.py, which source_create uses too) checks and cleans one source without the
 database (the caller finds duplicates for the whole batch); `passage_build`
 anchors a passage on a built source's text; `sources_insert` writes the built
 sources, their revision 1 and their passages with one COPY per table, and a
