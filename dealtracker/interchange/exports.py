@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -211,15 +211,15 @@ class _Echo:
         return value
 
 
-def csv_lines(claims: QuerySet[Claim], *, chunk_size: int = 500) -> Iterator[str]:
-    """The CSV text line by line: a header, then one row per claim, in the queryset's order.
+def csv_lines(claims: Iterable[Claim]) -> Iterator[str]:
+    """The CSV text line by line: a header, then one row per claim, in the order given.
 
-    Rows are read in chunks (iterator with prefetches per chunk) so memory stays
-    flat however many claims there are.
+    `claims`: read in chunks (claims.listing.claims_by_keyset over csv_claims, which
+    prefetches per chunk), so memory stays flat however many claims there are.
     """
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])  # BOM: Excel reads UTF-8
-    for claim in csv_claims(claims).iterator(chunk_size=chunk_size):
+    for claim in claims:
         yield writer.writerow(csv_row(claim))
 
 

@@ -153,14 +153,30 @@ def test_csv_streams_many_rows_with_a_bounded_number_of_queries(
     assert len({r["id"] for r in rows}) == 1206
 
 
-def test_csv_streams_in_chunks(w):
-    """Rows are produced lazily: the first line comes before the queryset is read whole."""
-    from dealtracker.interchange.exports import csv_lines
+@pytest.mark.parametrize("oldest_first", [False, True])
+def test_csv_reads_the_list_a_keyset_chunk_at_a_time(w, reader, oldest_first):
+    """Rows come a chunk at a time, each an index walk from where the last ended: every
+    claim once, in the list's order, however the chunks fall (undated claims too)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    lines = csv_lines(Claim.objects.order_by("id"), chunk_size=2)
-    header = next(lines)
+    from dealtracker.claims.listing import ClaimFilters, claims_by_keyset, filtered_claims
+    from dealtracker.interchange.exports import csv_claims, csv_lines
+
+    claims = csv_claims(
+        filtered_claims(user=reader, filters=ClaimFilters(oldest_first=oldest_first))
+    )
+    listed = [c.pk for c in claims]
+    assert len(listed) > 4, "several chunks"
+    with CaptureQueriesContext(connection) as ctx:
+        lines = csv_lines(claims_by_keyset(claims, oldest_first=oldest_first, chunk_size=2))
+        header, first = next(lines), next(lines)
+        first_queries = len(ctx.captured_queries)
+        rest = list(lines)
     assert header.startswith("\ufeffid,url,statement")
-    assert sum(1 for _ in lines) == Claim.objects.count()
+    ids = [int(line.split(",", 1)[0]) for line in [first, *rest]]
+    assert ids == listed
+    assert first_queries < len(ctx.captured_queries), "the first row came before the rest was read"
 
 
 # --- deal JSON --------------------------------------------------------------------

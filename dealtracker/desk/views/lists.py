@@ -27,6 +27,7 @@ from dealtracker.claims.facets import ClaimFacets, claim_facets
 from dealtracker.claims.listing import (
     ClaimFilters,
     claim_page,
+    claims_by_keyset,
     filtered_claims,
     with_list_details,
 )
@@ -219,8 +220,9 @@ def claim_csv(request: HttpRequest) -> HttpResponse:
             + "\n",
             content_type="text/plain; charset=utf-8",
         )
-    claims = filtered_claims(user=request.user, filters=form.filters())
-    lines = exports.csv_lines(claims)
+    filters = form.filters()
+    claims = exports.csv_claims(filtered_claims(user=request.user, filters=filters))
+    lines = exports.csv_lines(claims_by_keyset(claims, oldest_first=filters.oldest_first))
     # The header and the first row before the response starts: the query has run, so
     # a failure of it is an error page, not a file cut short after its header.
     first = list(itertools.islice(lines, 2))
