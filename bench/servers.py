@@ -171,6 +171,13 @@ def server_env(database_url: str, static_root: str, redis_url: str | None = None
     return env
 
 
+# A worker is replaced after this many requests (give or take the jitter, so that the
+# workers do not all restart at once), as README's deployment runs them: what a worker
+# keeps after heavy requests (Python's arenas, fragmented) never adds up past that.
+MAX_REQUESTS = 1000
+MAX_REQUESTS_JITTER = 100
+
+
 def gunicorn_argv(port: int) -> list[str]:
     """The benchmark's app server on loopback: gunicorn, 2 sync workers, as a deployment runs it."""
     return [
@@ -178,6 +185,7 @@ def gunicorn_argv(port: int) -> list[str]:
         "--bind", f"127.0.0.1:{port}",
         "--workers", "2", "--worker-class", "sync",
         "--timeout", "120", "--log-level", "warning",
+        "--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", str(MAX_REQUESTS_JITTER),
     ]  # fmt: skip
 
 

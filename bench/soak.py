@@ -475,6 +475,39 @@ def check_writes(world: dict, figures: Figures) -> tuple[list[str], int]:
     return problems, checked
 
 
+# --- the server's memory -------------------------------------------------------------------
+
+
+def gunicorn_workers_rss(base_url: str) -> dict[int, float] | None:
+    """Resident memory (MB) of each worker of the gunicorn listening at base_url, by pid;
+    None when what listens there is not a gunicorn of this machine (a proxy, say)."""
+    import psutil
+
+    port = urlsplit(base_url).port
+    try:
+        listening = [
+            c.pid
+            for c in psutil.net_connections(kind="tcp")
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid
+        ]
+        if not listening:
+            return None
+        master = psutil.Process(listening[0])
+        while master.parent() is not None and "gunicorn" in " ".join(master.parent().cmdline()):
+            master = master.parent()  # a worker shares the listening socket
+        if "gunicorn" not in " ".join(master.cmdline()):
+            return None
+        return {
+            worker.pid: round(worker.memory_info().rss / 2**20, 1) for worker in master.children()
+        }
+    except (psutil.Error, OSError):
+        return None
+
+
+def rss_line(workers: dict[int, float]) -> str:
+    return ", ".join(f"{pid} {mb} MB" for pid, mb in sorted(workers.items()))
+
+
 # --- standalone server ----------------------------------------------------------------------
 
 
@@ -539,6 +572,11 @@ def standalone(database_url: str | None) -> tuple[str, str, subprocess.Popen, ob
             "60",
             "--log-level",
             "warning",
+            # As a deployment runs it (README, "Deployment"): workers replaced now and then.
+            "--max-requests",
+            "1000",
+            "--max-requests-jitter",
+            "100",
         ],
         env=env,
         cwd=BASE_DIR,
@@ -593,12 +631,14 @@ def main() -> int:
         print(
             f"soak: {args.readers} readers and {args.editors} editors for {args.seconds:.0f} s against {base_url}"
         )
+        rss_before = gunicorn_workers_rss(base_url)
         started = time.monotonic()
         for person in people:
             person.start()
         for person in people:
             person.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
+        rss_after = gunicorn_workers_rss(base_url)
         from django.db import connection
 
         connection.close()
@@ -625,6 +665,10 @@ def main() -> int:
         f"{len(figures.edits)} edits of shared claims; stale edits refused (409): {figures.stale_refused}"
     )
     print(f"writes checked in the database: {checked}")
+    if rss_before is not None and rss_after is not None:
+        # A pid missing after the run is a worker gunicorn replaced (--max-requests).
+        print(f"worker memory (RSS) before: {rss_line(rss_before)}")
+        print(f"worker memory (RSS) after:  {rss_line(rss_after)}")
     for line in (figures.server_errors + figures.transport_errors)[:20]:
         print(f"  ERROR {line}")
     for problem in problems:

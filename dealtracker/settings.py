@@ -301,7 +301,12 @@ CACHES = {
     PAGE_CACHE_ALIAS: {
         "BACKEND": "dealtracker.desk.fragments.PageMemoryCache",  # LocMemCache, compressed
         "LOCATION": "dealtracker-pages",
-        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500)},
+        # Bounded in bytes of kept (compressed) fragments per worker process; the entry
+        # count only bounds the bookkeeping (a few hundred bytes an entry).
+        "OPTIONS": {
+            "MAX_BYTES": env_int("PAGE_CACHE_MB", 8) * 2**20,
+            "MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 2000),
+        },
     },
     # Keeps nothing: `{% cache ... using=page_cache.alias %}` names it for pages rendered
     # for one visitor alone (editors).

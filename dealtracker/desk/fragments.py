@@ -155,7 +155,7 @@ def render_page(
 
 class _Compressed:
     """A fragment as kept: HTML shrinks several times, and a worker keeps up to
-    PAGE_CACHE_ENTRIES of them (Redis: as many as its memory holds)."""
+    PAGE_CACHE_MB of them (Redis: as many as its memory holds)."""
 
     __slots__ = ("data",)
 
@@ -178,8 +178,66 @@ class CompressingCache:
         super().set(key, value, timeout, version)  # type: ignore[misc]
 
 
+# Bytes kept per LocMemCache name (every thread's instance of one alias shares its store).
+_kept_sizes: dict[str, dict[str, int]] = {}
+_kept_total: dict[str, int] = {}
+
+
 class PageMemoryCache(CompressingCache, LocMemCache):
-    """The page cache in this process's memory (without REDIS_URL)."""
+    """The page cache in this process's memory (without REDIS_URL), bounded in bytes.
+
+    OPTIONS["MAX_BYTES"] (settings: PAGE_CACHE_MB) bounds what the kept fragments weigh,
+    as stored (compressed, pickled): the least recently read leave first to make room,
+    and a fragment larger than the whole budget is not kept. A bound in entries alone
+    (MAX_ENTRIES, LocMemCache's) means nothing in memory: the same 500 entries are 1 MB of
+    claims lists or 25 MB of the largest deal's page, and every edit bumps the content
+    version, so each page read afterwards is kept again under a new key while the old
+    copies wait to be evicted.
+    """
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        self.max_bytes = int(params.get("OPTIONS", {}).get("MAX_BYTES", 8 * 2**20))
+        self._sizes = _kept_sizes.setdefault(name, {})
+        self._name = name
+        _kept_total.setdefault(name, 0)
+
+    @property
+    def kept_bytes(self) -> int:
+        """What the kept fragments weigh now, in bytes (as stored)."""
+        return _kept_total[self._name]
+
+    # LocMemCache calls these with its lock held.
+    def _set(self, key, value, timeout=DEFAULT_TIMEOUT):
+        self._delete(key)  # a new copy replaces the old one and its bytes
+        size = len(value)
+        if size > self.max_bytes:
+            return
+        while self._cache and _kept_total[self._name] + size > self.max_bytes:
+            self._delete(next(reversed(self._cache)))  # the least recently read
+        super()._set(key, value, timeout)
+        self._sizes[key] = size
+        _kept_total[self._name] += size
+
+    def _delete(self, key):
+        _kept_total[self._name] -= self._sizes.pop(key, 0)
+        return super()._delete(key)
+
+    def _cull(self):
+        if self._cull_frequency == 0:
+            self._sizes.clear()
+            _kept_total[self._name] = 0
+            super()._cull()
+            return
+        for _ in range(len(self._cache) // self._cull_frequency):
+            self._delete(next(reversed(self._cache)))
+
+    def clear(self):
+        with self._lock:
+            self._cache.clear()
+            self._expire_info.clear()
+            self._sizes.clear()
+            _kept_total[self._name] = 0
 
 
 class PageRedisCache(CompressingCache, RedisCache):
