@@ -20,10 +20,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from django.forms import Select
-from django.forms.utils import flatatt
 from django.template import engines
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .plain import is_plain
@@ -46,21 +43,3 @@ def option_tags(choices: Iterable[tuple[str, str]], *, selected: str | None) -> 
         for value, label in choices
     )
     return mark_safe("".join(options))  # noqa: S308 — escaped above
-
-
-class OptionTagsSelect(Select):
-    """A <select> whose <option>s are built by option_tags: for a field offering
-    every party or deal, where the widget templates cost more than the page
-    (the deals list's party filter: 2,000 parties, 100 ms of 115 on the scale-1
-    archive). The plain path renders the widget's own templates."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if is_plain("option_tags"):
-            return super().render(name, value, attrs, renderer)
-        selected = self.format_value(value)
-        current = selected[0] if selected else ""
-        choices = ((str(v), str(label)) for v, label in self.choices)
-        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        return format_html(
-            "<select{}>{}</select>", flatatt(final_attrs), option_tags(choices, selected=current)
-        )

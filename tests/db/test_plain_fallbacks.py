@@ -279,19 +279,3 @@ def test_languages_and_outlets_are_the_same_by_skip_scan_or_distinct(w, settings
 
     fast, plain = both(settings, "distinct", lambda: (source_languages(), source_outlets()))
     assert fast == plain and fast[0]
-
-
-def test_a_select_of_every_party_offers_the_same_options_either_way(w, settings):
-    from dealtracker.desk.forms.lists import DealFilterForm
-
-    party = w.deal.parties.order_by("slug").first()
-
-    def run():
-        html = str(DealFilterForm({"party": party.slug})["party"])
-        select = re.search(r"<select([^>]*)>", html).group(1)
-        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', html)
-        return sorted(re.findall(r'(\w+)="([^"]*)"', select)), options
-
-    fast, plain = both(settings, "option_tags", run)
-    assert fast == plain
-    assert (party.slug, " selected", party.name) in fast[1]

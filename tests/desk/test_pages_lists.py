@@ -66,6 +66,25 @@ def test_deal_list_filters_by_status_and_party(world, reader_client):
 
 
 @pytest.mark.django_db
+def test_the_deal_list_finds_a_party_by_name_and_offers_no_list_of_every_party(
+    world, reader_client
+):
+    from dealtracker.deals.models import Party
+
+    Party.objects.bulk_create(
+        [Party(name=f"Militia {i:03d}", slug=f"militia-{i:03d}") for i in range(300)]
+    )
+    other = Deal.objects.create(title="Proposal X", slug="proposal-x")
+    DealParty.objects.create(deal=other, party=world.hamas)
+    body = reader_client.get("/deals/", {"party": world.hamas.name}).content.decode()
+    assert "Proposal X" in body and "Test ceasefire" in body
+    body = reader_client.get("/deals/", {"party": "Egypt"}).content.decode()
+    assert "Proposal X" not in body
+    # A text field: the page does not grow with the parties the archive holds.
+    assert "Militia 150" not in body and body.count("<option") < 60
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("query", ["status=exploded", "party=nobody", "page=zzz", "page=9999"])
 def test_bad_deal_filter_values_are_ignored_with_a_notice_never_an_error(
     world, reader_client, query

@@ -17,7 +17,6 @@ from django.db.models import Q
 
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
-from dealtracker.db.option_tags import OptionTagsSelect
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import clean_query_text, query_problem
 
@@ -201,13 +200,13 @@ class SearchForm(forms.Form):
 
 class DealFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "any status"), *Deal.Status.choices], required=False)
-    party = forms.ModelChoiceField(
-        # The <option>s need the slug and the name alone (Party.__str__).
-        queryset=Party.objects.only("pk", "slug", "name").order_by("name"),
-        to_field_name="slug",
+    # Text, not a <select>: an archive has thousands of parties (20,000 at
+    # generate_archive --scale 10: 1.4 MB of <option>s on every page of the list).
+    party = forms.CharField(
+        label="Party",
         required=False,
-        empty_label="any party",
-        widget=OptionTagsSelect,  # every party: the widget templates cost more than the page
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "party name or slug"}),
     )
     # The ceasefire facts (records).
     purpose = forms.ChoiceField(
@@ -232,6 +231,16 @@ class DealFilterForm(forms.Form):
         choices=[("", "any mechanism"), *Deal.Mechanism.choices],
         required=False,
     )
+
+    def clean_party(self) -> Party | None:
+        """The party named (slug, name, short name or alias), as the claims list finds it."""
+        text = (self.cleaned_data.get("party") or "").strip()
+        if not text:
+            return None
+        party = find_party(text)
+        if party is None:
+            raise forms.ValidationError(f"No party is called “{text}”.")
+        return party
 
 
 class PartyFilterForm(forms.Form):
