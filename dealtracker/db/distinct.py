@@ -10,8 +10,10 @@ the ORM's DISTINCT.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from .plain import is_plain
 
@@ -37,7 +39,7 @@ def distinct_values(model: type[Model], field: str) -> list:
         )
     # The database the ORM would read from (a replica for the reading pages).
     connection = connections[router.db_for_read(model)]
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    column = connection.ops.quote_name(cast(Field, model._meta.get_field(field)).column)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_SKIP_SCAN.format(column=column, table=table))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 COUNT_CAP = 2_000
@@ -80,7 +81,7 @@ class CappedPaginator(Paginator):
             # The page's keys first, then the annotated rows for those keys alone: rows
             # skipped by OFFSET never compute the annotations.
             keys = self.counted.values("pk")[window]
-            rows = list(self.object_list.filter(pk__in=keys))
+            rows = list(cast(QuerySet, self.object_list).filter(pk__in=keys))
         else:
             rows = list(self.object_list[window])
         if not rows and number > 1:
@@ -125,7 +126,7 @@ class Paging:
         """The count as the list states it: "37", or "more than 2,000" past the cap."""
         paginator = self.page.paginator
         if self.capped:
-            return f"more than {paginator.cap:,}"
+            return f"more than {cast(CappedPaginator, paginator).cap:,}"
         return f"{paginator.count:,}"
 
     @property
