@@ -168,7 +168,8 @@ def test_a_source_create_failing_at_its_revision_writes_no_source(db, editor, mo
     def fail(*args, **kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(SourceRevision.objects, "create", fail)
+    # The revision is the second row written, after the source itself.
+    monkeypatch.setattr(SourceRevision, "save", fail)
     with pytest.raises(RuntimeError):
         source_services.source_create(
             text="A report about the ceasefire.", title="Half-written", by=editor
