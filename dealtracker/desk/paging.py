@@ -87,7 +87,9 @@ class CappedPaginator(Paginator):
         if not rows and number > 1:
             # Past the end of a capped list: its last page (counted exactly, once).
             last = max(1, math.ceil(self.counted.count() / self.per_page))
-            return self.page(min(last, number - 1)) if last < number else self.page(last)
+            if last < number:
+                return self.page(last)
+            # Otherwise the rows went while this page was read: an empty page says so.
         return CappedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 
