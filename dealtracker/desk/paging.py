@@ -100,11 +100,15 @@ class Paging:
     page: Page
     param: str
     base: Any  # the request's QueryDict
+    # Links to another page than the request's (path), scrolled to an element (anchor):
+    # a region of a page paginated on its own, its links right from any address.
+    path: str = ""
+    anchor: str = ""
 
     def _url(self, number: int) -> str:
         params = self.base.copy()
         params[self.param] = number
-        return "?" + params.urlencode()
+        return f"{self.path}?{params.urlencode()}" + (f"#{self.anchor}" if self.anchor else "")
 
     @property
     def prev_url(self) -> str:
@@ -151,12 +155,15 @@ def paginate(
     params=None,
     *,
     counted=None,
+    path: str = "",
+    anchor: str = "",
 ) -> Paging:
     """A page of items; a bad or too-large page number gives the nearest page, never an error.
 
     `params`: the list's query (default: the request's), e.g. the address of a list an
     action was posted from, shown again after it. `counted`: the rows to count, when
-    `items` carries per-row annotations a count need not compute."""
+    `items` carries per-row annotations a count need not compute. `path`, `anchor`: where
+    the page links lead, when not to the request's own address."""
     params = request.GET if params is None else params
     paginator = CappedPaginator(items, per_page, counted=counted)
-    return Paging(paginator.get_page(params.get(param)), param, params)
+    return Paging(paginator.get_page(params.get(param)), param, params, path, anchor)

@@ -201,43 +201,11 @@ def party_list(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
-class DealPaging:
-    """A region of the deal page a page at a time (pagination.html): its links go to the
-    deal page itself, also when shown at a matrix cell's address, and back to the region."""
-
-    paging: Paging
-    base: str  # the deal page's path
-    anchor: str  # the id of the element its links scroll to
-
-    @property
-    def page(self):
-        return self.paging.page
-
-    @property
-    def prev_url(self) -> str:
-        url = self.paging.prev_url
-        return f"{self.base}{url}#{self.anchor}" if url else ""
-
-    @property
-    def next_url(self) -> str:
-        url = self.paging.next_url
-        return f"{self.base}{url}#{self.anchor}" if url else ""
-
-    @property
-    def pages_text(self) -> str:
-        return self.paging.pages_text
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.paging.has_other_pages
-
-
-@dataclass
 class ClauseGroup:
     """The clauses of one phase (or the deal-wide ones: phase None), a page at a time."""
 
     phase: Phase | None
-    paging: DealPaging
+    paging: Paging
     count: int
 
     @property
@@ -268,13 +236,15 @@ def _deal_paging(
     base: str,
     anchor: str,
     page: int | None = None,
-) -> DealPaging:
-    """One region's page (`page`: that page unless the address names one)."""
+) -> Paging:
+    """One region's page (`page`: that page unless the address names one); its links go
+    to the deal page itself, also when shown at a matrix cell's address, and back to the
+    region."""
     params = request.GET
     if page is not None and param not in params:
         params = params.copy()
         params[param] = page
-    return DealPaging(paginate(request, items, per_page, param, params), base, anchor)
+    return paginate(request, items, per_page, param, params, path=base, anchor=anchor)
 
 
 def _deal_context(request: HttpRequest, deal: Deal, *, open_ref: str = "") -> dict[str, Any]:
