@@ -66,16 +66,11 @@ from dealtracker.claims.models import (
     EvidenceRelation,
 )
 from dealtracker.claims.services import claim_validate
+from dealtracker.db.copy_rows import history_insert, rows_insert
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.history import credit
-from dealtracker.sources.bulk import (
-    history_insert,
-    passage_build,
-    rows_insert,
-    source_build,
-    sources_insert,
-)
+from dealtracker.sources.bulk import passage_build, source_build, sources_insert
 from dealtracker.sources.canonical import canonicalize
 from dealtracker.sources.models import Passage, Source, SourceKind, SourceRevision
 from dealtracker.sources.services import DuplicateSource, source_create
