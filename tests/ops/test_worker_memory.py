@@ -126,8 +126,10 @@ def wsgi(monkeypatch):
 
 @pytest.mark.parametrize(("grown_mb", "returned"), [(5, False), (100, True)])
 def test_memory_is_returned_after_a_request_that_grew_the_worker(
-    wsgi, monkeypatch, grown_mb, returned
+    db, wsgi, monkeypatch, grown_mb, returned
 ):
+    # db: Django's own receivers of these signals close the thread's stale connections,
+    # which an earlier test of the same worker may have opened.
     resident = iter([200 * 2**20, (200 + grown_mb) * 2**20])
     monkeypatch.setattr(wsgi, "resident_bytes", lambda: next(resident))
     calls = []
