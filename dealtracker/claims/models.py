@@ -166,6 +166,30 @@ class MatrixCount(models.Model):
         return f"{self.clause_id}×{self.party_id} {self.compliance}: {self.n}"
 
 
+class DealComplianceCount(models.Model):
+    """How many compliance claims count for one deal, by asserted compliance, published
+    or draft, refuted or not. Kept by triggers (claims/deal_count_sql.py), never written
+    by the application: the home page and the deals list read a few rows per deal
+    instead of every claim of the deal."""
+
+    deal_id = models.BigIntegerField()
+    compliance = models.CharField(max_length=20)
+    is_published = models.BooleanField()
+    refuted = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal_id", "compliance", "is_published", "refuted"],
+                name="dealcompliancecount_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id} {self.compliance}: {self.n}"
+
+
 class EvidenceRelation(models.TextChoices):
     STATES = "states", "states"
     SUPPORTS = "supports", "supports"

@@ -25,7 +25,7 @@ from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
 from dealtracker.sources.snippets import context_after, context_before
 
-from .models import Assessment, Claim, Evidence
+from .models import Assessment, Claim, DealComplianceCount, Evidence
 
 
 def visible_claims(*, user) -> QuerySet[Claim]:
@@ -245,6 +245,23 @@ class DealComplianceCounts:
 
 def compliance_counts_by_deal(*, deal_ids: list[int], user) -> dict[int, DealComplianceCounts]:
     """{deal id: counts by asserted compliance} for many deals in one query.
+
+    A claim counts for its own deal, else its clause's, else its phase's; refuted claims
+    do not count, drafts only for those who see them. Read from the counts the database
+    keeps per deal (DealComplianceCount, claims/deal_count_sql.py): a few rows per deal
+    however many claims it has. `_compliance_counts_live` counts the claims themselves
+    (the tests hold the two equal)."""
+    kept = DealComplianceCount.objects.filter(deal_id__in=deal_ids, refuted=False, n__gt=0)
+    if not sees_drafts(user):
+        kept = kept.filter(is_published=True)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for deal_id, compliance, n in kept.values_list("deal_id", "compliance", "n"):
+        counts[deal_id][compliance] = counts[deal_id].get(compliance, 0) + n
+    return {pk: DealComplianceCounts(counts.get(pk, {})) for pk in deal_ids}
+
+
+def _compliance_counts_live(*, deal_ids: list[int], user) -> dict[int, DealComplianceCounts]:
+    """compliance_counts_by_deal counted from the claims themselves, in one query.
 
     A claim counts for its own deal, else its clause's, else its phase's. Written as
     three parts joined by UNION ALL, each one an index lookup (claims migration 0006);

@@ -97,6 +97,8 @@ CONTENT_APPS = ("deals", "sources", "claims", "suggestions")
 LEFT_OUT: dict[str, str] = {
     "claims.matrixcount": "counts kept by triggers from claims and their subjects:"
     " an import recounts them as its claims come in",
+    "claims.dealcompliancecount": "counts kept by triggers from claims:"
+    " an import adds to them as its claims come in",
 }
 # Fields computed from others by the database or on the way in.
 DERIVED_FIELDS = {

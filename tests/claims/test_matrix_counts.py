@@ -1,6 +1,7 @@
-"""The compliance matrix's kept counts (MatrixCount, kept by triggers) always equal
-the counts made live from the claims, whatever editors do to claims and subjects,
-in what order, one by one, in bulk, or at the same time."""
+"""The compliance matrix's kept counts (MatrixCount, kept by triggers) and each deal's
+(DealComplianceCount) always equal the counts made live from the claims, whatever
+editors do to claims and subjects, in what order, one by one, in bulk, or at the
+same time."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from dealtracker.claims.compliance import (
     matrix_claims,
 )
 from dealtracker.claims.models import Claim, ClaimCompliance, ClaimKind, ClaimVerification
+from dealtracker.claims.queries import _compliance_counts_live, compliance_counts_by_deal
+from dealtracker.deals.models import Deal
 from tests.factories import make_clause, make_deal, make_party
 
 COMPLIANCES = ClaimCompliance.values
@@ -35,13 +38,19 @@ def _kept(user, clauses):
 
 
 def _assert_same(clauses, reader, when):
+    deal_ids = list(Deal.objects.values_list("pk", flat=True))
     for who in (reader, AnonymousUser()):
         live, kept = _live(who, clauses), _kept(who, clauses)
         # Cells with nothing in them are absent from both.
         assert kept == live, f"after {when} ({'desk' if who is reader else 'public'})"
+        by_deal = compliance_counts_by_deal(deal_ids=deal_ids, user=who)
+        assert by_deal == _compliance_counts_live(deal_ids=deal_ids, user=who), (
+            f"deal counts after {when} ({'desk' if who is reader else 'public'})"
+        )
 
 
 def _world():
+    make_deal("other")  # where the "redeal" step moves claims
     deal = make_deal("counted")
     clauses = [make_clause(deal, ref) for ref in ("1.1", "1.2", "2.1")]
     parties = [make_party(f"p{i}", f"Party {i}") for i in range(4)]
@@ -62,7 +71,8 @@ def _new_claim(rng, clauses, deal):
         verification=rng.choice(VERIFICATIONS),
         is_published=published,
         published_at=timezone.now() if published else None,
-        deal=deal,
+        # Without a deal of its own a claim counts for its clause's (or for none).
+        deal=rng.choice([deal, deal, None]),
         clause=rng.choice([*clauses, None]),
         made_on=rng.choice([None, dt.date(2025, 1, rng.randint(1, 28))]),
     )
@@ -74,7 +84,7 @@ def _step(rng, deal, clauses, parties):
     action = rng.choice(
         ["create"] * 3
         + ["subject", "unsubject", "compliance", "verify", "publish", "move", "kind", "date"]
-        + ["delete", "bulk", "clear", "set"]
+        + ["delete", "bulk", "clear", "set", "redeal", "bulk delete"]
     )
     if action == "create" or not claims:
         claim = _new_claim(rng, clauses, deal)
@@ -113,6 +123,11 @@ def _step(rng, deal, clauses, parties):
         Claim.objects.filter(kind=ClaimKind.COMPLIANCE, pk__in=[c.pk for c in claims[::2]]).update(
             compliance=rng.choice(COMPLIANCES)
         )
+    elif action == "redeal":  # the claim's own deal set, cleared or changed
+        claim.deal = rng.choice([deal, None, Deal.objects.exclude(pk=deal.pk).first()])
+        claim.save()
+    elif action == "bulk delete":  # one DELETE statement over several claims
+        Claim.objects.filter(pk__in=[c.pk for c in claims[1::3]]).delete()
     elif action == "clear":
         claim.subjects.clear()
     elif action == "set":
@@ -160,14 +175,19 @@ def test_a_claim_edited_without_touching_what_counts_recounts_nothing(db, reader
         statement="Kept", kind="compliance", compliance="complied", deal=deal, clause=clauses[0]
     )
     claim.subjects.add(parties[0])
+    tables = ("claims_matrixcount", "claims_dealcompliancecount")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xmin::text FROM claims_matrixcount")
-        xmins = cursor.fetchall()
+        xmins = {}
+        for table in tables:
+            cursor.execute(f"SELECT xmin::text FROM {table}")  # noqa: S608 — our own names
+            xmins[table] = cursor.fetchall()
+    assert all(xmins.values()), "both tables count the claim"
     claim.statement = "Kept, reworded"
     claim.save()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xmin::text FROM claims_matrixcount")
-        assert cursor.fetchall() == xmins, "the count rows were rewritten"
+        for table in tables:
+            cursor.execute(f"SELECT xmin::text FROM {table}")  # noqa: S608 — our own names
+            assert cursor.fetchall() == xmins[table], f"the rows of {table} were rewritten"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,3 +226,37 @@ def test_two_editors_adding_subjects_to_one_cell_at_once_are_both_counted(reader
     kept = _kept(reader, clauses)
     assert kept[(clauses[0].pk, parties[0].pk)]["counts"] == {"complied": 20}
     _assert_same(clauses, reader, "two concurrent editors")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_adding_claims_to_one_deal_at_once_are_both_counted(reader):
+    deal, clauses, parties = _world()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def editor(n):
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                for i in range(15):
+                    Claim.objects.create(
+                        statement=f"Editor {n} claim {i}",
+                        kind="compliance",
+                        compliance=["complied", "not_complied"][i % 2],
+                        deal=deal,
+                        clause=clauses[i % 3],
+                    )
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    counts = compliance_counts_by_deal(deal_ids=[deal.pk], user=reader)[deal.pk].counts
+    assert counts == {"complied": 16, "not_complied": 14}
+    _assert_same(clauses, reader, "two editors adding claims at once")
