@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dealtracker.claims.models import ClaimVerification
 from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
+from dealtracker.desk.claim_rows import VERIFICATION_SYMBOLS, claim_row_html, evidence_quote_html
+from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
@@ -20,12 +21,46 @@ from dealtracker.sources.wording import wording_changes as changes_in_wording
 
 register = template.Library()
 
-VERIFICATION_SYMBOLS = {
-    ClaimVerification.UNVERIFIED: "○",
-    ClaimVerification.CORROBORATED: "✔",
-    ClaimVerification.DISPUTED: "⚠",
-    ClaimVerification.REFUTED: "✗",
-}
+
+@register.simple_tag(takes_context=True)
+def claim_row(
+    context: template.Context, claim, row_id: str | None = None, show_evidence: bool | None = None
+) -> SafeString:
+    """`{% claim_row claim [row_id="made-claim"] [show_evidence=True] %}`: the claim as
+    the lists show it (desk/claim_rows.py). Unless given, row_id and show_evidence are
+    read from the context, and show_internal always is."""
+    return claim_row_html(
+        claim,
+        row_id=row_id or context.get("row_id") or "claim",
+        show_evidence=bool(
+            context.get("show_evidence") if show_evidence is None else show_evidence
+        ),
+        show_internal=bool(context.get("show_internal")),
+    )
+
+
+@register.simple_tag
+def deal_card(row) -> SafeString:
+    """`{% deal_card row %}`: a deals list row (pages.DealRow) as a card (desk/deal_rows.py)."""
+    return deal_card_html(row)
+
+
+@register.simple_tag
+def deal_table_row(row) -> SafeString:
+    """`{% deal_table_row row %}`: a pages.DealRow as a row of the deals table."""
+    return deal_table_row_html(row)
+
+
+@register.simple_tag(takes_context=True)
+def evidence_quote(context: template.Context, evidence, in_context=None) -> SafeString:
+    """`{% evidence_quote item ctx %}`: the evidence's passage quoted in its context
+    (desk/claim_rows.py); the internal notes when the context's show_internal is set."""
+    return evidence_quote_html(
+        evidence.passage,
+        evidence=evidence,
+        show_internal=bool(context.get("show_internal")),
+        in_context=in_context,
+    )
 
 
 @register.filter
