@@ -91,7 +91,11 @@ def _reverse_any(
     return reverse(name, args=list(values), current_app=app)
 
 
-def url_environment() -> tuple[Any, str, str | None]:
+# The URLconf, the script prefix and the language (or None): what reverse() reads.
+URLEnvironment = tuple[Any, str, str | None]
+
+
+def url_environment() -> URLEnvironment:
     """What reverse() reads besides its arguments: the URLconf, the script prefix and,
     only where URLs carry a language prefix, the language. Reading them costs more than
     the rest of fast_reverse (each is a context-local), so a request reads them once
@@ -148,7 +152,7 @@ def fast_reverse(
     args: Sequence[Any] = (),
     kwargs: dict[str, Any] | None = None,
     current_app: str | None = None,
-    environment: tuple[Any, str, str | None] | None = None,
+    environment: URLEnvironment | None = None,
 ) -> str:
     """reverse(name, args=args, kwargs=kwargs, current_app=current_app), the same
     answer and the same NoReverseMatch, at the cost of a str.format() for the values

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.models import Claim, ClaimVerification
 from dealtracker.claims.queries import QuoteInContext, passage_in_context
-from dealtracker.db.url_templates import fast_reverse
+from dealtracker.db.url_templates import URLEnvironment, fast_reverse
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 
 VERIFICATION_SYMBOLS = {
@@ -38,14 +38,18 @@ def claim_row_html(
     row_id: str = "claim",
     show_evidence: bool = False,
     show_internal: bool = False,
+    urls: URLEnvironment | None = None,
 ) -> SafeString:
     """One claim as an `<li>`. `claim` comes from claims.queries (claimant, subjects and
     the term joined; evidence prefetched with its passages and sources when
     show_evidence). `row_id` prefixes the element id; show_internal adds the internal
-    notes on passages and evidence. Refuted claims are struck through and say so in words."""
+    notes on passages and evidence. Refuted claims are struck through and say so in words.
+    `urls`: the request's url_environment(), read once for all the rows of a page."""
     refuted = claim.verification == ClaimVerification.REFUTED
     statement = format_html(
-        '<a href="{}">{}</a>', fast_reverse("desk:claim-detail", (claim.pk,)), claim.statement
+        '<a href="{}">{}</a>',
+        fast_reverse("desk:claim-detail", (claim.pk,), environment=urls),
+        claim.statement,
     )
     if refuted:
         statement = format_html("<s>{}</s>", statement)
@@ -70,7 +74,7 @@ def claim_row_html(
         claim.claimed_by,
         made_on,
         _badges(claim),
-        _about(claim),
+        _about(claim, urls),
         _evidence(claim, show_internal=show_internal) if show_evidence else "",
     )
 
@@ -106,7 +110,7 @@ def _badges(claim: Claim) -> SafeString:
     return mark_safe("\n    ".join(badges))  # noqa: S308 — each one from format_html
 
 
-def _about(claim: Claim) -> SafeString:
+def _about(claim: Claim, urls: URLEnvironment | None) -> SafeString:
     """The subjects and the term (clause, else phase, else deal) the claim is about."""
     subjects = list(claim.subjects.all())
     if not (subjects or claim.clause_id or claim.phase_id or claim.deal_id):
@@ -119,7 +123,10 @@ def _about(claim: Claim) -> SafeString:
                 format_html_join(
                     ", ",
                     '<a href="{}"><bdi>{}</bdi></a>',
-                    ((fast_reverse("desk:party-detail", (p.slug,)), p.label) for p in subjects),
+                    (
+                        (fast_reverse("desk:party-detail", (p.slug,), environment=urls), p.label)
+                        for p in subjects
+                    ),
                 ),
             )
         )
@@ -128,7 +135,9 @@ def _about(claim: Claim) -> SafeString:
         clause = claim.clause
         term = format_html(
             'clause <a href="{}">{} <bdi>{}</bdi></a>',
-            fast_reverse("desk:clause-detail", (clause.deal.slug, clause.reference)),
+            fast_reverse(
+                "desk:clause-detail", (clause.deal.slug, clause.reference), environment=urls
+            ),
             clause.reference,
             clause.title,
         )
@@ -136,13 +145,13 @@ def _about(claim: Claim) -> SafeString:
         phase = claim.phase
         term = format_html(
             '<a href="{}">phase {}</a>',
-            fast_reverse("desk:phase-detail", (phase.deal.slug, phase.order)),
+            fast_reverse("desk:phase-detail", (phase.deal.slug, phase.order), environment=urls),
             phase.order,
         )
     elif claim.deal_id:
         term = format_html(
             '<a href="{}"><bdi>{}</bdi></a>',
-            fast_reverse("desk:deal-detail", (claim.deal.slug,)),
+            fast_reverse("desk:deal-detail", (claim.deal.slug,), environment=urls),
             claim.deal.title,
         )
     if term:

@@ -5,7 +5,8 @@ counts, cost more in template lookups than everything else on these pages. Every
 is escaped by format_html, as the templates escaped it.
 
 A row is pages.DealRow: the deal (memberships with their parties prefetched), its
-current phase, and its compliance counts (matrix.DealCompliance).
+current phase, and its compliance counts (matrix.DealCompliance). `urls`: the
+request's url_environment(), read once for all the rows of a page.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ from typing import TYPE_CHECKING
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from dealtracker.db.url_templates import fast_reverse
+from dealtracker.db.url_templates import URLEnvironment, fast_reverse
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 
 if TYPE_CHECKING:
     from dealtracker.desk.views.pages import DealRow
 
 
-def _deal_link(deal) -> str:
-    return fast_reverse("desk:deal-detail", (deal.slug,))
+def _deal_link(deal, urls: URLEnvironment | None) -> str:
+    return fast_reverse("desk:deal-detail", (deal.slug,), environment=urls)
 
 
-def _parties(memberships: list, *, bdi: bool) -> SafeString:
+def _parties(memberships: list, urls: URLEnvironment | None, *, bdi: bool) -> SafeString:
     """Each party linked, with its role: 'Israel (signatory), Hamas (signatory)'."""
     link = '<a href="{}"><bdi>{}</bdi></a> <span class="muted">({})</span>'
     if not bdi:
@@ -36,7 +37,7 @@ def _parties(memberships: list, *, bdi: bool) -> SafeString:
         link,
         (
             (
-                fast_reverse("desk:party-detail", (m.party.slug,)),
+                fast_reverse("desk:party-detail", (m.party.slug,), environment=urls),
                 m.party.label,
                 m.get_role_display(),
             )
@@ -45,13 +46,13 @@ def _parties(memberships: list, *, bdi: bool) -> SafeString:
     )
 
 
-def _phase(deal, phase, *, bdi: bool) -> SafeString:
+def _phase(deal, phase, urls: URLEnvironment | None, *, bdi: bool) -> SafeString:
     """The current phase linked, with its status in words and symbol."""
     name = format_html("<bdi>{}</bdi>", phase.name) if bdi else phase.name
     return format_html(
         '<a href="{}">{}. {}</a> <span class="badge phase p-{}"><span aria-hidden="true">{} '
         "</span>{}</span>",
-        fast_reverse("desk:phase-detail", (deal.slug, phase.order)),
+        fast_reverse("desk:phase-detail", (deal.slug, phase.order), environment=urls),
         phase.order,
         name,
         phase.status,
@@ -67,7 +68,7 @@ def _compliance(row: DealRow) -> SafeString:
     return format_html_join("", '<span class="badge compliance c-{}">{}: {}</span> ', items)
 
 
-def deal_card_html(row: DealRow) -> SafeString:
+def deal_card_html(row: DealRow, urls: URLEnvironment | None = None) -> SafeString:
     """The deal as an `<li class="deal-card">`: title, status, parties, current phase,
     compliance claims."""
     deal = row.deal
@@ -79,10 +80,10 @@ def deal_card_html(row: DealRow) -> SafeString:
     if memberships:
         parties = format_html(
             '    <p class="deal-parties"><span class="label">Parties:</span> {}</p>\n',
-            _parties(memberships, bdi=True),
+            _parties(memberships, urls, bdi=True),
         )
     phase = (
-        _phase(deal, row.current_phase, bdi=True)
+        _phase(deal, row.current_phase, urls, bdi=True)
         if row.current_phase
         else mark_safe('<span class="muted">no phases</span>')
     )
@@ -94,7 +95,7 @@ def deal_card_html(row: DealRow) -> SafeString:
         '    <p class="deal-phase"><span class="label">Current phase:</span> {}</p>\n'
         '    <p class="deal-counts"><span class="label">Compliance claims:</span>\n'
         "      {}\n    </p>\n  </li>\n",
-        _deal_link(deal),
+        _deal_link(deal, urls),
         deal.title,
         deal.status,
         deal.get_status_display(),
@@ -105,7 +106,7 @@ def deal_card_html(row: DealRow) -> SafeString:
     )
 
 
-def deal_table_row_html(row: DealRow) -> SafeString:
+def deal_table_row_html(row: DealRow, urls: URLEnvironment | None = None) -> SafeString:
     """The deal as a `<tr>` of the deals list's table, each cell labelled for the
     narrow layout."""
     deal = row.deal
@@ -116,14 +117,15 @@ def deal_table_row_html(row: DealRow) -> SafeString:
         agreed = mark_safe('<td data-label="Agreed" class="is-empty">—</td>')
     if row.current_phase:
         phase = format_html(
-            '<td data-label="Current phase">{}</td>', _phase(deal, row.current_phase, bdi=False)
+            '<td data-label="Current phase">{}</td>',
+            _phase(deal, row.current_phase, urls, bdi=False),
         )
     else:
         phase = mark_safe('<td data-label="Current phase" class="is-empty">—</td>')
     if memberships:
         parties = format_html(
             '<td data-label="Parties" class="col-parties">{}</td>',
-            _parties(memberships, bdi=False),
+            _parties(memberships, urls, bdi=False),
         )
     else:
         parties = mark_safe('<td data-label="Parties" class="col-parties is-empty">—</td>')
@@ -134,7 +136,7 @@ def deal_table_row_html(row: DealRow) -> SafeString:
         "      {}\n      {}\n      {}\n"
         '      <td data-label="Compliance claims" class="col-counts">{}</td>\n'
         "    </tr>\n",
-        _deal_link(deal),
+        _deal_link(deal, urls),
         deal.title,
         deal.status,
         deal.get_status_display(),

@@ -7,14 +7,26 @@ theirs without a `{% load %}`: the same syntax, the same answers, the same error
 from __future__ import annotations
 
 from django import template
+from django.http import HttpRequest
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
 
-from dealtracker.db.url_templates import fast_reverse, url_environment
+from dealtracker.db.url_templates import URLEnvironment, fast_reverse, url_environment
 
 register = template.Library()
+
+
+def request_url_environment(request: HttpRequest | None) -> URLEnvironment | None:
+    """url_environment() of the request, read once (it is fixed for the request's
+    lifetime), not once per link; None without a request (fast_reverse reads it)."""
+    if request is None:
+        return None
+    environment = getattr(request, "_url_environment", None)
+    if environment is None:
+        environment = request._url_environment = url_environment()  # type: ignore[attr-defined]
+    return environment
 
 
 class FastURLNode(URLNode):
@@ -30,12 +42,7 @@ class FastURLNode(URLNode):
                 current_app = request.resolver_match.namespace  # type: ignore[union-attr]
             except AttributeError:
                 current_app = None
-        environment = None
-        if request is not None:
-            # Fixed for the request's lifetime: read once, not once per link.
-            environment = getattr(request, "_url_environment", None)
-            if environment is None:
-                environment = request._url_environment = url_environment()  # type: ignore[union-attr]
+        environment = request_url_environment(request)
         url = ""
         try:
             url = fast_reverse(

@@ -15,6 +15,7 @@ from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.desk.claim_rows import VERIFICATION_SYMBOLS, claim_row_html, evidence_quote_html
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
+from dealtracker.desk.templatetags.fast_url import request_url_environment
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
 from dealtracker.sources.wording import wording_changes as changes_in_wording
@@ -36,19 +37,20 @@ def claim_row(
             context.get("show_evidence") if show_evidence is None else show_evidence
         ),
         show_internal=bool(context.get("show_internal")),
+        urls=request_url_environment(getattr(context, "request", None)),
     )
 
 
-@register.simple_tag
-def deal_card(row) -> SafeString:
+@register.simple_tag(takes_context=True)
+def deal_card(context: template.Context, row) -> SafeString:
     """`{% deal_card row %}`: a deals list row (pages.DealRow) as a card (desk/deal_rows.py)."""
-    return deal_card_html(row)
+    return deal_card_html(row, request_url_environment(getattr(context, "request", None)))
 
 
-@register.simple_tag
-def deal_table_row(row) -> SafeString:
+@register.simple_tag(takes_context=True)
+def deal_table_row(context: template.Context, row) -> SafeString:
     """`{% deal_table_row row %}`: a pages.DealRow as a row of the deals table."""
-    return deal_table_row_html(row)
+    return deal_table_row_html(row, request_url_environment(getattr(context, "request", None)))
 
 
 @register.simple_tag(takes_context=True)
