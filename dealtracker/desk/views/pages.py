@@ -65,6 +65,8 @@ OVERDUE_TERMS = 20
 GROUP_CLAUSES = 15  # clauses of one phase, or deal-wide, in "Clauses by phase"
 # The deal page's regions a link swaps in place: partial name = element id = hx-target.
 DEAL_REGIONS = ("matrix-table", "overdue", "clause-groups")
+# A phase's page lists its clauses a page at a time (?clause_page=), swapped in place.
+PHASE_CLAUSES = 25
 
 
 # --- helpers -------------------------------------------------------------------
@@ -429,23 +431,37 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
 
 @require_GET
 @reader_required
+@vary_on_headers("HX-Request", "HX-Target")
 def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
-    """A phase: its dates and status, its clauses, and every claim about it."""
+    """A phase: its dates and status, its clauses a page at a time, and every claim about
+    it. An HTMX link of its clause pages (hx-target "phase-clauses") gets that list alone."""
     deal = _get_deal(slug)
     phase = Phase.objects.filter(deal=deal, order=order).first()
     if phase is None:
         raise Http404("No phase with this number in the deal.")
-    clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
+    clause_paging = paginate(
+        request,
+        deal_queries.clauses_for_deal(deal=deal).filter(phase=phase),
+        PHASE_CLAUSES,
+        "clause_page",
+        path=request.path,
+        anchor="phase-clauses",
+    )
+    context: dict[str, Any] = {
+        "deal": deal,
+        "phase": phase,
+        "clause_paging": clause_paging,
+        "clauses": list(clause_paging.page.object_list),
+    }
+    if is_partial(request) and request.htmx.target == "phase-clauses":  # type: ignore[attr-defined]
+        return render(request, "desk/phase_detail.html#phase-clauses", context)
     paging = paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
     as_of, notices = _as_of(request)
-    context = {
-        "deal": deal,
-        "phase": phase,
+    context |= {
         "as_of": as_of,
         "notices": notices,
-        "clauses": clauses,
         "paging": paging,
         "show_internal": sees_drafts(request.user),
         "timeline": phase_timeline(deal=deal, phases=[phase], today=_today(request)),
