@@ -42,7 +42,13 @@ from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import PageFragments, render_page
 from dealtracker.desk.htmx import is_partial
-from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
+from dealtracker.desk.matrix import (
+    COMPLIANCE_SYMBOLS,
+    MATRIX_ROWS,
+    DealCompliance,
+    PageCell,
+    page_matrix,
+)
 from dealtracker.desk.paging import Paging, paginate
 from dealtracker.desk.record_context import clause_records, deal_records, party_records
 from dealtracker.desk.timeline import phase_timeline
@@ -59,8 +65,8 @@ CELL_CLAIMS = 20
 # The deal page stays the same size whatever the deal holds: its long regions show a
 # page at a time (?matrix_page=, ?overdue_page=, ?phase<N>_page=, ?dealwide_page=), each
 # page a link away and swapped in place by HTMX. A deal within these bounds (the demo
-# deals) shows everything on its first view, as before.
-MATRIX_ROWS = 40  # clause rows of the compliance matrix
+# deals) shows everything on its first view, as before. MATRIX_ROWS: clause rows of the
+# compliance matrix (desk/matrix.py: the matrix embed pages by it too).
 OVERDUE_TERMS = 20
 GROUP_CLAUSES = 15  # clauses of one phase, or deal-wide, in "Clauses by phase"
 # The deal page's regions a link swaps in place: partial name = element id = hx-target.
