@@ -182,30 +182,49 @@ class SlippingList:
     count() are the list's length, a slice runs the page's queries (a Paginator's
     object_list). Same terms, order and contents as overdue_terms() across deals."""
 
-    def __init__(self, *, today: dt.date, user) -> None:
+    def __init__(self, *, today: dt.date, user, window: tuple[int, int] | None = None) -> None:
         self.today = today
         self.user = user
         self.drafts = sees_drafts(user)
+        self.window = window
         with connection.cursor() as cursor:
             cursor.execute(_MET, self._params())
             met = cursor.fetchall()
         self._met_ids = [pk for pk, _ in met]
         self._met_days = [day for _, day in met]
         self._total: int | None = None
+        # The last per-day reading: (start, stop) and what _DAYS answered for them.
+        self._read: tuple[int, int, tuple[int, dt.date | None, int, dt.date | None]] | None = None
 
     def _params(self, **extra) -> dict:
         return {"today": self.today, "drafts": self.drafts, "over": list(_OVER), **extra}
 
     def _days(self, start: int, stop: int) -> tuple[int, dt.date | None, int, dt.date | None]:
+        """The list's length, and where rows [start:stop] lie: the first day holding one,
+        how many rows come before that day, the day the slice ends (None: the list's end).
+
+        One query, kept for the next call: it also gives the length, so count() and the
+        slice of the same rows read it once."""
+        if self._read is not None:
+            read_start, read_stop, answer = self._read
+            total = answer[0]
+            if read_start == start and (read_stop == stop or min(read_stop, stop) >= total):
+                return answer
         with connection.cursor() as cursor:
             cursor.execute(_DAYS, self._params(met=self._met_days, start=start, stop=stop))
             total, first, before, last = cursor.fetchone()
         self._total = int(total)
-        return self._total, first, int(before or 0), last
+        if stop >= self._total:
+            # The slice runs to the list's end: read to the last day, whatever its stop.
+            last = None
+        answer = (self._total, first, int(before or 0), last)
+        self._read = (start, stop, answer)
+        return answer
 
     def count(self) -> int:
         if self._total is None:
-            self._days(0, 0)
+            # A page says which rows it will read (`window`): their days come with the count.
+            self._days(*(self.window or (0, 0)))
         return cast(int, self._total)
 
     def __len__(self) -> int:
@@ -252,6 +271,10 @@ def _with_parties(clauses: QuerySet[Clause]) -> QuerySet[Clause]:
     )
 
 
-def slipping_list(*, today: dt.date, user) -> SlippingList:
-    """Overdue terms across deals (/slipping/ and its feed), a page at a time."""
-    return SlippingList(today=today, user=user)
+def slipping_list(*, today: dt.date, user, window: tuple[int, int] | None = None) -> SlippingList:
+    """Overdue terms across deals (/slipping/ and its feed), a page at a time.
+
+    `window`: the rows (start, stop) a page will show. The list's length is then read
+    with them, and counting the list and reading those rows cost one per-day query,
+    not two."""
+    return SlippingList(today=today, user=user, window=window)

@@ -20,6 +20,10 @@ from dealtracker.claims.models import ClaimCompliance
 from dealtracker.claims.queries import DealComplianceCounts
 from dealtracker.db.url_templates import reverse_path
 
+# Clause rows of the compliance matrix drawn at a time (?matrix_page=), on the deal page
+# and in the matrix embed: a deal within it (the demo deals) shows its whole matrix.
+MATRIX_ROWS = 40
+
 # Shown next to the words, so that no compliance is told by colour alone.
 COMPLIANCE_SYMBOLS = {
     ClaimCompliance.COMPLIED: "✓",

@@ -27,6 +27,7 @@ from dealtracker.claims.queries import (
     deal_last_updated,
 )
 from dealtracker.deals.models import Clause, Deal
+from dealtracker.desk.matrix import MATRIX_ROWS
 from dealtracker.interchange.exports import absolute
 from dealtracker.publishing import citations
 from dealtracker.publishing.citations import Citable
@@ -194,7 +195,11 @@ class Embed:
 
 def matrix_embed(deal: Deal, *, rows: int, parties: int) -> Embed:
     # A row holds a clause's title and its cells' counts: two or three lines at 640 px.
-    table = 44 + rows * 66 + max(parties - 3, 0) * rows * 8
+    # The embed draws a page of MATRIX_ROWS rows, with a line above and its pages below.
+    shown = min(rows, MATRIX_ROWS)
+    table = 44 + shown * 66 + max(parties - 3, 0) * shown * 8
+    if rows > MATRIX_ROWS:
+        table += 100
     return Embed(
         "matrix",
         f"Who complies with what: {deal.title}",

@@ -257,3 +257,44 @@ def test_the_demo_deal_shows_every_clause_and_cell_as_before(demo, reader_client
     assert sorted(clause_list_refs(body)) == sorted(c.reference for c in deal.clauses.all())
     assert 'class="pagination"' not in body
     assert "in the matrix</p>" not in body
+
+
+REGIONS = {
+    # region (hx-target): the address of one of its later pages
+    "matrix-table": DEAL + "?matrix_page=2",
+    "overdue": DEAL + "?overdue_page=2",
+    "clause-groups": DEAL + "?phase1_page=2&dealwide_page=2",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("region", list(REGIONS))
+def test_a_region_request_reads_only_what_its_region_shows(
+    huge, reader_client, django_assert_max_num_queries, region
+):
+    url = REGIONS[region]
+    with django_assert_max_num_queries(QUERY_BOUND) as page:
+        reader_client.get(url)
+    with django_assert_max_num_queries(QUERY_BOUND) as alone:
+        response = reader_client.get(url, headers={"HX-Request": "true", "HX-Target": region})
+    assert response.status_code == 200
+    # The whole page's 11 reads (after the session's 4) against 4 or 5: not the
+    # memberships, related deals, citation or latest claims and their parties.
+    assert len(alone) <= len(page) - 5, (len(alone), len(page))
+    sql = " ".join(query["sql"] for query in alone.captured_queries)
+    for table in ("deals_dealparty", "claims_claim", "claims_claim_subjects"):
+        assert f'FROM "{table}"' not in sql, table
+    # Only the matrix reads the matrix's counts.
+    assert ('"claims_matrixcount"' in sql) == (region == "matrix-table")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("region", list(REGIONS))
+@pytest.mark.parametrize("as_of", ["", "&as_of=2024-06-01"])
+def test_a_region_alone_is_the_region_of_the_whole_page(huge, reader_client, region, as_of):
+    url = REGIONS[region] + as_of
+    body = reader_client.get(url).content.decode()
+    alone = reader_client.get(url, headers={"HX-Request": "true", "HX-Target": region})
+    part = alone.content.decode().strip()
+    assert part.startswith("<") and f'id="{region}"' in part[:200]
+    assert part in body

@@ -162,6 +162,12 @@ def test_the_sql_list_is_the_rule_on_random_worlds(seed, editor):
                 start = rng.randint(0, len(expected) + 2)
                 stop = start + rng.randint(1, 9)
                 assert _shown(listed[start:stop]) == _shown(expected[start:stop]), (start, stop)
+                # A page's list, counted with its window: the same length and rows, also
+                # when the page's slice stops at the list's end rather than at the window's.
+                windowed = slipping_list(today=today, user=user, window=(start, stop))
+                assert len(windowed) == len(expected)
+                end = min(stop, len(expected))
+                assert _shown(windowed[start:end]) == _shown(expected[start:end]), (start, end)
 
 
 @pytest.mark.django_db
@@ -210,14 +216,39 @@ def test_the_sql_knows_which_deals_are_over():
     assert set(due_sql.OVER_STATUSES) == {str(s) for s in DEAL_OVER_STATUSES}
 
 
+def _per_day_queries(queries) -> int:
+    return sum("deals_clause_due_day" in query["sql"] for query in queries.captured_queries)
+
+
 @pytest.mark.django_db
 def test_slipping_pages_run_a_bounded_number_of_queries(
     reader_client, django_assert_max_num_queries
 ):
     build_random_world(3, deals=8, clauses=20)
-    assert len(slipping_list(today=dt.date.today(), user=AnonymousUser())) > 25
-    for url in (reverse("desk:slipping"), reverse("desk:slipping") + "?page=2"):
-        with django_assert_max_num_queries(12):
-            assert reader_client.get(url).status_code == 200
-    with django_assert_max_num_queries(12):
+    total = len(slipping_list(today=dt.date.today(), user=AnonymousUser()))
+    assert total > 25
+    last = (total + 24) // 25
+    pages = ["", "?page=2", f"?page={last}", "?page=x"]
+    for url in [reverse("desk:slipping") + query for query in pages]:
+        # Session, user, permissions (2); the full terms, the per-day counts, the page's
+        # clauses; its clauses, their parties and their assessments.
+        with django_assert_max_num_queries(10) as queries:
+            response = reader_client.get(url)
+        assert response.status_code == 200
+        # The count and the page's rows come from one reading of the day counts.
+        assert _per_day_queries(queries) == 1, url
+    with django_assert_max_num_queries(10) as queries:
         assert reader_client.get(reverse("desk:slipping-feed")).status_code == 200
+    assert _per_day_queries(queries) == 1
+
+
+@pytest.mark.django_db
+def test_a_slipping_page_past_the_end_shows_the_last_page(reader_client):
+    build_random_world(3, deals=8, clauses=20)
+    total = len(slipping_list(today=dt.date.today(), user=AnonymousUser()))
+    last = (total + 24) // 25
+    htmx = {"headers": {"HX-Request": "true"}}
+    past = reader_client.get(reverse("desk:slipping") + "?page=999", **htmx).content.decode()
+    at_last = reader_client.get(reverse("desk:slipping") + f"?page={last}", **htmx)
+    assert f"Page {last} of {last}" in past
+    assert at_last.content.decode() == past

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,13 +26,13 @@ from dealtracker.claims import agreements
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.compliance import (
     COMPLIANCE_ORDER,
-    Matrix,
     clause_cells,
     compliance_matrix,
     matrix_cell,
     party_compliance_counts,
 )
 from dealtracker.claims.models import Claim
+from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
 from dealtracker.deals.facts import deals_with_facts
@@ -42,7 +43,14 @@ from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
 from dealtracker.desk.forms.pages import AsOfForm
 from dealtracker.desk.fragments import PageFragments, render_page
 from dealtracker.desk.htmx import is_partial
-from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS, DealCompliance, PageCell, page_matrix
+from dealtracker.desk.matrix import (
+    COMPLIANCE_SYMBOLS,
+    MATRIX_ROWS,
+    DealCompliance,
+    PageCell,
+    PageMatrix,
+    page_matrix,
+)
 from dealtracker.desk.paging import Paging, paginate
 from dealtracker.desk.record_context import clause_records, deal_records, party_records
 from dealtracker.desk.timeline import phase_timeline
@@ -59,12 +67,14 @@ CELL_CLAIMS = 20
 # The deal page stays the same size whatever the deal holds: its long regions show a
 # page at a time (?matrix_page=, ?overdue_page=, ?phase<N>_page=, ?dealwide_page=), each
 # page a link away and swapped in place by HTMX. A deal within these bounds (the demo
-# deals) shows everything on its first view, as before.
-MATRIX_ROWS = 40  # clause rows of the compliance matrix
+# deals) shows everything on its first view, as before. MATRIX_ROWS: clause rows of the
+# compliance matrix (desk/matrix.py: the matrix embed pages by it too).
 OVERDUE_TERMS = 20
 GROUP_CLAUSES = 15  # clauses of one phase, or deal-wide, in "Clauses by phase"
 # The deal page's regions a link swaps in place: partial name = element id = hx-target.
 DEAL_REGIONS = ("matrix-table", "overdue", "clause-groups")
+# A phase's page lists its clauses a page at a time (?clause_page=), swapped in place.
+PHASE_CLAUSES = 25
 
 
 # --- helpers -------------------------------------------------------------------
@@ -247,85 +257,174 @@ def _deal_paging(
     return paginate(request, items, per_page, param, params, path=base, anchor=anchor)
 
 
-def _deal_context(request: HttpRequest, deal: Deal, *, open_ref: str = "") -> dict[str, Any]:
-    """The deal page's context. `open_ref`: the clause of an opened matrix cell, whose
-    matrix page is shown unless the address names another."""
-    user = request.user
-    base = deal.get_absolute_url()
-    as_of, notices = _as_of(request)
-    memberships = list(deal.memberships.select_related("party").order_by("role", "party__name"))
-    phases = list(deal.phases.order_by("order"))
-    clauses = list(deal_queries.clauses_for_deal(deal=deal))
-    groups: list[tuple[Phase | None, list[Clause]]] = [
-        (phase, [c for c in clauses if c.phase_id == phase.pk]) for phase in phases
-    ]
-    deal_wide = [c for c in clauses if c.phase_id is None]
-    if deal_wide:
-        groups.insert(0, (None, deal_wide))
-    clause_groups = []
-    for phase, members in groups:
-        key = _group_key(phase)
-        paging = _deal_paging(
-            request, members, GROUP_CLAUSES, f"{key}_page", base=base, anchor=f"group-{key}"
+class DealPage:
+    """The deal page's reads, each made when first asked for: the whole page asks for all
+    of them; an HTMX request for one of its regions (DEAL_REGIONS) only for what that
+    region shows (`region_context`), not the memberships, related deals, citation or
+    latest claims, nor the matrix's counts unless it is the matrix.
+
+    `open_ref`: the clause of an opened matrix cell, whose matrix page is shown unless
+    the address names another."""
+
+    def __init__(self, request: HttpRequest, deal: Deal, *, open_ref: str = "") -> None:
+        self.request = request
+        self.deal = deal
+        self.user = request.user
+        self.open_ref = open_ref
+        self.base = deal.get_absolute_url()
+        self.as_of, self.notices = _as_of(request)
+
+    @cached_property
+    def phases(self) -> list[Phase]:
+        return list(self.deal.phases.order_by("order"))
+
+    @cached_property
+    def clauses(self) -> list[Clause]:
+        return list(deal_queries.clauses_for_deal(deal=self.deal))
+
+    @cached_property
+    def matrix(self) -> PageMatrix:
+        # The whole matrix is counted (the contested count, the roll-ups and the overdue
+        # terms are the deal's), a page of its rows drawn.
+        return page_matrix(
+            compliance_matrix(
+                deal=self.deal, user=self.user, clauses=self.clauses, as_of=self.as_of
+            )
         )
-        clause_groups.append(ClauseGroup(phase, paging, len(members)))
-    # The whole matrix is counted (the contested count, the roll-ups and the overdue terms
-    # are the deal's), a page of its rows drawn.
-    matrix: Matrix = page_matrix(
-        compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=as_of)
-    )
-    open_index = next(
-        (i for i, row in enumerate(matrix.rows) if open_ref and row.clause.reference == open_ref),
-        None,
-    )
-    matrix_paging = _deal_paging(
-        request,
-        matrix.rows,
-        MATRIX_ROWS,
-        "matrix_page",
-        base=base,
-        anchor="matrix",
-        page=None if open_index is None else open_index // MATRIX_ROWS + 1,
-    )
-    matrix_page = matrix_paging.page.number
-    records = deal_records(
-        deal=deal, clauses=clauses, phases=phases, as_of=as_of, user=user, matrix=matrix
-    )
-    overdue = records["overdue_terms"]
-    overdue_paging = _deal_paging(
-        request, overdue, OVERDUE_TERMS, "overdue_page", base=base, anchor="overdue"
-    )
-    timeline = phase_timeline(deal=deal, phases=phases, today=_today(request))
-    return {
-        **records,
-        "overdue_paging": overdue_paging,
-        "overdue_links": _overdue_links(request, overdue, overdue_paging.page.number, base),
-        "matrix_paging": matrix_paging,
-        "matrix_rows": list(matrix_paging.page.object_list),
-        "matrix_url": _matrix_url(request, base, matrix_page),
-        "citation": sharing.deal_citation(deal, today=_today(request)),
-        "embeds": sharing.deal_embeds(
-            deal,
-            rows=len(matrix.rows),
-            parties=len(matrix.parties),
-            rollup_rows=(len(records["rollup_parties"]), len(records["rollup_phases"])),
-            timeline=timeline,
-        ),
-        "deal": deal,
-        "notices": notices,
-        "as_of": as_of,
-        "memberships": memberships,
-        "related": list(deal_queries.related_deals(deal=deal)),
-        "phases": phases,
-        "current_phase": deal_queries.current_phase(phases),
-        "timeline": timeline,
-        "clauses": clauses,
-        "clause_groups": clause_groups,
-        "clause_count": len(clauses),
-        "matrix": matrix,
-        "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
-        "show_internal": sees_drafts(user),
-    }
+
+    @cached_property
+    def records(self) -> dict[str, Any]:
+        return deal_records(
+            deal=self.deal,
+            clauses=self.clauses,
+            phases=self.phases,
+            as_of=self.as_of,
+            user=self.user,
+            matrix=self.matrix,
+        )
+
+    @cached_property
+    def overdue(self) -> list[OverdueTerm]:
+        """The deal's overdue terms, by the one rule (claims/slipping.py overdue_terms): the
+        records' when the whole page has them; given the matrix's latest assessments when
+        the matrix was read; else the rule reads those of the clauses due (one query)."""
+        if "records" in self.__dict__:
+            return self.records["overdue_terms"]
+        latest = self.matrix.assessments if "matrix" in self.__dict__ else None
+        return overdue_terms(
+            today=self.as_of or _today(self.request),  # as deal_records
+            user=self.user,
+            deal=self.deal,
+            clauses=self.clauses,
+            latest=latest,
+        )
+
+    def _paging(self, items: list, per_page: int, param: str, *, anchor: str, page=None):
+        return _deal_paging(
+            self.request, items, per_page, param, base=self.base, anchor=anchor, page=page
+        )
+
+    def matrix_context(self) -> dict[str, Any]:
+        """The matrix-table region: a page of the matrix's rows, overdue cells flagged."""
+        matrix = self.matrix
+        open_index = next(
+            (
+                i
+                for i, row in enumerate(matrix.rows)
+                if self.open_ref and row.clause.reference == self.open_ref
+            ),
+            None,
+        )
+        paging = self._paging(
+            matrix.rows,
+            MATRIX_ROWS,
+            "matrix_page",
+            anchor="matrix",
+            page=None if open_index is None else open_index // MATRIX_ROWS + 1,
+        )
+        return {
+            "deal": self.deal,
+            "matrix": matrix,
+            "matrix_paging": paging,
+            "matrix_rows": list(paging.page.object_list),
+            "matrix_url": _matrix_url(self.request, self.base, paging.page.number),
+            "overdue_clause_ids": {term.clause.pk for term in self.overdue},
+        }
+
+    def overdue_context(self) -> dict[str, Any]:
+        """The overdue region (a page of the deal's overdue terms), and where the clause
+        lists' overdue flags point."""
+        overdue = self.overdue
+        paging = self._paging(overdue, OVERDUE_TERMS, "overdue_page", anchor="overdue")
+        return {
+            "deal": self.deal,
+            "as_of": self.as_of,
+            "overdue_terms": overdue,
+            "overdue_clause_ids": {term.clause.pk for term in overdue},
+            "overdue_paging": paging,
+            "overdue_links": _overdue_links(self.request, overdue, paging.page.number, self.base),
+        }
+
+    def clause_groups_context(self) -> dict[str, Any]:
+        """The clause-groups region: a page of each phase's clauses (and the deal-wide
+        ones), their overdue flags pointing at the overdue terms."""
+        clauses = self.clauses
+        groups: list[tuple[Phase | None, list[Clause]]] = [
+            (phase, [c for c in clauses if c.phase_id == phase.pk]) for phase in self.phases
+        ]
+        deal_wide = [c for c in clauses if c.phase_id is None]
+        if deal_wide:
+            groups.insert(0, (None, deal_wide))
+        clause_groups = []
+        for phase, members in groups:
+            key = _group_key(phase)
+            paging = self._paging(members, GROUP_CLAUSES, f"{key}_page", anchor=f"group-{key}")
+            clause_groups.append(ClauseGroup(phase, paging, len(members)))
+        return {**self.overdue_context(), "clause_groups": clause_groups}
+
+    def region_context(self, region: str) -> dict[str, Any]:
+        """What one region of DEAL_REGIONS shows, read alone."""
+        return {
+            "matrix-table": self.matrix_context,
+            "overdue": self.overdue_context,
+            "clause-groups": self.clause_groups_context,
+        }[region]()
+
+    def context(self) -> dict[str, Any]:
+        """The whole page's context."""
+        deal, user, matrix = self.deal, self.user, self.matrix
+        records = self.records  # first: the regions' overdue terms are its
+        timeline = phase_timeline(deal=deal, phases=self.phases, today=_today(self.request))
+        return {
+            **records,
+            **self.matrix_context(),
+            **self.clause_groups_context(),  # with the overdue region's
+            "citation": sharing.deal_citation(deal, today=_today(self.request)),
+            "embeds": sharing.deal_embeds(
+                deal,
+                rows=len(matrix.rows),
+                parties=len(matrix.parties),
+                rollup_rows=(len(records["rollup_parties"]), len(records["rollup_phases"])),
+                timeline=timeline,
+            ),
+            "notices": self.notices,
+            "memberships": list(
+                deal.memberships.select_related("party").order_by("role", "party__name")
+            ),
+            "related": list(deal_queries.related_deals(deal=deal)),
+            "phases": self.phases,
+            "current_phase": deal_queries.current_phase(self.phases),
+            "timeline": timeline,
+            "clauses": self.clauses,
+            "clause_count": len(self.clauses),
+            "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
+            "show_internal": sees_drafts(user),
+        }
+
+
+def _deal_context(request: HttpRequest, deal: Deal, *, open_ref: str = "") -> dict[str, Any]:
+    """The deal page's context (DealPage)."""
+    return DealPage(request, deal, open_ref=open_ref).context()
 
 
 def _overdue_links(request: HttpRequest, terms: list, shown: int, base: str) -> dict[int, str]:
@@ -376,7 +475,8 @@ def deal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     of one of its paginated regions (DEAL_REGIONS) gets that region alone."""
     region = _deal_region(request)
     if region:
-        context = _deal_context(request, _get_deal(slug))
+        # Only what the region shows is read (DealPage.region_context).
+        context = DealPage(request, _get_deal(slug)).region_context(region)
         return render(request, f"desk/deal_detail.html#{region}", context)
 
     def context() -> dict[str, Any]:
@@ -429,23 +529,37 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
 
 @require_GET
 @reader_required
+@vary_on_headers("HX-Request", "HX-Target")
 def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
-    """A phase: its dates and status, its clauses, and every claim about it."""
+    """A phase: its dates and status, its clauses a page at a time, and every claim about
+    it. An HTMX link of its clause pages (hx-target "phase-clauses") gets that list alone."""
     deal = _get_deal(slug)
     phase = Phase.objects.filter(deal=deal, order=order).first()
     if phase is None:
         raise Http404("No phase with this number in the deal.")
-    clauses = list(deal_queries.clauses_for_deal(deal=deal).filter(phase=phase))
+    clause_paging = paginate(
+        request,
+        deal_queries.clauses_for_deal(deal=deal).filter(phase=phase),
+        PHASE_CLAUSES,
+        "clause_page",
+        path=request.path,
+        anchor="phase-clauses",
+    )
+    context: dict[str, Any] = {
+        "deal": deal,
+        "phase": phase,
+        "clause_paging": clause_paging,
+        "clauses": list(clause_paging.page.object_list),
+    }
+    if is_partial(request) and request.htmx.target == "phase-clauses":  # type: ignore[attr-defined]
+        return render(request, "desk/phase_detail.html#phase-clauses", context)
     paging = paginate(
         request, claim_queries.claims_for_phase(phase=phase, user=request.user), CLAIMS_PER_PAGE
     )
     as_of, notices = _as_of(request)
-    context = {
-        "deal": deal,
-        "phase": phase,
+    context |= {
         "as_of": as_of,
         "notices": notices,
-        "clauses": clauses,
         "paging": paging,
         "show_internal": sees_drafts(request.user),
         "timeline": phase_timeline(deal=deal, phases=[phase], today=_today(request)),

@@ -34,7 +34,8 @@ from dealtracker.claims.compliance import compliance_matrix
 from dealtracker.claims.models import Claim
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
-from dealtracker.desk.matrix import page_matrix
+from dealtracker.desk.matrix import MATRIX_ROWS, page_matrix
+from dealtracker.desk.paging import paginate
 from dealtracker.desk.timeline import phase_timeline
 from dealtracker.publishing import citations
 from dealtracker.publishing.images import CHART_CSS, CHART_CSS_HASH, png_from_svg
@@ -104,13 +105,23 @@ def _deal_embeds(deal: Deal, context: dict, *, timeline=None) -> dict[str, shari
 @require_GET
 @reader_required
 def embed_matrix(request: HttpRequest, slug: str) -> HttpResponse:
-    """The compliance matrix of a deal, alone."""
+    """The compliance matrix of a deal, alone, MATRIX_ROWS clause rows at a time
+    (?matrix_page=, as on the deal page): its page links stay in the frame."""
     deal = _get_deal(slug)
 
     def build() -> dict:
         context = _deal_widgets(deal)
         embed = _deal_embeds(deal, context)["matrix"]
-        return {**context, **_frame_context(deal, embed, "Who complies with what")}
+        # The whole matrix is counted (its contested count is the deal's), a page drawn.
+        paging = paginate(
+            request, context["matrix"].rows, MATRIX_ROWS, "matrix_page", path=embed.path
+        )
+        return {
+            **context,
+            **_frame_context(deal, embed, "Who complies with what"),
+            "matrix_paging": paging,
+            "matrix_rows": list(paging.page.object_list),
+        }
 
     return _embed(request, "embed/matrix.html", build)
 

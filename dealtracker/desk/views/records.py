@@ -141,8 +141,14 @@ def assessment_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 def slipping(request: HttpRequest) -> HttpResponse:
     """Overdue terms across deals, most overdue first, paginated."""
     today = timezone.localdate()
-    terms = slipping_list(today=today, user=request.user)  # read a page at a time
-    page = Paginator(terms, SLIPPING_PER_PAGE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    try:
+        start = (max(1, int(number or 1)) - 1) * SLIPPING_PER_PAGE
+    except ValueError:
+        start = 0  # get_page() below shows the first page too
+    # Read a page at a time; the count comes with the page's rows (one per-day query).
+    terms = slipping_list(today=today, user=request.user, window=(start, start + SLIPPING_PER_PAGE))
+    page = Paginator(terms, SLIPPING_PER_PAGE).get_page(number)
     params = request.GET.copy()
 
     def page_url(number: int) -> str:
