@@ -8,10 +8,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.db.url_templates import fast_reverse
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.identity import uid_field
@@ -127,7 +127,7 @@ class Claim(SingleLineFields, models.Model):
         return text
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:claim-detail", kwargs={"pk": self.pk})
+        return fast_reverse("desk:claim-detail", kwargs={"pk": self.pk})
 
     @property
     def made_on_display(self) -> str:
@@ -227,7 +227,9 @@ class Evidence(models.Model):
         return f"{self.claim} — {self.get_relation_display()} — {self.passage}"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:claim-detail", kwargs={"pk": self.claim_id}) + f"#evidence-{self.pk}"
+        return (
+            fast_reverse("desk:claim-detail", kwargs={"pk": self.claim_id}) + f"#evidence-{self.pk}"
+        )
 
 
 class VerificationChange(models.Model):
@@ -350,7 +352,7 @@ class AgreementText(models.Model):
         return f"{self.deal}: {self.get_role_display()} — {self.source}"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug})
+        return fast_reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug})
 
 
 class ClauseAnchor(models.Model):
@@ -440,5 +442,6 @@ class ClauseProposal(SingleLineFields, models.Model):
 
     def get_absolute_url(self) -> str:
         return (
-            reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug}) + f"#proposal-{self.pk}"
+            fast_reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug})
+            + f"#proposal-{self.pk}"
         )

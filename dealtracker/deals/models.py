@@ -9,10 +9,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary, not_before
+from dealtracker.db.url_templates import fast_reverse
 from dealtracker.text import SingleLineFields
 
 from . import deadlines
@@ -58,7 +58,7 @@ class Party(SingleLineFields, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:party-detail", kwargs={"slug": self.slug})
+        return fast_reverse("desk:party-detail", kwargs={"slug": self.slug})
 
     @property
     def label(self) -> str:
@@ -212,7 +212,7 @@ class Deal(SingleLineFields, models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:deal-detail", kwargs={"slug": self.slug})
+        return fast_reverse("desk:deal-detail", kwargs={"slug": self.slug})
 
     @property
     def date_agreed_display(self) -> str:
@@ -301,7 +301,9 @@ class Phase(SingleLineFields, models.Model):
         return f"{self.deal} — phase {self.order}: {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:phase-detail", kwargs={"slug": self.deal.slug, "order": self.order})
+        return fast_reverse(
+            "desk:phase-detail", kwargs={"slug": self.deal.slug, "order": self.order}
+        )
 
     @property
     def start(self):
@@ -437,7 +439,9 @@ class Clause(SingleLineFields, models.Model):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:clause-detail", kwargs={"slug": self.deal.slug, "ref": self.reference})
+        return fast_reverse(
+            "desk:clause-detail", kwargs={"slug": self.deal.slug, "ref": self.reference}
+        )
 
     def due_date(self) -> deadlines.DueDate:
         """When the term falls due and on what it rests (deals/deadlines.py). Load

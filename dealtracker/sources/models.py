@@ -14,10 +14,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.db.url_templates import fast_reverse
 from dealtracker.identity import uid_field
 from dealtracker.text import SingleLineFields
 
@@ -98,7 +98,7 @@ class Source(SingleLineFields, models.Model):
         return f"{self.title} ({self.outlet})" if self.outlet else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:source-detail", kwargs={"pk": self.pk})
+        return fast_reverse("desk:source-detail", kwargs={"pk": self.pk})
 
     @property
     def is_rtl(self) -> bool:
@@ -159,7 +159,9 @@ class SourceRevision(models.Model):
         return f"{self.source} — revision {self.number}"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:source-revision", kwargs={"pk": self.source_id, "number": self.number})
+        return fast_reverse(
+            "desk:source-revision", kwargs={"pk": self.source_id, "number": self.number}
+        )
 
     def page_at(self, offset: int) -> int | None:
         """The page of the original document the character at offset is on (None: no pages)."""
@@ -207,7 +209,7 @@ class SourceDocument(SingleLineFields, models.Model):
         return f"{self.filename} ({self.size:,} bytes)"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:source-document", kwargs={"pk": self.source_id})
+        return fast_reverse("desk:source-document", kwargs={"pk": self.source_id})
 
     @property
     def is_pdf(self) -> bool:
@@ -298,7 +300,10 @@ class Passage(models.Model):
         return f"“{quote}”"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:source-detail", kwargs={"pk": self.source_id}) + f"#passage-{self.pk}"
+        return (
+            fast_reverse("desk:source-detail", kwargs={"pk": self.source_id})
+            + f"#passage-{self.pk}"
+        )
 
     @property
     def label(self) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.db.url_templates import fast_reverse
 
 
 class JobStatus(models.TextChoices):
@@ -70,7 +70,7 @@ class Job(models.Model):
         return f"{self.title} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
-        return reverse("desk:job-detail", args=[self.pk])
+        return fast_reverse("desk:job-detail", args=[self.pk])
 
     def is_finished(self) -> bool:
         return self.status in FINISHED
