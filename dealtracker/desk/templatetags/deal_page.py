@@ -1,7 +1,8 @@
-"""Tags of the deal page's long regions: a matrix cell, and where an overdue flag points.
+"""Tags of the deal page's long regions: a matrix cell and a list of clauses.
 
-The cell's markup is desk/matrix.py's `cell_html`; these tags only read what it needs
-from the template's context, so that the table and the embed stay one template.
+The cell's markup is desk/matrix.py's `cell_html`, the list's desk/clause_rows.py's;
+these tags only read what they need from the template's context, so that the table and
+the embed stay one template, and the deal and phase pages one list.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from dealtracker.deals.models import Clause
+from dealtracker.desk.clause_rows import clause_list_html
 from dealtracker.desk.matrix import PageCell, cell_html
+from dealtracker.desk.templatetags.fast_url import request_url_environment
 
 register = template.Library()
 
@@ -33,8 +35,14 @@ def matrix_cell(context: template.Context, c: PageCell) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def overdue_href(context: template.Context, clause: Clause) -> str:
-    """Where a clause's overdue flag points: its entry in the overdue terms, on this page
-    (`#overdue-<id>`) or on the page of the overdue list that holds it (`overdue_links`)."""
-    links = context.get("overdue_links") or {}
-    return links.get(clause.pk, f"#overdue-{clause.pk}")
+def clause_list(context: template.Context, clauses) -> SafeString:
+    """`{% clause_list clauses %}`: the clauses with their obliged parties and due dates.
+    Reads `deal`, `overdue_clause_ids` and `overdue_links` (on the deal page: the flag
+    points at the page of the overdue terms that lists the clause) from the context."""
+    return clause_list_html(
+        clauses,
+        deal=context["deal"],
+        overdue_clause_ids=context.get("overdue_clause_ids") or (),
+        overdue_links=context.get("overdue_links"),
+        urls=request_url_environment(getattr(context, "request", None)),
+    )
