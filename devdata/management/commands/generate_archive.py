@@ -43,6 +43,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for table, n in report["rows"].items():
             self.stdout.write(f"{table:<30} {n:>9,} rows  {report['seconds'][table]:>7.1f} s")
-        for step in ("foreign keys", "search indexes", "analyze"):
+        for step in ("foreign keys", "search indexes", "vacuum, analyze"):
             self.stdout.write(f"{step:<30} {'':>14}  {report['seconds'][step]:>7.1f} s")
         self.stdout.write(self.style.SUCCESS(f"Done in {report['total_seconds']} s."))
