@@ -255,7 +255,6 @@ _DB_TRICKS = {
     "values_update",
     "shared_parent",
     "url_templates",
-    "option_tags",
     "distinct",
     "any_of",
 }
