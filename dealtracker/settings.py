@@ -257,7 +257,6 @@ _DB_TRICKS = {
     "values_update",
     "shared_parent",
     "url_templates",
-    "option_tags",
     "distinct",
     "any_of",
 }

@@ -369,7 +369,7 @@ ClaimQuery = query_model(
     ClaimFilterForm,
     notes={
         "q": "Words of the statement or attribution: quoted phrases, or, -word.",
-        "deal": "A deal's slug.",
+        "deal": "A deal's slug, or its whole title when no other deal has it.",
         "phase": "A phase's order within the deal (needs deal).",
         "clause": "A clause's reference within the deal, e.g. 2.1 (needs deal).",
         "claimant": "A party's slug or name.",
@@ -412,8 +412,7 @@ def claim_list(request: HttpRequest, filters: Query[ClaimQuery]):
     """Filters as on /claims/ (and /claims.csv). Newest first (by date made, then id),
     or oldest first with `sort=oldest`; undated claims count as the oldest."""
     refuse_unknown(request.GET, ClaimQuery)
-    deals = list(Deal.objects.only("id", "slug", "title").order_by("title", "id"))
-    form = filter_form(ClaimFilterForm(request.GET, deals=deals), skip=("after", "before"))
+    form = filter_form(ClaimFilterForm(request.GET), skip=("after", "before"))
     after = None
     if filters.cursor is not None:
         try:

@@ -10,7 +10,6 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - values_update: values_update.py, UPDATE ... FROM (VALUES ...) instead of bulk_update;
 - shared_parent: shared_parent.py, a row's own parent object given to its children;
 - url_templates: url_templates.py, a URL pattern reversed once, then filled in;
-- option_tags: option_tags.py, <option> tags built without the template engine.
 - distinct: distinct.py, the distinct values of a column by skipping through its index.
 - any_of: any_of.py, `column = ANY(ARRAY(subquery))` so that an OR stays indexable.
 """

@@ -39,6 +39,30 @@ def deal_renamed_from(*, slug: str) -> Deal | None:
     return Deal.objects.filter(pk__in=Subquery(once)).exclude(slug=slug).first()
 
 
+def deals_named(*, text: str, limit: int) -> list[Deal]:
+    """The deals a filter's text names, at most `limit`: the deal whose slug it is, else
+    those whose title or slug it is in any case (spaces collapsed). Titles need not be
+    unique: more than one deal means the text does not say which."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    deal = Deal.objects.filter(slug=text).first()
+    if deal is not None:
+        return [deal]
+    named = Deal.objects.filter(Q(title__iexact=text) | Q(slug__iexact=text))
+    return list(named.order_by("title", "id")[:limit])
+
+
+def deals_titled_like(*, text: str, limit: int) -> list[Deal]:
+    """Deals whose title or slug contains the text (any case), in title order, at most
+    `limit`: what a filter that names no deal can suggest."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    like = Deal.objects.filter(Q(title__icontains=text) | Q(slug__icontains=text))
+    return list(like.only("id", "slug", "title").order_by("title", "id")[:limit])
+
+
 def related_deals(*, deal: Deal) -> QuerySet[Deal]:
     """Deals that answer or supersede this one (counter-proposals, successors)."""
     return Deal.objects.filter(Q(answers=deal) | Q(supersedes=deal)).order_by("title", "id")

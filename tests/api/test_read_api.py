@@ -5,6 +5,7 @@ filtered as the HTML lists filter."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
@@ -96,6 +97,9 @@ def test_the_claims_filters_are_the_claims_lists(demo, anonymous):
     oldest = _all(anonymous, f"/api/v1/claims/?deal={demo.slug}&sort=oldest&limit=4")
     newest = _all(anonymous, f"/api/v1/claims/?deal={demo.slug}&limit=4")
     assert [c["id"] for c in oldest] == [c["id"] for c in newest][::-1]
+    # The deal's title names it too, as on the page.
+    by_title = _all(anonymous, "/api/v1/claims/?" + urlencode({"deal": demo.title, "limit": 4}))
+    assert [c["id"] for c in by_title] == [c["id"] for c in newest]
 
 
 def test_every_list_pages_by_cursor_without_gaps_or_repeats(demo, token_client):

@@ -15,7 +15,6 @@ from django.urls import reverse
 import dealtracker.db
 from dealtracker.claims.queries import claims_for_deal
 from dealtracker.db import lexeme_statistics
-from dealtracker.db.option_tags import option_tags
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.search import site
 from dealtracker.sources.anchoring import quote_selector
@@ -43,7 +42,7 @@ def both(settings, trick, run):
 
 def test_every_trick_the_settings_know_has_its_module():
     tricks = {"planner", "lexeme_statistics", "values_update", "shared_parent"}
-    tricks |= {"url_templates", "option_tags", "distinct", "any_of"}
+    tricks |= {"url_templates", "distinct", "any_of"}
     modules = {p.stem for p in Path(dealtracker.db.__file__).parent.glob("*.py")}
     assert tricks <= modules
     assert django_settings.DB_PLAIN == frozenset()  # the fast paths by default
@@ -197,7 +196,7 @@ def test_claim_rows_show_the_same_deals_with_the_shared_or_joined_parent(
             assert claim.clause.deal is claim.deal  # shared, not joined again
 
 
-# --- links and <option>s ------------------------------------------------------------------
+# --- links -------------------------------------------------------------------------------
 
 
 def test_reversed_once_links_equal_reverse(w, settings):
@@ -214,14 +213,6 @@ def test_reversed_once_links_equal_reverse(w, settings):
 
     fast, plain = both(settings, "url_templates", run)
     assert fast == plain == [reverse(name, kwargs=kwargs) for name, kwargs in names]
-
-
-def test_option_tags_equal_the_template_engines(settings):
-    choices = [("gaza", "Gaza & Rafah"), ('a"b', "<b>bold</b>"), ("o'c", "O'Connor")]
-
-    fast, plain = both(settings, "option_tags", lambda: option_tags(choices, selected='a"b'))
-    assert fast == plain
-    assert fast.count(" selected") == 1 and "<b>" not in fast
 
 
 # Per-response values: the CSP nonce and the CSRF token.
@@ -254,7 +245,6 @@ def test_pages_are_the_same_with_every_trick_plain(w, reader_client, settings):
             "lexeme_statistics",
             "shared_parent",
             "url_templates",
-            "option_tags",
             "distinct",
             "any_of",
         }

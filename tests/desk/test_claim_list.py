@@ -81,6 +81,9 @@ def test_anonymous_is_sent_to_login_when_site_is_not_public(client, w):
         ({"deal": "gaza-ceasefire-2025"}, ["offer", "refused", "complied", "aid"]),
         ({"deal": "gaza-ceasefire-2025", "phase": "2"}, ["offer", "refused"]),
         ({"deal": "gaza-ceasefire-2025", "clause": "1.1"}, ["complied"]),
+        ({"deal": "Gaza ceasefire and hostage deal"}, ["offer", "refused", "complied", "aid"]),
+        ({"deal": "  gaza CEASEFIRE and  hostage deal "}, ["offer", "refused", "complied", "aid"]),
+        ({"deal": "Gaza ceasefire and hostage deal", "phase": "2"}, ["offer", "refused"]),
         ({"claimant": "hamas"}, ["offer", "refused"]),
         ({"claimant": "HAMAS"}, ["offer", "refused"]),
         ({"subject": "Israel"}, ["offer", "refused", "complied", "aid"]),
@@ -120,7 +123,8 @@ def test_phase_filter_includes_claims_about_its_clauses(reader_client, w):
     [
         ({"claimant": "nobody"}, "No party is called “nobody”"),
         ({"subject": "<script>alert(1)</script>"}, "About"),
-        ({"deal": "no-such-deal"}, "Deal"),
+        ({"deal": "no-such-deal"}, "Deal: No deal has the title or slug “no-such-deal”"),
+        ({"deal": "<script>alert(1)</script>"}, "Deal: No deal has the title or slug"),
         ({"kind": "rumour"}, "Kind"),
         ({"verification": "true"}, "Verification"),
         ({"made_from": "2025-02-30"}, "Made from"),
@@ -214,6 +218,28 @@ def test_htmx_history_restore_gets_the_full_page(reader_client, w):
     assert "<html" in response.content.decode()
 
 
+def test_htmx_list_brings_the_chosen_deals_phases_and_clauses_out_of_band(reader_client, w):
+    """The form is not swapped: the answer carries its deal-dependent controls too."""
+    response = reader_client.get(
+        URL, {"deal": w.deal.title, "phase": "2"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "<html" not in body and "<form" not in body
+    assert shown_ids(response) == [w.offer.pk, w.refused.pk]
+    region = re.search(r'<div id="deal-scope"[^>]*>(.*?)</div>', body, re.S)
+    assert region and 'data-hx-swap-oob="outerHTML"' in region.group(0)
+    assert '<option value="2" selected>2. Second phase</option>' in region.group(1)
+    assert '<option value="2.1"' in region.group(1)
+    # No deal: the hint instead, and no phase or clause of any deal.
+    body = reader_client.get(URL, headers={"HX-Request": "true"}).content.decode()
+    region = re.search(r'<div id="deal-scope"[^>]*>(.*?)</div>', body, re.S)
+    assert region and "Choose a deal to filter by one of its phases or clauses" in region.group(1)
+    assert 'name="phase"' not in body and 'name="clause"' not in body
+    # The full page has the region once, in the form, not out of band.
+    body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
+    assert body.count('id="deal-scope"') == 1 and "hx-swap-oob" not in body
+
+
 def test_full_page_form_works_without_javascript_and_pushes_urls(reader_client, w):
     body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
     assert '<form class="filter-bar" method="get" action="/claims/"' in body
@@ -235,9 +261,15 @@ def test_full_page_form_works_without_javascript_and_pushes_urls(reader_client, 
         "clause",
     ]:
         assert f'for="id_{name}"' in body, name
-    # Phases and clauses of the chosen deal are offered.
+    # The deal is typed (a labelled text field, showing what was asked for), and the
+    # phases and clauses of the chosen deal are offered.
+    assert '<input type="text" name="deal" id="id_deal" value="gaza-ceasefire-2025"' in body
     assert '<option value="2.1"' in body
     assert "Second phase" in body
+    # Without a deal: neither phases nor clauses, and a hint saying how to get them.
+    body = reader_client.get(URL).content.decode()
+    assert 'name="phase"' not in body and 'name="clause"' not in body
+    assert "Choose a deal to filter by one of its phases or clauses" in body
 
 
 def test_csv_link_carries_the_filters(reader_client, w):
@@ -357,7 +389,105 @@ def test_deal_titles_in_the_filter_are_escaped(reader_client, w):
     Deal.objects.create(title='<script>alert(1)</script>"x', slug="hostile-deal")
     body = reader_client.get(URL, {"deal": "hostile-deal"}).content.decode()
     assert (
-        '<option value="hostile-deal" selected>&lt;script&gt;alert(1)&lt;/script&gt;&quot;x</option>'
-        in body
+        '<span class="what">Deal:</span> <bdi>&lt;script&gt;alert(1)&lt;/script&gt;&quot;x' in body
     )
     assert "<script>alert(1)" not in body
+    # Found by its (hostile) title as well, and shown escaped in the field.
+    body = reader_client.get(URL, {"deal": '<script>alert(1)</script>"x'}).content.decode()
+    assert "Some filters were ignored" not in body
+    assert 'id="id_deal" value="&lt;script&gt;alert(1)&lt;/script&gt;&quot;x"' in body
+    assert "<script>alert(1)" not in body
+
+
+@pytest.mark.parametrize(
+    ("text", "in_field"),
+    [
+        ('"><script>alert(1)</script>', 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'),
+        ("<img src=x onerror=alert(1)>", 'value="&lt;img src=x onerror=alert(1)&gt;"'),
+        ("' onfocus='alert(1)", 'value="&#x27; onfocus=&#x27;alert(1)"'),
+    ],
+)
+def test_hostile_text_in_the_deal_field_is_shown_escaped(reader_client, w, text, in_field):
+    response = reader_client.get(URL, {"deal": text})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="id_deal" {in_field}' in body
+    assert "Some filters were ignored" in body and "Deal: No deal has the title or slug" in body
+    assert "<script>alert(1)" not in body and "<img src=x" not in body
+    assert "onfocus='alert" not in body
+    assert len(shown_ids(response)) == 6
+    # The list alone (HTMX) says the same, escaped.
+    response = reader_client.get(URL, {"deal": text}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Deal: No deal has the title or slug" in body
+    assert "<script>alert(1)" not in body and "<img src=x" not in body
+    assert "onfocus='alert" not in body
+
+
+def test_a_title_several_deals_share_asks_for_the_slug(reader_client, w):
+    from dealtracker.deals.models import Deal
+
+    Deal.objects.create(title="Gaza ceasefire and hostage deal", slug="gaza-ceasefire-copy")
+    response = reader_client.get(URL, {"deal": "gaza ceasefire and hostage deal"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "More than one deal is titled “gaza ceasefire and hostage deal”; type the slug of the"
+        " one you mean: gaza-ceasefire-2025, gaza-ceasefire-copy." in body
+    )
+    assert len(shown_ids(response)) == 6  # ignored, as any bad filter value
+    # The slug says which.
+    response = reader_client.get(URL, {"deal": "gaza-ceasefire-copy"})
+    assert shown_ids(response) == [] and "Some filters were ignored" not in (
+        response.content.decode()
+    )
+
+
+def test_a_deal_named_by_part_of_its_title_is_suggested_not_guessed(reader_client, w):
+    body = reader_client.get(URL, {"deal": "ceasefire"}).content.decode()
+    assert (
+        "No deal has the title or slug “ceasefire”. Deals whose title or slug contains it:"
+        " Gaza ceasefire and hostage deal (gaza-ceasefire-2025). Type one&#x27;s whole title"
+        " or its slug." in body
+    )
+    body = reader_client.get(URL, {"deal": "armistice"}).content.decode()
+    assert "No deal has the title or slug “armistice”. Type a deal&#x27;s whole title" in body
+
+
+def test_the_page_does_not_grow_with_the_deals_the_archive_holds(reader_client, w):
+    from dealtracker.deals.models import Deal
+
+    def size() -> int:
+        return len(reader_client.get(URL, {"deal": w.deal.slug}).content)
+
+    before = size()
+    Deal.objects.bulk_create(
+        [Deal(title=f"Truce number {i:03d}", slug=f"truce-{i:03d}") for i in range(300)]
+    )
+    body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
+    assert "Truce number" not in body and "truce-150" not in body
+    assert "<datalist" not in body
+    # The deal's facet names at most a handful of deals; nothing else lists them.
+    assert abs(len(body.encode()) - before) < 200
+    # Without a deal chosen, no phase or clause of the archive either.
+    body = reader_client.get(URL).content.decode()
+    assert "Truce number" not in body and body.count("<option") < 40
+
+
+def test_query_count_is_bounded_with_the_deal_typed_by_title(
+    reader_client, w, django_assert_max_num_queries
+):
+    from dealtracker.deals.models import Deal
+
+    Deal.objects.bulk_create(
+        [Deal(title=f"Truce number {i:03d}", slug=f"truce-{i:03d}") for i in range(300)]
+    )
+    bulk_claims(300, deal=w.deal, subjects=[w.israel, w.hamas], passages=[w.p_refuse, w.p_aid])
+    params = {"deal": w.deal.title, "phase": "2", "kind": "compliance"}
+    # A title costs one query more than a slug (looked up first); no list of deals is read.
+    with django_assert_max_num_queries(15):
+        response = reader_client.get(URL, params)
+    assert "Some filters were ignored" not in response.content.decode()
+    with django_assert_max_num_queries(15):
+        response = reader_client.get(URL, params, headers={"HX-Request": "true"})
+    assert 'id="deal-scope"' in response.content.decode()

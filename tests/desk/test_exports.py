@@ -108,8 +108,34 @@ def test_public_csv_has_no_drafts_and_no_notes(client, public_read, w):
     assert len(list(csv.DictReader(io.StringIO(text[1:])))) == 5
 
 
+def test_csv_finds_the_deal_by_slug_as_bookmarked_or_by_title(reader_client, w):
+    by_slug = read_csv(
+        reader_client.get("/claims.csv", {"deal": w.deal.slug, "kind": "compliance"})
+    )
+    by_title = read_csv(
+        reader_client.get("/claims.csv", {"deal": w.deal.title.lower(), "kind": "compliance"})
+    )
+    assert [r["id"] for r in by_slug] == [r["id"] for r in by_title]
+    assert {int(r["id"]) for r in by_slug} == {w.refused.pk, w.complied.pk}
+
+
+def test_csv_refuses_a_title_several_deals_share(reader_client, w):
+    from dealtracker.deals.models import Deal
+
+    Deal.objects.create(title=w.deal.title, slug="gaza-ceasefire-copy")
+    response = reader_client.get("/claims.csv", {"deal": w.deal.title})
+    assert response.status_code == 400
+    assert "gaza-ceasefire-2025, gaza-ceasefire-copy" in response.content.decode()
+
+
 @pytest.mark.parametrize(
-    "params", [{"claimant": "nobody"}, {"made_from": "31/12/2025"}, {"kind": "<b>x</b>"}]
+    "params",
+    [
+        {"claimant": "nobody"},
+        {"made_from": "31/12/2025"},
+        {"kind": "<b>x</b>"},
+        {"deal": "no such deal"},
+    ],
 )
 def test_csv_with_a_bad_filter_is_refused_with_400(reader_client, w, params):
     response = reader_client.get("/claims.csv", params)

@@ -238,8 +238,11 @@ def test_the_claims_list_partial_is_rendered_from_the_page_template_and_kept(
     with django_assert_num_queries(1):
         again = client.get("/claims/?kind=compliance", headers=htmx)
     assert again.text == partial.text
-    # The full page holds the same partial, rendered from the same template.
-    assert partial.text.strip() in client.get("/claims/?kind=compliance").text
+    # The full page holds the same partial, rendered from the same template; the
+    # deal's phase and clause controls come after it, out of band (kept too).
+    section, oob, scope = partial.text.strip().partition('<div id="deal-scope"')
+    assert oob and 'data-hx-swap-oob="outerHTML"' in scope
+    assert section.strip() in client.get("/claims/?kind=compliance").text
 
 
 def test_a_missing_deal_is_still_a_404_when_its_context_is_built_lazily(world, public_read):

@@ -7,9 +7,11 @@ The parameters are not listed here: they are read off the pages themselves.
 Every GET page of the URL walk is fetched, and each GET form on it (its
 inputs, selects, textareas) and each link or htmx GET on it (its query keys)
 names parameters of the address it points at; then each address is fetched
-again with all its parameters set, so that links which carry the current
-filters along (the claims list's CSV link) name theirs too. A filter added to a
-form tomorrow is fuzzed without anyone editing this file.
+again with all its parameters set (to a value a form offers, else one a link
+carries: the claims list's deal is typed, but its facets link to deals), so that
+links which carry the current filters along (the claims list's CSV link) name
+theirs too. A filter added to a form tomorrow is fuzzed without anyone editing
+this file.
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ class _Links(HTMLParser):
         self.page_url = page_url
         self.params: dict[str, set[str]] = defaultdict(set)
         self.samples: dict[str, str] = {}  # a value the page itself offers, by parameter
+        # A value the page's links carry, by parameter: for a field typed, not chosen (the
+        # claims list's deal), the facets' and chips' links are where a value is offered.
+        self.link_samples: dict[str, str] = {}
         self._form: str | None = None
         self._select: str | None = None
 
@@ -107,9 +112,11 @@ class _Links(HTMLParser):
                 value = value.removeprefix(OWN_SITE[:-1])
             if value and "?" in value and not value.startswith(("http:", "https:", "mailto:")):
                 target = urljoin(self.page_url, value)
-                self.params[urlsplit(target).path].update(
-                    k for k, _ in parse_qsl(urlsplit(target).query, keep_blank_values=True)
-                )
+                pairs = parse_qsl(urlsplit(target).query, keep_blank_values=True)
+                self.params[urlsplit(target).path].update(k for k, _ in pairs)
+                for k, v in pairs:
+                    if v:
+                        self.link_samples.setdefault(k, v)
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -184,6 +191,7 @@ def fuzz_targets(client: Client, world) -> dict[str, list[str]]:
 def _fuzz_targets(client: Client, world) -> dict[str, list[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     samples: dict[str, str] = {}
+    link_samples: dict[str, str] = {}
     for route in all_routes():
         if route.access not in ("reader", "editor"):
             continue
@@ -191,8 +199,11 @@ def _fuzz_targets(client: Client, world) -> dict[str, list[str]]:
             continue
         page = _read_page(client, route.url(world))
         samples.update(page.samples)
+        link_samples.update(page.link_samples)
         for path, names in page.params.items():
             found[path] |= names
+    # A value a form offers first; else one a link carries.
+    samples = {**link_samples, **samples}
     # Again with every parameter set to a value the page offers: fields that depend on
     # another (a deal's phases) appear, and so do links that carry the filters along
     # (the claims list's CSV link) — such a target takes all of the page's parameters.

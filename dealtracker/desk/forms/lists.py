@@ -3,8 +3,9 @@
 The read API (dealtracker/api) validates its filters with these same forms.
 
 Policy for bad filter values (consistent everywhere): on the HTML list a bad
-value (unknown deal or party slug, unknown phase or clause of the deal, a value
-outside a vocabulary, a malformed date or page position) is *ignored* and the
+value (a text that names no deal or party, a title several deals share, an
+unknown phase or clause of the deal, a value outside a vocabulary, a malformed
+date or page position) is *ignored* and the
 page says so in a notice; the list is never a 500. The CSV cannot carry a
 notice, so it answers 400 with the same messages instead of silently
 exporting more than was asked for.
@@ -18,14 +19,26 @@ from django.db.models import Q
 from dealtracker.claims.listing import ClaimFilters, Cursor
 from dealtracker.claims.models import ClaimCompliance, ClaimKind, ClaimVerification
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.deals.queries import deals_named, deals_titled_like
 from dealtracker.fulltext.matching import clean_query_text, query_problem
 
 ANY = [("", "any")]
 
+# Deals a message about the deal filter names, at most.
+DEALS_NAMED = 5
+
 
 class ClaimFilterForm(forms.Form):
     q = forms.CharField(label="Text", required=False, max_length=1000)
-    deal = forms.ChoiceField(label="Deal", required=False)
+    # Text, not a <select>: an archive has thousands of deals (2,000 at generate_archive
+    # --scale 10: 150 KB of <option>s on every page of the list). Old addresses carry
+    # the slug, which is still what it looks for first.
+    deal = forms.CharField(
+        label="Deal",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "deal title or slug"}),
+    )
     phase = forms.IntegerField(label="Phase", required=False, min_value=1, max_value=32767)
     clause = forms.CharField(label="Clause", required=False, max_length=20)
     # Text, not a <select>: an archive has thousands of parties.
@@ -69,10 +82,8 @@ class ClaimFilterForm(forms.Form):
     after = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     before = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
-    def __init__(self, data, *, deals: list[Deal]):
+    def __init__(self, data):
         super().__init__(data)
-        self.deals_by_slug = {deal.slug: deal for deal in deals}
-        self.fields["deal"].choices = ANY + [(d.slug, d.title) for d in deals]
         self.range_invalid = False
         self.deal_obj: Deal | None = None
         self.phase_obj: Phase | None = None
@@ -80,6 +91,9 @@ class ClaimFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return searchable_text(self.cleaned_data.get("q") or "")
+
+    def clean_deal(self) -> Deal | None:
+        return the_deal_named(self.cleaned_data.get("deal") or "")
 
     def clean_claimant(self) -> Party | None:
         return self._party(self.cleaned_data.get("claimant") or "")
@@ -118,7 +132,7 @@ class ClaimFilterForm(forms.Form):
         if made_from and made_to and made_from > made_to:
             self.range_invalid = True
             self.add_error(None, "The date range ends before it starts; it was ignored.")
-        self.deal_obj = self.deals_by_slug.get(data.get("deal") or "")
+        self.deal_obj = data.get("deal")
         if data.get("phase") is not None:
             if self.deal_obj is None:
                 self.add_error("phase", "Choose a deal to filter by one of its phases.")
@@ -167,6 +181,36 @@ class ClaimFilterForm(forms.Form):
             q=data.get("q") or "",
             oldest_first=data.get("sort") == "oldest",
         )
+
+
+def the_deal_named(text: str) -> Deal | None:
+    """The one deal a filter's text names (slug or title, see deals_named); None for an
+    empty text; a ValidationError saying what to type when none or several match."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    deals = deals_named(text=text, limit=DEALS_NAMED + 1)
+    if len(deals) == 1:
+        return deals[0]
+    if deals:
+        slugs = ", ".join(d.slug for d in deals[:DEALS_NAMED])
+        more = " and others" if len(deals) > DEALS_NAMED else ""
+        raise forms.ValidationError(
+            f"More than one deal is titled “{text}”; type the slug of the one you mean:"
+            f" {slugs}{more}."
+        )
+    like = deals_titled_like(text=text, limit=DEALS_NAMED + 1)
+    if not like:
+        raise forms.ValidationError(
+            f"No deal has the title or slug “{text}”. Type a deal's whole title, or its"
+            " slug: the end of its address, /deals/<slug>/."
+        )
+    named = "; ".join(f"{d.title} ({d.slug})" for d in like[:DEALS_NAMED])
+    more = "; and others" if len(like) > DEALS_NAMED else ""
+    raise forms.ValidationError(
+        f"No deal has the title or slug “{text}”. Deals whose title or slug contains it:"
+        f" {named}{more}. Type one's whole title or its slug."
+    )
 
 
 def find_party(text: str) -> Party | None:

@@ -32,7 +32,6 @@ from dealtracker.claims.listing import (
     with_list_details,
 )
 from dealtracker.claims.models import Claim
-from dealtracker.db.option_tags import option_tags
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.models import Deal
 from dealtracker.desk.htmx import is_partial
@@ -73,13 +72,6 @@ def _row_links(claims: list[Claim]) -> None:
             claim.scope_label = claim.deal.title
         else:
             claim.scope_url = claim.scope_label = ""
-
-
-def _deal_options(form: ClaimFilterForm, selected: Deal | None) -> str:
-    """The deal <option>s (dealtracker/db/option_tags.py: hundreds of deals)."""
-    return option_tags(
-        form.fields["deal"].choices[1:], selected=selected.slug if selected else None
-    )
 
 
 # Page positions: a changed filter starts again from the first page.
@@ -145,8 +137,7 @@ def _active_filters(
 
 
 def _claim_filter_form(request: HttpRequest) -> ClaimFilterForm:
-    deals = list(Deal.objects.only("id", "slug", "title").order_by("title", "id"))
-    form = ClaimFilterForm(request.GET, deals=deals)
+    form = ClaimFilterForm(request.GET)
     form.is_valid()
     return form
 
@@ -187,7 +178,6 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "phases": list(filters.deal.phases.all()) if filters.deal else [],
             "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
             "sees_drafts": sees_drafts(request.user),
-            "deal_options": _deal_options(form, filters.deal),
             "vocabulary_controls": [
                 (
                     name,
@@ -200,7 +190,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         }
 
     template = "desk/claim_list.html" + ("#claim-list" if partial else "")
-    return render_page(request, template, PageFragments(request, context))
+    # A list swapped in by HTMX brings the chosen deal's phase and clause controls
+    # too (out of band): the form around them is not swapped.
+    return render_page(request, template, PageFragments(request, context), {"oob": partial})
 
 
 @require_GET
