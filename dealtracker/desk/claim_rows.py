@@ -1,4 +1,5 @@
-"""A claim as the lists of the reading pages show it (`{% claim_row %}`), drawn in Python.
+"""A claim as the lists of the reading pages show it (`{% claim_row %}`, and a row of the
+claims list's table, `{% claim_table_row %}`), drawn in Python.
 
 The home page, a deal's recent claims and open cell, a clause's, a phase's and a
 party's claims all draw the same row: the statement and its link, who claims it and
@@ -76,6 +77,65 @@ def claim_row_html(
         _badges(claim),
         _about(claim, urls),
         _evidence(claim, show_internal=show_internal) if show_evidence else "",
+    )
+
+
+def claim_table_row_html(claim) -> SafeString:
+    """One claim as a `<tr>` of the claims list's table, each cell labelled for the
+    narrow layout. `claim` comes from the list (claims/listing.py): with its `url`,
+    `subject_links` ((url, label) pairs), `scope_url` and `scope_label` worked out."""
+    subjects = claim.subject_links
+    about = (
+        format_html(
+            '<td data-label="About">{}</td>',
+            format_html_join(", ", '<a href="{}"><bdi>{}</bdi></a>', subjects),
+        )
+        if subjects
+        else mark_safe('<td data-label="About" class="is-empty">—</td>')
+    )
+    scope = (
+        format_html(
+            '<td data-label="Deal and term"><a href="{}"><bdi>{}</bdi></a></td>',
+            claim.scope_url,
+            claim.scope_label,
+        )
+        if claim.scope_url
+        else mark_safe('<td data-label="Deal and term" class="is-empty">—</td>')
+    )
+    compliance = ""
+    if claim.compliance:
+        compliance = format_html(
+            ': <span class="compliance compliance-{}">{} {}</span>',
+            claim.compliance,
+            COMPLIANCE_SYMBOLS.get(claim.compliance, ""),
+            claim.get_compliance_display(),
+        )
+    return format_html(
+        '      <tr id="claim-{}">\n'
+        '        <th scope="row" class="col-claim">\n'
+        '          <a href="{}" dir="auto">{}</a>\n'
+        "          {}\n"
+        "        </th>\n"
+        '        <td data-label="Made on" class="col-date">{}</td>\n'
+        '        <td data-label="Claimed by"><bdi>{}</bdi></td>\n'
+        "        {}\n        {}\n"
+        '        <td data-label="Kind">{}{}</td>\n'
+        '        <td data-label="Verification"><span class="verification verification-{}">'
+        "{} {}</span></td>\n"
+        "      </tr>\n",
+        claim.pk,
+        claim.url,
+        claim.statement,
+        "" if claim.is_published else mark_safe('<span class="badge draft">draft</span>'),
+        claim.made_on_display or "undated",
+        claim.claimed_by,
+        about,
+        scope,
+        claim.get_kind_display(),
+        compliance,
+        claim.verification,
+        VERIFICATION_SYMBOLS.get(claim.verification, ""),
+        claim.get_verification_display(),
     )
 
 

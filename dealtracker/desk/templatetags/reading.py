@@ -12,7 +12,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.queries import passage_in_context
 from dealtracker.deals.loose_dates import format_loose_date
-from dealtracker.desk.claim_rows import VERIFICATION_SYMBOLS, claim_row_html, evidence_quote_html
+from dealtracker.desk.claim_rows import (
+    VERIFICATION_SYMBOLS,
+    claim_row_html,
+    claim_table_row_html,
+    evidence_quote_html,
+)
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.templatetags.fast_url import request_url_environment
@@ -39,6 +44,12 @@ def claim_row(
         show_internal=bool(context.get("show_internal")),
         urls=request_url_environment(getattr(context, "request", None)),
     )
+
+
+@register.simple_tag
+def claim_table_row(claim) -> SafeString:
+    """`{% claim_table_row claim %}`: a claim of the claims list as a row of its table."""
+    return claim_table_row_html(claim)
 
 
 @register.simple_tag(takes_context=True)
