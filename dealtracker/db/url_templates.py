@@ -100,8 +100,10 @@ def url_environment() -> URLEnvironment:
     only where URLs carry a language prefix, the language. Reading them costs more than
     the rest of fast_reverse (each is a context-local), so a request reads them once
     (fast_url.py keeps them on the request)."""
-    urlconf = get_urlconf()
-    with_language = is_language_prefix_patterns_used(urlconf or settings.ROOT_URLCONF)[0]
+    # A request sets the thread's URLconf; outside one it is the settings' (by name, so
+    # that a test overriding ROOT_URLCONF gets patterns of its own).
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    with_language = is_language_prefix_patterns_used(urlconf)[0]
     return urlconf, get_script_prefix(), get_language() if with_language else None
 
 

@@ -132,3 +132,10 @@ def test_a_script_prefix_is_honoured():
     finally:
         set_script_prefix("/")
     assert fast_reverse("desk:claim-detail", [5]) == "/claims/5/"
+
+
+def test_another_urlconf_gets_patterns_of_its_own(settings):
+    assert fast_reverse("desk:claim-detail", [5]) == "/claims/5/"
+    settings.ROOT_URLCONF = "tests.db.urls_mounted"
+    assert fast_reverse("desk:claim-detail", [5]) == reverse("desk:claim-detail", args=[5])
+    assert fast_reverse("desk:claim-detail", [5]) == "/newsroom/claims/5/"
