@@ -39,11 +39,12 @@ _SENTINEL = "8086420"
 
 @lru_cache(maxsize=64)
 def _template(name: str, keys: tuple[str, ...]) -> str:
-    sentinels = {key: f"{_SENTINEL}{i}" for i, key in enumerate(keys)}
-    path = reverse(name, kwargs=sentinels)
-    for key, sentinel in sentinels.items():
-        path = path.replace(sentinel, "{" + key + "}")
-    return path
+    # The pattern fast_reverse learns (below), its environment read once: these callers
+    # fill it in for every row of a list or a file.
+    shape = _shape(name, keys, None, url_environment())
+    if shape is None:
+        raise NoReverseMatch(f"Reverse for '{name}' with keyword arguments {keys} not found.")
+    return shape.fill
 
 
 def reverse_path(name: str, **kwargs: Any) -> str:
@@ -112,7 +113,7 @@ def _shape(
     name: str,
     slots: tuple[int | str, ...],
     app: str | None,
-    environment: tuple[Any, str, str | None],
+    environment: URLEnvironment,
 ) -> _Shape | None:
     """The pattern of `name` called with these arguments (positions or keyword names),
     or None when reverse() refuses even digits there (then reverse() answers every call).
