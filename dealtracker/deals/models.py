@@ -9,6 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary, not_before
@@ -206,6 +207,9 @@ class Deal(SingleLineFields, models.Model):
             GinIndex(fields=["mechanisms"], name="deal_mechanisms_gin"),
             models.Index(fields=["-date_agreed", "title", "id"], name="deal_order_idx"),
             models.Index(fields=["updated_at"], name="deal_updated_idx"),
+            # The claims list's deal filter takes a title or slug in any case (iexact).
+            models.Index(Upper("title"), name="deal_title_upper_idx"),
+            models.Index(Upper("slug"), name="deal_slug_upper_idx"),
         ]
 
     def __str__(self) -> str:
