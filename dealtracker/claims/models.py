@@ -160,7 +160,14 @@ class MatrixCount(models.Model):
     latest = models.CharField(max_length=24)
 
     class Meta:
-        indexes = [models.Index(fields=["clause_id", "party_id"], name="matrixcount_cell_idx")]
+        # One row per cell and kind of count: the triggers add to it (ON CONFLICT), and
+        # its leading columns find a cell's rows.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clause_id", "party_id", "compliance", "is_published", "refuted"],
+                name="matrixcount_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.clause_id}×{self.party_id} {self.compliance}: {self.n}"

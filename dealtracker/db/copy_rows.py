@@ -76,16 +76,34 @@ def history_insert(
     return record_ids
 
 
+def values_insert(
+    model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]
+) -> list[int]:
+    """Insert plain rows (the values of `attnames`, in order) with COPY, each given an
+    id from the table's sequence, and return the ids in row order. For link rows made
+    by the thousand, where building a model instance per row costs more than the row."""
+    meta = model._meta
+    assert meta.pk is not None
+    column = {f.attname: f.column for f in meta.concrete_fields}
+    ids = next_ids(model, len(rows))
+    columns = [column[name] for name in attnames] + [meta.pk.column]
+    _copy(meta.db_table, columns, ([*row, i] for row, i in zip(rows, ids, strict=True)))
+    return ids
+
+
 def next_ids(model: type[Model], n: int) -> list[int]:
     """n new ids from the sequence of the model's table, in increasing order."""
     meta = model._meta
     assert meta.pk is not None
+    if n == 0:
+        return []
     with connection.cursor() as cursor:
+        # One array rather than n rows: a batch's 25,000 ids came back in 9 ms as rows.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, n],
         )
-        return sorted(row[0] for row in cursor.fetchall())
+        return sorted(cursor.fetchone()[0])
 
 
 # Fields whose values psycopg sends as they are (str, int, bool, date and time, UUID,

@@ -46,6 +46,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -66,7 +68,7 @@ from dealtracker.claims.models import (
     EvidenceRelation,
 )
 from dealtracker.claims.services import claim_validate
-from dealtracker.db.copy_rows import history_insert, rows_insert
+from dealtracker.db.copy_rows import history_insert, rows_insert, values_insert
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.history import credit
@@ -324,8 +326,18 @@ class ImportSummary:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # the first 1,000
 
 
+class _NotLookedUp(Exception):
+    """A name _References has not looked up yet, asked for with query=False."""
+
+
 class _References:
-    """Parties, deals, phases and clauses by their names in the file, looked up once."""
+    """Parties, deals, phases and clauses by their names in the file, looked up once.
+
+    With query=False a lookup answers from what is already known (or raises
+    _NotLookedUp) and never touches the database: read_ahead's thread resolves
+    claims that way, the caller's thread looks up the rest. Known names only
+    accumulate, and a name is marked unknown (None) only once everything it could
+    be is loaded, so the thread's answers are the ones a query would give."""
 
     def __init__(self) -> None:
         self.parties: dict[str, Party | None] = {}
@@ -335,8 +347,10 @@ class _References:
         self.loaded: set[int] = set()  # deals whose phases and clauses are in
         self.all_parties = self.all_deals = False
 
-    def party(self, slug: str, where: str) -> Party:
+    def party(self, slug: str, where: str, *, query: bool = True) -> Party:
         if slug not in self.parties:
+            if not query:
+                raise _NotLookedUp
             if not self.all_parties:  # reference data: a few thousand rows at most
                 self.all_parties = True
                 self.parties.update((p.slug, p) for p in Party.objects.all())
@@ -345,8 +359,10 @@ class _References:
             raise LineError(f"{where}: no party {slug!r} (add it in the admin first)")
         return cast(Any, self.parties[slug])  # not None: checked above
 
-    def deal(self, slug: str, where: str) -> Deal:
+    def deal(self, slug: str, where: str, *, query: bool = True) -> Deal:
         if slug not in self.deals:
+            if not query:
+                raise _NotLookedUp
             if not self.all_deals:
                 self.all_deals = True
                 self.deals.update((d.slug, d) for d in Deal.objects.all())
@@ -361,23 +377,30 @@ class _References:
             return
         self.loaded.add(deal.pk)
         # Both are unique in their deal (phase_order_unique_in_deal, clause_reference_unique_in_deal).
-        for phase in Phase.objects.filter(deal=deal):
+        # Only what claim_validate reads and a claim's row takes (deals have hundreds
+        # of clauses, each with its text).
+        for phase in Phase.objects.filter(deal=deal).only("id", "deal_id", "order"):
             self.phases[(deal.pk, phase.order)] = phase
-        for clause in Clause.objects.filter(deal=deal):
+        clauses = Clause.objects.filter(deal=deal).only("id", "deal_id", "phase_id", "reference")
+        for clause in clauses:
             self.clauses[(deal.pk, clause.reference)] = clause
 
-    def phase(self, deal: Deal, order: int, where: str) -> Phase:
+    def phase(self, deal: Deal, order: int, where: str, *, query: bool = True) -> Phase:
         key = (deal.pk, order)
         if key not in self.phases:
+            if not query:
+                raise _NotLookedUp
             self._load_deal(deal)
             self.phases.setdefault(key, None)
         if self.phases[key] is None:
             raise LineError(f"{where}: deal {deal.slug!r} has no phase {order}")
         return cast(Any, self.phases[key])  # not None: checked above
 
-    def clause(self, deal: Deal, reference: str, where: str) -> Clause:
+    def clause(self, deal: Deal, reference: str, where: str, *, query: bool = True) -> Clause:
         key = (deal.pk, reference)
         if key not in self.clauses:
+            if not query:
+                raise _NotLookedUp
             self._load_deal(deal)
             self.clauses.setdefault(key, None)
         if self.clauses[key] is None:
@@ -422,23 +445,27 @@ def _find_source(ref: str, where: str) -> Source:
     return source
 
 
-def _resolve_claims(line: SourceLine, refs: _References) -> list[dict[str, Any]]:
+def _resolve_claims(
+    line: SourceLine, refs: _References, *, query: bool = True
+) -> list[dict[str, Any]]:
     """Each claim's fields with its parties, deal, phase and clause looked up and its
     rules checked (LineError names the claim): a bad reference leaves nothing behind."""
     resolved = []
     for i, c in enumerate(line.claims):
         where = f"claim {i}"
-        deal = refs.deal(c.deal, where) if c.deal else None
+        deal = refs.deal(c.deal, where, query=query) if c.deal else None
         if (c.phase or c.clause) and deal is None:
             raise LineError(f"{where}: a phase or clause needs the claim's deal")
         data: dict[str, Any] = {
             "statement": c.statement,
             "attribution": c.attribution,
-            "claimant": refs.party(c.claimant, where) if c.claimant else None,
-            "subjects": [refs.party(s, where) for s in dict.fromkeys(c.subjects)],
+            "claimant": refs.party(c.claimant, where, query=query) if c.claimant else None,
+            "subjects": [refs.party(s, where, query=query) for s in dict.fromkeys(c.subjects)],
             "deal": deal,
-            "phase": refs.phase(cast(Deal, deal), c.phase, where) if c.phase else None,
-            "clause": refs.clause(cast(Deal, deal), c.clause, where) if c.clause else None,
+            "phase": refs.phase(cast(Deal, deal), c.phase, where, query=query) if c.phase else None,
+            "clause": (
+                refs.clause(cast(Deal, deal), c.clause, where, query=query) if c.clause else None
+            ),
             "kind": c.kind,
             "compliance": c.compliance,
         }
@@ -458,8 +485,9 @@ def _resolve_claims(line: SourceLine, refs: _References) -> list[dict[str, Any]]
 
 def _claim_build(c: ClaimLine, data: dict[str, Any], by) -> Claim:
     return Claim(
-        statement=data["statement"],
-        attribution=data["attribution"],
+        # What Claim.save() (SingleLineFields) would store: the import writes with COPY.
+        statement=single_line(data["statement"]),
+        attribution=single_line(data["attribution"]),
         claimant=data["claimant"],
         deal=data["deal"],
         phase=data["phase"],
@@ -551,16 +579,32 @@ def import_lines(
 
     Lines are pulled a batch at a time (batch_size lines, or fewer when they hold
     more than BATCH_BYTES), so memory does not grow with the file. A batch is
-    checked whole in Python, its duplicates found with one query, and its rows
-    written with one INSERT per table (see _Batch). A bad line is reported and
-    skipped; the rest goes on. When on_batch is called, everything up to that
-    line number is committed: an interrupted import keeps every batch reported done.
+    read and built in Python (see read_ahead: the next one while this one is
+    written), its duplicates found with one query, and its rows written with one
+    COPY per table (see _Batch). A bad line is reported and skipped; the rest goes
+    on. When on_batch is called, everything up to that line number is committed:
+    an interrupted import keeps every batch reported done, and loses at most the
+    batch read ahead, which nothing was written from.
     """
     summary = ImportSummary()
     refs = _References()
+    for batch, reads in read_ahead(_batches(lines, batch_size), by=by, refs=refs):
+        with transaction.atomic():
+            _import_batch(batch, reads, refs=refs, by=by, summary=summary, on_bad=on_bad)
+        summary.lines += len(batch)
+        if on_batch is not None:
+            on_batch(batch[-1][0], summary)
+    return summary
+
+
+Numbered = list[tuple[int, bytes | str]]
+
+
+def _batches(lines: Iterable[tuple[int, bytes | str]], batch_size: int) -> Iterator[Numbered]:
+    """The lines in batches of batch_size, or fewer when they hold BATCH_BYTES."""
     iterator = iter(lines)
     while True:
-        batch: list[tuple[int, bytes | str]] = []
+        batch: Numbered = []
         size = 0
         for number, raw in iterator:
             batch.append((number, raw))
@@ -568,24 +612,90 @@ def import_lines(
             if len(batch) >= batch_size or size >= BATCH_BYTES:
                 break
         if not batch:
-            return summary
-        with transaction.atomic():
-            _import_batch(batch, refs=refs, by=by, summary=summary, on_bad=on_bad)
-        summary.lines += len(batch)
-        if on_batch is not None:
-            on_batch(batch[-1][0], summary)
+            return
+        yield batch
         if len(batch) < batch_size and size < BATCH_BYTES:
-            return summary
+            return
 
 
-def _import_batch(batch, *, refs: _References, by, summary: ImportSummary, on_bad) -> None:
+class _Unreadable:
+    """A line that is not a valid line of the format (parse_line's LineError)."""
+
+    def __init__(self, number: int, error: LineError) -> None:
+        self.number, self.error = number, error
+
+
+def _read_batch(batch: Numbered, *, by, refs: _References) -> list[_Line | _Unreadable]:
+    reads: list[_Line | _Unreadable] = []
+    for number, raw in batch:
+        if raw.strip() or isinstance(raw, LongLine):
+            try:
+                reads.append(prepare_line(number, raw, by=by, refs=refs))
+            except LineError as exc:
+                reads.append(_Unreadable(number, exc))
+    return reads
+
+
+_DONE = object()
+
+
+def read_ahead(
+    batches: Iterator[Numbered], *, by, refs: _References
+) -> Iterator[tuple[Numbered, list]]:
+    """Each batch with its lines read and built (prepare_line), the next one read
+    in a thread while the caller writes this one.
+
+    The writing spends most of its time waiting for the database (triggers, index
+    upkeep), the reading in Python (JSON, canonical text, anchoring): side by side
+    they take about as long as the slower of the two instead of their sum. The
+    thread never touches the database, so it sees nothing the caller's transaction
+    has not committed; one batch at most waits read, so memory stays bounded. An
+    exception in the thread (a bad read of the file, Ctrl-C in a test) is raised
+    here, after the batches read before it.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not hand((batch, _read_batch(batch, by=by, refs=refs))):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+            hand(exc)
+            return
+        hand(_DONE)
+
+    reader = threading.Thread(target=read, name="import read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _import_batch(
+    batch: Numbered, reads: list, *, refs: _References, by, summary: ImportSummary, on_bad
+) -> None:
     """One batch, inside the caller's transaction: in bulk, or line by line when the
     bulk insert fails (a row the checks let through but the database refuses, or a
     source another writer added meanwhile), so one line never loses the others."""
     outcome = _Batch(refs=refs, by=by)
-    for number, raw in batch:
-        if raw.strip() or isinstance(raw, LongLine):
-            outcome.take(number, raw)
+    for read in reads:
+        outcome.take(read)
     try:
         with transaction.atomic():
             outcome.insert()
@@ -629,14 +739,43 @@ def _import_one(number: int, raw, *, refs, by, summary: ImportSummary, on_bad) -
 
 @dataclass
 class _Line:
-    """A line checked and built, not yet written."""
+    """A line read and built, not yet written; what is wrong with it is held, for
+    _Batch to report in the order import_line checks (line, claims, source, passages)."""
 
     number: int
     line: SourceLine
-    claims: list[dict[str, Any]]
-    source: Source
-    revision: SourceRevision
-    passages: list[Passage] = field(default_factory=list)
+    source: Source = cast(Source, None)  # set unless source_error
+    revision: SourceRevision = cast(SourceRevision, None)
+    source_error: ValidationError | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each passage's, in order
+    by_span: dict[tuple[int, int], Passage] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)  # one per distinct span
+    anchor_error: LineError | None = None
+    # The claims' references looked up and the claims built, by read_ahead's thread
+    # when it knew every name (or why they are wrong), else by _Batch.take.
+    claims: list[dict[str, Any]] | None = None
+    claims_error: LineError | None = None
+    built: list[Claim] = field(default_factory=list)
+
+    def resolve(self, refs: _References, *, query: bool, by) -> None:
+        try:
+            self.claims = _resolve_claims(self.line, refs, query=query)
+        except LineError as exc:
+            self.claims_error = exc
+            return
+        self.built = [
+            _claim_build(c, d, by) for c, d in zip(self.line.claims, self.claims, strict=True)
+        ]
+
+    def anchor(self, by) -> None:
+        """The passages on the canonical text (LineError when one is not in it)."""
+        by_span = self.by_span
+        for i, p in enumerate(self.line.passages):
+            span = _canonical_span(self.line.text, self.source.text, p, f"passage {i}")
+            self.spans.append(span)
+            if span not in by_span:  # the same span marked twice is one passage
+                by_span[span] = passage_build(self.source, self.revision, *span, note=p.note, by=by)
+        self.passages = list(by_span.values())
 
 
 def _source_fields(line: SourceLine) -> dict[str, Any]:
@@ -654,21 +793,37 @@ def _source_fields(line: SourceLine) -> dict[str, Any]:
     }
 
 
-def prepare_line(number: int, raw: bytes | str, *, refs: _References, by=None) -> _Line:
-    """Parse and check one line without writing (LineError, ValidationError), in the
-    order import_line checks: the line, its references and claims, then the source."""
-    line = parse_line(raw)
-    claims = _resolve_claims(line, refs)
-    source, revision = source_build(by=by, **_source_fields(line))
-    return _Line(number, line, claims, source, revision)
+def prepare_line(
+    number: int, raw: bytes | str, *, by=None, refs: _References | None = None
+) -> _Line:
+    """Read one line and build what it holds, without the database (read_ahead's
+    thread runs it): LineError when it is not a valid line; otherwise its claims
+    resolved from the names refs already knows, its source and revision built and
+    its passages anchored, or what was wrong with each."""
+    item = _Line(number, parse_line(raw))
+    if refs is not None:
+        try:
+            item.resolve(refs, query=False, by=by)
+        except _NotLookedUp:
+            item.claims = None  # left to _Batch.take, which may query
+    try:
+        item.source, item.revision = source_build(by=by, **_source_fields(item.line))
+    except ValidationError as exc:
+        item.source_error = exc
+        return item
+    try:
+        item.anchor(by)
+    except LineError as exc:
+        item.anchor_error = exc
+    return item
 
 
 class _Batch:
     """The lines of one batch, checked in Python and written with one INSERT per table.
 
-    take() checks a line as import_line would (same messages); insert() finds the
-    duplicates of the whole batch with one query (same URL or same text as a source
-    already here, or as a line before it in the batch), anchors the passages and
+    take() checks a line read by prepare_line as import_line would (same messages);
+    insert() finds the duplicates of the whole batch with one query (same URL or
+    same text as a source already here, or as a line before it in the batch),
     resolves the evidence of the rest, and writes sources, revisions, passages,
     claims, their subjects and evidence in bulk, each with its history record
     credited to `by`. Outcomes (bad lines, skipped) are final only once insert()
@@ -687,11 +842,21 @@ class _Batch:
         self.subjects: list[list[Party]] = []
         self.evidence: list[Evidence] = []
 
-    def take(self, number: int, raw: bytes | str) -> None:
+    def take(self, read: _Line | _Unreadable) -> None:
+        if isinstance(read, _Unreadable):
+            self._bad(read.number, read.error)
+            return
+        if read.claims is None and read.claims_error is None:
+            read.resolve(self.refs, query=True, by=self.by)
         try:
-            self.taken.append(prepare_line(number, raw, refs=self.refs, by=self.by))
+            if read.claims_error is not None:
+                raise read.claims_error
+            if read.source_error is not None:
+                raise read.source_error
         except (LineError, ValidationError) as exc:
-            self._bad(number, exc)
+            self._bad(read.number, exc)
+            return
+        self.taken.append(read)
 
     def _bad(self, number: int, exc: LineError | ValidationError) -> None:
         reason = str(exc) if isinstance(exc, LineError) else "; ".join(exc.messages)
@@ -724,9 +889,7 @@ class _Batch:
         hashes = {item.source.text_hash for item in self.taken}
         if not self.taken:
             return set(), set()
-        rows = Source.objects.filter(Q(url__in=urls) | Q(text_hash__in=hashes)).values_list(
-            "url", "text_hash"
-        )
+        rows = Source.objects.filter(_by_url_or_hash(urls, hashes)).values_list("url", "text_hash")
         present_urls, present_hashes = set(), set()
         for url, digest in rows:
             if url in urls:
@@ -736,19 +899,14 @@ class _Batch:
         return present_urls, present_hashes
 
     def _build(self, item: _Line, others: _OtherSources) -> None:
-        """Anchor the line's passages and resolve its evidence (LineError: nothing kept)."""
-        line, source, by = item.line, item.source, self.by
-        spans: list[tuple[int, int]] = []
-        by_span: dict[tuple[int, int], Passage] = {}
-        for i, p in enumerate(line.passages):
-            span = _canonical_span(line.text, source.text, p, f"passage {i}")
-            spans.append(span)
-            if span not in by_span:  # the same span marked twice is one passage
-                by_span[span] = passage_build(source, item.revision, *span, note=p.note, by=by)
+        """Resolve the line's evidence (LineError, or its passages': nothing kept)."""
+        if item.anchor_error is not None:
+            raise item.anchor_error
+        line, by = item.line, self.by
+        by_span, spans = item.by_span, item.spans
         claims: list[Claim] = []
         evidence: list[Evidence] = []
-        for c, data in zip(line.claims, item.claims, strict=True):
-            claim = _claim_build(c, data, by)
+        for c, claim in zip(line.claims, item.built, strict=True):
             claims.append(claim)
             linked: set[int] = set()
             for j, e in enumerate(c.evidence):
@@ -770,10 +928,9 @@ class _Batch:
                         created_by=by,
                     )
                 )
-        item.passages = list(by_span.values())
         self.passages.extend(item.passages)
         self.claims.extend(claims)
-        self.subjects.extend(data["subjects"] for data in item.claims)
+        self.subjects.extend(data["subjects"] for data in cast(list, item.claims))
         self.evidence.extend(evidence)
 
     def _write(self) -> None:
@@ -787,33 +944,32 @@ class _Batch:
             by=by,
         )
         now = dj_timezone.now()
-        for claim in self.claims:  # what Claim.save() (SingleLineFields) would store
-            claim.statement = single_line(claim.statement)
-            claim.attribution = single_line(claim.attribution)
         rows_insert(Claim, self.claims)
         records = history_insert(Claim, self.claims, by=by, now=now, ids=True)
         # Each claim's subjects, and the same rows in its '+' history record (the claim
         # as created, subjects included).
-        through = Claim.subjects.through
         subjects, recorded = [], []
         for claim, record, parties in zip(self.claims, records, self.subjects, strict=True):
             for party in parties:
-                subjects.append(through(claim_id=claim.pk, party_id=party.pk))
+                subjects.append((claim.pk, party.pk))
                 recorded.append(record)
-        rows_insert(through, subjects)
+        ids = values_insert(Claim.subjects.through, ["claim_id", "party_id"], subjects)
         # The model simple_history keeps a historical claim's subjects in.
         Recorded = HistoricalRecords.m2m_models[Claim._meta.get_field("subjects")]
-        _copy_recorded_subjects(Recorded, subjects, recorded)
+        values_insert(
+            Recorded,
+            ["history_id", "id", "claim_id", "party_id"],
+            [(r, i, c, p) for r, i, (c, p) in zip(recorded, ids, subjects, strict=True)],
+        )
         rows_insert(Evidence, self.evidence)
         history_insert(Evidence, self.evidence, by=by, now=now)
 
 
-def _copy_recorded_subjects(Recorded, subjects: list, records: list[int]) -> None:
-    rows = [
-        Recorded(history_id=record, id=row.pk, claim_id=row.claim_id, party_id=row.party_id)
-        for row, record in zip(subjects, records, strict=True)
-    ]
-    rows_insert(Recorded, rows)
+def _by_url_or_hash(urls: set[str], hashes: set[str]) -> Q:
+    """Sources with one of these URLs or text hashes. URLs are unique only where not
+    empty (a partial index): saying so lets PostgreSQL use it, where a list of URLs
+    alone read the whole table (60 ms at scale 1, per batch)."""
+    return (Q(url__in=urls) & ~Q(url="")) | Q(text_hash__in=hashes)
 
 
 class _OtherSources:
@@ -831,7 +987,7 @@ class _OtherSources:
         self.by_hash: dict[str, Source | _Line] = {}
         ids: set[int] = set()
         if refs:
-            found = Source.objects.filter(Q(url__in=urls) | Q(text_hash__in=hashes))
+            found = Source.objects.filter(_by_url_or_hash(urls, hashes))
             for source in found.only("id", "url", "text_hash").order_by("id"):
                 if source.url in urls:
                     self.by_url[source.url] = source
