@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CHECK_DB := postgresql://unused@127.0.0.1:9/unused
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint typecheck format bench soak audit clean-db
+.PHONY: help run test check lint typecheck format bench bench-import soak audit clean-db
 
 help: ## list these targets
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z][a-z-]*:.*## / { printf "make %-10s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
@@ -64,6 +64,9 @@ audit: $(STAMP) ## known vulnerabilities in the installed dependencies (pip-audi
 # See README "Benchmarks". Generates the large database once (a few minutes).
 bench: $(STAMP) ## benchmark the pages on a small and a large database under gunicorn (BENCH_ARGS)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-import: $(STAMP) ## reports a second import_sources loads into the bench's large archive (IMPORT_ARGS)
+	$(BIN)/python bench/import_rate.py $(IMPORT_ARGS)
 
 # `make bench` also runs bench/soak.py against its large database.
 soak: $(STAMP) ## simulated readers and editors against gunicorn on a fresh database (SOAK_SECONDS, 180)

@@ -127,6 +127,28 @@ def ensure_database(admin_url: str, url: str, *, recreate: bool = False) -> None
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def bench_databases() -> tuple[str, str, str]:
+    """The server's URL and the small and large databases' (DATABASE_URL's server,
+    or the embedded one in .pgdata-bench/, started for this process)."""
+    base_url = os.environ.get("DATABASE_URL")
+    if base_url:
+        name = database_name(base_url) or "dealtracker"
+        return (
+            base_url,
+            with_database(base_url, f"{name}_small"),
+            with_database(base_url, f"{name}_large"),
+        )
+    sys.path.insert(0, str(BASE_DIR))
+    from dealtracker.launcher import ensure_database_url
+
+    # Claimed for this process; stopped when it exits (dealtracker/launcher.py).
+    base_url = ensure_database_url(
+        data_dir=BASE_DIR / ".pgdata-bench", purpose="bench", quiet=False
+    )
+    log(f"Embedded PostgreSQL in .pgdata-bench/ ({base_url})")
+    return base_url, with_database(base_url, "bench_small"), with_database(base_url, "bench_large")
+
+
 def generated_sources(url: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT to_regclass('sources_source')").fetchone()
@@ -795,26 +817,7 @@ def main() -> int:
         os.environ["DB_PLAIN"] = args.plain
 
     started = time.perf_counter()
-    base_url = os.environ.get("DATABASE_URL")
-    if base_url:
-        name = database_name(base_url) or "dealtracker"
-        small, large = (
-            with_database(base_url, f"{name}_small"),
-            with_database(base_url, f"{name}_large"),
-        )
-    else:
-        sys.path.insert(0, str(BASE_DIR))
-        from dealtracker.launcher import ensure_database_url
-
-        # Claimed for this process; stopped when it exits (dealtracker/launcher.py).
-        base_url = ensure_database_url(
-            data_dir=BASE_DIR / ".pgdata-bench", purpose="bench/run.py", quiet=False
-        )
-        log(f"Embedded PostgreSQL in .pgdata-bench/ ({base_url})")
-        small, large = (
-            with_database(base_url, "bench_small"),
-            with_database(base_url, "bench_large"),
-        )
+    base_url, small, large = bench_databases()
     # Settings refuse to load without DATABASE_URL; the helper commands get theirs per call.
     os.environ["DATABASE_URL"] = small
 
