@@ -65,6 +65,7 @@ def test_no_make_target_is_dead(target):
         "audit": ".ci/audit",
         "bench": "bench/run.py",
         "soak": "bench/soak.py",
+        "bench-import": "bench/import_rate.py",
         "clean-db": "rm -rf .pgdata",
     }
     assert own[target] in result.stdout
