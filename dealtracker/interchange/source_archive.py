@@ -748,8 +748,7 @@ class _Line:
     revision: SourceRevision = cast(SourceRevision, None)
     source_error: ValidationError | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)  # each passage's, in order
-    by_span: dict[tuple[int, int], Passage] = field(default_factory=dict)
-    passages: list[Passage] = field(default_factory=list)  # one per distinct span
+    by_span: dict[tuple[int, int], Passage] = field(default_factory=dict)  # one per span
     anchor_error: LineError | None = None
     # The claims' references looked up and the claims built, by read_ahead's thread
     # when it knew every name (or why they are wrong), else by _Batch.take.
@@ -775,7 +774,10 @@ class _Line:
             self.spans.append(span)
             if span not in by_span:  # the same span marked twice is one passage
                 by_span[span] = passage_build(self.source, self.revision, *span, note=p.note, by=by)
-        self.passages = list(by_span.values())
+
+    @property
+    def passages(self) -> list[Passage]:
+        return list(self.by_span.values())
 
 
 def _source_fields(line: SourceLine) -> dict[str, Any]:
@@ -819,7 +821,7 @@ def prepare_line(
 
 
 class _Batch:
-    """The lines of one batch, checked in Python and written with one INSERT per table.
+    """The lines of one batch, checked in Python and written with one COPY per table.
 
     take() checks a line read by prepare_line as import_line would (same messages);
     insert() finds the duplicates of the whole batch with one query (same URL or
@@ -1017,7 +1019,7 @@ class _OtherSources:
                 f"{where}: no source {ref!r} (it must come earlier in the file or be here already)"
             )
         if isinstance(other, _Line):
-            found = next((p for p in other.passages if (p.start, p.end) == (start, end)), None)
+            found = other.by_span.get((start, end))
         else:
             found = self.spans.get((other.pk, start, end))
         if found is None:
