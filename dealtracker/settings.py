@@ -17,6 +17,8 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from dealtracker.db.prepared import prepared_statement_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -259,6 +261,7 @@ _DB_TRICKS = {
     "url_templates",
     "distinct",
     "any_of",
+    "prepared",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:
@@ -269,6 +272,17 @@ elif _db_plain - _DB_TRICKS:
         f" use all or some of {', '.join(sorted(_DB_TRICKS))}"
     )
 DB_PLAIN = frozenset(_db_plain)
+if "prepared" not in DB_PLAIN:
+    # Queries prepared on their connection after DB_PREPARE_THRESHOLD runs, so PostgreSQL
+    # reuses their plans (dealtracker/db/prepared.py). Behind a pooler in transaction
+    # mode, which cannot keep prepared statements, set DB_PLAIN=prepared.
+    _threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    if _threshold < 0:
+        raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a number of runs: 0 or more")
+    for _settings in DATABASES.values():
+        _settings["OPTIONS"] = prepared_statement_options(
+            _settings["OPTIONS"], threshold=_threshold
+        )
 
 # --- Auth -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -59,6 +59,20 @@ def pg_tool(name: str) -> str:
     return found
 
 
+# Keys of OPTIONS for Django or psycopg, not libpq connection parameters.
+DRIVER_OPTIONS = frozenset(
+    {
+        "options",
+        "pool",
+        "server_side_binding",
+        "prepare_threshold",
+        "cursor_factory",
+        "isolation_level",
+        "assume_role",
+    }
+)
+
+
 def conninfo(settings_dict: dict) -> dict[str, str]:
     """libpq parameters for a Django database settings dict.
 
@@ -76,7 +90,7 @@ def conninfo(settings_dict: dict) -> dict[str, str]:
         if settings_dict.get(key):
             info[name] = str(settings_dict[key])
     for key, value in (settings_dict.get("OPTIONS") or {}).items():
-        if key not in ("options", "pool", "server_side_binding", "isolation_level", "assume_role"):
+        if key not in DRIVER_OPTIONS:
             if isinstance(value, (str, int)) and key not in info:
                 info[key] = str(value)
     return info
