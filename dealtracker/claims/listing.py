@@ -28,6 +28,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from dealtracker.deals.models import Clause, Deal, Party, Phase
@@ -52,7 +53,13 @@ PAGE_SIZE = 25
 
 
 def sort_date() -> Coalesce:
-    return Coalesce(F("made_on"), Value(UNDATED, output_field=DateField()))
+    # The day written into the SQL, not sent as a parameter: a prepared statement's
+    # generic plan (dealtracker/db/prepared.py) can match the indexed expression only
+    # when it holds the constant itself.
+    undated = RawSQL(  # noqa: S611 — a constant of this module, no input
+        f"'{UNDATED.isoformat()}'::date", (), output_field=DateField()
+    )
+    return Coalesce(F("made_on"), undated)
 
 
 @dataclass(frozen=True)
