@@ -49,17 +49,22 @@ FULL_SCALE = {
     "claims": 200_000,
 }
 MINIMUM = {"deals": 2, "parties": 12, "clauses": 8, "sources": 10, "passages": 20, "claims": 20}
+# The least with --full-pages: more deals and parties than a page of any list or of the
+# read API holds (50), so that a small archive shows the same full pages as a large one.
+FULL_PAGES = {"deals": 60, "parties": 60}
 
 BASE_TIME = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 FIRST_DAY = dt.date(2019, 1, 1)
 DAYS = (dt.date(2025, 10, 31) - FIRST_DAY).days
 
 
-def counts_for_scale(scale: float) -> dict[str, int]:
-    """How many rows of each kind a scale asks for (the long report not included)."""
+def counts_for_scale(scale: float, *, full_pages: bool = False) -> dict[str, int]:
+    """How many rows of each kind a scale asks for (the long report not included);
+    full_pages: at least FULL_PAGES."""
     if scale <= 0:
         raise ValueError("scale must be positive")
-    return {name: max(MINIMUM[name], round(n * scale)) for name, n in FULL_SCALE.items()}
+    least = {**MINIMUM, **FULL_PAGES} if full_pages else MINIMUM
+    return {name: max(least[name], round(n * scale)) for name, n in FULL_SCALE.items()}
 
 
 def generated_source_count() -> int:
@@ -321,10 +326,11 @@ def generate(
     *,
     scale: float = 1.0,
     seed: int = 2025,
+    full_pages: bool = False,
     progress: Callable[[str, int], object] = _no_progress,
 ) -> dict[str, object]:
     """Generate the archive in one transaction; return row counts and seconds per table."""
-    counts = counts_for_scale(scale)
+    counts = counts_for_scale(scale, full_pages=full_pages)
     rng = random.Random(seed)
     timings: dict[str, float] = {}
     rows: dict[str, int] = {}

@@ -141,3 +141,20 @@ def test_the_demo_deal_is_left_as_it_was_and_a_second_run_is_refused(demo):
     assert generated_source_count() == counts_for_scale(SCALE)["sources"] + 1
     with pytest.raises(CommandError, match="already holds a generated archive"):
         call_command("generate_archive", scale=SCALE, no_progress=True, stdout=StringIO())
+
+
+def test_full_pages_fill_the_first_page_of_every_list_and_of_the_api(demo, client, public_read):
+    """--full-pages: a small archive whose lists show as many rows as a large one's
+    (the benchmark's small database)."""
+    call_command(
+        "generate_archive", scale=0.002, full_pages=True, no_progress=True, stdout=StringIO()
+    )
+    floors = counts_for_scale(0.002, full_pages=True)
+    assert floors["deals"] > 50 and floors["parties"] > 50  # more than a page of 50
+    assert counts_for_scale(0.002)["deals"] < 50  # which the scale alone would not give
+    assert Party.objects.filter(description__startswith="Synthetic").count() == floors["parties"]
+    for url in ("/api/v1/deals/", "/api/v1/parties/", "/api/v1/phases/"):
+        page = client.get(url).json()
+        assert len(page["items"]) == 50, url
+        assert page["next"], url
+    assert client.get("/deals/").content.decode().count('<tr class="deal-row">') == 20

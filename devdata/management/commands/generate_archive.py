@@ -22,12 +22,19 @@ class Command(BaseCommand):
             "--scale", type=float, default=1.0, help="1 = full size; 0.01 for a quick test"
         )
         parser.add_argument("--seed", type=int, default=2025)
+        parser.add_argument(
+            "--full-pages",
+            action="store_true",
+            help="at least 60 deals and 60 parties: every list's first page full at any scale",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    def handle(self, *args, scale: float, seed: int, no_progress: bool, **options):
+    def handle(
+        self, *args, scale: float, seed: int, full_pages: bool, no_progress: bool, **options
+    ):
         if scale <= 0:
             raise CommandError("--scale must be positive")
-        counts = counts_for_scale(scale)
+        counts = counts_for_scale(scale, full_pages=full_pages)
         self.stdout.write(
             "Generating " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + " …"
         )
@@ -38,7 +45,7 @@ class Command(BaseCommand):
             return tqdm(total=total, desc=f"{table:<30}", unit=" rows", file=sys.stderr, leave=True)
 
         try:
-            report = generate(scale=scale, seed=seed, progress=progress)
+            report = generate(scale=scale, seed=seed, full_pages=full_pages, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         for table, n in report["rows"].items():
