@@ -44,7 +44,8 @@ PLANNED_EACH_TIME = "/* planned each time */ "
 
 class PreparingCursor(psycopg.Cursor):
     """psycopg's cursor (server-side binding) that leaves text matches, and statements
-    that start with PLANNED_EACH_TIME, unprepared."""
+    that start with PLANNED_EACH_TIME, unprepared. (Django's own cursor adds callproc(),
+    which nothing in dealtracker calls.)"""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         if prepare is None and isinstance(query, str) and _planned_each_time(query):
