@@ -149,8 +149,8 @@ def child(url: str, *args: str) -> str:
 
 
 def copy_database(admin_url: str, template: str, name: str) -> None:
+    drop_database(admin_url, name)
     with psycopg.connect(run.with_database(admin_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 

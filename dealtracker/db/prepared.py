@@ -30,6 +30,7 @@ Imported by the settings: psycopg only, no Django.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -53,7 +54,10 @@ class PreparingCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
+@functools.lru_cache(maxsize=256)
 def _planned_each_time(query: str) -> bool:
+    # Asked of every statement sent: TEXT_MATCH takes about 0.1 ms over a 3 KB query
+    # that does not match, and a page sends the same few statements every time.
     return query.startswith(PLANNED_EACH_TIME) or bool(TEXT_MATCH.search(query))
 
 
