@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 
-from dealtracker.claims.models import Claim
+from dealtracker.claims.models import Assessment, Claim
 from dealtracker.interchange.exports import CSV_COLUMNS, MULTI_SEPARATOR, safe_cell
 from tests.factories import build_lists_world, bulk_claims, make_claim
 
@@ -269,11 +269,34 @@ def test_unknown_deal_gives_a_404_page(reader_client, w):
         assert "Not found" in response.content.decode()
 
 
-def test_deal_json_query_count_is_bounded(reader_client, w, django_assert_max_num_queries):
-    bulk_claims(300, deal=w.deal, subjects=[w.israel, w.hamas], passages=[w.p_refuse, w.p_aid])
-    with django_assert_max_num_queries(14):
-        response = reader_client.get(f"/deals/{w.deal.slug}.json")
-    assert len(json.loads(response.content)["claims"]) == 304
+def test_deal_json_query_count_is_bounded(
+    reader_client, client, public_read, w, django_assert_max_num_queries
+):
+    claims = bulk_claims(
+        300, deal=w.deal, subjects=[w.israel, w.hamas], passages=[w.p_refuse, w.p_aid]
+    )
+    draft = make_claim(statement="Draft", deal=w.deal, is_published=False)
+    # Assessments citing claims, one of them a draft that only the desk may see cited.
+    for i, clause in enumerate([w.hostages, w.withdrawal] * 20):
+        assessment = Assessment.objects.create(
+            clause=clause,
+            party=w.hamas,
+            assessed_on=dt.date(2025, 1, 1) + dt.timedelta(days=i),
+            level="minimal",
+            rationale="Because.",
+            is_published=True,
+            published_at=timezone.now(),
+        )
+        assessment.claims.set([claims[i], claims[i + 100], draft])
+    for who, http, seen in [("desk", reader_client, 305), ("public", client, 304)]:
+        with django_assert_max_num_queries(14):
+            response = http.get(f"/deals/{w.deal.slug}.json")
+        doc = json.loads(response.content)
+        assert len(doc["claims"]) == seen, who
+        assert len(doc["assessments"]) == 40, who
+        cited = {a["assessed_on"]: a["claims"] for a in doc["assessments"]}
+        shown = sorted([claims[0].pk, claims[100].pk] + ([draft.pk] if who == "desk" else []))
+        assert cited["2025-01-01"] == shown, who
 
 
 # --- Atom feeds -------------------------------------------------------------------
