@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.template.defaultfilters import date as date_format
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.models import Claim, ClaimVerification
 from dealtracker.claims.queries import QuoteInContext, passage_in_context
 from dealtracker.db.url_templates import URLEnvironment, fast_reverse
+from dealtracker.desk.escaping import format_html, format_html_join
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 
 VERIFICATION_SYMBOLS = {

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.db.url_templates import URLEnvironment, fast_reverse
 from dealtracker.deals.models import Clause, Deal
+from dealtracker.desk.escaping import format_html, format_html_join
 
 
 def clause_list_html(

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.db.url_templates import URLEnvironment, fast_reverse
+from dealtracker.desk.escaping import format_html, format_html_join
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 
 if TYPE_CHECKING:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from functools import cached_property
 
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.compliance import COMPLIANCE_ORDER, Matrix, MatrixCell, MatrixRow
 from dealtracker.claims.models import ClaimCompliance
 from dealtracker.claims.queries import DealComplianceCounts
 from dealtracker.db.url_templates import reverse_path
+from dealtracker.desk.escaping import escaped, format_html
 
 # Clause rows of the compliance matrix drawn at a time (?matrix_page=), on the deal page
 # and in the matrix embed: a deal within it (the demo deals) shows its whole matrix.
@@ -93,7 +93,7 @@ def cell_html(
     rendering. `embed`: a plain link (no htmx); `is_open`: the cell shown below the
     matrix; `overdue`: the clause is overdue (an obliged cell not assessed says so);
     `matrix_page`: the matrix page the cell is on, for the panel's way back to it."""
-    label = escape(cell.party.label)
+    label = escaped(cell.party.label)
     if not cell.obliged:
         return mark_safe(  # noqa: S308 — every value escaped above
             f'<td class="cell not-obliged" data-label="{label}"><span aria-hidden="true">—'
@@ -106,7 +106,7 @@ def cell_html(
         classes += " empty"
     if is_open:
         classes += " is-open"
-    url = escape(cell.url)
+    url = escaped(cell.url)
     if embed:
         link = f'<a href="{url}">'
     else:
@@ -119,14 +119,14 @@ def cell_html(
     parts = [
         f'<td class="{classes}" id="{cell.dom_id}" data-label="{label}">',
         link,
-        f'<span class="visually-hidden">{escape(cell.clause.reference)}, {label}: </span>',
+        f'<span class="visually-hidden">{escaped(cell.clause.reference)}, {label}: </span>',
     ]
     summary = cell.summary
     for item in summary:
         parts.append(
-            f'<span class="count c-{escape(item.compliance)}"><span aria-hidden="true">'
+            f'<span class="count c-{escaped(item.compliance)}"><span aria-hidden="true">'
             f"{item.symbol}</span> {item.count}"
-            f'<span class="visually-hidden"> {escape(item.label)}</span></span> '
+            f'<span class="visually-hidden"> {escaped(item.label)}</span></span> '
         )
     if not summary and not cell.refuted:
         parts.append('<span class="none">no claims</span>')

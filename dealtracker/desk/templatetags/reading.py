@@ -7,7 +7,7 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.queries import passage_in_context
@@ -19,6 +19,7 @@ from dealtracker.desk.claim_rows import (
     evidence_quote_html,
 )
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
+from dealtracker.desk.escaping import format_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 from dealtracker.desk.timeline import STATUS_SYMBOLS
