@@ -14,6 +14,7 @@ from dealtracker.interchange import exports
 from dealtracker.sources.models import Source
 
 API_ROOT = "/api/v1/"
+DEADLINE_KEYS = ("type", "date", "precision", "display", "amount", "unit", "anchor", "phase")
 
 
 def api_url(*parts: Any, query: str = "") -> str:
@@ -66,6 +67,8 @@ def deal_out(deal: Deal, *, include_internal: bool) -> dict[str, Any]:
         "supersedes": deal_ref(deal.supersedes) if deal.supersedes_id else None,
         "answers": deal_ref(deal.answers) if deal.answers_id else None,
         "editor_note": header.get("editor_note"),
+        # A datetime, written by the API's JSON encoder as every other one it sends.
+        "updated_at": deal.updated_at,
         "parties": list(members.values()),
         "phases": [
             {
@@ -99,6 +102,9 @@ def clause_out(clause: Clause) -> dict[str, Any]:
         if phase is not None:
             phase_orders[phase.pk] = phase.order
     data = exports.clause_json(clause, phase_orders=phase_orders)
+    if data["deadline"] is not None:
+        # Every key of the schema's Deadline, null where this kind of deadline has none.
+        data["deadline"] = {key: data["deadline"].get(key) for key in DEADLINE_KEYS}
     return {
         **data,
         "id": clause.pk,

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from dealtracker.api import schemas as s
+from dealtracker.api.endpoints import api
 from dealtracker.claims.models import Assessment, Claim
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.sources.models import Source
@@ -190,3 +192,37 @@ def test_hostile_values_in_every_parameter_are_answered_as_documented(document, 
                 except AssertionError as exc:
                     problems.append(str(exc))
     assert not problems, f"{len(problems)} answers broken:\n" + "\n".join(problems[:20])
+
+
+LIST_SCHEMAS = {
+    "deals": s.DealPage,
+    "phases": s.PhasePage,
+    "clauses": s.ClausePage,
+    "parties": s.PartyPage,
+    "claims": s.ClaimPage,
+    "assessments": s.AssessmentPage,
+    "sources": s.SourcePage,
+}
+
+
+def test_lists_send_what_validating_against_their_schema_gives(document, anonymous, reader_token):
+    """Lists are sent without pydantic validating them again (api/endpoints.py, _answer):
+    their JSON must be exactly what validation and ninja's renderer would have made of
+    it — no key more (an internal field), none less, no value written otherwise."""
+    clients = {"anonymous": anonymous, "reader": Client(headers=bearer(reader_token.raw))}
+    paths = [path for path, _ in _operations(document) if "{" not in path and path != "/api/v1/"]
+    assert {path.split("/")[3] for path in paths} == set(LIST_SCHEMAS)
+    for path in paths:
+        schema = LIST_SCHEMAS[path.split("/")[3]]
+        for role, client in clients.items():
+            for params in ({"limit": 200}, {"limit": 2}):
+                response = client.get(path, params)
+                assert response.status_code == 200, (path, role)
+                sent = json.loads(response.content)
+                assert sent["items"], (path, role)
+                validated = json.loads(
+                    api.renderer.render(
+                        None, schema.model_validate(sent).model_dump(), response_status=200
+                    )
+                )
+                assert sent == validated, (path, role, params)
