@@ -131,6 +131,13 @@ def test_every_connection_carries_the_statement_and_lock_timeouts(db, settings):
         assert cursor.fetchone()[0] not in ("0", "0ms")
 
 
+def test_no_connection_compiles_queries_with_jit(db):
+    """A search's match count on the scale-10 archive spent 41 of its 128 ms compiling."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_a_query_past_the_statement_timeout_is_cancelled_and_reported_as_a_timeout(db):
     with pytest.raises(OperationalError) as caught, transaction.atomic():
         with connection.cursor() as cursor:
