@@ -50,6 +50,9 @@ class Party(SingleLineFields, models.Model):
         constraints = [in_vocabulary("kind", PartyKind, "party_kind_valid")]
         indexes = [
             models.Index(fields=["kind"], name="party_kind_idx"),
+            # The parties list's order: its first page read from here, not 20,000 names
+            # sorted (the scale-10 archive) for every visit.
+            models.Index(fields=["name", "id"], name="party_name_order_idx"),
             # Misspelled names are found by trigram similarity (pg_trgm).
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="party_name_trgm"),
             GinIndex(fields=["short_name"], opclasses=["gin_trgm_ops"], name="party_short_trgm"),
