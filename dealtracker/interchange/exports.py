@@ -364,7 +364,10 @@ def due_json(clause: Clause) -> dict[str, Any] | None:
     }
 
 
-def assessment_json(assessment: Assessment, *, claim_ids: set[int]) -> dict[str, Any]:
+def assessment_json(
+    assessment: Assessment, *, cited: list[int], claim_ids: set[int]
+) -> dict[str, Any]:
+    """`cited`: the ids of the claims the assessment cites, in id order."""
     return {
         "id": assessment.pk,
         "clause": assessment.clause.reference,
@@ -373,7 +376,7 @@ def assessment_json(assessment: Assessment, *, claim_ids: set[int]) -> dict[str,
         "level": assessment.level,
         "rationale": assessment.rationale,
         # Only claims the export itself carries (a draft claim stays hidden).
-        "claims": [pk for pk in assessment.claim_pks if pk in claim_ids],
+        "claims": [pk for pk in cited if pk in claim_ids],
         "published": assessment.is_published,
         "published_at": _datetime(assessment.published_at),
         "url": absolute(assessment.get_absolute_url()),
@@ -556,7 +559,9 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             for c in claims
         ],
         "sources": [source_json(s) for _, s in sorted(sources.items())],
-        "assessments": [assessment_json(a, claim_ids=claim_ids) for a in assessments],
+        "assessments": [
+            assessment_json(a, cited=a.claim_pks, claim_ids=claim_ids) for a in assessments
+        ],
     }
 
 
