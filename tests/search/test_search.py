@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import connection
 
+from dealtracker.claims.models import Claim
 from dealtracker.fulltext.matching import SEARCH_CONFIGS, text_matches
 from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
 from dealtracker.search.site import START, STOP, highlight, search_parties
@@ -369,14 +370,35 @@ def test_rare_word_and_phrases_use_the_index(reader_client, w, small_walk):
     assert claim_ids(reader_client.get(URL, {"q": "Rafah"}).content.decode()) == [rare.pk]
 
 
-def test_common_word_among_old_rows_only_falls_back_to_the_index(reader_client, w, small_walk):
-    """Statistics say common, but the newest rows lack it: the bounded walk gives up."""
+def test_common_word_among_old_rows_only_walks_the_oldest_rows(
+    reader_client, w, small_walk, django_assert_max_num_queries
+):
+    """Statistics say common, but the newest rows lack it: the oldest rows are walked
+    next, and give the oldest matches, as the index's bitmap would have."""
     old = bulk_claims(300, statement="Truce talks resumed, round {i}")
     _analyze("claims_claim")
     bulk_claims(600, statement="Unrelated statement number {i}")  # newer, not analyzed
+    oldest = sorted(
+        Claim.objects.filter(statement__icontains="truce").values_list("pk", flat=True)
+    )[:5]
+    assert small_walk.newest_candidates("truce")["claims"] == oldest
+    with django_assert_max_num_queries(WALKED_SEARCH_QUERIES):  # the second walk included
+        response = reader_client.get(URL, {"q": "truce"})
+    ids = claim_ids(response.content.decode())
+    assert set(ids) == set(oldest) and len(set(ids) & {c.pk for c in old}) >= 4
+
+
+def test_common_word_in_neither_the_newest_nor_the_oldest_rows_uses_the_index(
+    reader_client, w, small_walk
+):
+    """Both bounded walks give up: the group's candidates come from the index."""
+    bulk_claims(600, statement="Unrelated opening statement number {i}")
+    middle = bulk_claims(300, statement="Truce talks resumed, round {i}")
+    _analyze("claims_claim")
+    bulk_claims(600, statement="Unrelated later statement number {i}")  # not analyzed
     assert "claims" not in small_walk.newest_candidates("truce")
     ids = claim_ids(reader_client.get(URL, {"q": "truce"}).content.decode())
-    assert len(ids) == 10 and len(set(ids) & {c.pk for c in old}) >= 9
+    assert ids and set(ids) <= {c.pk for c in middle}
 
 
 def test_without_statistics_search_uses_the_index(reader_client, w, small_walk, monkeypatch):
