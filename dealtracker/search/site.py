@@ -15,9 +15,9 @@ those rows, ts_headline is costly. Which rows are the candidates:
   bitmap of every match of a common word costs more than reading the few
   hundred newest rows, and the newest matches are what a newsroom wants
   first. The walk is bounded; when the newest rows hold too few matches, the
-  oldest rows are walked the same way (the rows the index's bitmap would give
-  first, as it returns rows in the table's order), and only when they too hold
-  too few is the index used after all.
+  oldest rows are walked the same way (the table's first rows, which is where
+  the index's bitmap, read in table order, starts too), and only when they too
+  hold too few is the index used after all.
 
 Snippets come back with private-use marker characters around the matched
 words; `highlight()` escapes everything and turns only balanced markers into
@@ -383,10 +383,10 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
     found = _walk(walks, query, query_params, newest_first=True)
     # Too few matches among the newest rows (the bound was reached, or the statistics
     # are stale). The word is common, so the oldest rows are walked next, as boundedly:
-    # they are the rows the index's bitmap would have given first (it returns rows in
-    # the table's order), without building a bitmap of every match (144 ms for
-    # "ceasefire" in the claims of the scale-10 archive). Only when that also falls
-    # short does the group use the index after all.
+    # much the rows the index's bitmap would have given first (it is read in table
+    # order, and rows are added at the table's end), without building a bitmap of every
+    # match (144 ms for "ceasefire" in the claims of the scale-10 archive). Only when
+    # that also falls short does the group use the index after all.
     short = {key: walk for key, walk in walks.items() if len(found[key]) < walk[1]}
     if short:
         found.update(_walk(short, query, query_params, newest_first=False))
