@@ -195,7 +195,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
         "assessed_on": assessment.assessed_on,
         "level": assessment.level,
         "rationale": assessment.rationale,
-        "claims": [c.pk for c in assessment.cited],
+        "claims": assessment.cited,
         "published": assessment.is_published,
         "published_at": assessment.published_at,
         "url": exports.site_url("desk:clause-detail", slug=clause.deal.slug, ref=clause.reference)

@@ -16,12 +16,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
-from dealtracker.claims.queries import visible_assessments, visible_claims
+from dealtracker.claims.queries import visible_assessments, visible_claims, with_cited_claim_ids
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
@@ -506,18 +505,12 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
     )
     claims = list(deal_claims(deal=deal, user=user))
     assessments = list(
-        visible_assessments(user=user)
-        .filter(clause__deal=deal)
-        .select_related("clause__deal", "party")
-        # The cited claims' ids in the same query (a prefetch was one more query per export).
-        .annotate(
-            claim_pks=ArraySubquery(
-                Assessment.claims.through.objects.filter(assessment_id=OuterRef("pk"))
-                .order_by("claim_id")
-                .values("claim_id")
-            )
-        )
-        .order_by("clause__position", "clause__reference", "party__name", "assessed_on", "id")
+        with_cited_claim_ids(
+            visible_assessments(user=user)
+            .filter(clause__deal=deal)
+            .select_related("clause__deal", "party"),
+            user=user,
+        ).order_by("clause__position", "clause__reference", "party__name", "assessed_on", "id")
     )
     claim_ids = {c.pk for c in claims}
 
@@ -560,7 +553,9 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
         ],
         "sources": [source_json(s) for _, s in sorted(sources.items())],
         "assessments": [
-            assessment_json(a, cited=a.claim_pks, claim_ids=claim_ids) for a in assessments
+            # `cited`: annotated by with_cited_claim_ids().
+            assessment_json(a, cited=a.cited, claim_ids=claim_ids)  # type: ignore[attr-defined]
+            for a in assessments
         ],
     }
 
