@@ -197,6 +197,28 @@ class DealComplianceCount(models.Model):
         return f"deal {self.deal_id} {self.compliance}: {self.n}"
 
 
+class DealClaimActivity(models.Model):
+    """When a deal's claims last changed: the newest updated_at of its claims, and of its
+    published ones (NULL when it has none). Kept by triggers (claims/activity_sql.py),
+    never written by the application: the deal lists order by it without reading the
+    claims of every deal."""
+
+    # No foreign key constraint, so the triggers never wait on the deal's row. A deal is
+    # deleted only without claims (PROTECT): its row here is left empty, and unread.
+    deal = models.OneToOneField(
+        Deal,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="claim_activity",
+    )
+    latest_change = models.DateTimeField(null=True)
+    latest_published_change = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id}: {self.latest_change}"
+
+
 class EvidenceRelation(models.TextChoices):
     STATES = "states", "states"
     SUPPORTS = "supports", "supports"

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.accounts.roles import sees_drafts
@@ -255,19 +265,27 @@ def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
     """Newest activity first: the later of the deal's own change and its latest claim's.
 
     A claim's own deal is the one to look at: the claims service keeps it set whenever a
-    clause or phase is (they must belong to it), and it is what an index can serve."""
-    # The first row of the deal's claims by updated_at DESC, read from an index
-    # (claims migration 0006), not MAX() over all of them: a busy deal has thousands.
-    latest = (
-        visible_claims(user=user)
-        .filter(deal_id=OuterRef("pk"))
-        .order_by("-updated_at")
-        .values("updated_at")[:1]
-    )
+    clause or phase is (they must belong to it). The latest claim's change is read from
+    the row the database keeps per deal (DealClaimActivity, claims/activity_sql.py), not
+    from each deal's claims: one join for the whole list. `_latest_claim_change_live`
+    reads the claims themselves (the tests hold the two equal)."""
+    kept = "latest_change" if sees_drafts(user) else "latest_published_change"
     # PostgreSQL's GREATEST skips the NULL of a deal without claims.
-    return deals.annotate(last_activity=Greatest(F("updated_at"), Subquery(latest))).order_by(
-        "-last_activity", "-id"
+    return deals.annotate(
+        last_activity=Greatest(F("updated_at"), F(f"claim_activity__{kept}"))
+    ).order_by("-last_activity", "-id")
+
+
+def _latest_claim_change_live(*, user) -> dict[int, dt.datetime]:
+    """{deal id: newest updated_at of the claims this user may see}, read from the claims."""
+    rows = (
+        visible_claims(user=user)
+        .exclude(deal_id=None)
+        .values("deal_id")
+        .annotate(latest=Max("updated_at"))
+        .values_list("deal_id", "latest")
     )
+    return dict(rows)
 
 
 @dataclass

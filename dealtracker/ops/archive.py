@@ -99,6 +99,8 @@ LEFT_OUT: dict[str, str] = {
     " an import recounts them as its claims come in",
     "claims.dealcompliancecount": "counts kept by triggers from claims:"
     " an import adds to them as its claims come in",
+    "claims.dealclaimactivity": "each deal's latest claim change, kept by triggers from"
+    " claims: an import moves it as its claims come in",
 }
 # Fields computed from others by the database or on the way in.
 DERIVED_FIELDS = {

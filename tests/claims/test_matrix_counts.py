@@ -1,7 +1,7 @@
-"""The compliance matrix's kept counts (MatrixCount, kept by triggers) and each deal's
-(DealComplianceCount) always equal the counts made live from the claims, whatever
-editors do to claims and subjects, in what order, one by one, in bulk, or at the
-same time."""
+"""The compliance matrix's kept counts (MatrixCount, kept by triggers), each deal's
+(DealComplianceCount) and each deal's latest claim change (DealClaimActivity) always
+equal what is read live from the claims, whatever editors do to claims and subjects,
+in what order, one by one, in bulk, or at the same time."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import threading
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dealtracker.claims.compliance import (
@@ -20,8 +21,18 @@ from dealtracker.claims.compliance import (
     compliance_matrix,
     matrix_claims,
 )
-from dealtracker.claims.models import Claim, ClaimCompliance, ClaimKind, ClaimVerification
-from dealtracker.claims.queries import _compliance_counts_live, compliance_counts_by_deal
+from dealtracker.claims.models import (
+    Claim,
+    ClaimCompliance,
+    ClaimKind,
+    ClaimVerification,
+    DealClaimActivity,
+)
+from dealtracker.claims.queries import (
+    _compliance_counts_live,
+    _latest_claim_change_live,
+    compliance_counts_by_deal,
+)
 from dealtracker.deals.models import Deal
 from tests.factories import make_clause, make_deal, make_party
 
@@ -47,6 +58,17 @@ def _assert_same(clauses, reader, when):
         assert by_deal == _compliance_counts_live(deal_ids=deal_ids, user=who), (
             f"deal counts after {when} ({'desk' if who is reader else 'public'})"
         )
+    assert _kept_activity(reader) == _latest_claim_change_live(user=reader), f"after {when}"
+    assert _kept_activity(None) == _latest_claim_change_live(user=AnonymousUser()), (
+        f"public activity after {when}"
+    )
+
+
+def _kept_activity(reader) -> dict:
+    """{deal id: kept latest change} as the desk (reader) or the public (None) reads it."""
+    field = "latest_change" if reader is not None else "latest_published_change"
+    rows = DealClaimActivity.objects.exclude(**{field: None}).values_list("deal_id", field)
+    return dict(rows)
 
 
 def _world():
@@ -78,13 +100,13 @@ def _new_claim(rng, clauses, deal):
     )
 
 
-def _step(rng, deal, clauses, parties):
-    """One random edit; returns what it did."""
+def _step(rng, deal, clauses, parties, extra=()):
+    """One random edit (among the usual ones and `extra`); returns what it did."""
     claims = list(Claim.objects.all())
     action = rng.choice(
         ["create"] * 3
         + ["subject", "unsubject", "compliance", "verify", "publish", "move", "kind", "date"]
-        + ["delete", "bulk", "clear", "set", "redeal", "bulk delete"]
+        + ["delete", "bulk", "clear", "set", "redeal", "bulk delete", *extra]
     )
     if action == "create" or not claims:
         claim = _new_claim(rng, clauses, deal)
@@ -126,6 +148,11 @@ def _step(rng, deal, clauses, parties):
     elif action == "redeal":  # the claim's own deal set, cleared or changed
         claim.deal = rng.choice([deal, None, Deal.objects.exclude(pk=deal.pk).first()])
         claim.save()
+    elif action == "backdate":  # updated_at set back, on some claims (the newest may be one)
+        newest = Claim.objects.order_by("-updated_at").values_list("pk", flat=True)[:1]
+        Claim.objects.filter(Q(pk__in=[c.pk for c in claims[::3]]) | Q(pk__in=newest)).update(
+            updated_at=timezone.now() - dt.timedelta(days=rng.randint(1, 40))
+        )
     elif action == "bulk delete":  # one DELETE statement over several claims
         Claim.objects.filter(pk__in=[c.pk for c in claims[1::3]]).delete()
     elif action == "clear":
@@ -146,7 +173,7 @@ def test_kept_counts_equal_live_counts_after_every_edit(db, reader, seed):
     rng = random.Random(seed)
     deal, clauses, parties = _world()
     for n in range(70):
-        action = _step(rng, deal, clauses, parties)
+        action = _step(rng, deal, clauses, parties, extra=["backdate"])
         _assert_same(clauses, reader, f"step {n}: {action}")
 
 
@@ -260,3 +287,53 @@ def test_two_editors_adding_claims_to_one_deal_at_once_are_both_counted(reader):
     counts = compliance_counts_by_deal(deal_ids=[deal.pk], user=reader)[deal.pk].counts
     assert counts == {"complied": 16, "not_complied": 14}
     _assert_same(clauses, reader, "two editors adding claims at once")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_added_while_another_editor_deletes_the_newest_keeps_the_deal_current(reader):
+    deal, clauses, _ = _world()
+    published = {"is_published": True, "published_at": timezone.now()}
+    older = Claim.objects.create(statement="Older", deal=deal, **published)
+    newest = Claim.objects.create(statement="Newest", deal=deal, **published)
+    Claim.objects.filter(pk=older.pk).update(updated_at=timezone.now() - dt.timedelta(days=9))
+    added_first = threading.Event()
+    errors = []
+
+    def adder():
+        try:
+            with transaction.atomic():
+                added = Claim.objects.create(statement="Added", deal=deal, **published)
+                # Its time earlier than the newest claim's (as an archive's restore
+                # writes it): the deal's latest change must come from the claims again
+                # when the newest goes, and this claim is not committed yet.
+                Claim.objects.filter(pk=added.pk).update(
+                    updated_at=newest.updated_at - dt.timedelta(hours=1)
+                )
+                added_first.set()
+                # The other editor's trigger waits for this transaction, then reads
+                # the claims again.
+                threading.Event().wait(0.5)
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def deleter():
+        try:
+            assert added_first.wait(timeout=10)
+            with transaction.atomic():
+                Claim.objects.filter(pk=newest.pk).delete()
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=adder), threading.Thread(target=deleter)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    added = Claim.objects.get(statement="Added")
+    assert _kept_activity(reader)[deal.pk] == added.updated_at
+    _assert_same(clauses, reader, "an addition and a deletion at once")

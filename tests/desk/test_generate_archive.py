@@ -123,6 +123,16 @@ def _the_matrix_counts_kept_by_triggers_match_a_live_count():
     kept_by_deal = compliance_counts_by_deal(deal_ids=deal_ids, user=public)
     assert any(c.total for c in kept_by_deal.values()), "the archive has deals with claims"
     assert kept_by_deal == _compliance_counts_live(deal_ids=deal_ids, user=public)
+    from dealtracker.claims.models import DealClaimActivity
+    from dealtracker.claims.queries import _latest_claim_change_live
+
+    kept_activity = dict(
+        DealClaimActivity.objects.exclude(latest_published_change=None).values_list(
+            "deal_id", "latest_published_change"
+        )
+    )
+    assert kept_activity, "the archive's deals have published claims"
+    assert kept_activity == _latest_claim_change_live(user=public)
 
 
 def test_a_small_archive_is_proportional_valid_skewed_and_has_the_long_report(archive):
@@ -131,7 +141,7 @@ def test_a_small_archive_is_proportional_valid_skewed_and_has_the_long_report(ar
     _every_generated_row_keeps_the_database_rules()
     _claims_are_skewed_towards_a_few_deals()
     _the_long_report_has_500_passages_in_about_50_kilobytes()
-    _the_matrix_counts_kept_by_triggers_match_a_live_count()  # and the deals' counts
+    _the_matrix_counts_kept_by_triggers_match_a_live_count()  # and the deals' figures
 
 
 def test_the_demo_deal_is_left_as_it_was_and_a_second_run_is_refused(demo):
