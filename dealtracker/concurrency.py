@@ -9,7 +9,12 @@ that two of them can wait for each other but never deadlock:
 flagged one — confirm, move, detach — lock the source row first; linking a
 claim locks the passage, then the claim; deleting a claim locks the claim,
 then its evidence. Inserting a passage also locks its source's row, wherever
-it comes from: the trigger that gives it its label raises the source's counter.)
+it comes from: the trigger that gives it its label raises the source's counter.
+Writing a claim, last, locks the rows its triggers keep for its deal — the
+compliance counts and the latest change, in key order, until the transaction
+ends: two transactions that each write claims of one deal take turns, and two
+that write claims of two deals in opposite orders can deadlock, which the desk
+answers with 409 like any write that lost a race.)
 
 A write that finds its object deleted by someone else — before or while it
 waited for the lock — raises `Gone` instead of writing (or failing at commit
