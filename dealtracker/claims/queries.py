@@ -280,7 +280,7 @@ def _latest_claim_change_live(*, user) -> dict[int, dt.datetime]:
     """{deal id: newest updated_at of the claims this user may see}, read from the claims."""
     rows = (
         visible_claims(user=user)
-        .exclude(deal_id=None)
+        .filter(deal_id__isnull=False)
         .values("deal_id")
         .annotate(latest=Max("updated_at"))
         .values_list("deal_id", "latest")
