@@ -216,10 +216,15 @@ _db.setdefault("OPTIONS", {})
 # No JIT: it compiles a query the planner thinks costly (PostgreSQL's default threshold),
 # which for the pages' bounded queries costs more than it saves: on the scale-10 archive,
 # 41 ms of compiling in a 128 ms search count that runs in 60 ms without it.
+# No parallel workers for a query: a page's query that scans enough rows to get them
+# (the sources list's search count, up to 2,001 matches) ran slower with them even
+# alone (scale 10: 28 → 23 ms), and under load they take the cores other requests
+# are using. Index builds keep theirs (max_parallel_maintenance_workers).
 _db["OPTIONS"]["options"] = (
     f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}"
     f" -c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
     " -c jit=off"
+    f" -c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}"
 )
 _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DATABASES = {"default": _db}
