@@ -36,7 +36,9 @@ FACET_TOP = 6
 # `f`: the newest FACET_SCAN of them, the rows counted. Each branch reads `f`;
 # parties and deals are joined after counting, and the largest FACET_TOP kept
 # (ties by name); `count(*) OVER ()` on a grouped query is its number of groups,
-# the "N others" of a facet.
+# the "N others" of a facet. Only groups ranked within FACET_TOP by count (ties at
+# the edge included, so the names can break them) are joined: joining every group
+# read all 20,000 parties at scale 10 (4 of the query's 15 ms).
 _FACETS_SQL = """
 WITH scan AS MATERIALIZED ({scan}),
 f AS MATERIALIZED (SELECT * FROM scan ORDER BY sort_date DESC, id DESC LIMIT {limit})
@@ -48,20 +50,26 @@ UNION ALL
 SELECT 'verification', verification, '', '', count(*), 0 FROM f GROUP BY verification
 UNION ALL
 (SELECT 'claimant', p.slug, p.name, p.short_name, g.n, g.groups FROM (
-   SELECT claimant_id AS id, count(*) AS n, count(*) OVER () AS groups FROM f
-    WHERE claimant_id IS NOT NULL GROUP BY claimant_id
- ) g JOIN deals_party p ON p.id = g.id ORDER BY g.n DESC, p.name, p.id LIMIT {top})
+   SELECT claimant_id AS id, count(*) AS n, count(*) OVER () AS groups,
+          rank() OVER (ORDER BY count(*) DESC) AS r
+     FROM f WHERE claimant_id IS NOT NULL GROUP BY claimant_id
+ ) g JOIN deals_party p ON p.id = g.id
+  WHERE g.r <= {top} ORDER BY g.n DESC, p.name, p.id LIMIT {top})
 UNION ALL
 (SELECT 'subject', p.slug, p.name, p.short_name, g.n, g.groups FROM (
-   SELECT s.party_id AS id, count(*) AS n, count(*) OVER () AS groups
+   SELECT s.party_id AS id, count(*) AS n, count(*) OVER () AS groups,
+          rank() OVER (ORDER BY count(*) DESC) AS r
      FROM claims_claim_subjects s WHERE s.claim_id = ANY(ARRAY(SELECT id FROM f))
     GROUP BY s.party_id
- ) g JOIN deals_party p ON p.id = g.id ORDER BY g.n DESC, p.name, p.id LIMIT {top})
+ ) g JOIN deals_party p ON p.id = g.id
+  WHERE g.r <= {top} ORDER BY g.n DESC, p.name, p.id LIMIT {top})
 UNION ALL
 (SELECT 'deal', d.slug, d.title, '', g.n, g.groups FROM (
-   SELECT deal_id AS id, count(*) AS n, count(*) OVER () AS groups FROM f
-    WHERE deal_id IS NOT NULL GROUP BY deal_id
- ) g JOIN deals_deal d ON d.id = g.id ORDER BY g.n DESC, d.title, d.id LIMIT {top})
+   SELECT deal_id AS id, count(*) AS n, count(*) OVER () AS groups,
+          rank() OVER (ORDER BY count(*) DESC) AS r
+     FROM f WHERE deal_id IS NOT NULL GROUP BY deal_id
+ ) g JOIN deals_deal d ON d.id = g.id
+  WHERE g.r <= {top} ORDER BY g.n DESC, d.title, d.id LIMIT {top})
 UNION ALL
 SELECT 'total', '', '', '', count(*), 0 FROM scan
 """

@@ -16,7 +16,7 @@ from dealtracker.claims import facets as facets_module
 from dealtracker.claims.facets import claim_facets
 from dealtracker.claims.listing import ClaimFilters, filtered_claims
 from dealtracker.deals.models import Party
-from tests.factories import build_lists_world, bulk_claims, make_claim
+from tests.factories import build_lists_world, bulk_claims, make_claim, make_deal, make_party
 
 URL = "/claims/"
 
@@ -175,3 +175,45 @@ def test_the_page_with_its_facets_stays_within_its_query_bound(
     with django_assert_max_num_queries(14):
         body = reader_client.get(URL, {"deal": w.deal.slug}).content.decode()
     assert "404 claims" in body
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_largest_values_are_the_top_by_count_then_name_whatever_the_ties(
+    db, reader, monkeypatch, seed
+):
+    """Only the groups ranked within FACET_TOP by count are joined to their names: the
+    facet must still be the first FACET_TOP by (count, name, id), ties at the edge too."""
+    import random
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(facets_module, "FACET_TOP", 3)
+    # Few names, some equal, so that counts and names both tie.
+    parties = [make_party(f"p{i}", rng.choice(["Alpha", "Beta", "Gamma"])) for i in range(9)]
+    deals = [make_deal(f"d{i}") for i in range(7)]
+    for n in range(60):
+        make_claim(
+            f"Claim {n}",
+            claimant=rng.choice([None, *parties]),
+            deal=rng.choice([None, *deals]),
+            subjects=rng.sample(parties, rng.randint(0, 2)),
+        )
+
+    def expected(pairs, label):
+        tally: dict = {}
+        for item in pairs:
+            if item is not None:
+                tally[item] = tally.get(item, 0) + 1
+        ranked = sorted(tally, key=lambda o: (-tally[o], label(o), o.pk))
+        return [(o.slug, tally[o]) for o in ranked[:3]], max(0, len(tally) - 3)
+
+    claims = list(filtered_claims(user=reader, filters=ClaimFilters()).prefetch_related("subjects"))
+    by_param = {f.param: f for f in facets_for(reader).facets}
+    for param, pairs, label in (
+        ("claimant", [c.claimant for c in claims], lambda p: p.name),
+        ("subject", [s for c in claims for s in c.subjects.all()], lambda p: p.name),
+        ("deal", [c.deal for c in claims], lambda d: d.title),
+    ):
+        values, others = expected(pairs, label)
+        facet = by_param[param]
+        assert [(v.value, v.count) for v in facet.values] == values, param
+        assert facet.others == others, param
