@@ -217,6 +217,27 @@ def test_a_claim_edited_without_touching_what_counts_recounts_nothing(db, reader
             assert cursor.fetchall() == xmins[table], f"the rows of {table} were rewritten"
 
 
+def _at_once(*editors) -> list[BaseException]:
+    """Run each editor in its own thread (its own connection, closed after), wait for
+    all, and return what they raised."""
+    errors: list[BaseException] = []
+
+    def run(editor):
+        try:
+            editor()
+        except Exception as error:  # noqa: BLE001 — returned to the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(editor,)) for editor in editors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_editors_adding_subjects_to_one_cell_at_once_are_both_counted(reader):
     deal, clauses, parties = _world()
@@ -231,24 +252,14 @@ def test_two_editors_adding_subjects_to_one_cell_at_once_are_both_counted(reader
         for i in range(20)
     ]
     barrier = threading.Barrier(2)
-    errors = []
 
     def editor(mine):
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                for claim in mine:
-                    claim.subjects.add(parties[0])
-        except Exception as error:  # noqa: BLE001 — reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            barrier.wait(timeout=10)
+            for claim in mine:
+                claim.subjects.add(parties[0])
 
-    threads = [threading.Thread(target=editor, args=(claims[i::2],)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    errors = _at_once(lambda: editor(claims[0::2]), lambda: editor(claims[1::2]))
     assert not errors
     kept = _kept(reader, clauses)
     assert kept[(clauses[0].pk, parties[0].pk)]["counts"] == {"complied": 20}
@@ -259,30 +270,20 @@ def test_two_editors_adding_subjects_to_one_cell_at_once_are_both_counted(reader
 def test_two_editors_adding_claims_to_one_deal_at_once_are_both_counted(reader):
     deal, clauses, parties = _world()
     barrier = threading.Barrier(2)
-    errors = []
 
     def editor(n):
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                for i in range(15):
-                    Claim.objects.create(
-                        statement=f"Editor {n} claim {i}",
-                        kind="compliance",
-                        compliance=["complied", "not_complied"][i % 2],
-                        deal=deal,
-                        clause=clauses[i % 3],
-                    )
-        except Exception as error:  # noqa: BLE001 — reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            barrier.wait(timeout=10)
+            for i in range(15):
+                Claim.objects.create(
+                    statement=f"Editor {n} claim {i}",
+                    kind="compliance",
+                    compliance=["complied", "not_complied"][i % 2],
+                    deal=deal,
+                    clause=clauses[i % 3],
+                )
 
-    threads = [threading.Thread(target=editor, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    errors = _at_once(lambda: editor(0), lambda: editor(1))
     assert not errors
     counts = compliance_counts_by_deal(deal_ids=[deal.pk], user=reader)[deal.pk].counts
     assert counts == {"complied": 16, "not_complied": 14}
@@ -297,42 +298,27 @@ def test_a_claim_added_while_another_editor_deletes_the_newest_keeps_the_deal_cu
     newest = Claim.objects.create(statement="Newest", deal=deal, **published)
     Claim.objects.filter(pk=older.pk).update(updated_at=timezone.now() - dt.timedelta(days=9))
     added_first = threading.Event()
-    errors = []
 
     def adder():
-        try:
-            with transaction.atomic():
-                added = Claim.objects.create(statement="Added", deal=deal, **published)
-                # Its time earlier than the newest claim's (as an archive's restore
-                # writes it): the deal's latest change must come from the claims again
-                # when the newest goes, and this claim is not committed yet.
-                Claim.objects.filter(pk=added.pk).update(
-                    updated_at=newest.updated_at - dt.timedelta(hours=1)
-                )
-                added_first.set()
-                # The other editor's trigger waits for this transaction, then reads
-                # the claims again.
-                threading.Event().wait(0.5)
-        except Exception as error:  # noqa: BLE001 — reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            added = Claim.objects.create(statement="Added", deal=deal, **published)
+            # Its time earlier than the newest claim's (as an archive's restore
+            # writes it): the deal's latest change must come from the claims again
+            # when the newest goes, and this claim is not committed yet.
+            Claim.objects.filter(pk=added.pk).update(
+                updated_at=newest.updated_at - dt.timedelta(hours=1)
+            )
+            added_first.set()
+            # The other editor's trigger waits for this transaction, then reads
+            # the claims again.
+            threading.Event().wait(0.5)
 
     def deleter():
-        try:
-            assert added_first.wait(timeout=10)
-            with transaction.atomic():
-                Claim.objects.filter(pk=newest.pk).delete()
-        except Exception as error:  # noqa: BLE001 — reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        assert added_first.wait(timeout=10)
+        with transaction.atomic():
+            Claim.objects.filter(pk=newest.pk).delete()
 
-    threads = [threading.Thread(target=adder), threading.Thread(target=deleter)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    errors = _at_once(adder, deleter)
     assert not errors
     added = Claim.objects.get(statement="Added")
     assert _kept_activity(reader)[deal.pk] == added.updated_at
