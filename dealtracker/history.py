@@ -17,6 +17,23 @@ RESTORED = "restored from history"
 # services and the admin's cascade delete take milliseconds, in one transaction).
 SAME_DELETION = dt.timedelta(seconds=10)
 
+# Fields of the history tables of sources, revisions, passages, claims and evidence
+# (HistoricalRecords(no_db_index=...)) that are stored without an index: history is
+# looked up by the row's id, by its source, claim or passage, and by date, never by
+# these, and each index was one more write for every row an import or an edit adds
+# (an archive import: 20% of its time).
+UNQUERIED_HISTORY_INDEXES = [
+    "uid",
+    "created_by",
+    "duplicate_of",
+    "revision_made",
+    "revision_anchored",
+    "claimant",
+    "deal",
+    "phase",
+    "clause",
+]
+
 
 # simple_history reads the author and the reason of an instance's next save from these
 # two attributes, which the model classes do not declare (hence setattr).

@@ -14,6 +14,7 @@ from dealtracker.constraints import in_vocabulary
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.history import UNQUERIED_HISTORY_INDEXES
 from dealtracker.identity import uid_field
 from dealtracker.sources.models import Passage, Source
 from dealtracker.text import SingleLineFields
@@ -60,8 +61,9 @@ class Claim(SingleLineFields, models.Model):
         max_length=500, blank=True, help_text="Who says it, e.g. “a senior Palestinian official”."
     )
     subjects = models.ManyToManyField(Party, blank=True, related_name="claims_about")
+    # No index of its own: the deal lists' indexes (migrations 0005 and later) start with it.
     deal = models.ForeignKey(
-        Deal, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+        Deal, null=True, blank=True, on_delete=models.PROTECT, related_name="claims", db_index=False
     )
     phase = models.ForeignKey(
         Phase, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
@@ -88,7 +90,11 @@ class Claim(SingleLineFields, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector"], m2m_fields=[subjects])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector"],
+        m2m_fields=[subjects],
+        no_db_index=UNQUERIED_HISTORY_INDEXES,
+    )
 
     class Meta:
         ordering = ["-made_on", "-id"]
@@ -231,7 +237,10 @@ class Evidence(models.Model):
 
     Relation = EvidenceRelation
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    # No index of its own: evidence_once_per_passage (claim, passage) serves it.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="evidence", db_index=False
+    )
     passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="evidence")
     relation = models.CharField(max_length=10, choices=Relation.choices, default=Relation.STATES)
     note = models.TextField(blank=True, help_text="Internal: never shown to public visitors.")
@@ -241,7 +250,9 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], no_db_index=UNQUERIED_HISTORY_INDEXES
+    )
 
     class Meta:
         ordering = ["claim", "id"]

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
 from dealtracker.db.url_templates import fast_reverse
+from dealtracker.history import UNQUERIED_HISTORY_INDEXES
 from dealtracker.identity import uid_field
 from dealtracker.text import SingleLineFields
 
@@ -74,7 +75,8 @@ class Source(SingleLineFields, models.Model):
     last_passage_number = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "updated_at", "last_passage_number"]
+        excluded_fields=["search_vector", "updated_at", "last_passage_number"],
+        no_db_index=UNQUERIED_HISTORY_INDEXES,
     )
 
     class Meta:
@@ -120,7 +122,10 @@ class SourceRevisionQuerySet(models.QuerySet):
 class SourceRevision(models.Model):
     """One version of a source's canonical text. Revision 1 is the text as it came in."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="revisions")
+    # No index of its own: revision_number_unique (source, number) serves it.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     number = models.PositiveIntegerField()
     text = models.TextField()
     text_hash = models.CharField(max_length=64)
@@ -140,7 +145,7 @@ class SourceRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Kept so that a deleted source can be restored with every revision (claims' restore).
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=UNQUERIED_HISTORY_INDEXES)
 
     objects = SourceRevisionQuerySet.as_manager()
 
@@ -233,7 +238,10 @@ class Passage(models.Model):
     AnchorStatus = PassageAnchorStatus
 
     uid = uid_field()
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    # No index of its own: passage_number_unique and passage_span_idx start with it.
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="passages", db_index=False
+    )
     # Its label's number (P7): given by the database when the passage is inserted
     # (1 + the source's last_passage_number; 0 here means "not numbered yet") and never
     # changed, so no label moves when another passage is marked earlier in the text.
@@ -266,7 +274,9 @@ class Passage(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "updated_at"], no_db_index=UNQUERIED_HISTORY_INDEXES
+    )
 
     class Meta:
         ordering = ["source", "start", "end", "id"]
