@@ -271,6 +271,7 @@ _DB_TRICKS = {
     "distinct",
     "any_of",
     "prepared",
+    "unsaved",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:

@@ -10,10 +10,12 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - values_update: values_update.py, UPDATE ... FROM (VALUES ...) instead of bulk_update;
 - shared_parent: shared_parent.py, a row's own parent object given to its children;
 - url_templates: url_templates.py, a URL pattern reversed once, then filled in;
-- distinct: distinct.py, the distinct values of a column by skipping through its index.
+- distinct: distinct.py, the distinct values of a column by skipping through its index;
 - any_of: any_of.py, `column = ANY(ARRAY(subquery))` so that an OR stays indexable;
 - prepared: prepared.py, statements prepared on their connection, their plans reused
-  (read once, by the settings: a change of DB_PLAIN at run time does not reach it).
+  (read once, by the settings: a change of DB_PLAIN at run time does not reach it);
+- unsaved: copy_rows.py, unsaved rows of a bulk import built from a plan made once
+  per model rather than by Model.__init__.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ from dealtracker.claims.models import (
     EvidenceRelation,
 )
 from dealtracker.claims.services import claim_validate
-from dealtracker.db.copy_rows import history_insert, rows_insert, values_insert
+from dealtracker.db.copy_rows import history_insert, rows_insert, unsaved, values_insert
 from dealtracker.deals.loose_dates import DatePrecision
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.history import credit
@@ -484,7 +484,8 @@ def _resolve_claims(
 
 
 def _claim_build(c: ClaimLine, data: dict[str, Any], by) -> Claim:
-    return Claim(
+    return unsaved(
+        Claim,
         # What Claim.save() (SingleLineFields) would store: the import writes with COPY.
         statement=single_line(data["statement"]),
         attribution=single_line(data["attribution"]),
@@ -922,7 +923,8 @@ class _Batch:
                     continue
                 linked.add(id(passage))
                 evidence.append(
-                    Evidence(
+                    unsaved(
+                        Evidence,
                         claim=claim,
                         passage=passage,
                         relation=e.relation,

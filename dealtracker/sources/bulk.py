@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
-from dealtracker.db.copy_rows import history_insert, rows_insert
+from dealtracker.db.copy_rows import history_insert, rows_insert, unsaved
 
 from .anchoring import anchor_for
 from .models import Passage, Source, SourceRevision
@@ -33,7 +33,8 @@ def passage_build(
 ) -> Passage:
     """An unsaved passage on a built source's text (offsets into its canonical text)."""
     anchor = anchor_for(source.text, start, end)
-    return Passage(
+    return unsaved(
+        Passage,
         source=source,
         start=anchor.start,
         end=anchor.end,

@@ -21,6 +21,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from dealtracker.concurrency import lock
+from dealtracker.db.copy_rows import unsaved
 from dealtracker.db.values_update import values_update
 from dealtracker.history import credit
 from dealtracker.text import single_line
@@ -271,7 +272,8 @@ def source_build(
     if problem := web_url_error(url):
         raise ValidationError(problem, code="bad_url")
     digest = text_hash(canonical)
-    source = Source(
+    source = unsaved(
+        Source,
         kind=kind,
         title=title,
         # What Source.save() (SingleLineFields) makes of them; bulk inserts skip save().
@@ -286,7 +288,8 @@ def source_build(
         duplicate_of=copy_of,
         created_by=by,
     )
-    revision = SourceRevision(
+    revision = unsaved(
+        SourceRevision,
         source=source,
         number=1,
         text=canonical,

@@ -269,3 +269,59 @@ def test_languages_and_outlets_are_the_same_by_skip_scan_or_distinct(w, settings
 
     fast, plain = both(settings, "distinct", lambda: (source_languages(), source_outlets()))
     assert fast == plain and fast[0]
+
+
+def test_an_unsaved_row_from_a_plan_is_the_one_model_init_builds(w, settings):
+    """copy_rows.unsaved against Model(**values): every field's value (defaults included,
+    related objects by id and cached), for each model the archive import builds."""
+    import uuid
+
+    from django.db.models.expressions import DatabaseDefault
+
+    from dealtracker.claims.models import Claim, Evidence
+    from dealtracker.db.copy_rows import unsaved
+    from dealtracker.sources.models import Source, SourceRevision
+
+    source = Source.objects.order_by("id").first()
+    passage = Passage.objects.order_by("id").first()
+    claim = Claim.objects.order_by("id").first()
+    cases = [
+        (Source, {"title": "T", "text": "Some text.", "text_hash": "ab", "created_by": None}),
+        (SourceRevision, {"source": source, "number": 2, "text": "x", "text_hash": "cd"}),
+        (
+            Passage,
+            {
+                "source": source,
+                "start": 0,
+                "end": 4,
+                "quote": "Some",
+                "revision_made": passage.revision_made,
+                "revision_anchored": passage.revision_anchored,
+            },
+        ),
+        (Claim, {"statement": "S", "deal": claim.deal, "clause": None, "kind": "figure"}),
+        (Evidence, {"claim": claim, "passage": passage, "relation": "supports", "note": "n"}),
+        (Source, {"title": "U", "text": "t", "text_hash": "ef", "duplicate_of": Source()}),
+    ]
+
+    def fields(obj) -> dict:
+        values = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+        for k, v in values.items():
+            if isinstance(v, uuid.UUID):
+                assert v.version == 4
+                values[k] = "a uuid4"
+            elif isinstance(v, DatabaseDefault):
+                values[k] = "the database's default"
+        return values
+
+    for model, values in cases:
+        built, wanted = unsaved(model, **values), model(**values)
+        assert fields(built) == fields(wanted), model
+        assert built._state.adding and built._state.db is None
+        for name, value in values.items():
+            if model._meta.get_field(name).is_relation:
+                assert getattr(built, name) is value
+    with pytest.raises(TypeError, match="no field colour"):
+        unsaved(Source, title="T", colour="red")
+    settings.DB_PLAIN = frozenset({"unsaved"})
+    assert type(unsaved(Evidence, note="n")) is Evidence
