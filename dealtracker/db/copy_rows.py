@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Field, Model, signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.fields import NOT_PROVIDED
 
 from .plain import is_plain
 
@@ -74,7 +75,7 @@ def _plan(model: type[Model]) -> _Plan:
         default = f._get_default  # type: ignore[attr-defined]
         if f.has_default() and f.default is uuid.uuid4:
             default = _uuid4
-        elif not f.has_default() and f.has_db_default():
+        elif not f.has_default() and f.db_default is not NOT_PROVIDED:
             # One DatabaseDefault for every row: rows_insert leaves the column out.
             shared = default()
             default = lambda shared=shared: shared  # noqa: E731

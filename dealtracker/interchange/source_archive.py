@@ -48,12 +48,13 @@ import functools
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone as dj_timezone
 from simple_history.models import HistoricalRecords
@@ -582,20 +583,101 @@ def import_lines(
     more than BATCH_BYTES), so memory does not grow with the file. A batch is
     read and built in Python (see read_ahead: the next one while this one is
     written), its duplicates found with one query, and its rows written with one
-    COPY per table (see _Batch). A bad line is reported and skipped; the rest goes
+    COPY per table (see _Batch), on a connection of their own while the next batch
+    is checked (see _Writer). A bad line is reported and skipped; the rest goes
     on. When on_batch is called, everything up to that line number is committed:
-    an interrupted import keeps every batch reported done, and loses at most the
-    batch read ahead, which nothing was written from.
+    an interrupted import keeps every batch reported done (the one being written is
+    finished and reported first), and loses at most the one read ahead.
+
+    Inside a transaction (a test's, or a caller's) batches are written one after
+    the other on the caller's connection: another connection would not see what
+    that transaction holds.
     """
     summary = ImportSummary()
     refs = _References()
-    for batch, reads in read_ahead(_batches(lines, batch_size), by=by, refs=refs):
-        with transaction.atomic():
-            _import_batch(batch, reads, refs=refs, by=by, summary=summary, on_bad=on_bad)
-        summary.lines += len(batch)
-        if on_batch is not None:
-            on_batch(batch[-1][0], summary)
+    batches = read_ahead(_batches(lines, batch_size), by=by, refs=refs)
+    if connection.in_atomic_block:
+        for batch, reads in batches:
+            with transaction.atomic():
+                _import_batch(batch, reads, refs=refs, by=by, summary=summary, on_bad=on_bad)
+            _batch_done(batch, summary, on_batch)
+        return summary
+    with _Writer() as writer:
+        pending: tuple[Numbered, _Batch, Future] | None = None
+        try:
+            for batch, reads in batches:
+                outcome = _Batch.checked(reads, refs=refs, by=by)
+                outcome.prepare(in_flight=pending[1].lines if pending else ())
+                if pending is not None:
+                    written, pending = _finish(pending, refs, by, summary, on_bad, on_batch), None
+                    if not written:  # written line by line: what this batch saw is stale
+                        outcome = _Batch.checked(reads, refs=refs, by=by)
+                        outcome.prepare()
+                pending = (batch, outcome, writer.submit(outcome))
+        finally:
+            if pending is not None:
+                _finish(pending, refs, by, summary, on_bad, on_batch)
     return summary
+
+
+def _batch_done(batch: Numbered, summary: ImportSummary, on_batch) -> None:
+    summary.lines += len(batch)
+    if on_batch is not None:
+        on_batch(batch[-1][0], summary)
+
+
+def _finish(pending, refs, by, summary: ImportSummary, on_bad, on_batch) -> bool:
+    """Wait for the batch being written; count it, or when the database refused it
+    write it line by line (_import_one) on this thread's connection. Whether the
+    bulk write went through."""
+    batch, outcome, future = pending
+    try:
+        future.result()
+    except DatabaseError:
+        with transaction.atomic():
+            _import_lines_one_by_one(batch, refs=refs, by=by, summary=summary, on_bad=on_bad)
+        written = False
+    else:
+        outcome.count(summary, on_bad)
+        written = True
+    _batch_done(batch, summary, on_batch)
+    return written
+
+
+class _Writer:
+    """Writes checked batches (_Batch.write), one at a time and each in its own
+    transaction, in a thread with its own database connection, while the caller's
+    thread checks the next batch (duplicates, references: about a quarter of the
+    time of an import) on its connection. The database works on one batch while
+    Python prepares the next one, instead of each waiting for the other.
+
+    The next batch is checked before this one is committed: _Batch.prepare counts
+    the lines being written as present (a line with the same URL or text is a
+    duplicate) and lets evidence name their sources. When the database refuses the
+    batch being written, the caller writes it line by line and checks the next one
+    again. Batches are written in order, one after the other, so the evidence of
+    a batch may rest on the passages of the one before it.
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import write")
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        # The thread's connection is its own: close it there (`connection` is looked up
+        # in the thread that runs the lambda), then end the thread.
+        self.pool.submit(lambda: connection.close()).result()
+        self.pool.shutdown()
+
+    def submit(self, outcome: _Batch) -> Future:
+        return self.pool.submit(self._write, outcome)
+
+    @staticmethod
+    def _write(outcome: _Batch) -> None:
+        with transaction.atomic():
+            outcome.write()
 
 
 Numbered = list[tuple[int, bytes | str]]
@@ -694,23 +776,23 @@ def _import_batch(
     """One batch, inside the caller's transaction: in bulk, or line by line when the
     bulk insert fails (a row the checks let through but the database refuses, or a
     source another writer added meanwhile), so one line never loses the others."""
-    outcome = _Batch(refs=refs, by=by)
-    for read in reads:
-        outcome.take(read)
+    outcome = _Batch.checked(reads, refs=refs, by=by)
     try:
         with transaction.atomic():
-            outcome.insert()
+            outcome.prepare()
+            outcome.write()
     except DatabaseError:
-        for number, raw in batch:
-            if raw.strip() or isinstance(raw, LongLine):
-                _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
+        _import_lines_one_by_one(batch, refs=refs, by=by, summary=summary, on_bad=on_bad)
         return
-    for number, reason in outcome.bad:
-        _report_bad(number, reason, summary=summary, on_bad=on_bad)
-    summary.skipped += outcome.skipped
-    summary.imported += len(outcome.lines)
-    summary.passages += len(outcome.passages)
-    summary.claims += len(outcome.claims)
+    outcome.count(summary, on_bad)
+
+
+def _import_lines_one_by_one(
+    batch: Numbered, *, refs: _References, by, summary: ImportSummary, on_bad
+) -> None:
+    for number, raw in batch:
+        if raw.strip() or isinstance(raw, LongLine):
+            _import_one(number, raw, refs=refs, by=by, summary=summary, on_bad=on_bad)
 
 
 def _report_bad(number: int, reason: str, *, summary: ImportSummary, on_bad) -> None:
@@ -825,13 +907,21 @@ class _Batch:
     """The lines of one batch, checked in Python and written with one COPY per table.
 
     take() checks a line read by prepare_line as import_line would (same messages);
-    insert() finds the duplicates of the whole batch with one query (same URL or
+    prepare() finds the duplicates of the whole batch with one query (same URL or
     same text as a source already here, or as a line before it in the batch),
-    resolves the evidence of the rest, and writes sources, revisions, passages,
-    claims, their subjects and evidence in bulk, each with its history record
-    credited to `by`. Outcomes (bad lines, skipped) are final only once insert()
-    has returned: a batch whose insert fails is done again line by line.
+    and resolves the evidence of the rest; write() writes sources, revisions,
+    passages, claims, their subjects and evidence in bulk, each with its history
+    record credited to `by`. Outcomes (bad lines, skipped) are final only once
+    write() is committed (count): a batch whose write fails is done again line by line.
     """
+
+    @classmethod
+    def checked(cls, reads: list[_Line | _Unreadable], *, refs: _References, by) -> _Batch:
+        """A batch with each of its lines checked (take)."""
+        outcome = cls(refs=refs, by=by)
+        for read in reads:
+            outcome.take(read)
+        return outcome
 
     def __init__(self, *, refs: _References, by) -> None:
         self.refs = refs
@@ -865,9 +955,16 @@ class _Batch:
         reason = str(exc) if isinstance(exc, LineError) else "; ".join(exc.messages)
         self.bad.append((number, reason))
 
-    def insert(self) -> None:
+    def prepare(self, in_flight: Sequence[_Line] = ()) -> None:
+        """Find the duplicates and resolve the evidence of the lines taken. in_flight:
+        the lines of a batch being written and not yet committed (_Writer), which
+        count as present and which evidence may name."""
         present_urls, present_hashes = self._present()
-        others = _OtherSources(self.taken)
+        for item in in_flight:
+            if item.source.url:
+                present_urls.add(item.source.url)
+            present_hashes.add(item.source.text_hash)
+        others = _OtherSources(self.taken, in_flight)
         for item in self.taken:
             source = item.source
             if (source.url and source.url in present_urls) or source.text_hash in present_hashes:
@@ -884,7 +981,15 @@ class _Batch:
                 present_urls.add(source.url)
             present_hashes.add(source.text_hash)
         self.bad.sort()
-        self._write()
+
+    def count(self, summary: ImportSummary, on_bad) -> None:
+        """Report the batch's bad lines and count what it wrote (once write() is committed)."""
+        for number, reason in self.bad:
+            _report_bad(number, reason, summary=summary, on_bad=on_bad)
+        summary.skipped += self.skipped
+        summary.imported += len(self.lines)
+        summary.passages += len(self.passages)
+        summary.claims += len(self.claims)
 
     def _present(self) -> tuple[set[str], set[str]]:
         """The URLs and text hashes of the batch that sources already here have."""
@@ -937,7 +1042,8 @@ class _Batch:
         self.subjects.extend(data["subjects"] for data in cast(list, item.claims))
         self.evidence.extend(evidence)
 
-    def _write(self) -> None:
+    def write(self) -> None:
+        """Write the lines prepare() kept, inside the caller's transaction."""
         if not self.lines:
             return
         by = self.by
@@ -981,7 +1087,7 @@ class _OtherSources:
     the ones already here (looked up once for the whole batch) and the earlier lines
     of the batch, as _find_source and import_line would find them."""
 
-    def __init__(self, taken: list[_Line]) -> None:
+    def __init__(self, taken: list[_Line], in_flight: Sequence[_Line] = ()) -> None:
         refs = {
             e.source for item in taken for c in item.line.claims for e in c.evidence if e.source
         }
@@ -1003,6 +1109,8 @@ class _OtherSources:
         passages = Passage.objects.filter(source_id__in=ids).only("id", "source_id", "start", "end")
         for p in passages.order_by("id") if ids else ():
             self.spans.setdefault((p.source_id, p.start, p.end), p)
+        for item in in_flight:  # being written: after every source already here
+            self.add(item)
 
     def add(self, item: _Line) -> None:
         """A line of the batch that later lines may name."""
