@@ -19,9 +19,9 @@ SAME_DELETION = dt.timedelta(seconds=10)
 
 # Fields of the history tables of sources, revisions, passages, claims and evidence
 # (HistoricalRecords(no_db_index=...)) that are stored without an index: history is
-# looked up by the row's id, by its source, claim or passage, and by date, never by
-# these, and each index was one more write for every row an import or an edit adds
-# (an archive import: 20% of its time).
+# looked up by the row's id, by its source, claim or passage, by date and by user,
+# never by these, and each index was one more write for every row an import or an
+# edit adds (for an archive import, about a tenth of the database's work).
 UNQUERIED_HISTORY_INDEXES = [
     "uid",
     "created_by",
