@@ -5,6 +5,7 @@ function here runs a query of its own."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
@@ -68,7 +69,7 @@ def deal_out(deal: Deal, *, include_internal: bool) -> dict[str, Any]:
         "answers": deal_ref(deal.answers) if deal.answers_id else None,
         "editor_note": header.get("editor_note"),
         # A datetime, written by the API's JSON encoder as every other one it sends.
-        "updated_at": deal.updated_at,
+        "updated_at": _to_millisecond(deal.updated_at),
         "parties": list(members.values()),
         "phases": [
             {
@@ -128,13 +129,23 @@ def source_ref(source: Source) -> dict[str, Any]:
     }
 
 
+def _to_millisecond(when: dt.datetime | None) -> dt.datetime | None:
+    """A time cut to the millisecond, as the JSON encoder writes it: one less than a
+    millisecond past the second is then written without a fraction ("...:11Z"), as
+    validating the answer against its schema writes it. Whole, the encoder wrote
+    "...:11.000Z" for it, which reads back as a time without one (1 time in 1,000)."""
+    if when is None:
+        return None
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
 def source_out(source: Source) -> dict[str, Any]:
     return {
         **source_ref(source),
         "author": source.author,
         "attribution": source.attribution,
         "language": source.language,
-        "updated_at": source.updated_at,
+        "updated_at": _to_millisecond(source.updated_at),
     }
 
 
@@ -172,8 +183,8 @@ def claim_out(claim: Claim, *, include_internal: bool) -> dict[str, Any]:
         "verification": claim.verification,
         "made_on": exports._loose(claim.made_on, claim.made_on_precision),
         "published": claim.is_published,
-        "published_at": claim.published_at,
-        "updated_at": claim.updated_at,
+        "published_at": _to_millisecond(claim.published_at),
+        "updated_at": _to_millisecond(claim.updated_at),
         "language": claim.language,
         "evidence": [
             evidence_out(e, include_internal=include_internal) for e in claim.evidence.all()
@@ -197,7 +208,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
         "rationale": assessment.rationale,
         "claims": assessment.cited,
         "published": assessment.is_published,
-        "published_at": assessment.published_at,
+        "published_at": _to_millisecond(assessment.published_at),
         "url": exports.site_url("desk:clause-detail", slug=clause.deal.slug, ref=clause.reference)
         + f"#assessment-{assessment.pk}",
         "api_url": api_url("assessments", assessment.pk),

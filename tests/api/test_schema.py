@@ -209,6 +209,28 @@ def test_lists_send_what_validating_against_their_schema_gives(document, anonymo
     """Lists are sent without pydantic validating them again (api/endpoints.py, _answer):
     their JSON must be exactly what validation and ninja's renderer would have made of
     it — no key more (an internal field), none less, no value written otherwise."""
+    _assert_lists_send_what_validation_gives(document, anonymous, reader_token)
+
+
+def test_a_time_less_than_a_millisecond_past_the_second_is_sent_as_validation_writes_it(
+    document, anonymous, reader_token
+):
+    # The encoder cuts a time to the millisecond: 250 microseconds used to go out as
+    # ".000Z", which validation reads back as a time without a fraction.
+    from dealtracker.claims.models import Assessment, Claim
+    from dealtracker.deals.models import Deal
+    from dealtracker.sources.models import Source
+
+    when = dt.datetime(2025, 1, 19, 8, 30, 11, 250, tzinfo=dt.UTC)
+    Deal.objects.update(updated_at=when)
+    Source.objects.update(updated_at=when)
+    Claim.objects.update(updated_at=when)
+    Claim.objects.filter(is_published=True).update(published_at=when)
+    Assessment.objects.filter(is_published=True).update(published_at=when)
+    _assert_lists_send_what_validation_gives(document, anonymous, reader_token)
+
+
+def _assert_lists_send_what_validation_gives(document, anonymous, reader_token) -> None:
     clients = {"anonymous": anonymous, "reader": Client(headers=bearer(reader_token.raw))}
     paths = [path for path, _ in _operations(document) if "{" not in path and path != "/api/v1/"]
     assert {path.split("/")[3] for path in paths} == set(LIST_SCHEMAS)
