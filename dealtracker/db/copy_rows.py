@@ -102,7 +102,8 @@ def _uuid4() -> uuid.UUID:
 
 
 def rows_insert(model: type[Model], objs: Sequence[Model]) -> None:
-    """Insert unsaved instances with COPY, giving each its id from the table's sequence.
+    """Insert unsaved instances with COPY, giving each one without an id its id from
+    the table's sequence (one with an id keeps it: see take_ids).
 
     Like bulk_create: auto_now(_add) fields are set, and foreign keys to instances
     saved before (by this function too) are taken from them; save() and signals are
@@ -114,7 +115,8 @@ def rows_insert(model: type[Model], objs: Sequence[Model]) -> None:
     pk = meta.pk
     assert pk is not None
     relations = [f for f in meta.concrete_fields if f.is_relation]
-    for obj, new_id in zip(objs, next_ids(model, len(objs)), strict=True):
+    fresh = iter(next_ids(model, sum(1 for obj in objs if obj.pk is None)))
+    for obj in objs:
         values = obj.__dict__
         for f in relations:
             # Assigned before the object it points at was saved: take its id now (what
@@ -123,7 +125,8 @@ def rows_insert(model: type[Model], objs: Sequence[Model]) -> None:
                 related = f.get_cached_value(obj, None)  # type: ignore[attr-defined]
                 if related is not None:
                     values[f.attname] = related.pk
-        values[pk.attname] = new_id
+        if values[pk.attname] is None:
+            values[pk.attname] = next(fresh)
         obj._state.adding = False
         obj._state.db = connection.alias
     fields = [
@@ -139,10 +142,16 @@ def rows_insert(model: type[Model], objs: Sequence[Model]) -> None:
 
 
 def history_insert(
-    model: type[Model], objs: Sequence[Model], *, by, now: datetime.datetime, ids: bool = False
+    model: type[Model],
+    objs: Sequence[Model],
+    *,
+    by,
+    now: datetime.datetime,
+    ids: bool | Sequence[int] = False,
 ) -> list[int]:
     """A '+' history record (django-simple-history) for each inserted instance, credited
-    to `by`, as saving them one by one would write; their ids when asked for."""
+    to `by`, as saving them one by one would write; their ids when asked for (ids=True:
+    taken from the sequence here; a list: those, taken before with take_ids)."""
     if not objs:
         return []
     Historical = model.history.model  # type: ignore[attr-defined]
@@ -150,7 +159,10 @@ def history_insert(
     columns = [Historical._meta.get_field(f.name).column for f in tracked]
     columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
     record = [now, None, "+", by.pk if by is not None else None]
-    record_ids = next_ids(Historical, len(objs)) if ids else []
+    if ids is True:
+        record_ids = next_ids(Historical, len(objs))
+    else:
+        record_ids = list(ids or [])
     rows = _rows(tracked, objs)
     if ids:
         columns.append(Historical._meta.pk.column)
@@ -162,15 +174,20 @@ def history_insert(
 
 
 def values_insert(
-    model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]
+    model: type[Model],
+    attnames: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    ids: Sequence[int] | None = None,
 ) -> list[int]:
     """Insert plain rows (the values of `attnames`, in order) with COPY, each given an
-    id from the table's sequence, and return the ids in row order. For link rows made
-    by the thousand, where building a model instance per row costs more than the row."""
+    id from the table's sequence (or from `ids`, taken before with take_ids), and
+    return the ids in row order. For link rows made by the thousand, where building a
+    model instance per row costs more than the row."""
     meta = model._meta
     assert meta.pk is not None
     column = {f.attname: f.column for f in meta.concrete_fields}
-    ids = next_ids(model, len(rows))
+    ids = list(ids) if ids is not None else next_ids(model, len(rows))
     columns = [column[name] for name in attnames] + [meta.pk.column]
     _copy(meta.db_table, columns, ([*row, i] for row, i in zip(rows, ids, strict=True)))
     return ids
@@ -178,17 +195,39 @@ def values_insert(
 
 def next_ids(model: type[Model], n: int) -> list[int]:
     """n new ids from the sequence of the model's table, in increasing order."""
-    meta = model._meta
-    assert meta.pk is not None
-    if n == 0:
-        return []
+    return take_ids((model, n))[0]
+
+
+def take_ids(*wanted: tuple[type[Model], int]) -> list[list[int]]:
+    """For each (model, n), n new ids from the sequence of the model's table, in
+    increasing order, all in one statement.
+
+    A sequence stands outside transactions: ids taken on one connection are the
+    rows' on any other, and are never given twice (an id taken and not used is a gap,
+    as after a rolled-back insert). The archive import takes a batch's ids on the
+    connection that checks it, so the one that writes it does not wait for them.
+    """
+    asked = [(model._meta, n) for model, n in wanted if n]
+    ids: list[list[int]] = [[] for _ in wanted]
+    if not asked:
+        return ids
+    # One array per sequence rather than n rows: a batch's 25,000 ids came back in 9 ms
+    # as rows.
+    arrays = ", ".join(
+        "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        for _ in asked
+    )
+    params: list[Any] = []
+    for meta, n in asked:
+        assert meta.pk is not None
+        params += [meta.db_table, meta.pk.column, n]
     with connection.cursor() as cursor:
-        # One array rather than n rows: a batch's 25,000 ids came back in 9 ms as rows.
-        cursor.execute(
-            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, %s))) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, n],
-        )
-        return sorted(cursor.fetchone()[0])
+        cursor.execute(f"SELECT {arrays}", params)  # noqa: S608 — placeholders only
+        got = iter(cursor.fetchone())
+    for i, (_, n) in enumerate(wanted):
+        if n:
+            ids[i] = sorted(next(got))
+    return ids
 
 
 # Fields whose values psycopg sends as they are (str, int, bool, date and time, UUID,

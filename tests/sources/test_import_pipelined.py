@@ -8,7 +8,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from dealtracker.claims.models import Claim
 from dealtracker.deals.models import Party
@@ -185,3 +186,45 @@ def test_an_interrupted_import_keeps_the_batch_it_was_writing(tmp_path, monkeypa
     assert sorted(Source.objects.values_list("url", flat=True)) == [
         f"https://example.org/{i}" for i in range(1, 5)
     ]
+
+
+def test_the_writing_connection_takes_no_ids_and_each_row_and_record_has_its_own(monkeypatch):
+    """Every id is taken on the checking connection (the writing one bounds an import):
+    the rows, their subjects and the claims' history records, subjects included, come
+    out whole and linked as one transaction writes them."""
+    Party.objects.create(name="Israel", slug="israel")
+    Party.objects.create(name="Hamas", slug="hamas")
+    writer_sql: list[str] = []
+    real = archive._Writer._write
+
+    def watched(outcome):
+        with CaptureQueriesContext(connection) as queries:  # the writing thread's connection
+            real(outcome)
+        writer_sql.extend(q["sql"] for q in queries.captured_queries)
+
+    monkeypatch.setattr(archive._Writer, "_write", staticmethod(watched))
+    both = {"statement": "Both withdrew", "subjects": ["israel", "hamas"]}
+    lines = numbered(
+        *(
+            named(
+                f"https://example.org/{i}",
+                f"Israel and Hamas withdrew from {i} towns.",
+                claims=[{**both, "evidence": [{"passage": 0}]}, claim_on(0)],
+            )
+            for i in range(1, 6)
+        )
+    )
+    summary = archive.import_lines(lines, batch_size=2)
+    assert (summary.imported, summary.claims, summary.bad) == (5, 10, 0)
+    assert writer_sql, "the batches were not written on the writing thread"
+    assert not [sql for sql in writer_sql if "nextval" in sql]
+    claims = Claim.objects.filter(statement="Both withdrew").prefetch_related("subjects")
+    assert len(claims) == 5
+    for claim in claims:
+        assert sorted(p.slug for p in claim.subjects.all()) == ["hamas", "israel"]
+        assert claim.evidence.get().passage.source.text.endswith(" towns.")
+        (record,) = claim.history.all()
+        assert sorted(record.subjects.values_list("party__slug", flat=True)) == [
+            "hamas",
+            "israel",
+        ]
