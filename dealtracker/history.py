@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import F, Index, Model, OuterRef, Q, QuerySet, Subquery
+from simple_history.models import HistoricalRecords
 from simple_history.utils import get_history_manager_for_model
 
 RESTORED = "restored from history"
@@ -18,9 +19,9 @@ RESTORED = "restored from history"
 SAME_DELETION = dt.timedelta(seconds=10)
 
 # Fields of the history tables of sources, revisions, passages, claims and evidence
-# (HistoricalRecords(no_db_index=...)) that are stored without an index: history is
-# looked up by the row's id, by its source, claim or passage, by date and by user,
-# never by these, and each index was one more write for every row an import or an
+# (ArchiveHistory) that are stored without an index: history is looked up by the
+# row's id, by its source, claim or passage, by user and (deletions) by date, never
+# by these, and each index was one more write for every row an import or an
 # edit adds (for an archive import, about a tenth of the database's work).
 UNQUERIED_HISTORY_INDEXES = [
     "uid",
@@ -33,6 +34,36 @@ UNQUERIED_HISTORY_INDEXES = [
     "phase",
     "clause",
 ]
+
+
+class ArchiveHistory(HistoricalRecords):
+    """The history of the archive's large tables (sources, revisions, passages, claims,
+    evidence), which an import adds to by the million: no index on the fields of
+    UNQUERIED_HISTORY_INDEXES, and none on every record's date.
+
+    Their records are read by the row's id, source, claim or passage, and by date only
+    among deletions (the deleted lists, what went with a deletion: deleted_objects,
+    deleted_with): a partial index holds the deletion records alone, which no import
+    and no edit but a deletion writes to.
+    """
+
+    _date_indexing = False  # django-simple-history's own index on history_date
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("no_db_index", UNQUERIED_HISTORY_INDEXES)
+        super().__init__(*args, **kwargs)
+
+    def get_meta_options(self, model: type[Model]) -> dict:
+        meta = super().get_meta_options(model)
+        meta["indexes"] = [
+            Index(
+                F("history_date").desc(),
+                F("history_id").desc(),
+                condition=Q(history_type="-"),
+                name=f"h{model._meta.model_name}_deleted_idx"[:30],
+            )
+        ]
+        return meta
 
 
 # simple_history reads the author and the reason of an instance's next save from these

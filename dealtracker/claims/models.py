@@ -14,7 +14,7 @@ from dealtracker.constraints import in_vocabulary
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
-from dealtracker.history import UNQUERIED_HISTORY_INDEXES
+from dealtracker.history import ArchiveHistory
 from dealtracker.identity import uid_field
 from dealtracker.sources.models import Passage, Source
 from dealtracker.text import SingleLineFields
@@ -90,11 +90,7 @@ class Claim(SingleLineFields, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(
-        excluded_fields=["search_vector"],
-        m2m_fields=[subjects],
-        no_db_index=UNQUERIED_HISTORY_INDEXES,
-    )
+    history = ArchiveHistory(excluded_fields=["search_vector"], m2m_fields=[subjects])
 
     class Meta:
         ordering = ["-made_on", "-id"]
@@ -250,9 +246,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["updated_at"], no_db_index=UNQUERIED_HISTORY_INDEXES
-    )
+    history = ArchiveHistory(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["claim", "id"]

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
 from dealtracker.db.url_templates import fast_reverse
-from dealtracker.history import UNQUERIED_HISTORY_INDEXES
+from dealtracker.history import ArchiveHistory
 from dealtracker.identity import uid_field
 from dealtracker.text import SingleLineFields
 
@@ -74,9 +74,8 @@ class Source(SingleLineFields, models.Model):
     # (migration 0007): it counts every writer, and it never goes down.
     last_passage_number = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
-    history = HistoricalRecords(
-        excluded_fields=["search_vector", "updated_at", "last_passage_number"],
-        no_db_index=UNQUERIED_HISTORY_INDEXES,
+    history = ArchiveHistory(
+        excluded_fields=["search_vector", "updated_at", "last_passage_number"]
     )
 
     class Meta:
@@ -145,7 +144,7 @@ class SourceRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Kept so that a deleted source can be restored with every revision (claims' restore).
-    history = HistoricalRecords(no_db_index=UNQUERIED_HISTORY_INDEXES)
+    history = ArchiveHistory()
 
     objects = SourceRevisionQuerySet.as_manager()
 
@@ -274,9 +273,7 @@ class Passage(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(
-        excluded_fields=["search_vector", "updated_at"], no_db_index=UNQUERIED_HISTORY_INDEXES
-    )
+    history = ArchiveHistory(excluded_fields=["search_vector", "updated_at"])
 
     class Meta:
         ordering = ["source", "start", "end", "id"]
