@@ -1008,7 +1008,7 @@ class _Batch:
         )
         *row_ids, self.record_ids, self.subject_ids, self.recorded_ids = take_ids(
             *((type(objs[0]), len(objs)) for objs in rows if objs),
-            (Claim.history.model, len(self.claims)),  # type: ignore[attr-defined]
+            (Claim.history.model, len(self.claims)),
             (Claim.subjects.through, subjects),
             (_recorded_subjects(), subjects),
         )

@@ -74,9 +74,7 @@ class Source(SingleLineFields, models.Model):
     # (migration 0007): it counts every writer, and it never goes down.
     last_passage_number = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
-    history = ArchiveHistory(
-        excluded_fields=["search_vector", "updated_at", "last_passage_number"]
-    )
+    history = ArchiveHistory(excluded_fields=["search_vector", "updated_at", "last_passage_number"])
 
     class Meta:
         ordering = ["-published_on", "-id"]

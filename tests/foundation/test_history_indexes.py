@@ -67,4 +67,3 @@ def test_no_index_holds_every_record_by_date(model):
         definitions = [row[0] for row in cursor.fetchall()]
     assert len(definitions) == 1, definitions
     assert "WHERE ((history_type)::text = '-'::text)" in definitions[0], definitions
-
