@@ -999,7 +999,7 @@ class _Batch:
         (take_ids): the writing connection is what bounds an import, and taking
         about 12,000 ids a batch was a twentieth of its time."""
         subjects = sum(len(parties) for parties in self.subjects)
-        rows = (
+        rows: tuple[Sequence[Model], ...] = (
             [item.source for item in self.lines],
             [item.revision for item in self.lines],
             self.passages,
