@@ -129,8 +129,9 @@ def _with_assessments(
     assessments = latest_assessments(clauses=clauses, as_of=day, user=user)
     for cell in cells:
         cell.assessment = assessments.get((cell.clause.pk, cell.party.pk))
-        latest = Claim(compliance=cell.latest_compliance) if cell.latest_compliance else None
-        cell.disagrees = disagrees(cell.assessment, latest)
+        if cell.assessment is None or not cell.latest_compliance:
+            continue  # nothing to disagree with (most cells of a big deal's matrix)
+        cell.disagrees = disagrees(cell.assessment, Claim(compliance=cell.latest_compliance))
     return assessments
 
 
@@ -226,8 +227,10 @@ def compliance_matrix(
         )
     parties: dict[int, Party] = {}
     obligations: dict[int, int] = {}
+    # Read once per clause: each .all() builds a related manager (a big deal has hundreds).
+    obliged_by_clause = {clause.pk: list(clause.obliged_parties.all()) for clause in clauses}
     for clause in clauses:
-        for party in clause.obliged_parties.all():
+        for party in obliged_by_clause[clause.pk]:
             parties.setdefault(party.pk, party)
             obligations[party.pk] = obligations.get(party.pk, 0) + 1
     # The most obliged parties first: on a phone they are the columns in view.
@@ -238,7 +241,7 @@ def compliance_matrix(
         counts = _cell_counts(matrix_claims(user=user, as_of=as_of).filter(clause__deal=deal))
     rows = []
     for clause in clauses:
-        obliged = {p.pk for p in clause.obliged_parties.all()}
+        obliged = {p.pk for p in obliged_by_clause[clause.pk]}
         if not obliged:
             continue
         cells = []

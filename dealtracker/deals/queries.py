@@ -69,9 +69,11 @@ def related_deals(*, deal: Deal) -> QuerySet[Deal]:
 
 
 def clauses_for_deal(*, deal: Deal) -> QuerySet[Clause]:
-    """A deal's clauses in order, with phase, deadline phase and obliged parties."""
+    """A deal's clauses in order, with phase, deadline phase and obliged parties.
+    Each clause's deal is `deal` itself (the related manager gives it to every row:
+    a big deal's page built a copy per clause, then dropped it)."""
     return (
-        deal.clauses.select_related("deal", "phase", "deadline_phase")
+        deal.clauses.select_related("phase", "deadline_phase")
         .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
         .order_by("position", "reference", "id")
     )
