@@ -159,12 +159,9 @@ def history_insert(
     columns = [Historical._meta.get_field(f.name).column for f in tracked]
     columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
     record = [now, None, "+", by.pk if by is not None else None]
-    if ids is True:
-        record_ids = next_ids(Historical, len(objs))
-    else:
-        record_ids = list(ids or [])
+    record_ids = next_ids(Historical, len(objs)) if ids is True else list(ids or [])
     rows = _rows(tracked, objs)
-    if ids:
+    if record_ids:
         columns.append(Historical._meta.pk.column)
         rows = (row + record + [i] for row, i in zip(rows, record_ids, strict=True))
     else:

@@ -999,20 +999,20 @@ class _Batch:
         (take_ids): the writing connection is what bounds an import, and taking
         about 12,000 ids a batch was a twentieth of its time."""
         subjects = sum(len(parties) for parties in self.subjects)
-        rows: tuple[Sequence[Model], ...] = (
-            [item.source for item in self.lines],
-            [item.revision for item in self.lines],
-            self.passages,
-            self.claims,
-            self.evidence,
-        )
+        rows: list[tuple[type[Model], Sequence[Model]]] = [
+            (Source, [item.source for item in self.lines]),
+            (SourceRevision, [item.revision for item in self.lines]),
+            (Passage, self.passages),
+            (Claim, self.claims),
+            (Evidence, self.evidence),
+        ]
         *row_ids, self.record_ids, self.subject_ids, self.recorded_ids = take_ids(
-            *((type(objs[0]), len(objs)) for objs in rows if objs),
+            *((model, len(objs)) for model, objs in rows),
             (Claim.history.model, len(self.claims)),
             (Claim.subjects.through, subjects),
             (_recorded_subjects(), subjects),
         )
-        for objs, ids in zip((objs for objs in rows if objs), row_ids, strict=True):
+        for (_, objs), ids in zip(rows, row_ids, strict=True):
             for obj, pk in zip(objs, ids, strict=True):
                 obj.pk = pk
 
