@@ -272,6 +272,7 @@ _DB_TRICKS = {
     "any_of",
     "prepared",
     "unsaved",
+    "loaded",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:

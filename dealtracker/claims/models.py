@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.db.loaded import LoadedRows
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.deals.loose_dates import DatePrecision, format_loose_date, precision_field
 from dealtracker.deals.models import Clause, Deal, Party, Phase
@@ -43,7 +44,7 @@ class ClaimVerification(models.TextChoices):
     REFUTED = "refuted", "refuted"
 
 
-class Claim(SingleLineFields, models.Model):
+class Claim(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("statement", "attribution")
     Kind = ClaimKind
@@ -147,7 +148,7 @@ class Claim(SingleLineFields, models.Model):
         return self.attribution or "unattributed"
 
 
-class MatrixCount(models.Model):
+class MatrixCount(LoadedRows, models.Model):
     """How many claims count in one cell of a compliance matrix (clause, party), by
     asserted compliance, published or draft, refuted or not, with the key of the latest
     one ("YYYY-MM-DD|claim id"). Kept by triggers (claims/matrix_sql.py), never written
@@ -175,7 +176,7 @@ class MatrixCount(models.Model):
         return f"{self.clause_id}×{self.party_id} {self.compliance}: {self.n}"
 
 
-class DealComplianceCount(models.Model):
+class DealComplianceCount(LoadedRows, models.Model):
     """How many compliance claims count for one deal, by asserted compliance, published
     or draft, refuted or not. Kept by triggers (claims/deal_count_sql.py), never written
     by the application: the home page and the deals list read a few rows per deal
@@ -199,7 +200,7 @@ class DealComplianceCount(models.Model):
         return f"deal {self.deal_id} {self.compliance}: {self.n}"
 
 
-class DealClaimActivity(models.Model):
+class DealClaimActivity(LoadedRows, models.Model):
     """When a deal's claims last changed: the newest updated_at of its claims, and of its
     published ones (NULL when it has none). Kept by triggers (claims/activity_sql.py),
     never written by the application: the deal lists order by it without reading the
@@ -228,7 +229,7 @@ class EvidenceRelation(models.TextChoices):
     CONTEXT = "context", "context"
 
 
-class Evidence(models.Model):
+class Evidence(LoadedRows, models.Model):
     """A claim resting on a passage."""
 
     Relation = EvidenceRelation
@@ -266,7 +267,7 @@ class Evidence(models.Model):
         )
 
 
-class VerificationChange(models.Model):
+class VerificationChange(LoadedRows, models.Model):
     """A change of a claim's verification status, with the editor's short note."""
 
     uid = uid_field()
@@ -301,7 +302,7 @@ class AssessmentLevel(models.TextChoices):
     FULL = "full", "full"
 
 
-class Assessment(models.Model):
+class Assessment(LoadedRows, models.Model):
     """The newsroom's dated judgement of how far one party has carried out one clause."""
 
     Level = AssessmentLevel
@@ -358,7 +359,7 @@ class AgreementRole(models.TextChoices):
     SUMMARY = "summary", "summary (not the official text)"
 
 
-class AgreementText(models.Model):
+class AgreementText(LoadedRows, models.Model):
     """A source that is (a version of) a deal's own text: the signed text, a translation, ..."""
 
     Role = AgreementRole
@@ -389,7 +390,7 @@ class AgreementText(models.Model):
         return fast_reverse("desk:deal-agreement", kwargs={"slug": self.deal.slug})
 
 
-class ClauseAnchor(models.Model):
+class ClauseAnchor(LoadedRows, models.Model):
     """A clause's verbatim text: a passage of the deal's agreement text.
 
     The passage is re-anchored through the source's revisions as evidence is;
@@ -422,7 +423,7 @@ class ClauseProposalStatus(models.TextChoices):
     REJECTED = "rejected", "rejected"
 
 
-class ClauseProposal(SingleLineFields, models.Model):
+class ClauseProposal(LoadedRows, SingleLineFields, models.Model):
     """A clause proposed from an imported agreement's numbered article or paragraph.
 
     It becomes a clause only when an editor accepts it (after editing its

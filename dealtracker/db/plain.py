@@ -15,7 +15,8 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - prepared: prepared.py, statements prepared on their connection, their plans reused
   (read once, by the settings: a change of DB_PLAIN at run time does not reach it);
 - unsaved: copy_rows.py, unsaved rows of a bulk import built from a plan made once
-  per model rather than by Model.__init__.
+  per model rather than by Model.__init__;
+- loaded: loaded.py, objects read from the database built without Model.__init__.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary, not_before
+from dealtracker.db.loaded import LoadedRows
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.text import SingleLineFields
 
@@ -28,7 +29,7 @@ class PartyKind(models.TextChoices):
     OTHER = "other", "other actor"
 
 
-class Party(SingleLineFields, models.Model):
+class Party(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("name", "short_name", "aliases")
     Kind = PartyKind
@@ -110,7 +111,7 @@ class DealMechanism(models.TextChoices):
     JOINT_COMMITTEE = "joint_committee", "joint committee"
 
 
-class Deal(SingleLineFields, models.Model):
+class Deal(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("title",)
     Status = DealStatus
@@ -238,7 +239,7 @@ class DealPartyRole(models.TextChoices):
     OBSERVER = "observer", "observer"
 
 
-class DealParty(models.Model):
+class DealParty(LoadedRows, models.Model):
     Role = DealPartyRole
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="memberships")
@@ -268,7 +269,7 @@ class PhaseStatus(models.TextChoices):
     ABANDONED = "abandoned", "abandoned"
 
 
-class Phase(SingleLineFields, models.Model):
+class Phase(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("name",)
     Status = PhaseStatus
@@ -354,7 +355,7 @@ class ClauseDelayAnchor(models.TextChoices):
     PHASE_END = "end", "after the end of"
 
 
-class Clause(SingleLineFields, models.Model):
+class Clause(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("title",)
     Category = ClauseCategory

@@ -17,6 +17,7 @@ from django.db.models.lookups import Exact
 from simple_history.models import HistoricalRecords
 
 from dealtracker.constraints import in_vocabulary
+from dealtracker.db.loaded import LoadedRows
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.history import ArchiveHistory
 from dealtracker.identity import uid_field
@@ -39,7 +40,7 @@ class SourceKind(models.TextChoices):
     SOCIAL_POST = "social_post", "social post"
 
 
-class Source(SingleLineFields, models.Model):
+class Source(LoadedRows, SingleLineFields, models.Model):
     # Stored as one line, without control or bidi-override characters (dealtracker/text.py).
     single_line_fields = ("title", "outlet", "author", "attribution")
     Kind = SourceKind
@@ -116,7 +117,7 @@ class SourceRevisionQuerySet(models.QuerySet):
         return self.order_by("-number").values_list(field, flat=True).first()
 
 
-class SourceRevision(models.Model):
+class SourceRevision(LoadedRows, models.Model):
     """One version of a source's canonical text. Revision 1 is the text as it came in."""
 
     # No index of its own: revision_number_unique (source, number) serves it.
@@ -170,7 +171,7 @@ class SourceRevision(models.Model):
         return page_at(self.page_starts, offset)
 
 
-class SourceDocument(SingleLineFields, models.Model):
+class SourceDocument(LoadedRows, SingleLineFields, models.Model):
     """The original file (PDF, Word) a source's text was read from, kept as it came.
 
     Stored through Django's storage API (STORAGES["documents"]) under its
@@ -231,7 +232,7 @@ def passage_label(number: int) -> str:
     return f"P{number}"
 
 
-class Passage(models.Model):
+class Passage(LoadedRows, models.Model):
     AnchorStatus = PassageAnchorStatus
 
     uid = uid_field()
@@ -329,7 +330,7 @@ class Passage(models.Model):
         return self.revision_anchored.page_at(self.start)
 
 
-class Reanchoring(models.Model):
+class Reanchoring(LoadedRows, models.Model):
     """The outcome of re-anchoring one passage when its source's text was revised."""
 
     uid = uid_field()
