@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The database layer's speed tricks: what each new connection takes (dealtracker/db).
+    "dealtracker.db",
     "dealtracker.deals",
     "dealtracker.sources",
     "dealtracker.claims",
@@ -273,6 +275,7 @@ _DB_TRICKS = {
     "prepared",
     "unsaved",
     "loaded",
+    "timestamps",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:

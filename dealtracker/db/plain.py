@@ -16,7 +16,9 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
   (read once, by the settings: a change of DB_PLAIN at run time does not reach it);
 - unsaved: copy_rows.py, unsaved rows of a bulk import built from a plan made once
   per model rather than by Model.__init__;
-- loaded: loaded.py, objects read from the database built without Model.__init__.
+- loaded: loaded.py, objects read from the database built without Model.__init__;
+- timestamps: timestamps.py, timestamps parsed by datetime.fromisoformat, not a regex
+  (read when a connection opens: a change of DB_PLAIN reaches the connections opened after).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def both(settings, trick, run):
 
 def test_every_trick_the_settings_know_has_its_module():
     tricks = {"planner", "lexeme_statistics", "values_update", "shared_parent"}
-    tricks |= {"url_templates", "distinct", "any_of", "prepared", "loaded"}
+    tricks |= {"url_templates", "distinct", "any_of", "prepared", "loaded", "timestamps"}
     modules = {p.stem for p in Path(dealtracker.db.__file__).parent.glob("*.py")}
     assert tricks <= modules
     assert django_settings.DB_PLAIN == frozenset()  # the fast paths by default
