@@ -151,19 +151,26 @@ SELECT c.id, c.due_on FROM deals_clause c JOIN deals_deal d ON d.id = c.deal_id
    AND AWAITED AND NOT BEHIND
 """.replace("AWAITED", _AWAITED).replace("BEHIND", _BEHIND)
 
-# Per day before today: how many overdue terms fall due that day, and how many up to it.
+# Per day before today: how many overdue terms fall due that day (m), and how many up to
+# it (upto; m >= 0, so upto only grows). The list's length is a sum; where a slice starts
+# and ends, the first day whose running count passes each bound: each walk stops there
+# (cum is inlined into each, not computed over every day; 5 ms -> under 1 ms for the
+# first page of the scale-1 archive's 2,148 days).
 _DAYS = """
 WITH met(due_on, k) AS (SELECT day, count(*) FROM unnest(%(met)s::date[]) AS m(day) GROUP BY day),
-days AS (
-  SELECT t.due_on, t.n - coalesce(met.k, 0) AS m
+cum AS NOT MATERIALIZED (
+  SELECT t.due_on, t.n - coalesce(met.k, 0) AS m,
+         sum(t.n - coalesce(met.k, 0)) OVER (ORDER BY t.due_on) AS upto
     FROM deals_clause_due_day t LEFT JOIN met ON met.due_on = t.due_on
-   WHERE t.due_on < %(today)s),
-cum AS (SELECT due_on, m, sum(m) OVER (ORDER BY due_on) AS upto FROM days)
-SELECT coalesce(max(upto), 0),
-       min(due_on) FILTER (WHERE upto > %(start)s),
-       min(upto - m) FILTER (WHERE upto > %(start)s),
-       min(due_on) FILTER (WHERE upto >= %(stop)s)
-  FROM cum
+   WHERE t.due_on < %(today)s)
+SELECT (SELECT coalesce(sum(t.n), 0) FROM deals_clause_due_day t WHERE t.due_on < %(today)s)
+       - (SELECT coalesce(sum(met.k), 0) FROM met JOIN deals_clause_due_day t USING (due_on)
+           WHERE met.due_on < %(today)s),
+       first.due_on, first.before,
+       (SELECT due_on FROM cum WHERE upto >= %(stop)s ORDER BY due_on LIMIT 1)
+  FROM (SELECT) AS one
+  LEFT JOIN LATERAL (SELECT due_on, upto - m AS before FROM cum WHERE upto > %(start)s
+                      ORDER BY due_on LIMIT 1) AS first ON true
 """
 
 # The page's clauses: overdue, due between its first and last day, in the list's order
