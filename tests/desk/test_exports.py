@@ -179,6 +179,31 @@ def test_csv_streams_many_rows_with_a_bounded_number_of_queries(
     assert len({r["id"] for r in rows}) == 1206
 
 
+def test_csv_joins_the_deals_once_and_still_reads_a_deal_through_the_clause(reader_client, w):
+    """Each chunk's query joins the deals table once: a claim's clause and phase share
+    the claim's deal (planning seven joins cost several times the query). A claim that
+    breaks the rule, with a clause but no deal of its own, still shows its clause's
+    deal and phase, read on its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Claim.objects.filter(pk=w.refused.pk).update(deal=None)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = read_csv(reader_client.get("/claims.csv"))
+    chunk = next(
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "claims_claim"."id"')
+    )
+    assert chunk.count('JOIN "deals_deal"') == 1, chunk
+    by_id = {int(r["id"]): r for r in rows}
+    refused = by_id[w.refused.pk]
+    assert refused["deal"] == w.deal.title and refused["deal_slug"] == w.deal.slug
+    assert refused["phase"] == "2" and refused["clause_ref"] == "2.1"
+    for claim in Claim.objects.exclude(pk=w.refused.pk).select_related("deal", "clause__deal"):
+        if claim.clause is not None:
+            assert by_id[claim.pk]["deal"] == claim.clause.deal.title
+            assert by_id[claim.pk]["clause_ref"] == claim.clause.reference
+
+
 @pytest.mark.parametrize("oldest_first", [False, True])
 def test_csv_reads_the_list_a_keyset_chunk_at_a_time(w, reader, oldest_first):
     """Rows come a chunk at a time, each an index walk from where the last ended: every
