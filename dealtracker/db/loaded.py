@@ -45,10 +45,10 @@ class LoadedRows(_Mixin):
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        if (
-            is_plain("loaded")
-            or signals.pre_init.has_listeners(cls)
-            or signals.post_init.has_listeners(cls)
+        if is_plain("loaded") or (
+            # Any receiver at all (none in dealtracker): then ask whether it is this model's.
+            (signals.pre_init.receivers or signals.post_init.receivers)
+            and (signals.pre_init.has_listeners(cls) or signals.post_init.has_listeners(cls))
         ):
             return super().from_db(db, field_names, values)
         obj = cls.__new__(cls)
