@@ -195,6 +195,9 @@ TEMPLATES = [
         },
     },
 ]
+# Inputs, selects and textareas drawn in Python, as Django's widget templates draw them
+# (dealtracker/desk/widget_html.py); every other form template as Django has it.
+FORM_RENDERER = "dealtracker.desk.widget_html.WidgetRenderer"
 
 # --- Database -------------------------------------------------------------
 # PostgreSQL only. The launcher (`make run`, the pytest plugin) starts an
@@ -276,6 +279,7 @@ _DB_TRICKS = {
     "unsaved",
     "loaded",
     "timestamps",
+    "widgets",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:

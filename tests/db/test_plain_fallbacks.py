@@ -248,6 +248,7 @@ def test_pages_are_the_same_with_every_trick_plain(w, reader_client, settings):
             "distinct",
             "any_of",
             "loaded",
+            "widgets",
         }
     )
     assert run() == fast
