@@ -787,3 +787,43 @@ def test_matrix_cell_panel_gives_the_desks_assessment_and_links_its_reasons(hist
     url = reverse("desk:deal-matrix-cell", args=["test-deal", "1.1", "hamas"])
     html = reader_client.get(url).content.decode()
     assert "The desk has not assessed Hamas on this clause." in html
+
+
+# The slipping table's row as its template drew it before desk/slipping_rows.py.
+ROW_TEMPLATE = """{% for term in terms %}
+      <tr>
+        <th scope="row"><a href="{% url 'desk:clause-detail' term.clause.deal.slug term.clause.reference %}"><span class="ref">{{ term.clause.reference }}</span> <bdi>{{ term.clause.title }}</bdi></a></th>
+        <td data-label="Deal"><a href="{% url 'desk:deal-detail' term.clause.deal.slug %}" dir="auto">{{ term.clause.deal.title }}</a></td>
+        <td data-label="Due"><time datetime="{{ term.due.date|date:'Y-m-d' }}">{{ term.due.display }}</time> <span class="muted">({{ term.due.basis }})</span><br><span class="overdue-flag"><span aria-hidden="true">⚠</span> {{ term.days_overdue }} day{{ term.days_overdue|pluralize }} overdue</span></td>
+        <td data-label="Behind"><ul class="behind">{% for party, assessment in term.behind %}<li><a href="{% url 'desk:party-detail' party.slug %}"><bdi>{{ party.label }}</bdi></a>: {% if assessment %}<span class="level lvl-{{ assessment.level }}">{{ assessment.get_level_display }}</span> <span class="muted">({{ assessment.assessed_on|date:"j M Y" }})</span>{% else %}<span class="level not-assessed">not assessed</span>{% endif %}</li>{% endfor %}</ul></td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_slipping_rows_drawn_in_python_are_the_templates_rows(history, reader, reader_client):
+    """Hostile titles and names escaped, one day and many, assessed and not: each row is
+    what the template drew, and the page holds them all."""
+    from django.template import engines
+
+    from dealtracker.claims.slipping import slipping_list
+    from dealtracker.deals.models import Party
+    from dealtracker.desk.slipping_rows import slipping_row_html
+
+    evil = '"><script>alert(1)</script>&amp;'
+    Clause.objects.filter(pk=history.hostages.pk).update(title=evil)
+    Deal.objects.filter(pk=history.deal.pk).update(title=evil + " deal")
+    Party.objects.filter(pk=history.hamas.pk).update(short_name=evil)
+
+    def rows():
+        return slipping_list(today=timezone.localdate(), user=reader, window=(0, 25))[0:25]
+
+    terms = rows()
+    assert len(terms) == 2 and {t.days_overdue > 1 for t in terms} == {True}
+    terms[0].days_overdue = 1  # "1 day": the singular
+    drawn = "".join(slipping_row_html(term) for term in terms)
+    template = engines["django"].from_string(ROW_TEMPLATE)
+    assert drawn == template.render({"terms": terms})
+    assert "<script>" not in drawn and "not assessed" in drawn and "lvl-not_started" in drawn
+    page = reader_client.get(reverse("desk:slipping")).content.decode()
+    assert "".join(slipping_row_html(term) for term in rows()) in page

@@ -21,6 +21,7 @@ from dealtracker.desk.claim_rows import (
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.escaping import format_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
+from dealtracker.desk.slipping_rows import slipping_row_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
@@ -63,6 +64,12 @@ def deal_card(context: template.Context, row) -> SafeString:
 def deal_table_row(context: template.Context, row) -> SafeString:
     """`{% deal_table_row row %}`: a pages.DealRow as a row of the deals table."""
     return deal_table_row_html(row, request_url_environment(getattr(context, "request", None)))
+
+
+@register.simple_tag(takes_context=True)
+def slipping_row(context: template.Context, term) -> SafeString:
+    """`{% slipping_row term %}`: an overdue term as a row of the slipping table."""
+    return slipping_row_html(term, request_url_environment(getattr(context, "request", None)))
 
 
 @register.simple_tag(takes_context=True)
