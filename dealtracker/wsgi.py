@@ -12,15 +12,14 @@ been sent. Measured on the scale-1 archive: a worker at 228 MB after four
 left is Python's own small-object arenas kept by a few survivors; gunicorn's
 --max-requests (README, "Deployment") replaces a worker before that adds up.
 
-The cyclic collector is tuned once the application is loaded (tune_collector):
-what the worker holds from then on (modules, URL patterns, compiled templates,
-about a million objects) is frozen out of the collector's passes, and the young
-generation is collected after COLLECT_YOUNG_AFTER new objects rather than 700.
-A page builds tens of thousands of objects that its own end frees by reference
-counting, so at 700 the collector ran about a hundred times a page for nothing.
-Measured in-process on the scale-1 archive (p10 of 30 renders, best of three
-alternating rounds): home 11.5 -> 10.8 ms, the claims feed 11.8 -> 11.6, a phase
-and slipping unchanged.
+What the worker holds once the application is loaded (modules, URL patterns,
+settings: some 85,000 objects the collector tracks) is frozen out of the cyclic collector's passes
+(freeze_loaded): every full collection walked it for nothing. Measured in-process
+on the scale-1 archive (p10 of 30 renders, best of three alternating rounds):
+home 11.5 -> 11.0 ms, a phase 16.1 -> 15.7; slipping and the claims feed unchanged.
+Raising the young generation's threshold as well (10,000 or 50,000 new objects
+rather than 700) gained up to 0.6 ms more on some pages, but the bench's workers
+serving the heaviest pages then kept 25-45 MB more (157-178 MB against 132): not done.
 """
 
 import ctypes
@@ -35,10 +34,6 @@ from django.core.wsgi import get_wsgi_application
 # A request that grows the worker by more than this (resident memory) is followed by a
 # collection and a trim: tens of milliseconds, after a request that took far longer.
 RETURN_MEMORY_AFTER_MB = 32
-# New objects between two collections of the young generation (Python's default: 700).
-# At 50,000 (and 20 young passes to an older one) a phase's page was 0.6 ms faster and
-# the others no faster, and two of the bench's workers kept 45 MB more (make bench).
-COLLECT_YOUNG_AFTER = 10_000
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _at_start = threading.local()
@@ -74,11 +69,10 @@ def return_memory() -> None:
         _trim(0)
 
 
-def tune_collector() -> None:
-    """Freeze what the loaded application holds; collect the young generation seldom."""
+def freeze_loaded() -> None:
+    """Keep what the loaded application holds out of the collector's passes."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(COLLECT_YOUNG_AFTER, 10, 10)
 
 
 def _note_start(**kwargs) -> None:
@@ -93,7 +87,7 @@ def _return_if_grown(**kwargs) -> None:
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealtracker.settings")
 application = get_wsgi_application()
-tune_collector()
+freeze_loaded()
 # Sent by Django's WSGI handler around each request (request_finished: when the server
 # closes the response, after sending it). Connected here: only app servers measure.
 request_started.connect(_note_start, dispatch_uid="dealtracker.wsgi.note_start")
