@@ -782,11 +782,13 @@ def feed_claims(*, deal: Deal | None = None, limit: int = FEED_ITEMS) -> list[Cl
     claims = Claim.objects.filter(is_published=True)
     if deal is not None:
         claims = claims.filter(claims_of_deal(deal))
-    return list(
-        claims.select_related("claimant", "deal", "clause__deal", "phase__deal")
+    claims = (
+        claims.select_related("claimant", "deal", "clause", "phase")
         .prefetch_related(Prefetch("subjects", queryset=Party.objects.order_by("name", "id")))
-        .order_by("-updated_at", "-id")[:limit]
+        .order_by("-updated_at", "-id")
     )
+    # A claim's clause and phase share its deal (see csv_claims): the deals joined once.
+    return list(share_parent(claims, parent="deal", children=("clause", "phase"))[:limit])
 
 
 def feed_summary_html(claim: Claim) -> str:

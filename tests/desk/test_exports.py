@@ -391,3 +391,20 @@ def test_feed_query_count_is_bounded(client, public_read, w, django_assert_max_n
     with django_assert_max_num_queries(6):
         feed = parse_feed(client.get(f"/deals/{w.deal.slug}/feed.atom"))
     assert len(entries(feed)) == 50
+
+
+def test_feeds_join_the_deals_once_and_still_name_a_deal_through_the_clause(client, public_read, w):
+    """The feed's claim query joins the deals table once (a claim's clause and phase share
+    its deal); a claim with a clause but no deal of its own still names its clause's deal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Claim.objects.filter(pk=w.refused.pk).update(deal=None)
+    with CaptureQueriesContext(connection) as ctx:
+        items = entries(parse_feed(client.get("/feeds/claims.atom")))
+    query = next(
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "claims_claim"."id"')
+    )
+    assert query.count('JOIN "deals_deal"') == 1, query
+    refused = next(i for i in items if i["id"] == f"http://testserver/claims/{w.refused.pk}/")
+    assert f"Deal: {w.deal.title}." in refused["summary"]
