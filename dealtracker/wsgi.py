@@ -13,13 +13,14 @@ left is Python's own small-object arenas kept by a few survivors; gunicorn's
 --max-requests (README, "Deployment") replaces a worker before that adds up.
 
 What the worker holds once the application is loaded (modules, URL patterns,
-settings: some 85,000 objects the collector tracks) is frozen out of the cyclic collector's passes
-(freeze_loaded): every full collection walked it for nothing. Measured in-process
-on the scale-1 archive (p10 of 30 renders, best of three alternating rounds):
-home 11.5 -> 11.0 ms, a phase 16.1 -> 15.7; slipping and the claims feed unchanged.
-Raising the young generation's threshold as well (10,000 or 50,000 new objects
-rather than 700) gained up to 0.6 ms more on some pages, but the bench's workers
-serving the heaviest pages then kept 25-45 MB more (157-178 MB against 132): not done.
+settings: some 85,000 objects the collector tracks) is frozen out of the cyclic
+collector's passes (freeze_loaded): every full collection walked it for nothing.
+Measured in-process on the scale-1 archive (p10 of 30 renders, best of three
+alternating rounds): home 11.5 -> 11.0 ms, a phase 16.1 -> 15.7, the claims feed
+unchanged, slipping 10.7 -> 11.0 (within this machine's noise). Raising the young
+generation's threshold as well (10,000 or 50,000 new objects rather than 700)
+gained up to 0.6 ms more on some pages, but the bench's workers serving the
+heaviest pages then kept 25-45 MB more (157-178 MB against 132): not done.
 """
 
 import ctypes
