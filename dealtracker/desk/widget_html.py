@@ -25,10 +25,10 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
 
 from dealtracker.db.plain import is_plain
+from dealtracker.desk.escaping import escaped
 
 _WIDGETS = "django/forms/widgets/"
 # The templates that are input.html included as they are.
@@ -43,11 +43,9 @@ class _DjangosPath(Exception):
 
 
 def _text(value: Any) -> str:
-    # {{ value }} of a string: localize() leaves it, then conditional_escape.
-    if isinstance(value, str):
-        return conditional_escape(value)
-    if isinstance(value, Promise):
-        return conditional_escape(str(value))
+    # {{ value }} of a string: localize() leaves it, then conditional_escape (escaped).
+    if isinstance(value, str | Promise):
+        return escaped(value)
     raise _DjangosPath
 
 
@@ -58,7 +56,7 @@ def _formatted(value: Any) -> str:
         raise _DjangosPath
     if isinstance(value, SafeData):
         return str(value)
-    return escape("%s" % (str(value) if isinstance(value, tuple) else value))
+    return escaped("%s" % (str(value) if isinstance(value, tuple) else value))
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:

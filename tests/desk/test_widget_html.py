@@ -101,9 +101,8 @@ def test_hostile_text_is_escaped_in_every_place_it_goes():
         evil,
         evil,
     )
-    assert (
-        "<script>" not in html and html.count("&lt;script&gt;") == 7
-    )  # name, data-x, group, 2 values, 2 labels
+    # In the name, data-x, the group, two values and two labels.
+    assert "<script>" not in html and html.count("&lt;script&gt;") == 7
     html = same(forms.Textarea(attrs={"placeholder": evil}), evil, evil + "</textarea>")
     assert "<script>" not in html and "</textarea>" not in html[:-11]
 
