@@ -106,11 +106,13 @@ def claim_facets(claims: QuerySet[Listed], *, filters: ClaimFilters) -> ClaimFac
         "id", "sort_date", "kind", "compliance", "verification", "claimant_id", "deal_id"
     )
     scan_sql, params = newest[: FACET_SCAN + 1].query.sql_with_params()
-    # Planned for its filters every time: a generic plan scanned the largest deal's
-    # claims three times slower (dealtracker/db/prepared.py).
-    sql = PLANNED_EACH_TIME + _FACETS_SQL.format(
-        scan=scan_sql, limit=int(FACET_SCAN), top=int(FACET_TOP)
-    )
+    sql = _FACETS_SQL.format(scan=scan_sql, limit=int(FACET_SCAN), top=int(FACET_TOP))
+    if params:
+        # Planned for its filters every time: a generic plan scanned the largest deal's
+        # claims three times slower (dealtracker/db/prepared.py). Without a value (the
+        # whole list) there is nothing to plan for: PostgreSQL keeps its one plan, and
+        # the list no longer spends 2.3 ms planning it at every request.
+        sql = PLANNED_EACH_TIME + sql
     with connections[claims.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -83,6 +83,17 @@ def test_text_matches_and_the_facets_are_planned_for_their_values_every_time(
     assert not [s for s in new if "WITH scan AS MATERIALIZED" in s]  # the facets
 
 
+def test_the_whole_lists_facets_have_no_value_to_plan_for_and_are_prepared(
+    w, client, public_read, settings
+):
+    settings.PAGE_CACHE = False
+    before = set(_prepared_statements())
+    assert "every withdrawal due so far" in _read_eight_times(client, "/claims/")
+    facets = [s for s in set(_prepared_statements()) - before if "WITH scan AS MATERIALIZED" in s]
+    assert len(facets) == 1
+    assert "$1" not in facets[0]  # nothing a generic plan would be blind to
+
+
 @pytest.mark.parametrize(
     ("sql", "planned_each_time"),
     [
