@@ -158,6 +158,42 @@ def test_facet_labels_are_escaped(w, reader_client):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
 
 
+# A facet's values as the claims list's template drew them before desk/facet_rows.py.
+FACET_VALUES_TEMPLATE = """{% load reading %}{% for v in facet.values %}
+          <li{% if v.selected %} class="is-selected"{% endif %}><a href="{{ v.url }}"{% if v.selected %} aria-current="true"{% endif %}><span class="facet-label">{% if facet.param == "compliance" %}<span aria-hidden="true">{{ v.value|compliance_symbol }} </span>{% elif facet.param == "verification" %}<span aria-hidden="true">{{ v.value|verification_symbol }} </span>{% endif %}<bdi>{{ v.label }}</bdi>{% if v.selected %}<span class="visually-hidden"> (in force; choose to remove)</span><span class="facet-remove" aria-hidden="true"> ×</span>{% endif %}</span> <span class="n">{{ v.count|floatformat:"g" }}</span></a></li>
+        {% endfor %}"""  # noqa: E501
+
+
+def test_facet_values_drawn_in_python_are_the_templates_values(w, reader, reader_client):
+    """The whole list and the list with one value in force, a hostile party name, a
+    count with grouped digits: each facet's values are what the template drew, and the
+    page holds them."""
+    from django.http import QueryDict
+    from django.template import engines
+
+    from dealtracker.desk.facet_rows import facet_values_html
+    from dealtracker.desk.views.lists import _facet_links
+
+    hostile = Party.objects.create(name='<img src=x onerror="alert(1)">&amp;', slug="hostile")
+    make_claim(statement="A claim by a hostile name", claimant=hostile)
+    template = engines["django"].from_string(FACET_VALUES_TEMPLATE)
+    drawn = ""
+    for query in ("", "compliance=complied"):
+        filters = dict(QueryDict(query).items())
+        facets = _facet_links(facets_for(reader, **filters), QueryDict(query))
+        body = reader_client.get(URL, filters).content.decode()
+        assert {f["param"] for f in facets} >= {"compliance", "verification", "kind"}
+        for facet in facets:
+            assert facet_values_html(facet) == template.render({"facet": facet})
+            assert facet_values_html(facet) in body
+            drawn += facet_values_html(facet)
+    assert "<img" not in drawn and "&lt;img" in drawn and "✓ </span>" in drawn
+    assert drawn.count('aria-current="true"') == 1  # complied, in force
+    facets[0]["values"][0]["count"] = 12345
+    assert facet_values_html(facets[0]) == template.render({"facet": facets[0]})
+    assert '<span class="n">12,345</span>' in facet_values_html(facets[0])
+
+
 def test_facets_are_one_query_however_many_claims(w, reader, django_assert_num_queries):
     bulk_claims(400, deal=w.deal, subjects=[w.israel, w.hamas])
     f = ClaimFilters()

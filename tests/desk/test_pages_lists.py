@@ -150,3 +150,39 @@ def test_party_list_as_htmx_partial_is_only_the_list(world, reader_client):
     response = reader_client.get("/parties/?name=ham", headers={"HX-Request": "true"})
     body = response.content.decode()
     assert "<html" not in body and body.strip().startswith('<div id="party-list"')
+
+
+# The parties table's rows as the list's template drew them before desk/party_rows.py.
+PARTY_ROWS_TEMPLATE = """{% for party in paging.page.object_list %}
+    <tr>
+      <th scope="row"><a href="{% url 'desk:party-detail' party.slug %}"><bdi>{{ party.name }}</bdi></a></th>
+      <td data-label="Short name"{% if not party.short_name or party.short_name == party.name %} class="is-empty"{% endif %}>{% if party.short_name and party.short_name != party.name %}<bdi>{{ party.short_name }}</bdi>{% else %}—{% endif %}</td>
+      <td data-label="Kind">{{ party.get_kind_display }}</td>
+      <td data-label="Deals" class="num">{{ party.deal_count }}</td>
+    </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.django_db
+def test_party_rows_drawn_in_python_are_the_templates_rows(world, reader_client):
+    """Hostile names escaped, a short name that repeats the name, none, and its own: each
+    row is what the template drew, and the list holds them all."""
+    from django.template import engines
+
+    from dealtracker.deals.queries import parties_for_list
+    from dealtracker.desk.party_rows import party_row_html
+
+    evil = '"><script>alert(1)</script>&amp;'
+    Party.objects.create(name=evil, short_name=evil + "!", slug="evil")
+    Party.objects.create(name="Same", short_name="Same", slug="same")
+    Party.objects.create(name="Bare", short_name="", slug="bare")
+    parties = list(parties_for_list())
+    assert {bool(p.short_name) for p in parties} == {True, False}
+    assert {p.deal_count for p in parties} >= {0, 1}
+    drawn = "".join(party_row_html(party) for party in parties)
+    template = engines["django"].from_string(PARTY_ROWS_TEMPLATE)
+    assert drawn == template.render({"paging": {"page": {"object_list": parties}}})
+    assert "<script>" not in drawn and "&lt;script&gt;" in drawn
+    assert drawn.count('class="is-empty">—') >= 2
+    page = reader_client.get("/parties/").content.decode()
+    assert drawn in page

@@ -633,6 +633,67 @@ def test_the_sources_list_answers_htmx_with_the_list_alone(reader_client, many_s
     assert "HX-Request" in response.get("Vary", "")
 
 
+# The sources table's rows as the list's template drew them before desk/source_rows.py.
+SOURCE_ROWS_TEMPLATE = """{% for source in paging.page.object_list %}
+    <tr class="src-row">
+      <th scope="row" class="col-source">
+        <a class="src-title" href="{% url 'desk:source-detail' source.pk %}" lang="{{ source.language }}" dir="{% if source.is_rtl %}rtl{% else %}auto{% endif %}">{{ source.title }}</a>
+        {% if source.review_count and can_edit %}<span class="badge src-review">{{ source.review_count }} to review</span>{% endif %}
+        {% if source.duplicate_of %}<span class="badge src-copy">copy of <a href="{% url 'desk:source-detail' source.duplicate_of.pk %}"><bdi>{{ source.duplicate_of.title }}</bdi></a></span>{% endif %}
+      </th>
+      <td data-label="Kind">{{ source.get_kind_display }}</td>
+      <td data-label="Outlet"{% if not source.outlet %} class="is-empty"{% endif %}>{% if source.outlet %}<bdi>{{ source.outlet }}</bdi>{% else %}—{% endif %}</td>
+      <td data-label="Author"{% if not source.author %} class="is-empty"{% endif %}>{% if source.author %}<bdi>{{ source.author }}</bdi>{% else %}—{% endif %}</td>
+      <td data-label="Published"{% if not source.published_on %} class="is-empty"{% endif %}>{% if source.published_on %}<time datetime="{{ source.published_on|date:'Y-m-d' }}">{{ source.published_on|date:"j M Y" }}</time>{% else %}—{% endif %}</td>
+      <td data-label="Language"><span lang="en">{{ source.language }}</span></td>
+      <td data-label="Passages" class="num">{{ source.passage_count }}</td>
+      <td data-label="Revisions" class="num">{{ source.revision_count|default:1 }}</td>
+    </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+def test_source_rows_drawn_in_python_are_the_templates_rows(
+    many_sources, editor, editor_client, reader_client
+):
+    """Hostile titles, outlets and authors escaped, a right-to-left language, empty
+    cells, a date, a copy of another source, passages to review (shown to editors
+    only), several revisions: each row is what the template drew, and the list holds
+    them all, for an editor and for a reader."""
+    from django.template import engines
+
+    from dealtracker.desk.source_rows import source_row_html
+    from dealtracker.sources.queries import sources_with_counts
+
+    first, second, third = many_sources[:3]
+    Source.objects.filter(pk=first.pk).update(
+        title=HOSTILE, outlet=HOSTILE, author=HOSTILE + "&amp;", published_on="2025-10-09"
+    )
+    Source.objects.filter(pk=second.pk).update(outlet="", author="", duplicate_of=first)
+    SourceRevision.objects.create(
+        source=third, number=2, text=third.text + " Corrected.", text_hash="f" * 64
+    )
+    rows = list(
+        sources_with_counts(Source.objects.select_related("duplicate_of")).filter(
+            pk__in=[s.pk for s in many_sources[:10]]
+        )
+    )
+    assert {row.is_rtl for row in rows} == {True, False}
+    assert {row.review_count for row in rows} == {0, 1}
+    assert max(row.revision_count for row in rows) == 2
+    template = engines["django"].from_string(SOURCE_ROWS_TEMPLATE)
+    for can_edit in (True, False):
+        drawn = "".join(source_row_html(row, can_edit=can_edit) for row in rows)
+        context = {"paging": {"page": {"object_list": rows}}, "can_edit": can_edit}
+        assert drawn == template.render(context)
+        assert "<script>" not in drawn and "&lt;script&gt;" in drawn
+        assert ("to review</span>" in drawn) is can_edit
+    assert "copy of" in drawn and "9 Oct 2025" in drawn and 'class="is-empty">—' in drawn
+    for client, can_edit in ((editor_client, True), (reader_client, False)):
+        page = client.get(LIST).content.decode()
+        listed = sources_with_counts(Source.objects.select_related("duplicate_of"))[:25]
+        assert "".join(source_row_html(row, can_edit=can_edit) for row in listed) in page
+
+
 def test_the_review_page_is_bounded_and_answers_htmx(
     editor_client, many_sources, django_assert_max_num_queries
 ):

@@ -20,8 +20,11 @@ from dealtracker.desk.claim_rows import (
 )
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.escaping import format_html
+from dealtracker.desk.facet_rows import facet_values_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
+from dealtracker.desk.party_rows import party_row_html
 from dealtracker.desk.slipping_rows import slipping_row_html
+from dealtracker.desk.source_rows import source_row_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 from dealtracker.desk.timeline import STATUS_SYMBOLS
 from dealtracker.sources.wording import Kind
@@ -70,6 +73,29 @@ def deal_table_row(context: template.Context, row) -> SafeString:
 def slipping_row(context: template.Context, term) -> SafeString:
     """`{% slipping_row term %}`: an overdue term as a row of the slipping table."""
     return slipping_row_html(term, request_url_environment(getattr(context, "request", None)))
+
+
+@register.simple_tag
+def facet_values(facet) -> SafeString:
+    """`{% facet_values facet %}`: a claims list facet's values as the links of its list."""
+    return facet_values_html(facet)
+
+
+@register.simple_tag(takes_context=True)
+def party_row(context: template.Context, party) -> SafeString:
+    """`{% party_row party %}`: a party as a row of the parties table."""
+    return party_row_html(party, request_url_environment(getattr(context, "request", None)))
+
+
+@register.simple_tag(takes_context=True)
+def source_row(context: template.Context, source) -> SafeString:
+    """`{% source_row source %}`: a source as a row of the sources table; its review
+    badge shown when the context's can_edit is set."""
+    return source_row_html(
+        source,
+        can_edit=bool(context.get("can_edit")),
+        urls=request_url_environment(getattr(context, "request", None)),
+    )
 
 
 @register.simple_tag(takes_context=True)
