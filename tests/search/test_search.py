@@ -431,3 +431,67 @@ def test_snippets_cut_from_a_longer_text_say_so_with_an_ellipsis(reader_client, 
     assert shown.startswith("… ")
     text = re.sub(r"</?mark>", "", shown).removeprefix("… ").removesuffix(" …")
     assert text in w.source.text  # whole words of the text, nothing cut inside one
+
+
+# A group's hits as the search page's template drew them before desk/search_rows.py.
+SEARCH_HITS_TEMPLATE = """{% load reading %}{% for hit in group.hits %}
+      <tr class="hit">
+      {% if group.key == "parties" %}
+        <th scope="row"><a href="{{ hit.obj.get_absolute_url }}"><bdi>{{ hit.obj.name }}</bdi></a>{% if hit.obj.short_name and hit.obj.short_name != hit.obj.name %} (<bdi>{{ hit.obj.short_name }}</bdi>){% endif %}</th>
+        <td data-label="Kind">{{ hit.obj.get_kind_display }}</td>
+        <td data-label="Also known as"{% if not hit.obj.aliases %} class="is-empty"{% endif %}>{{ hit.obj.aliases|join:", "|default:"—" }}</td>
+      {% elif group.key == "clauses" %}
+        <th scope="row"><a href="{{ hit.obj.get_absolute_url }}"><span class="ref">{{ hit.obj.reference }}</span> <bdi>{{ hit.obj.title }}</bdi></a></th>
+        <td data-label="Deal"><a href="{{ hit.obj.deal.get_absolute_url }}"><bdi>{{ hit.obj.deal.title }}</bdi></a></td>
+        <td data-label="Match" class="snippet{% if not hit.snippet %} is-empty{% endif %}">{{ hit.snippet|default:"—" }}</td>
+      {% elif group.key == "claims" %}
+        <th scope="row"><a href="{{ hit.obj.get_absolute_url }}" dir="auto">{{ hit.snippet|default:hit.obj.statement }}</a>{% if not hit.obj.is_published %} <span class="badge draft">draft</span>{% endif %}</th>
+        <td data-label="Claimed by"><bdi>{{ hit.obj.claimed_by }}</bdi></td>
+        <td data-label="Made on"{% if not hit.obj.made_on %} class="is-empty"{% endif %}>{% if hit.obj.made_on %}{{ hit.obj.made_on_display }}{% else %}—{% endif %}</td>
+        <td data-label="Verification">{{ hit.obj.verification|verification_symbol }} {{ hit.obj.get_verification_display }}</td>
+      {% elif group.key == "sources" %}
+        <th scope="row"><a href="{{ hit.obj.get_absolute_url }}" dir="auto">{{ hit.obj.title }}</a></th>
+        <td data-label="Outlet"{% if not hit.obj.outlet %} class="is-empty"{% endif %}>{% if hit.obj.outlet %}<bdi>{{ hit.obj.outlet }}</bdi>{% else %}—{% endif %}</td>
+        <td data-label="Published"{% if not hit.obj.published_on %} class="is-empty"{% endif %}>{% if hit.obj.published_on %}<time datetime="{{ hit.obj.published_on|date:'Y-m-d' }}">{{ hit.obj.published_on|date:"j M Y" }}</time>{% else %}—{% endif %}</td>
+        <td data-label="Match" class="snippet{% if not hit.snippet %} is-empty{% endif %}">{{ hit.snippet|default:"—" }}</td>
+      {% elif group.key == "passages" %}
+        <th scope="row"><a href="{{ hit.obj.get_absolute_url }}">“{{ hit.snippet }}”</a></th>
+        <td data-label="In the source"><a href="{{ hit.obj.source.get_absolute_url }}"><bdi>{{ hit.obj.source.title }}</bdi></a></td>
+      {% endif %}
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+def test_search_hits_drawn_in_python_are_the_templates_rows(reader, reader_client, w):
+    """Every group, with hostile names, titles, outlets and aliases, a draft, undated and
+    unpublished-date rows, a short name and none: each group's rows are what the template
+    drew, and the page holds them."""
+    from django.template import engines
+
+    from dealtracker.deals.models import Party
+    from dealtracker.desk.search_rows import search_hits_html
+    from dealtracker.search.site import site_search
+
+    evil = '"><script>alert(1)</script>&amp;'
+    Party.objects.create(name="Zorblax Front", short_name=evil, slug="zf", aliases=[evil, "ZF"])
+    Party.objects.create(name="Zorblax Union", short_name="Zorblax Union", slug="zu")
+    source = make_source(
+        "Zorblax fighters crossed the line at dawn.", title=evil + " Zorblax", outlet=evil
+    )
+    make_source("Zorblax again at night.", title="Zorblax night", outlet="", published_on=None)
+    make_passage(source, "Zorblax fighters crossed the line")
+    make_claim(statement="Zorblax " + evil, is_published=False, made_on=None)
+    make_claim(statement="Zorblax denied it", made_on=dt.date(2025, 4, 2))
+    template = engines["django"].from_string(SEARCH_HITS_TEMPLATE)
+    seen, drawn = set(), ""
+    for q in ("Zorblax", "withdrawal", "Netzarim"):
+        body = reader_client.get(URL, {"q": q}).content.decode()
+        for g in site_search(q, user=reader).groups:
+            assert search_hits_html(g) == template.render({"group": g})
+            assert search_hits_html(g) in body
+            drawn += search_hits_html(g)
+            if g.hits:
+                seen.add(g.key)
+    assert seen == {"parties", "clauses", "claims", "sources", "passages"}
+    assert "<script>" not in drawn and drawn.count("&lt;script&gt;") >= 4
+    assert 'class="badge draft"' in drawn and 'data-label="Made on" class="is-empty"' in drawn

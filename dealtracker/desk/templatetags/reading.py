@@ -23,6 +23,7 @@ from dealtracker.desk.escaping import format_html
 from dealtracker.desk.facet_rows import facet_values_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.party_rows import party_row_html
+from dealtracker.desk.search_rows import search_hits_html
 from dealtracker.desk.slipping_rows import slipping_row_html
 from dealtracker.desk.source_rows import source_row_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
@@ -85,6 +86,12 @@ def facet_values(facet) -> SafeString:
 def party_row(context: template.Context, party) -> SafeString:
     """`{% party_row party %}`: a party as a row of the parties table."""
     return party_row_html(party, request_url_environment(getattr(context, "request", None)))
+
+
+@register.simple_tag
+def search_hits(group) -> SafeString:
+    """`{% search_hits group %}`: a search group's hits as rows of its table."""
+    return search_hits_html(group)
 
 
 @register.simple_tag(takes_context=True)
