@@ -1,17 +1,20 @@
 """A deal's clauses as the deal page's groups and a phase's page list them
-(`{% clause_list clauses %}`), drawn in Python for the reason claim_rows.py gives:
+(`{% clause_list clauses %}`), and the terms that oblige a party as its page lists them
+(`{% obliged_term clause party %}`), drawn in Python for the reason claim_rows.py gives:
 up to 15 clauses a group and several groups a page, each with its obliged parties,
-due date and overdue flag. Every value is escaped by format_html.
+due date and overdue flag; up to 50 terms on a party's page. Every value is escaped by
+format_html.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.db.url_templates import URLEnvironment, fast_reverse
-from dealtracker.deals.models import Clause, Deal
+from dealtracker.deals.models import Clause, Deal, Party
 from dealtracker.desk.escaping import format_html, format_html_join
 
 
@@ -83,4 +86,31 @@ def _clause_item(
         clause.get_category_display(),
         mark_safe("".join(meta)),  # noqa: S308 — each part from format_html
         flag,
+    )
+
+
+def obliged_term_html(
+    clause: Clause, party: Party, urls: URLEnvironment | None = None
+) -> SafeString:
+    """A term that obliges `party`, as an `<li>` of its page's list (with the whitespace
+    the list's loop puts around it): the clause linked, its deal, phase and due date, and
+    a link to the party's cell of the deal's matrix. Load `deal`, `phase` and
+    `deadline_phase` with the clause."""
+    deal = clause.deal
+    phase = format_html(", phase {}", localize(clause.phase.order)) if clause.phase else ""
+    due = clause.due_date()
+    due_text = format_html(" · due {}", due.display) if due.date else ""
+    return format_html(
+        '\n    <li><a href="{}"><span class="ref">{}</span> {}</a> <span class="clause-meta">{}{}{}'
+        ' · <a href="{}">claims on {}</a></span></li>\n    ',
+        fast_reverse("desk:clause-detail", (deal.slug, clause.reference), environment=urls),
+        clause.reference,
+        clause.title,
+        deal.title,
+        SafeString(phase),
+        SafeString(due_text),
+        fast_reverse(
+            "desk:deal-matrix-cell", (deal.slug, clause.reference, party.slug), environment=urls
+        ),
+        party.label,
     )

@@ -1,19 +1,21 @@
-"""The slipping list's rows (/slipping/), drawn in Python for the reason claim_rows.py
-gives: 25 terms a page, each with three links, its due date, and the parties behind
-with their latest assessments, took about a seventh of the page through the template
-engine. Every value is escaped by format_html; dates and plurals go through Django's
-own `date` and `pluralize` filters, so the row reads as the template's did.
+"""The slipping list's rows (/slipping/) and a deal page's overdue terms, drawn in
+Python for the reason claim_rows.py gives: 25 terms a page, each with three links, its
+due date, and the parties behind with their latest assessments, took about a seventh of
+the slipping page through the template engine. Every value is escaped by format_html;
+dates, numbers and plurals go through Django's own `date`, `localize` and `pluralize`,
+so the row reads as the template's did.
 """
 
 from __future__ import annotations
 
 from django.template.defaultfilters import date, pluralize
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from dealtracker.claims.models import Assessment
 from dealtracker.claims.slipping import OverdueTerm
 from dealtracker.db.url_templates import URLEnvironment, fast_reverse
-from dealtracker.deals.models import Party
+from dealtracker.deals.models import Deal, Party
 from dealtracker.desk.escaping import format_html
 
 _NOT_ASSESSED = mark_safe('<span class="level not-assessed">not assessed</span>')
@@ -63,4 +65,36 @@ def _behind(party: Party, assessment: Assessment | None, urls: URLEnvironment | 
         fast_reverse("desk:party-detail", (party.slug,), environment=urls),
         party.label,
         level,
+    )
+
+
+def overdue_term_html(
+    term: OverdueTerm, deal: Deal, urls: URLEnvironment | None = None
+) -> SafeString:
+    """The term as an `<li>` of a deal page's overdue terms (its anchor the target of the
+    clause lists' flags), with the whitespace the list's loop puts around it."""
+    clause = term.clause
+    phase = ""
+    if clause.phase:
+        phase = format_html(' <span class="muted">(phase {})</span>', localize(clause.phase.order))
+    behind = ", ".join(
+        format_html(
+            "{} ({})",
+            party.label,
+            assessment.get_level_display() if assessment else "not assessed",
+        )
+        for party, assessment in term.behind
+    )
+    return format_html(
+        '\n    <li id="overdue-{}"><span class="overdue-flag"><span aria-hidden="true">⚠</span>'
+        ' overdue</span> <a href="{}"><span class="ref">{}</span> {}</a>{} — due {}'
+        ' <span class="muted">({})</span>; behind: {}</li>\n    ',
+        localize(clause.pk),
+        fast_reverse("desk:clause-detail", (deal.slug, clause.reference), environment=urls),
+        clause.reference,
+        clause.title,
+        SafeString(phase),
+        term.due.display,
+        term.due.basis,
+        SafeString(behind),
     )

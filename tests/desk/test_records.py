@@ -827,3 +827,122 @@ def test_slipping_rows_drawn_in_python_are_the_templates_rows(history, reader, r
     assert "<script>" not in drawn and "not assessed" in drawn and "lvl-not_started" in drawn
     page = reader_client.get(reverse("desk:slipping")).content.decode()
     assert "".join(slipping_row_html(term) for term in rows()) in page
+
+
+# A term that obliges a party, as the party page's template drew it before
+# desk/clause_rows.py's obliged_term_html.
+OBLIGED_TEMPLATE = """{% for clause in clauses.page.object_list %}
+    <li><a href="{% url 'desk:clause-detail' clause.deal.slug clause.reference %}"><span class="ref">{{ clause.reference }}</span> {{ clause.title }}</a> <span class="clause-meta">{{ clause.deal.title }}{% if clause.phase %}, phase {{ clause.phase.order }}{% endif %}{% with due=clause.due_date %}{% if due.date %} · due {{ due.display }}{% endif %}{% endwith %} · <a href="{% url 'desk:deal-matrix-cell' clause.deal.slug clause.reference party.slug %}">claims on {{ party.label }}</a></span></li>
+    {% endfor %}"""  # noqa: E501
+
+
+def test_obliged_terms_drawn_in_python_are_the_templates_items(history, reader_client):
+    """Hostile titles and names escaped, terms with and without a phase and a due date:
+    each item is what the template drew, and the party's page holds them all."""
+    from django.template import engines
+
+    from dealtracker.deals.models import Party
+    from dealtracker.deals.queries import clauses_obliging
+    from dealtracker.desk.clause_rows import obliged_term_html
+
+    evil = '"><script>alert(1)</script>&amp;'
+    Clause.objects.filter(pk=history.hostages.pk).update(title=evil)
+    Deal.objects.filter(pk=history.deal.pk).update(title=evil + " deal")
+    Party.objects.filter(pk=history.hamas.pk).update(short_name=evil)
+    party = Party.objects.get(pk=history.hamas.pk)
+    loose = Clause.objects.create(deal=history.deal, reference="9.9", title="No phase, no date")
+    loose.obliged_parties.add(party)
+    clauses = list(clauses_obliging(party=party))
+    assert {c.phase_id is None for c in clauses} == {True, False}
+    assert {bool(c.due_date().date) for c in clauses} == {True, False}
+    drawn = "".join(obliged_term_html(clause, party) for clause in clauses)
+    template = engines["django"].from_string(OBLIGED_TEMPLATE)
+    context = {"clauses": {"page": {"object_list": clauses}}, "party": party}
+    assert drawn == template.render(context)
+    assert "<script>" not in drawn and "&lt;script&gt;" in drawn and ", phase 1" in drawn
+    page = reader_client.get(party.get_absolute_url()).content.decode()
+    assert drawn in page
+
+
+# A deal page's overdue term as its template drew it before desk/slipping_rows.py's
+# overdue_term_html.
+OVERDUE_TEMPLATE = """{% for term in overdue_paging.page.object_list %}
+    <li id="overdue-{{ term.clause.pk }}"><span class="overdue-flag"><span aria-hidden="true">⚠</span> overdue</span> <a href="{% url 'desk:clause-detail' deal.slug term.clause.reference %}"><span class="ref">{{ term.clause.reference }}</span> {{ term.clause.title }}</a>{% if term.clause.phase %} <span class="muted">(phase {{ term.clause.phase.order }})</span>{% endif %} — due {{ term.due.display }} <span class="muted">({{ term.due.basis }})</span>; behind: {% for party, assessment in term.behind %}{{ party.label }} ({% if assessment %}{{ assessment.get_level_display }}{% else %}not assessed{% endif %}){% if not forloop.last %}, {% endif %}{% endfor %}</li>
+    {% endfor %}"""  # noqa: E501
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_overdue_terms_drawn_in_python_are_the_templates_items(history, reader, reader_client):
+    """Hostile titles and names escaped, with and without a phase, assessed and not, one
+    party behind and several: each item is what the template drew, and the deal page
+    holds them all."""
+    from django.template import engines
+
+    from dealtracker.claims.slipping import overdue_terms
+    from dealtracker.deals.models import Party
+    from dealtracker.desk.slipping_rows import overdue_term_html
+
+    evil = '"><script>alert(1)</script>&amp;'
+    Clause.objects.filter(pk=history.hostages.pk).update(title=evil)
+    Party.objects.filter(pk=history.hamas.pk).update(short_name=evil)
+    deal = Deal.objects.get(pk=history.deal.pk)
+    terms = overdue_terms(today=timezone.localdate(), user=reader, deal=deal)
+    assert terms and {len(t.behind) for t in terms} >= {1}
+    assert {bool(a) for t in terms for _, a in t.behind} == {True, False}
+    terms[0].clause.phase = None  # a deal-wide term
+    terms[-1].behind.append((Party.objects.exclude(pk=history.hamas.pk).first(), None))
+    drawn = "".join(overdue_term_html(term, deal) for term in terms)
+    template = engines["django"].from_string(OVERDUE_TEMPLATE)
+    context = {"overdue_paging": {"page": {"object_list": terms}}, "deal": deal}
+    assert drawn == template.render(context)
+    assert "<script>" not in drawn and "&lt;script&gt;" in drawn and "not assessed" in drawn
+    assert "(phase " in drawn and "), " in drawn  # a phase; two parties behind
+    page = reader_client.get(deal.get_absolute_url()).content.decode()
+    fresh = overdue_terms(today=timezone.localdate(), user=reader, deal=deal)
+    assert "".join(overdue_term_html(term, deal) for term in fresh) in page
+
+
+# The matrix table's rows as its template drew them before the {% matrix_row %} tag.
+MATRIX_ROWS_TEMPLATE = """{% load deal_page %}{% for row in matrix_rows|default:matrix.rows %}
+    <tr>
+      <th scope="row"><a href="{% url 'desk:clause-detail' deal.slug row.clause.reference %}"><span class="ref">{{ row.clause.reference }}</span> {{ row.clause.title }}</a></th>
+      {% for c in row.cells %}{% matrix_cell c %}{% endfor %}
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@time_machine.travel(TODAY, tick=False)
+@pytest.mark.parametrize("embed", [False, True])
+def test_matrix_rows_drawn_by_one_tag_are_the_templates_rows(history, reader, embed):
+    """A hostile clause title, an open cell, an overdue clause, the second matrix page, the
+    embed's plain links: each row is what the template's loop of cells drew."""
+    from types import SimpleNamespace
+
+    from django.template import engines
+
+    from dealtracker.claims.compliance import compliance_matrix
+    from dealtracker.claims.slipping import overdue_terms
+    from dealtracker.desk.matrix import PageCell, page_matrix
+
+    Clause.objects.filter(pk=history.hostages.pk).update(title='"><script>alert(1)</script>')
+    deal = Deal.objects.get(pk=history.deal.pk)
+    matrix = page_matrix(compliance_matrix(deal=deal, user=reader))
+    today = timezone.localdate()
+    overdue = {t.clause.pk for t in overdue_terms(today=today, user=reader, deal=deal)}
+    first = next(c for row in matrix.rows for c in row.cells if c.obliged)
+    assert overdue and first.obliged
+    context = {
+        "deal": deal,
+        "matrix": matrix,
+        "matrix_rows": matrix.rows,
+        "cell": PageCell.of(first),
+        "matrix_paging": SimpleNamespace(page=SimpleNamespace(number=2)),
+        "overdue_clause_ids": overdue,
+        "embed": embed,
+    }
+    old = engines["django"].from_string(MATRIX_ROWS_TEMPLATE).render(context)
+    rows = "{% for row in matrix_rows|default:matrix.rows %}{% matrix_row row %}{% endfor %}"
+    new = engines["django"].from_string("{% load deal_page %}" + rows).render(context)
+    assert new == old
+    assert "<script>" not in new and new.count("is-open") == 1
+    assert ("?matrix_page=2" in new) is not embed

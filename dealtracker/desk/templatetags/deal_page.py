@@ -1,4 +1,4 @@
-"""Tags of the deal page's long regions: a matrix cell and a list of clauses.
+"""Tags of the deal page's long regions: a matrix row and its cells, a list of clauses.
 
 The cell's markup is desk/matrix.py's `cell_html`, the list's desk/clause_rows.py's;
 these tags only read what they need from the template's context, so that the table and
@@ -10,7 +10,9 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
+from dealtracker.db.url_templates import fast_reverse
 from dealtracker.desk.clause_rows import clause_list_html
+from dealtracker.desk.escaping import format_html
 from dealtracker.desk.matrix import PageCell, cell_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 
@@ -31,6 +33,41 @@ def matrix_cell(context: template.Context, c: PageCell) -> SafeString:
         ),
         overdue=c.clause.pk in context.get("overdue_clause_ids", ()),
         matrix_page=paging.page.number if paging else 1,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def matrix_row(context: template.Context, row) -> SafeString:
+    """`{% matrix_row row %}`: a matrix row as a `<tr>`, its clause linked, each cell drawn
+    as `{% matrix_cell %}` draws it (the context read once for the row, not per cell),
+    with the whitespace the table's loop puts around it. Reads `deal` too."""
+    open_cell = context.get("cell")
+    paging = context.get("matrix_paging")
+    embed = bool(context.get("embed"))
+    matrix_page = paging.page.number if paging else 1
+    clause = row.clause
+    overdue = clause.pk in context.get("overdue_clause_ids", ())
+    open_party = open_cell.party.pk if open_cell and open_cell.clause.pk == clause.pk else None
+    cells = "".join(
+        cell_html(
+            c,
+            embed=embed,
+            is_open=c.party.pk == open_party,
+            overdue=overdue,
+            matrix_page=matrix_page,
+        )
+        for c in row.cells
+    )
+    urls = request_url_environment(getattr(context, "request", None))
+    return format_html(
+        '\n    <tr>\n      <th scope="row"><a href="{}"><span class="ref">{}</span> {}</a></th>'
+        "\n      {}\n    </tr>\n  ",
+        fast_reverse(
+            "desk:clause-detail", (context["deal"].slug, clause.reference), environment=urls
+        ),
+        clause.reference,
+        clause.title,
+        SafeString(cells),
     )
 
 

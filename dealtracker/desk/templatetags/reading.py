@@ -18,13 +18,14 @@ from dealtracker.desk.claim_rows import (
     claim_table_row_html,
     evidence_quote_html,
 )
+from dealtracker.desk.clause_rows import obliged_term_html
 from dealtracker.desk.deal_rows import deal_card_html, deal_table_row_html
 from dealtracker.desk.escaping import format_html
 from dealtracker.desk.facet_rows import facet_values_html
 from dealtracker.desk.matrix import COMPLIANCE_SYMBOLS
 from dealtracker.desk.party_rows import party_row_html
 from dealtracker.desk.search_rows import search_hits_html
-from dealtracker.desk.slipping_rows import slipping_row_html
+from dealtracker.desk.slipping_rows import overdue_term_html, slipping_row_html
 from dealtracker.desk.source_rows import source_row_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 from dealtracker.desk.timeline import STATUS_SYMBOLS
@@ -80,6 +81,22 @@ def slipping_row(context: template.Context, term) -> SafeString:
 def facet_values(facet) -> SafeString:
     """`{% facet_values facet %}`: a claims list facet's values as the links of its list."""
     return facet_values_html(facet)
+
+
+@register.simple_tag(takes_context=True)
+def obliged_term(context: template.Context, clause, party) -> SafeString:
+    """`{% obliged_term clause party %}`: a term that obliges the party, as its page lists it."""
+    return obliged_term_html(
+        clause, party, request_url_environment(getattr(context, "request", None))
+    )
+
+
+@register.simple_tag(takes_context=True)
+def overdue_term(context: template.Context, term) -> SafeString:
+    """`{% overdue_term term %}`: an overdue term of the context's deal, as its page lists it."""
+    return overdue_term_html(
+        term, context["deal"], request_url_environment(getattr(context, "request", None))
+    )
 
 
 @register.simple_tag(takes_context=True)
