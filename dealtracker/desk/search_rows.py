@@ -2,18 +2,18 @@
 up to ten hits in each of five groups, each a row of links, names, dates and a snippet,
 were about a tenth of a search's time through the template engine. Every value is
 escaped by format_html (a snippet is already safe: search/site.py escapes it and marks
-the matched words); dates go through Django's `date` filter, as the template's did.
+the matched words); a source's cells are the sources list's (desk/source_rows.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.template.defaultfilters import date
 from django.utils.safestring import SafeString
 
 from dealtracker.desk.claim_rows import VERIFICATION_SYMBOLS
 from dealtracker.desk.escaping import escaped, format_html
+from dealtracker.desk.source_rows import maybe_empty, published_html
 from dealtracker.search.site import Group, Hit
 
 _EMPTY = SafeString(' class="is-empty"')
@@ -97,14 +97,6 @@ def _claim(hit: Hit) -> str:
 
 def _source(hit: Hit) -> str:
     source = hit.obj
-    outlet = format_html("<bdi>{}</bdi>", source.outlet) if source.outlet else _DASH
-    published = _DASH
-    if source.published_on:
-        published = format_html(
-            '<time datetime="{}">{}</time>',
-            date(source.published_on, "Y-m-d"),
-            date(source.published_on, "j M Y"),
-        )
     return format_html(
         '\n        <th scope="row"><a href="{}" dir="auto">{}</a></th>\n'
         '        <td data-label="Outlet"{}>{}</td>\n'
@@ -112,10 +104,9 @@ def _source(hit: Hit) -> str:
         "        {}\n      ",
         source.get_absolute_url(),
         source.title,
-        _NONE if source.outlet else _EMPTY,
-        SafeString(outlet),
+        *maybe_empty(source.outlet),
         _NONE if source.published_on else _EMPTY,
-        SafeString(published),
+        published_html(source.published_on),
         SafeString(_snippet_cell(hit)),
     )
 

@@ -8,6 +8,8 @@ the template's did, so the row reads the same.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.template.defaultfilters import date
 from django.utils.formats import localize
 from django.utils.safestring import SafeString
@@ -39,13 +41,6 @@ def source_row_html(
             fast_reverse("desk:source-detail", (original.pk,), environment=urls),
             original.title,
         )
-    published = "—"
-    if source.published_on:
-        published = format_html(
-            '<time datetime="{}">{}</time>',
-            date(source.published_on, "Y-m-d"),
-            date(source.published_on, "j M Y"),
-        )
     return format_html(
         '\n    <tr class="src-row">\n'
         '      <th scope="row" class="col-source">\n'
@@ -68,18 +63,25 @@ def source_row_html(
         SafeString(review),
         SafeString(copy),
         source.get_kind_display(),
-        *_maybe_empty(source.outlet),
-        *_maybe_empty(source.author),
+        *maybe_empty(source.outlet),
+        *maybe_empty(source.author),
         SafeString("" if source.published_on else _EMPTY),
-        SafeString(published),
+        published_html(source.published_on),
         source.language,
         localize(source.passage_count),
         localize(source.revision_count or 1),
     )
 
 
-def _maybe_empty(text: str) -> tuple[SafeString, SafeString]:
+def maybe_empty(text: str) -> tuple[SafeString, SafeString]:
     """A cell's class and content: the text isolated, or a dash in a cell marked empty."""
     if text:
         return SafeString(""), format_html("<bdi>{}</bdi>", text)
     return SafeString(_EMPTY), SafeString("—")
+
+
+def published_html(day: dt.date | None) -> SafeString:
+    """The day a source was published as a `<time>`, or a dash when it is not known."""
+    if not day:
+        return SafeString("—")
+    return format_html('<time datetime="{}">{}</time>', date(day, "Y-m-d"), date(day, "j M Y"))
