@@ -3,8 +3,8 @@ out in one order, and each matrix cell's address and element id.
 
 The counting rule is claims/compliance.py's; this module only dresses its results
 for the templates (`cell.summary`, `cell.url`, `cell.dom_id`, `row.compliance.items`),
-and draws a matrix cell (`cell_html`, the `{% matrix_cell %}` tag of the deal page and
-the matrix embed).
+and draws a matrix cell (`cell_html`, drawn by the `{% matrix_row %}` tag of the deal
+page and the matrix embed).
 """
 
 from __future__ import annotations

@@ -902,11 +902,12 @@ def test_overdue_terms_drawn_in_python_are_the_templates_items(history, reader, 
     assert "".join(overdue_term_html(term, deal) for term in fresh) in page
 
 
-# The matrix table's rows as its template drew them before the {% matrix_row %} tag.
-MATRIX_ROWS_TEMPLATE = """{% load deal_page %}{% for row in matrix_rows|default:matrix.rows %}
+# The matrix table's rows as its template drew them before the {% matrix_row %} tag; each
+# cell (`c.old_html`) as the per-cell tag it called drew it (old_cell_html below).
+MATRIX_ROWS_TEMPLATE = """{% for row in matrix_rows|default:matrix.rows %}
     <tr>
       <th scope="row"><a href="{% url 'desk:clause-detail' deal.slug row.clause.reference %}"><span class="ref">{{ row.clause.reference }}</span> {{ row.clause.title }}</a></th>
-      {% for c in row.cells %}{% matrix_cell c %}{% endfor %}
+      {% for c in row.cells %}{{ c.old_html }}{% endfor %}
     </tr>
   {% endfor %}"""  # noqa: E501
 
@@ -940,9 +941,30 @@ def test_matrix_rows_drawn_by_one_tag_are_the_templates_rows(history, reader, em
         "overdue_clause_ids": overdue,
         "embed": embed,
     }
+    for row in matrix.rows:
+        for c in row.cells:
+            c.old_html = old_cell_html(context, c)
     old = engines["django"].from_string(MATRIX_ROWS_TEMPLATE).render(context)
     rows = "{% for row in matrix_rows|default:matrix.rows %}{% matrix_row row %}{% endfor %}"
     new = engines["django"].from_string("{% load deal_page %}" + rows).render(context)
     assert new == old
     assert "<script>" not in new and new.count("is-open") == 1
     assert ("?matrix_page=2" in new) is not embed
+
+
+def old_cell_html(context: dict, c):
+    """A matrix cell as the per-cell `{% matrix_cell c %}` tag drew it, reading the
+    context for every cell."""
+    from dealtracker.desk.matrix import cell_html
+
+    open_cell = context.get("cell")
+    paging = context.get("matrix_paging")
+    return cell_html(
+        c,
+        embed=bool(context.get("embed")),
+        is_open=bool(
+            open_cell and open_cell.clause.pk == c.clause.pk and open_cell.party.pk == c.party.pk
+        ),
+        overdue=c.clause.pk in context.get("overdue_clause_ids", ()),
+        matrix_page=paging.page.number if paging else 1,
+    )

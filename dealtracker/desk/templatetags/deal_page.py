@@ -1,4 +1,4 @@
-"""Tags of the deal page's long regions: a matrix row and its cells, a list of clauses.
+"""Tags of the deal page's long regions: a matrix row with its cells, a list of clauses.
 
 The cell's markup is desk/matrix.py's `cell_html`, the list's desk/clause_rows.py's;
 these tags only read what they need from the template's context, so that the table and
@@ -13,34 +13,19 @@ from django.utils.safestring import SafeString
 from dealtracker.db.url_templates import fast_reverse
 from dealtracker.desk.clause_rows import clause_list_html
 from dealtracker.desk.escaping import format_html
-from dealtracker.desk.matrix import PageCell, cell_html
+from dealtracker.desk.matrix import cell_html
 from dealtracker.desk.templatetags.fast_url import request_url_environment
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def matrix_cell(context: template.Context, c: PageCell) -> SafeString:
-    """`{% matrix_cell c %}`: the matrix cell `c` as a `<td>`. Reads `embed` (plain links),
-    `cell` (the open cell), `overdue_clause_ids` and `matrix_paging` from the context."""
-    open_cell = context.get("cell")
-    paging = context.get("matrix_paging")
-    return cell_html(
-        c,
-        embed=bool(context.get("embed")),
-        is_open=bool(
-            open_cell and open_cell.clause.pk == c.clause.pk and open_cell.party.pk == c.party.pk
-        ),
-        overdue=c.clause.pk in context.get("overdue_clause_ids", ()),
-        matrix_page=paging.page.number if paging else 1,
-    )
-
-
-@register.simple_tag(takes_context=True)
 def matrix_row(context: template.Context, row) -> SafeString:
-    """`{% matrix_row row %}`: a matrix row as a `<tr>`, its clause linked, each cell drawn
-    as `{% matrix_cell %}` draws it (the context read once for the row, not per cell),
-    with the whitespace the table's loop puts around it. Reads `deal` too."""
+    """`{% matrix_row row %}`: a matrix row as a `<tr>`, its clause linked, then its cells
+    (desk/matrix.py, cell_html), with the whitespace the table's loop puts around it.
+    Reads `deal`, `embed` (plain links), `cell` (the open cell), `overdue_clause_ids` and
+    `matrix_paging` from the context, once for the row: per cell, as a tag of its own
+    did, that was most of what a big deal's matrix cost to draw."""
     open_cell = context.get("cell")
     paging = context.get("matrix_paging")
     embed = bool(context.get("embed"))
