@@ -31,6 +31,9 @@ _TEST_ENV = {
     # that long without anything being wrong, and the query-bound tests must fail on their
     # query count, never on the clock; the tests of the timeout itself set their own.
     "DB_STATEMENT_TIMEOUT_MS": "120000",
+    # Every statement compiled once is compiled afresh too, and compared
+    # (dealtracker/db/statements.py): a key that misses a shape fails its page's tests.
+    "DB_STATEMENTS_CHECKED": "true",
 }
 # Never the checkout's local .env (DEBUG on, for `make run`): the tests' settings are their own.
 _FORCED_ENV = {"ENV_FILE": ""}

@@ -280,6 +280,7 @@ _DB_TRICKS = {
     "loaded",
     "timestamps",
     "widgets",
+    "compiled",
 }
 _db_plain = {name.lower() for name in env_list("DB_PLAIN", [])} - _FALSE
 if _db_plain & {"all", *_TRUE}:
@@ -290,6 +291,9 @@ elif _db_plain - _DB_TRICKS:
         f" use all or some of {', '.join(sorted(_DB_TRICKS))}"
     )
 DB_PLAIN = frozenset(_db_plain)
+# Statements compiled once (dealtracker/db/statements.py) also compiled afresh at every
+# run and compared: on in the test suite, which so checks every statement's key.
+DB_STATEMENTS_CHECKED = env_bool("DB_STATEMENTS_CHECKED", False)
 if "prepared" not in DB_PLAIN:
     # Queries prepared on their connection after DB_PREPARE_THRESHOLD runs, so PostgreSQL
     # reuses their plans (dealtracker/db/prepared.py). Behind a pooler in transaction

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -30,6 +31,7 @@ from django.db.models.functions import Coalesce, Greatest
 from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.any_of import any_of
 from dealtracker.db.shared_parent import share_parent
+from dealtracker.db.statements import compiled, compiled_get
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
@@ -46,18 +48,22 @@ CLAIM_OWN_FIELDS = tuple(
 
 def visible_claims(*, user) -> QuerySet[Claim]:
     """The claims this user may see: published ones, plus drafts for logged-in readers."""
-    claims = Claim.objects.all()
-    if not sees_drafts(user):
-        claims = claims.filter(is_published=True)
-    return claims
+    return claims_seen(drafts=sees_drafts(user))
+
+
+def claims_seen(*, drafts: bool) -> QuerySet[Claim]:
+    """Every claim when drafts are seen, else the published ones."""
+    return Claim.objects.all() if drafts else Claim.objects.filter(is_published=True)
 
 
 def visible_assessments(*, user) -> QuerySet[Assessment]:
     """The assessments this user may see: published ones, plus drafts for logged-in readers."""
-    assessments = Assessment.objects.all()
-    if not sees_drafts(user):
-        assessments = assessments.filter(is_published=True)
-    return assessments
+    return assessments_seen(drafts=sees_drafts(user))
+
+
+def assessments_seen(*, drafts: bool) -> QuerySet[Assessment]:
+    """Every assessment when drafts are seen, else the published ones."""
+    return Assessment.objects.all() if drafts else Assessment.objects.filter(is_published=True)
 
 
 def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
@@ -156,6 +162,20 @@ def claims_for_deal(*, deal: Deal, user) -> QuerySet[Claim]:
     return with_claim_details(visible_claims(user=user).filter(deal=deal))
 
 
+def recent_claims_for_deal(*, deal: Deal, user, limit: int = 8) -> QuerySet[Claim]:
+    """claims_for_deal()'s first `limit`. Iterate it as it is."""
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.recent_claims_for_deal", drafts, limit),
+        partial(_recent_claims_for_deal, drafts=drafts, limit=limit),
+        deal_id=deal.pk,
+    )
+
+
+def _recent_claims_for_deal(*, deal_id: int, drafts: bool, limit: int) -> QuerySet[Claim]:
+    return with_claim_details(claims_seen(drafts=drafts).filter(deal_id=deal_id))[:limit]
+
+
 def claims_made_by_party(*, party: Party, user) -> QuerySet[Claim]:
     """Claims the party made (it is the claimant)."""
     return with_claim_details(visible_claims(user=user).filter(claimant=party))
@@ -175,8 +195,15 @@ def claims_in_matrix_cell(*, clause: Clause, party: Party, user) -> QuerySet[Cla
 
 
 def latest_claims(*, user, limit: int = 10) -> QuerySet[Claim]:
-    """The newest claims across deals (by date made, then by id)."""
-    return with_claim_details(visible_claims(user=user)).order_by("-made_on", "-id")[:limit]
+    """The newest claims across deals (by date made, then by id). Iterate it as it is."""
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.latest_claims", drafts, limit), partial(_latest_claims, drafts=drafts, limit=limit)
+    )
+
+
+def _latest_claims(*, drafts: bool, limit: int) -> QuerySet[Claim]:
+    return with_claim_details(claims_seen(drafts=drafts)).order_by("-made_on", "-id")[:limit]
 
 
 def claim_for_page(*, pk: int, user) -> Claim:
@@ -201,7 +228,24 @@ def sources_for_list(
     """Sources filtered as the sources list filters them (without their text), newest first.
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
-    pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem)."""
+    pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem).
+    Without `q` the list's statement is compiled once for the filters given."""
+    q = (q or "").strip()
+    if q:
+        return _sources_for_list(kind=kind, language=language, outlet=outlet).filter(
+            text_matches(q)
+        )
+    given = {
+        name: value
+        for name, value in (("kind", kind), ("language", language), ("outlet", outlet))
+        if value
+    }
+    return compiled(("claims.sources_for_list", *given), _sources_for_list, **given)
+
+
+def _sources_for_list(
+    *, kind: str | None = None, language: str | None = None, outlet: str | None = None
+) -> QuerySet[Source]:
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)
@@ -209,9 +253,6 @@ def sources_for_list(
         sources = sources.filter(language=language)
     if outlet:
         sources = sources.filter(outlet=outlet)
-    q = (q or "").strip()
-    if q:
-        sources = sources.filter(text_matches(q))
     return sources.order_by("-published_on", "-id")
 
 
@@ -401,52 +442,64 @@ def deal_last_updated(*, deal: Deal, user) -> dt.datetime:
     """When what a deal's pages show last changed, as this user sees them: the deal
     itself, its phases and clauses (their change history), its claims and the desk's
     assessments of its clauses. One query; each part reads the newest row of an index."""
-
-    def newest(queryset, field: str):
-        return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
-
-    row = (
-        Deal.objects.filter(pk=deal.pk)
-        .annotate(
-            claims_at=newest(
-                visible_claims(user=user).filter(deal_id=OuterRef("pk")), "updated_at"
-            ),
-            assessed_at=newest(
-                visible_assessments(user=user).filter(clause__deal_id=OuterRef("pk")), "updated_at"
-            ),
-            clauses_at=newest(Clause.history.filter(deal_id=OuterRef("pk")), "history_date"),
-            phases_at=newest(Phase.history.filter(deal_id=OuterRef("pk")), "history_date"),
-        )
-        .values_list("updated_at", "claims_at", "assessed_at", "clauses_at", "phases_at")
-        .get()
+    drafts = sees_drafts(user)
+    row = compiled_get(
+        ("claims.deal_last_updated", drafts),
+        partial(_deal_changes, drafts=drafts),
+        deal_id=deal.pk,
     )
     return cast(dt.datetime, _latest(*row))  # the deal's updated_at is never null
+
+
+def _newest(queryset: QuerySet, field: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def _deal_changes(*, deal_id: int, drafts: bool) -> QuerySet:
+    return (
+        Deal.objects.filter(pk=deal_id)
+        .annotate(
+            claims_at=_newest(
+                claims_seen(drafts=drafts).filter(deal_id=OuterRef("pk")), "updated_at"
+            ),
+            assessed_at=_newest(
+                assessments_seen(drafts=drafts).filter(clause__deal_id=OuterRef("pk")),
+                "updated_at",
+            ),
+            clauses_at=_newest(Clause.history.filter(deal_id=OuterRef("pk")), "history_date"),
+            phases_at=_newest(Phase.history.filter(deal_id=OuterRef("pk")), "history_date"),
+        )
+        .values_list("updated_at", "claims_at", "assessed_at", "clauses_at", "phases_at")
+    )
 
 
 def clause_last_updated(*, clause: Clause, user) -> dt.datetime:
     """When what a clause's page shows last changed: the clause (its change history), its
     claims and the desk's assessments of it; the deal's own change when nothing else
     is known. One query."""
+    drafts = sees_drafts(user)
+    deal_at, *rest = compiled_get(
+        ("claims.clause_last_updated", drafts),
+        partial(_clause_changes, drafts=drafts),
+        clause_id=clause.pk,
+    )
+    return _latest(*rest) or deal_at
 
-    def newest(queryset, field: str):
-        return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
 
-    row = (
-        Clause.objects.filter(pk=clause.pk)
+def _clause_changes(*, clause_id: int, drafts: bool) -> QuerySet:
+    return (
+        Clause.objects.filter(pk=clause_id)
         .annotate(
-            claims_at=newest(
-                visible_claims(user=user).filter(clause_id=OuterRef("pk")), "updated_at"
+            claims_at=_newest(
+                claims_seen(drafts=drafts).filter(clause_id=OuterRef("pk")), "updated_at"
             ),
-            assessed_at=newest(
-                visible_assessments(user=user).filter(clause_id=OuterRef("pk")), "updated_at"
+            assessed_at=_newest(
+                assessments_seen(drafts=drafts).filter(clause_id=OuterRef("pk")), "updated_at"
             ),
-            clause_at=newest(Clause.history.filter(id=OuterRef("pk")), "history_date"),
+            clause_at=_newest(Clause.history.filter(id=OuterRef("pk")), "history_date"),
         )
         .values_list("deal__updated_at", "claims_at", "assessed_at", "clause_at")
-        .get()
     )
-    deal_at, *rest = row
-    return _latest(*rest) or deal_at
 
 
 def claim_last_updated(*, claim: Claim) -> dt.datetime:

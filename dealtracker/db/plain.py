@@ -19,6 +19,8 @@ trick still buys after an upgrade of Django or PostgreSQL. The names:
 - loaded: loaded.py, objects read from the database built without Model.__init__;
 - timestamps: timestamps.py, timestamps parsed by datetime.fromisoformat, not a regex
   (read when a connection opens: a change of DB_PLAIN reaches the connections opened after).
+- compiled: statements.py, a hot query's SQL compiled once per process, then sent with
+  new values;
 - widgets: dealtracker/desk/widget_html.py, form inputs and selects drawn in Python rather
   than through Django's widget templates.
 """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from dealtracker.db.statements import compiled, compiled_get
+
 from .models import Clause, Deal, DealParty, Party, Phase
 
 
@@ -29,7 +31,11 @@ def deals_for_list(*, status: str | None = None, party: Party | None = None) -> 
 
 def deal_for_page(*, slug: str) -> Deal:
     """A deal with the deals it answers and supersedes; raises Deal.DoesNotExist."""
-    return Deal.objects.select_related("answers", "supersedes").get(slug=slug)
+    return compiled_get("deals.deal_for_page", _deal_for_page, slug=slug)
+
+
+def _deal_for_page(*, slug: str) -> QuerySet[Deal]:
+    return Deal.objects.select_related("answers", "supersedes").filter(slug=slug)
 
 
 def deal_renamed_from(*, slug: str) -> Deal | None:
@@ -65,7 +71,58 @@ def deals_titled_like(*, text: str, limit: int) -> list[Deal]:
 
 def related_deals(*, deal: Deal) -> QuerySet[Deal]:
     """Deals that answer or supersede this one (counter-proposals, successors)."""
-    return Deal.objects.filter(Q(answers=deal) | Q(supersedes=deal)).order_by("title", "id")
+    return compiled("deals.related_deals", _related_deals, deal_id=deal.pk)
+
+
+def _related_deals(*, deal_id: int) -> QuerySet[Deal]:
+    return Deal.objects.filter(Q(answers_id=deal_id) | Q(supersedes_id=deal_id)).order_by(
+        "title", "id"
+    )
+
+
+def phases_of_deal(*, deal: Deal) -> list[Phase]:
+    """A deal's phases in order, each given `deal` itself."""
+    return _of_deal(deal, compiled("deals.phases_of_deal", _phases_of_deal, deal_id=deal.pk))
+
+
+def _phases_of_deal(*, deal_id: int) -> QuerySet[Phase]:
+    return Phase.objects.filter(deal_id=deal_id).order_by("order")
+
+
+def deal_memberships(*, deal: Deal) -> list[DealParty]:
+    """The parties of a deal by role, then name, each membership given `deal` itself."""
+    return _of_deal(deal, compiled("deals.deal_memberships", _deal_memberships, deal_id=deal.pk))
+
+
+def _deal_memberships(*, deal_id: int) -> QuerySet[DealParty]:
+    return (
+        DealParty.objects.filter(deal_id=deal_id)
+        .select_related("party")
+        .order_by("role", "party__name")
+    )
+
+
+def clauses_of_deal(*, deal: Deal) -> list[Clause]:
+    """clauses_for_deal(), read."""
+    return _of_deal(deal, compiled("deals.clauses_of_deal", _clauses_of_deal, deal_id=deal.pk))
+
+
+def _clauses_of_deal(*, deal_id: int) -> QuerySet[Clause]:
+    return (
+        Clause.objects.filter(deal_id=deal_id)
+        .select_related("phase", "deadline_phase")
+        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
+        .order_by("position", "reference", "id")
+    )
+
+
+def _of_deal(deal: Deal, rows) -> list:
+    # What deal.phases (a related manager) does for its rows: each is given the deal
+    # object itself rather than loading its own copy when asked.
+    rows = list(rows)
+    for row in rows:
+        row.deal = deal
+    return rows
 
 
 def clauses_for_deal(*, deal: Deal) -> QuerySet[Clause]:
@@ -80,10 +137,16 @@ def clauses_for_deal(*, deal: Deal) -> QuerySet[Clause]:
 
 
 def clause_for_page(*, deal: Deal, ref: str) -> Clause:
+    """A deal's clause by its reference, with its phases and obliged parties; raises
+    Clause.DoesNotExist."""
+    return compiled_get("deals.clause_for_page", _clause_for_page, deal_id=deal.pk, ref=ref)
+
+
+def _clause_for_page(*, deal_id: int, ref: str) -> QuerySet[Clause]:
     return (
         Clause.objects.select_related("deal", "phase", "deadline_phase")
         .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
-        .get(deal=deal, reference=ref)
+        .filter(deal_id=deal_id, reference=ref)
     )
 
 

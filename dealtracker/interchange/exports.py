@@ -23,6 +23,7 @@ from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
 from dealtracker.claims.queries import visible_assessments, visible_claims, with_cited_claim_ids
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.db.url_templates import reverse_path
+from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.loose_dates import format_loose_date
 from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
 from dealtracker.sources.models import Passage, SourceDocument
@@ -501,7 +502,7 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
     memberships = list(
         DealParty.objects.filter(deal=deal).select_related("party").order_by("party__name", "role")
     )
-    phases = list(deal.phases.order_by("order"))
+    phases = deal_queries.phases_of_deal(deal=deal)
     phase_orders = {p.pk: p.order for p in phases}
     clauses = list(
         deal.clauses.order_by("position", "reference")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims import agreements
 from dealtracker.claims.models import AgreementText, ClauseProposal
+from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal
 from dealtracker.sources.models import Passage, Source, SourceDocument
 
@@ -59,7 +60,7 @@ def deal_agreement(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "can_anchor": editor,
         "can_add_text": request.user.has_perm("claims.add_agreementtext"),
         "proposals": list(agreements.pending_proposals(deal=deal)) if editor else [],
-        "phases": list(deal.phases.order_by("order")),
+        "phases": deal_queries.phases_of_deal(deal=deal),
         "categories": Clause.Category.choices,
         "roles": AgreementText.Role.choices,
     }

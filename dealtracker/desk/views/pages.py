@@ -276,11 +276,11 @@ class DealPage:
 
     @cached_property
     def phases(self) -> list[Phase]:
-        return list(self.deal.phases.order_by("order"))
+        return deal_queries.phases_of_deal(deal=self.deal)
 
     @cached_property
     def clauses(self) -> list[Clause]:
-        return list(deal_queries.clauses_for_deal(deal=self.deal))
+        return deal_queries.clauses_of_deal(deal=self.deal)
 
     @cached_property
     def matrix(self) -> PageMatrix:
@@ -408,16 +408,14 @@ class DealPage:
                 timeline=timeline,
             ),
             "notices": self.notices,
-            "memberships": list(
-                deal.memberships.select_related("party").order_by("role", "party__name")
-            ),
+            "memberships": deal_queries.deal_memberships(deal=deal),
             "related": list(deal_queries.related_deals(deal=deal)),
             "phases": self.phases,
             "current_phase": deal_queries.current_phase(self.phases),
             "timeline": timeline,
             "clauses": self.clauses,
             "clause_count": len(self.clauses),
-            "recent_claims": list(claim_queries.claims_for_deal(deal=deal, user=user)[:8]),
+            "recent_claims": list(claim_queries.recent_claims_for_deal(deal=deal, user=user)),
             "show_internal": sees_drafts(user),
         }
 

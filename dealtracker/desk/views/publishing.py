@@ -73,8 +73,8 @@ def _embed(request: HttpRequest, template: str, build) -> HttpResponse:
 def _deal_widgets(deal: Deal) -> dict:
     """What the deal's widgets show, as a public visitor sees it (published content)."""
     user = sharing.public()
-    phases = list(deal.phases.order_by("order"))
-    clauses = list(deal_queries.clauses_for_deal(deal=deal))
+    phases = deal_queries.phases_of_deal(deal=deal)
+    clauses = deal_queries.clauses_of_deal(deal=deal)
     matrix = page_matrix(compliance_matrix(deal=deal, user=user, clauses=clauses, as_of=None))
     records = deal_records(
         deal=deal, clauses=clauses, phases=phases, as_of=None, user=user, matrix=matrix
@@ -147,7 +147,7 @@ def embed_timeline(request: HttpRequest, slug: str) -> HttpResponse:
     deal = _get_deal(slug)
 
     def build() -> dict:
-        phases = list(deal.phases.order_by("order"))
+        phases = deal_queries.phases_of_deal(deal=deal)
         timeline = phase_timeline(deal=deal, phases=phases, today=timezone.localdate())
         embed = sharing.timeline_embed(deal, svg_height=timeline.height if timeline else None)
         return {"timeline": timeline, **_frame_context(deal, embed, "Timeline")}
@@ -204,7 +204,7 @@ def _embed_for(target: sharing.OEmbedTarget) -> sharing.Embed | None:
     if deal is None:
         return None
     if target.widget == "timeline":
-        phases = list(deal.phases.order_by("order"))
+        phases = deal_queries.phases_of_deal(deal=deal)
         timeline = phase_timeline(deal=deal, phases=phases, today=timezone.localdate())
         return sharing.timeline_embed(deal, svg_height=timeline.height if timeline else None)
     return _deal_embeds(deal, _deal_widgets(deal))[target.widget]
@@ -330,7 +330,7 @@ def deal_chart(request: HttpRequest, slug: str, chart: str, fmt: str) -> HttpRes
     permalink = sharing.deal_permalink(deal)
     updated = claim_queries.deal_last_updated(deal=deal, user=sharing.public())
     if chart == "timeline":
-        phases = list(deal.phases.order_by("order"))
+        phases = deal_queries.phases_of_deal(deal=deal)
         timeline = phase_timeline(deal=deal, phases=phases, today=timezone.localdate())
         if timeline is None:
             raise Http404("No phase of this deal has dates yet: there is no timeline to draw.")

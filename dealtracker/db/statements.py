@@ -1,0 +1,249 @@
+"""Statements compiled once: a hot query's SQL made by the ORM on its first run in a
+process, then sent again with each request's values (the trick "compiled").
+
+Once its queries were planned once per connection (prepared.py), the time a cold page
+spends on SQL was mostly Django writing it: 25-40 % of a deal, clause or party page
+in-process on the scale-1 archive, up to 1.5 ms for a claim-row query whose text never
+changes from one request to the next, only its values do. Here a query is named and
+written as a function of its values; the first run builds it with stand-in values
+(SENTINELS), compiles it, and notes which parameter of the SQL is which value; every
+later run takes a copy of that queryset whose compiler hands back the same SQL with
+the new values, and the compiler's column list and row layout, made once, for
+turning rows into objects.
+
+What keeps it from sending a wrong statement:
+- Only values travel: a stand-in that does not come out as a parameter of its own
+  (written into the text, or changed on the way: `%word%` for icontains) is refused
+  on the first run. Anything that changes the SQL's shape (None, a list's length, a
+  user who sees drafts or not) is part of the key, never a value.
+- Only the queryset returned is compiled from memory: any copy of it (a slice,
+  .count(), .filter(), a subquery) is an ordinary query again, compiled as usual.
+- With settings.DB_STATEMENTS_CHECKED (on in the test suite), every run also builds
+  the query from its real values and compiles it, and a statement that differs from
+  the one remembered raises StatementMismatch: the whole suite checks every key.
+
+Plain path (DB_PLAIN=compiled): the function is called with the values, and the
+queryset compiled as usual.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.sql.query import Query
+
+from .plain import is_plain
+
+Q = TypeVar("Q", bound=QuerySet)
+
+
+class StatementMismatch(AssertionError):
+    """A statement compiled once is not what the ORM writes for these values."""
+
+
+class UncompilableValue(ValueError):
+    """A value does not reach the SQL as a parameter of its own, so it cannot be swapped."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    queryset: QuerySet
+    compiler: Any
+    sql: str
+    # Per parameter of the SQL: (True, value name) or (False, the constant it always is).
+    slots: tuple[tuple[bool, Any], ...]
+
+    def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[slot] if is_value else slot for is_value, slot in self.slots)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run of a statement: what the compiler sends, and how to build it afresh."""
+
+    entry: _Compiled
+    params: tuple[Any, ...]
+    key: Hashable
+    build: Callable[..., QuerySet]
+    values: dict[str, Any]
+
+    def queryset(self) -> QuerySet:
+        return self.build(**self.values)
+
+
+_compiled: dict[Hashable, _Compiled] = {}
+# A key may hold a number (a limit, a page's window): past this many statements a
+# process compiles as usual rather than keep more.
+MAX_STATEMENTS = 500
+
+
+def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
+    """build(**values), its SQL compiled once per process for this key.
+
+    `key` names the statement and everything that shapes its SQL besides `values`;
+    `build` must give the same SQL for any values of the same key, those values
+    appearing only as parameters (ints, strings, dates). Iterate the queryset
+    returned as it is (a copy of it compiles afresh)."""
+    if is_plain("compiled"):
+        return build(**values)
+    entry = _compiled.get(key)
+    if entry is None:
+        if len(_compiled) >= MAX_STATEMENTS:
+            return build(**values)
+        entry = _compiled[key] = _compile(build, values)
+    rows = entry.queryset._chain()
+    query = rows.query
+    query.__class__ = _CompiledQuery
+    query._run = _Run(entry, entry.params(values), key, build, values)
+    if settings.DB_STATEMENTS_CHECKED:
+        _check(key, entry, build, values, rows.db)
+    return rows
+
+
+def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -> Any:
+    """The one row of build(**values), compiled once as by compiled(), raising what
+    QuerySet.get() raises: the model's DoesNotExist when there is none,
+    MultipleObjectsReturned when there are more."""
+    queryset = compiled(("get", key), lambda **given: build(**given)[:2], **values)
+    rows = list(queryset)
+    if len(rows) == 1:
+        return rows[0]
+    name = queryset.model._meta.object_name
+    if not rows:
+        raise queryset.model.DoesNotExist(f"{name} matching query does not exist.")
+    raise queryset.model.MultipleObjectsReturned(f"get() returned more than one {name}.")
+
+
+def sliced(rows: Q, window: slice) -> Q:
+    """rows[window] (a queryset or a list); compiled once per window when `rows` came
+    from compiled()."""
+    query = getattr(rows, "query", None)
+    run = query.__dict__.get("_run") if query is not None else None
+    if run is None:
+        return rows[window]
+    return compiled(
+        (run.key, "sliced", window.start, window.stop),
+        partial(_sliced, run.build, window),
+        **run.values,
+    )
+
+
+def _sliced(build: Callable[..., QuerySet], window: slice, **values: Any) -> QuerySet:
+    return build(**values)[window]
+
+
+def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compiled:
+    stand_ins = {name: _stand_in(name, value, n) for n, (name, value) in enumerate(values.items())}
+    rows = build(**stand_ins)
+    compiler = rows.query.get_compiler(rows.db)
+    sql, params = compiler.as_sql()
+    names = {_marker(value): name for name, value in stand_ins.items()}
+    slots = tuple(
+        (True, names[_marker(param)]) if _marker(param) in names else (False, param)
+        for param in params
+    )
+    found = {slot for is_value, slot in slots if is_value}
+    for name, value in stand_ins.items():
+        if name not in found or str(value) in sql:
+            raise UncompilableValue(
+                f"{name!r} is not a parameter of its own in the SQL: make it part of the key"
+            )
+    if rows._known_related_objects:
+        raise UncompilableValue("rows given a related object (a related manager's): not compilable")
+    # The rows' prefetches run later as ordinary queries, from this queryset's copies:
+    # a stand-in in one of them would be sent as it is.
+    for lookup in rows._prefetch_related_lookups:
+        prefetch = getattr(lookup, "queryset", None)
+        if prefetch is not None:
+            _, prefetch_params = prefetch.query.get_compiler(rows.db).as_sql()
+            if any(_marker(param) in names for param in prefetch_params):
+                raise UncompilableValue("a value reaches a prefetch's queryset: not compilable")
+    return _Compiled(queryset=rows, compiler=compiler, sql=sql, slots=slots)
+
+
+def _check(key, entry: _Compiled, build, values: dict[str, Any], using: str) -> None:
+    expected = build(**values).query.get_compiler(using).as_sql()
+    got = (entry.sql, entry.params(values))
+    if (expected[0], tuple(expected[1])) != got:
+        raise StatementMismatch(f"statement {key!r}: compiled once {got!r}, now {expected!r}")
+
+
+# Stand-ins: values no page sends, within every column's range (Django refuses an
+# integer a column cannot hold before it writes any SQL).
+_SENTINEL_INT = -1_987_654_000
+_SENTINEL_DATE = dt.date(1, 2, 3)
+
+
+def _stand_in(name: str, value: Any, n: int) -> Any:
+    if isinstance(value, bool) or value is None:
+        raise UncompilableValue(f"{name!r} is {value!r}: it shapes the SQL, put it in the key")
+    if isinstance(value, int):
+        return _SENTINEL_INT - n
+    if isinstance(value, str):
+        return f"\x1fstatement value {n}\x1f"
+    if isinstance(value, dt.datetime):
+        return dt.datetime(1, 2, 3, 4, 5, n % 60, tzinfo=value.tzinfo)
+    if isinstance(value, dt.date):
+        return _SENTINEL_DATE + dt.timedelta(days=n)
+    raise UncompilableValue(f"{name!r}: no stand-in for a {type(value).__name__}")
+
+
+def _marker(value: Any) -> Hashable:
+    # A stand-in is known by its type and value: 1 and True, 0 and 0.0 are not the same.
+    try:
+        hash(value)
+    except TypeError:  # a list or an array: never a stand-in
+        return (type(value), id(value))
+    return (type(value), value)
+
+
+class _CompiledQuery(Query):
+    """The query of a queryset from compiled(): its compiler is the remembered one."""
+
+    _run: _Run | None = None
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        run = self.__dict__.get("_run")
+        if run is None:
+            return super().get_compiler(using, connection, elide_empty)
+        compiler = copy.copy(run.entry.compiler)
+        compiler.query = self
+        compiler.connection = connection if connection is not None else connections[using]
+        compiler.using = using
+        sql, params = run.entry.sql, run.params
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        return compiler
+
+    def clone(self):
+        # A copy may be changed (sliced, counted, filtered): it is an ordinary query, and
+        # this one holds the stand-in values: the copy is built from the run's own.
+        run = self.__dict__.get("_run")
+        if run is None:
+            obj = super().clone()
+            obj.__class__ = Query
+            return obj
+        return run.queryset().query.clone()
+
+
+def forget() -> None:
+    """Drop every statement compiled."""
+    _compiled.clear()
+
+
+def _forget(*, setting: str, **kwargs) -> None:
+    # The other tricks' switches shape the SQL (shared_parent joins a table or not):
+    # override_settings and pytest-django's settings fixture change them at run time.
+    if setting == "DB_PLAIN":
+        forget()
+
+
+setting_changed.connect(_forget, dispatch_uid="dealtracker.db.statements")

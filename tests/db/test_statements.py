@@ -1,0 +1,178 @@
+"""Statements compiled once (dealtracker/db/statements.py): the SQL a query's first run
+compiled is sent again with each run's own values, never another run's, and nothing
+that changes the SQL's shape can hide in a value."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import Prefetch
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from dealtracker.claims import queries as claim_queries
+from dealtracker.db import statements
+from dealtracker.db.statements import (
+    StatementMismatch,
+    UncompilableValue,
+    compiled,
+    compiled_get,
+)
+from dealtracker.deals import queries as deal_queries
+from dealtracker.deals.models import Clause, Deal, Party
+from tests.factories import make_claim, make_clause, make_deal, make_draft_claim
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    # Each test compiles its own keys first; other tests' entries stay out of the way.
+    statements.forget()
+    yield
+    statements.forget()
+
+
+def _by_slug(*, slug: str):
+    return Deal.objects.filter(slug=slug).order_by("id")
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """How many times the ORM compiled a statement (top level and subqueries)."""
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+def test_each_run_sends_its_own_values_and_compiles_nothing_after_the_first(settings, compiles):
+    settings.DB_STATEMENTS_CHECKED = False  # the check compiles on purpose
+    deals = [make_deal(slug) for slug in ("gaza-2025", "lebanon-2024", "sudan-2023")]
+    for deal in deals * 2:
+        assert [d.pk for d in compiled("by slug", _by_slug, slug=deal.slug)] == [deal.pk]
+    assert list(compiled("by slug", _by_slug, slug="no-such-deal")) == []
+    assert len(compiles) == 1  # the first run's, made with stand-in values
+
+
+def test_hostile_values_travel_as_values(settings):
+    make_deal("gaza-2025")
+    hostile = "gaza-2025' OR '1'='1"
+    assert list(compiled("by slug", _by_slug, slug=hostile)) == []
+    with pytest.raises(Deal.DoesNotExist, match="Deal matching query does not exist"):
+        deal_queries.deal_for_page(slug=hostile)
+    with pytest.raises(Deal.DoesNotExist):
+        deal_queries.deal_for_page(slug="\x1fstatement value 0\x1f")  # the stand-in itself
+
+
+def test_a_copy_of_the_rows_is_an_ordinary_query_with_the_real_values(settings):
+    settings.DB_STATEMENTS_CHECKED = False
+    make_deal("gaza-2025")
+    wanted = make_deal("lebanon-2024")
+    list(compiled("by slug", _by_slug, slug="gaza-2025"))  # compiled with another value
+    rows = compiled("by slug", _by_slug, slug="lebanon-2024")
+    assert rows.count() == 1
+    assert rows.exists()
+    assert [d.pk for d in rows[:1]] == [wanted.pk]
+    assert list(rows.filter(title="nothing")) == []
+    assert list(rows.values_list("slug", flat=True)) == ["lebanon-2024"]
+    assert [d.pk for d in Deal.objects.filter(pk__in=rows.values("pk"))] == [wanted.pk]
+    assert "lebanon-2024" in str(rows.query)
+    assert [d.pk for d in rows] == [wanted.pk]  # and the rows themselves
+
+
+def test_get_raises_what_queryset_get_raises(settings):
+    deal = make_deal("gaza-2025")
+    make_clause(deal, "2.1")
+    assert deal_queries.deal_for_page(slug="gaza-2025") == deal
+    clause = deal_queries.clause_for_page(deal=deal, ref="2.1")
+    assert (clause.reference, clause.deal) == ("2.1", deal)
+    with pytest.raises(Clause.DoesNotExist):
+        deal_queries.clause_for_page(deal=deal, ref="9.9")
+    Deal.objects.filter(pk=make_deal("other").pk).update(title=deal.title)
+    with pytest.raises(Deal.MultipleObjectsReturned):
+        compiled_get(
+            "by title", lambda *, title: Deal.objects.filter(title=title), title=deal.title
+        )
+
+
+def test_what_a_user_may_see_is_part_of_the_key(reader):
+    deal = make_deal("gaza-2025")
+    published = make_claim(statement="Israel withdrew", deal=deal)
+    draft = make_draft_claim(statement="A draft about Hamas", deal=deal)
+    public = claim_queries.latest_claims(user=AnonymousUser(), limit=10)
+    assert [c.pk for c in public] == [published.pk]
+    assert {c.pk for c in claim_queries.latest_claims(user=reader, limit=10)} == {
+        published.pk,
+        draft.pk,
+    }
+    # And the deal's "last updated" sees the draft only for a reader.
+    draft.refresh_from_db()
+    assert claim_queries.deal_last_updated(deal=deal, user=reader) >= draft.updated_at
+
+
+@pytest.mark.parametrize(
+    ("build", "values", "problem"),
+    [
+        # The value is rewritten on its way (%word%): the stand-in never reaches the SQL.
+        (lambda *, text: Deal.objects.filter(title__icontains=text), {"text": "gaza"}, "own"),
+        # None and booleans change the SQL itself.
+        (lambda *, slug: Deal.objects.filter(slug=slug), {"slug": None}, "shapes"),
+        (lambda *, flag: Deal.objects.filter(pk__gt=0), {"flag": True}, "shapes"),
+        # A value the SQL never holds.
+        (lambda *, slug: Deal.objects.all(), {"slug": "gaza-2025"}, "own"),
+        # A value that would ride along in a prefetch, run later as it is.
+        (
+            lambda *, name: Clause.objects.prefetch_related(
+                Prefetch("obliged_parties", queryset=Party.objects.filter(name=name))
+            ).filter(reference=name),
+            {"name": "Israel"},
+            "prefetch",
+        ),
+        (lambda *, ids: Deal.objects.filter(pk__in=ids), {"ids": [1, 2]}, "no stand-in"),
+    ],
+)
+def test_a_value_that_is_not_a_plain_parameter_is_refused(build, values, problem):
+    with pytest.raises(UncompilableValue, match=problem):
+        list(compiled("refused", build, **values))
+
+
+def test_a_key_that_misses_a_shape_fails_the_check(settings):
+    settings.DB_STATEMENTS_CHECKED = True  # as in the whole suite
+
+    def shaped_by_its_value(*, slug: str):
+        deals = Deal.objects.filter(slug=slug)
+        return deals.filter(status="active") if slug.startswith("x") else deals
+
+    list(compiled("shape", shaped_by_its_value, slug="gaza-2025"))
+    with pytest.raises(StatementMismatch, match="shape"):
+        compiled("shape", shaped_by_its_value, slug="x-2025")
+
+
+def test_the_plain_path_compiles_every_time(settings, compiles):
+    settings.DB_PLAIN = frozenset({"compiled"})
+    settings.DB_STATEMENTS_CHECKED = False
+    deal = make_deal("gaza-2025")
+    for _ in range(3):
+        assert list(compiled("by slug", _by_slug, slug="gaza-2025")) == [deal]
+    assert len(compiles) == 3
+
+
+def test_the_statement_sent_is_the_one_the_orm_writes(settings):
+    deal = make_deal("gaza-2025")
+    make_deal("lebanon-2024")
+    list(compiled("by slug", partial(_by_slug), slug="lebanon-2024"))
+    with CaptureQueriesContext(connection) as sent:
+        assert list(compiled("by slug", partial(_by_slug), slug="gaza-2025")) == [deal]
+    expected_sql, expected_params = _by_slug(slug="gaza-2025").query.sql_with_params()
+    ran = [q["sql"] for q in sent.captured_queries if '"deals_deal"' in q["sql"]]
+    assert ran and "gaza-2025" in ran[0]
+    assert expected_params == ("gaza-2025",)
