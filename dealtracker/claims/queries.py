@@ -228,24 +228,7 @@ def sources_for_list(
     """Sources filtered as the sources list filters them (without their text), newest first.
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
-    pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem).
-    Without `q` the list's statement is compiled once for the filters given."""
-    q = (q or "").strip()
-    if q:
-        return _sources_for_list(kind=kind, language=language, outlet=outlet).filter(
-            text_matches(q)
-        )
-    given = {
-        name: value
-        for name, value in (("kind", kind), ("language", language), ("outlet", outlet))
-        if value
-    }
-    return compiled(("claims.sources_for_list", *given), _sources_for_list, **given)
-
-
-def _sources_for_list(
-    *, kind: str | None = None, language: str | None = None, outlet: str | None = None
-) -> QuerySet[Source]:
+    pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem)."""
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)
@@ -253,6 +236,9 @@ def _sources_for_list(
         sources = sources.filter(language=language)
     if outlet:
         sources = sources.filter(outlet=outlet)
+    q = (q or "").strip()
+    if q:
+        sources = sources.filter(text_matches(q))
     return sources.order_by("-published_on", "-id")
 
 

@@ -6,7 +6,7 @@ spends on SQL was mostly Django writing it: 25-40 % of a deal, clause or party p
 in-process on the scale-1 archive, up to 1.5 ms for a claim-row query whose text never
 changes from one request to the next, only its values do. Here a query is named and
 written as a function of its values; the first run builds it with stand-in values
-(SENTINELS), compiles it, and notes which parameter of the SQL is which value; every
+(_stand_in: numbers, words and days no request sends), compiles it, and notes which parameter of the SQL is which value; every
 later run takes a copy of that queryset whose compiler hands back the same SQL with
 the new values, and the compiler's column list and row layout, made once, for
 turning rows into objects.
@@ -32,7 +32,6 @@ import copy
 import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -72,7 +71,6 @@ class _Run:
 
     entry: _Compiled
     params: tuple[Any, ...]
-    key: Hashable
     build: Callable[..., QuerySet]
     values: dict[str, Any]
 
@@ -81,8 +79,8 @@ class _Run:
 
 
 _compiled: dict[Hashable, _Compiled] = {}
-# A key may hold a number (a limit, a page's window): past this many statements a
-# process compiles as usual rather than keep more.
+# A key may hold a number (a limit): past this many statements a process compiles as
+# usual rather than keep more.
 MAX_STATEMENTS = 500
 
 
@@ -100,10 +98,10 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
         if len(_compiled) >= MAX_STATEMENTS:
             return build(**values)
         entry = _compiled[key] = _compile(build, values)
-    rows = entry.queryset._chain()
+    rows = entry.queryset.all()
     query = rows.query
     query.__class__ = _CompiledQuery
-    query._run = _Run(entry, entry.params(values), key, build, values)
+    query._run = _Run(entry, entry.params(values), build, values)
     if settings.DB_STATEMENTS_CHECKED:
         _check(key, entry, build, values, rows.db)
     return rows
@@ -123,24 +121,6 @@ def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -
     raise queryset.model.MultipleObjectsReturned(f"get() returned more than one {name}.")
 
 
-def sliced(rows: Q, window: slice) -> Q:
-    """rows[window] (a queryset or a list); compiled once per window when `rows` came
-    from compiled()."""
-    query = getattr(rows, "query", None)
-    run = query.__dict__.get("_run") if query is not None else None
-    if run is None:
-        return rows[window]
-    return compiled(
-        (run.key, "sliced", window.start, window.stop),
-        partial(_sliced, run.build, window),
-        **run.values,
-    )
-
-
-def _sliced(build: Callable[..., QuerySet], window: slice, **values: Any) -> QuerySet:
-    return build(**values)[window]
-
-
 def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compiled:
     stand_ins = {name: _stand_in(name, value, n) for n, (name, value) in enumerate(values.items())}
     rows = build(**stand_ins)
@@ -157,11 +137,11 @@ def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compile
             raise UncompilableValue(
                 f"{name!r} is not a parameter of its own in the SQL: make it part of the key"
             )
-    if rows._known_related_objects:
+    if getattr(rows, "_known_related_objects", None):
         raise UncompilableValue("rows given a related object (a related manager's): not compilable")
     # The rows' prefetches run later as ordinary queries, from this queryset's copies:
     # a stand-in in one of them would be sent as it is.
-    for lookup in rows._prefetch_related_lookups:
+    for lookup in getattr(rows, "_prefetch_related_lookups", ()):
         prefetch = getattr(lookup, "queryset", None)
         if prefetch is not None:
             _, prefetch_params = prefetch.query.get_compiler(rows.db).as_sql()

@@ -17,8 +17,6 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dealtracker.db.statements import sliced
-
 COUNT_CAP = 2_000
 
 
@@ -85,7 +83,7 @@ class CappedPaginator(Paginator):
             keys = self.counted.values("pk")[window]
             rows = list(cast(QuerySet, self.object_list).filter(pk__in=keys))
         else:
-            rows = list(sliced(self.object_list, window))
+            rows = list(self.object_list[window])
         if not rows and number > 1:
             # Past the end of a capped list: its last page (counted exactly, once).
             last = max(1, math.ceil(self.counted.count() / self.per_page))
