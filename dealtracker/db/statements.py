@@ -32,7 +32,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -101,10 +101,10 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
     rows = entry.queryset.all()
     query = rows.query
     query.__class__ = _CompiledQuery
-    query._run = _Run(entry, entry.params(values), build, values)
+    query.__dict__["_run"] = _Run(entry, entry.params(values), build, values)
     if settings.DB_STATEMENTS_CHECKED:
         _check(key, entry, build, values, rows.db)
-    return rows
+    return cast(Q, rows)
 
 
 def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -> Any:
