@@ -249,6 +249,7 @@ def test_pages_are_the_same_with_every_trick_plain(w, reader_client, settings):
             "any_of",
             "loaded",
             "widgets",
+            "compiled",
         }
     )
     assert run() == fast
