@@ -140,15 +140,32 @@ def _evidence_count():
 
 def claims_for_clause(*, clause: Clause, user) -> QuerySet[Claim]:
     """Every claim about a clause the user may see, newest first, with its evidence."""
-    return with_claim_details(visible_claims(user=user).filter(clause=clause)).prefetch_related(
-        evidence_prefetch()
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.claims_for_clause", drafts),
+        partial(_claims_for_clause, drafts=drafts),
+        clause_id=clause.pk,
     )
+
+
+def _claims_for_clause(*, clause_id: int, drafts: bool) -> QuerySet[Claim]:
+    claims = claims_seen(drafts=drafts).filter(clause_id=clause_id)
+    return with_claim_details(claims).prefetch_related(evidence_prefetch())
 
 
 def claims_for_phase(*, phase: Phase, user) -> QuerySet[Claim]:
     """Claims about a phase: said of the phase itself or of one of its clauses."""
-    clauses = Clause.objects.filter(phase=phase).values("pk")
-    claims = visible_claims(user=user).filter(Q(phase=phase) | any_of("clause_id", clauses))
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.claims_for_phase", drafts),
+        partial(_claims_for_phase, drafts=drafts),
+        phase_id=phase.pk,
+    )
+
+
+def _claims_for_phase(*, phase_id: int, drafts: bool) -> QuerySet[Claim]:
+    clauses = Clause.objects.filter(phase_id=phase_id).values("pk")
+    claims = claims_seen(drafts=drafts).filter(Q(phase_id=phase_id) | any_of("clause_id", clauses))
     return with_claim_details(claims).prefetch_related(evidence_prefetch())
 
 
@@ -178,12 +195,30 @@ def _recent_claims_for_deal(*, deal_id: int, drafts: bool, limit: int) -> QueryS
 
 def claims_made_by_party(*, party: Party, user) -> QuerySet[Claim]:
     """Claims the party made (it is the claimant)."""
-    return with_claim_details(visible_claims(user=user).filter(claimant=party))
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.claims_made_by_party", drafts),
+        partial(_claims_made_by_party, drafts=drafts),
+        party_id=party.pk,
+    )
+
+
+def _claims_made_by_party(*, party_id: int, drafts: bool) -> QuerySet[Claim]:
+    return with_claim_details(claims_seen(drafts=drafts).filter(claimant_id=party_id))
 
 
 def claims_about_party(*, party: Party, user) -> QuerySet[Claim]:
     """Claims about the party (it is one of the subjects)."""
-    return with_claim_details(visible_claims(user=user).filter(subjects=party))
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.claims_about_party", drafts),
+        partial(_claims_about_party, drafts=drafts),
+        party_id=party.pk,
+    )
+
+
+def _claims_about_party(*, party_id: int, drafts: bool) -> QuerySet[Claim]:
+    return with_claim_details(claims_seen(drafts=drafts).filter(subjects=party_id))
 
 
 def claims_in_matrix_cell(*, clause: Clause, party: Party, user) -> QuerySet[Claim]:

@@ -32,6 +32,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -71,6 +72,7 @@ class _Run:
 
     entry: _Compiled
     params: tuple[Any, ...]
+    key: Hashable
     build: Callable[..., QuerySet]
     values: dict[str, Any]
 
@@ -82,6 +84,9 @@ _compiled: dict[Hashable, _Compiled] = {}
 # A key may hold a number (a limit): past this many statements a process compiles as
 # usual rather than keep more.
 MAX_STATEMENTS = 500
+# A list's pages are compiled once each up to this row; further pages, read less and
+# unbounded in number, are compiled as usual.
+COMPILED_ROWS = 500
 
 
 def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
@@ -101,7 +106,7 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
     rows = entry.queryset.all()
     query = rows.query
     query.__class__ = _CompiledQuery
-    query.__dict__["_run"] = _Run(entry, entry.params(values), build, values)
+    query.__dict__["_run"] = _Run(entry, entry.params(values), key, build, values)
     if settings.DB_STATEMENTS_CHECKED:
         _check(key, entry, build, values, rows.db)
     return cast(Q, rows)
@@ -119,6 +124,62 @@ def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -
     if not rows:
         raise queryset.model.DoesNotExist(f"{name} matching query does not exist.")
     raise queryset.model.MultipleObjectsReturned(f"get() returned more than one {name}.")
+
+
+def compiled_slice(rows: Q, window: slice) -> Q:
+    """rows[window] (a queryset or a list), compiled once per window when `rows` came
+    from compiled()."""
+    run = _run_of(rows)
+    if run is None or window.start >= COMPILED_ROWS:
+        return rows[window]
+    return compiled(
+        (run.key, "slice", window.start, window.stop),
+        partial(_slice, run.build, window),
+        **run.values,
+    )
+
+
+def compiled_page(rows: Q, keys: QuerySet, window: slice) -> Q:
+    """The rows whose keys are keys[window] (rows.filter(pk__in=…)): a list's page whose
+    per-row annotations only its own rows compute. Compiled once per window when both
+    came from compiled() with the same values."""
+    run, keys_run = _run_of(rows), _run_of(keys)
+    if (
+        run is None
+        or keys_run is None
+        or window.start >= COMPILED_ROWS
+        or any(run.values[n] != keys_run.values[n] for n in run.values.keys() & keys_run.values)
+    ):
+        return rows.filter(pk__in=keys.values("pk")[window])
+    return compiled(
+        (run.key, keys_run.key, "page", window.start, window.stop),
+        partial(
+            _page, run.build, tuple(run.values), keys_run.build, tuple(keys_run.values), window
+        ),
+        **run.values,
+        **{name: value for name, value in keys_run.values.items() if name not in run.values},
+    )
+
+
+def _run_of(rows: Any) -> _Run | None:
+    query = getattr(rows, "query", None)
+    return query.__dict__.get("_run") if query is not None else None
+
+
+def _slice(build: Callable[..., QuerySet], window: slice, **values: Any) -> QuerySet:
+    return build(**values)[window]
+
+
+def _page(
+    build: Callable[..., QuerySet],
+    names: tuple[str, ...],
+    build_keys: Callable[..., QuerySet],
+    key_names: tuple[str, ...],
+    window: slice,
+    **values: Any,
+) -> QuerySet:
+    keys = build_keys(**{name: values[name] for name in key_names}).values("pk")[window]
+    return build(**{name: values[name] for name in names}).filter(pk__in=keys)
 
 
 def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compiled:

@@ -195,8 +195,13 @@ def party_memberships(*, party: Party) -> QuerySet[DealParty]:
 
 
 def clauses_obliging(*, party: Party) -> QuerySet[Clause]:
+    """The clauses that oblige a party, by deal, then in the deal's order."""
+    return compiled("deals.clauses_obliging", _clauses_obliging, party_id=party.pk)
+
+
+def _clauses_obliging(*, party_id: int) -> QuerySet[Clause]:
     return (
-        Clause.objects.filter(obliged_parties=party)
+        Clause.objects.filter(obliged_parties=party_id)
         .select_related("deal", "phase", "deadline_phase")
         .order_by("deal__title", "deal_id", "position", "reference", "id")
     )

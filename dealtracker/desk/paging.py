@@ -17,6 +17,8 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from dealtracker.db.statements import compiled_page, compiled_slice
+
 COUNT_CAP = 2_000
 
 
@@ -80,10 +82,9 @@ class CappedPaginator(Paginator):
         if query is not None and (self.counted is not self.object_list or query.annotations):
             # The page's keys first, then the annotated rows for those keys alone: rows
             # skipped by OFFSET never compute the annotations.
-            keys = self.counted.values("pk")[window]
-            rows = list(cast(QuerySet, self.object_list).filter(pk__in=keys))
+            rows = list(compiled_page(cast(QuerySet, self.object_list), self.counted, window))
         else:
-            rows = list(self.object_list[window])
+            rows = list(compiled_slice(self.object_list, window))
         if not rows and number > 1:
             # Past the end of a capped list: its last page (counted exactly, once).
             last = max(1, math.ceil(self.counted.count() / self.per_page))

@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -20,6 +20,8 @@ from dealtracker.db.statements import (
     UncompilableValue,
     compiled,
     compiled_get,
+    compiled_page,
+    compiled_slice,
 )
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal, Party
@@ -176,3 +178,66 @@ def test_the_statement_sent_is_the_one_the_orm_writes(settings):
     ran = [q["sql"] for q in sent.captured_queries if '"deals_deal"' in q["sql"]]
     assert ran and "gaza-2025" in ran[0]
     assert expected_params == ("gaza-2025",)
+
+
+def _deals_titled(*, status: str):
+    return Deal.objects.filter(title__startswith="Deal", status=status).order_by("slug")
+
+
+def _deals_counted(*, status: str):
+    return Deal.objects.filter(status=status).annotate(n=Count("clauses")).order_by("slug")
+
+
+@pytest.mark.parametrize("window", [slice(0, 3), slice(2, 5), slice(4, 7)])
+def test_a_lists_pages_are_its_own_rows_whichever_values_compiled_it(settings, window, compiles):
+    settings.DB_STATEMENTS_CHECKED = False
+    slugs = [f"deal-{n}" for n in range(6)]
+    for slug in slugs:
+        make_deal(slug)
+    Deal.objects.filter(slug__in=slugs[:4]).update(status="agreed")
+    # Compiled first for another status, then read for "agreed" and "proposed".
+    list(compiled_slice(compiled("titled", _deals_titled, status="collapsed"), window))
+    list(compiled_page(*[compiled("counted", _deals_counted, status="collapsed")] * 2, window))
+    before = len(compiles)
+    for status, rows in (("agreed", slugs[:4]), ("proposed", slugs[4:])):
+        sliced = compiled_slice(compiled("titled", _deals_titled, status=status), window)
+        assert [d.slug for d in sliced] == rows[window]
+        counted = compiled("counted", _deals_counted, status=status)
+        paged = compiled_page(counted, counted, window)
+        assert [d.slug for d in paged] == rows[window]
+    assert len(compiles) == before  # no statement compiled again
+
+
+def test_deep_pages_and_lists_of_other_values_are_ordinary_queries(settings, compiles):
+    settings.DB_STATEMENTS_CHECKED = False
+    make_deal("gaza-2025")
+    rows = compiled("titled", _deals_titled, status="proposed")
+    deep = slice(statements.COMPILED_ROWS, statements.COMPILED_ROWS + 10)
+    before = len(compiles)
+    assert list(compiled_slice(rows, deep)) == []
+    assert len(compiles) == before + 1  # compiled as usual, nothing kept
+    # A page whose rows and keys disagree on a value: the ordinary query, right rows.
+    keys = compiled("counted", _deals_counted, status="agreed")
+    assert [d.slug for d in compiled_page(rows, keys, slice(0, 5))] == []
+    keys = compiled("counted", _deals_counted, status="proposed")
+    assert [d.slug for d in compiled_page(rows, keys, slice(0, 5))] == ["gaza-2025"]
+
+
+def test_a_party_page_lists_are_paged_by_compiled_statements(client, public_read, settings):
+    """The party page's three lists, read for two parties in turn: each its own rows."""
+    from tests.factories import make_party
+
+    deal = make_deal("gaza-2025")
+    israel, hamas = make_party("israel", "Israel"), make_party("hamas", "Hamas")
+    make_claim(statement="Israel says the crossings opened", deal=deal, claimant=israel)
+    make_claim(statement="Hamas says the list was delivered", deal=deal, claimant=hamas)
+    make_claim(statement="Claim about Hamas", deal=deal, subjects=[hamas])
+    settings.PAGE_CACHE = False
+    for _ in range(2):
+        israel_page = client.get("/parties/israel/").content.decode()
+        hamas_page = client.get("/parties/hamas/").content.decode()
+        assert "Israel says the crossings opened" in israel_page
+        assert "Hamas says" not in israel_page and "Claim about Hamas" not in israel_page
+        assert "Hamas says the list was delivered" in hamas_page
+        assert "Claim about Hamas" in hamas_page
+        assert "Israel says" not in hamas_page
