@@ -33,6 +33,7 @@ from dealtracker.db.any_of import any_of
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.db.statements import compiled, compiled_get
 from dealtracker.deals.models import Clause, Deal, Party, Phase
+from dealtracker.deals.queries import deals_for_list
 from dealtracker.fulltext.matching import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
@@ -331,11 +332,29 @@ def deals_by_activity(deals: QuerySet[Deal], *, user) -> QuerySet[Deal]:
     the row the database keeps per deal (DealClaimActivity, claims/activity_sql.py), not
     from each deal's claims: one join for the whole list. `_latest_claim_change_live`
     reads the claims themselves (the tests hold the two equal)."""
-    kept = "latest_change" if sees_drafts(user) else "latest_published_change"
+    return _by_activity(deals, drafts=sees_drafts(user))
+
+
+def _by_activity(deals: QuerySet[Deal], *, drafts: bool) -> QuerySet[Deal]:
+    kept = "latest_change" if drafts else "latest_published_change"
     # PostgreSQL's GREATEST skips the NULL of a deal without claims.
     return deals.annotate(
         last_activity=Greatest(F("updated_at"), F(f"claim_activity__{kept}"))
     ).order_by("-last_activity", "-id")
+
+
+def most_active_deals(*, user, limit: int) -> QuerySet[Deal]:
+    """The `limit` deals of newest activity (deals_by_activity), with their parties and
+    phases, as the home page lists them. Iterate it as it is."""
+    drafts = sees_drafts(user)
+    return compiled(
+        ("claims.most_active_deals", drafts, limit),
+        partial(_most_active_deals, drafts=drafts, limit=limit),
+    )
+
+
+def _most_active_deals(*, drafts: bool, limit: int) -> QuerySet[Deal]:
+    return _by_activity(deals_for_list(), drafts=drafts)[:limit]
 
 
 def _latest_claim_change_live(*, user) -> dict[int, dt.datetime]:

@@ -14,14 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, partial
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
+from dealtracker.accounts.roles import sees_drafts
+from dealtracker.db.any_of import any_of_values
+from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .models import Assessment
-from .queries import visible_assessments
+from .queries import assessments_seen
 
 LEVEL_SCORE: dict[str, Fraction] = {
     Assessment.Level.NOT_STARTED: Fraction(0),
@@ -109,13 +112,28 @@ def latest_assessments(
     *, clauses: Iterable[Clause], as_of: dt.date, user
 ) -> dict[tuple[int, int], Assessment]:
     """The latest assessment on or before as_of of each (clause, party), in one query."""
-    rows = (
-        visible_assessments(user=user)
-        .filter(clause__in=list(clauses), assessed_on__lte=as_of)
+    clause_ids = [clause.pk for clause in clauses]
+    if not clause_ids:
+        return {}  # as the ORM's empty IN: no query
+    drafts = sees_drafts(user)
+    rows = compiled(
+        ("claims.latest_assessments", drafts),
+        partial(_latest_assessments, drafts=drafts),
+        clause_ids=clause_ids,
+        as_of=as_of,
+    )
+    return {(a.clause_id, a.party_id): a for a in rows}
+
+
+def _latest_assessments(
+    *, clause_ids: list[int], as_of: dt.date, drafts: bool
+) -> QuerySet[Assessment]:
+    return (
+        assessments_seen(drafts=drafts)
+        .filter(any_of_values("clause_id", clause_ids), assessed_on__lte=as_of)
         .order_by("clause_id", "party_id", "-assessed_on", "-id")
         .distinct("clause_id", "party_id")
     )
-    return {(a.clause_id, a.party_id): a for a in rows}
 
 
 def _clauses_with_parties(qs):

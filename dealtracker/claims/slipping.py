@@ -24,6 +24,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from dealtracker.accounts.roles import sees_drafts
+from dealtracker.db.any_of import any_of_values
+from dealtracker.db.statements import compiled
 from dealtracker.deals.deadlines import DueDate
 from dealtracker.deals.models import DEAL_OVER_STATUSES, Clause, Deal, Party
 
@@ -264,12 +266,16 @@ class SlippingList:
                 ),
             )
             ids = [pk for (pk,) in cursor.fetchall()]
-        clauses = {c.pk: c for c in _with_parties(Clause.objects.filter(pk__in=ids))}
+        clauses = {c.pk: c for c in compiled("claims.slipping_clauses", _clauses_by_id, ids=ids)}
         terms = overdue_terms(today=self.today, user=self.user, clauses=[clauses[pk] for pk in ids])
         # overdue_terms() sorts by the same key; the SQL's order stands for ties.
         order = {pk: i for i, pk in enumerate(ids)}
         terms.sort(key=lambda term: order[term.clause.pk])
         return terms
+
+
+def _clauses_by_id(*, ids: list[int]) -> QuerySet[Clause]:
+    return _with_parties(Clause.objects.filter(any_of_values("id", ids)))
 
 
 def _with_parties(clauses: QuerySet[Clause]) -> QuerySet[Clause]:

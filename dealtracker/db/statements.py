@@ -94,7 +94,8 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
 
     `key` names the statement and everything that shapes its SQL besides `values`;
     `build` must give the same SQL for any values of the same key, those values
-    appearing only as parameters (ints, strings, dates). Iterate the queryset
+    appearing only as parameters (ints, strings, dates, lists of ids given to
+    any_of_values). Iterate the queryset
     returned as it is (a copy of it compiles afresh)."""
     if is_plain("compiled"):
         return build(**values)
@@ -235,7 +236,19 @@ def _stand_in(name: str, value: Any, n: int) -> Any:
         return dt.datetime(1, 2, 3, 4, 5, n % 60, tzinfo=value.tzinfo)
     if isinstance(value, dt.date):
         return _SENTINEL_DATE + dt.timedelta(days=n)
+    if isinstance(value, list) and all(isinstance(item, int) for item in value):
+        # A list of ids travels as one array (db/any_of.py any_of_values): known by identity.
+        return _StandInList([_SENTINEL_INT - n])
     raise UncompilableValue(f"{name!r}: no stand-in for a {type(value).__name__}")
+
+
+class _StandInList(list):
+    """A stand-in list: equal to itself alone, so it is found among the parameters."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
 
 
 def _marker(value: Any) -> Hashable:

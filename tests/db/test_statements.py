@@ -12,9 +12,11 @@ from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dealtracker.claims import queries as claim_queries
 from dealtracker.db import statements
+from dealtracker.db.any_of import any_of_values
 from dealtracker.db.statements import (
     StatementMismatch,
     UncompilableValue,
@@ -139,7 +141,10 @@ def test_what_a_user_may_see_is_part_of_the_key(reader):
             {"name": "Israel"},
             "prefetch",
         ),
-        (lambda *, ids: Deal.objects.filter(pk__in=ids), {"ids": [1, 2]}, "no stand-in"),
+        # A list of ids is one value only as any_of_values sends it: the ORM's IN
+        # spreads it over as many parameters as it has items.
+        (lambda *, ids: Deal.objects.filter(pk__in=ids), {"ids": [1, 2]}, "own"),
+        (lambda *, slugs: Deal.objects.filter(slug__in=slugs), {"slugs": ["a"]}, "no stand-in"),
     ],
 )
 def test_a_value_that_is_not_a_plain_parameter_is_refused(build, values, problem):
@@ -241,3 +246,50 @@ def test_a_party_page_lists_are_paged_by_compiled_statements(client, public_read
         assert "Hamas says the list was delivered" in hamas_page
         assert "Claim about Hamas" in hamas_page
         assert "Israel says" not in hamas_page
+
+
+def _deals_with_ids(*, ids: list[int]):
+    return Deal.objects.filter(any_of_values("id", ids)).order_by("id")
+
+
+@pytest.mark.parametrize("lengths", [(3, 1, 5), (1, 4, 2)])
+def test_a_list_of_ids_is_one_value_whatever_its_length(settings, compiles, lengths):
+    settings.DB_STATEMENTS_CHECKED = False
+    deals = [make_deal(f"deal-{n}") for n in range(6)]
+    before = len(compiles)
+    for length in lengths:
+        wanted = [d.pk for d in deals[:length]]
+        assert [d.pk for d in compiled("ids", _deals_with_ids, ids=wanted)] == wanted
+    assert [d.pk for d in compiled("ids", _deals_with_ids, ids=[])] == []
+    assert len(compiles) == before + 1
+
+
+def test_the_latest_assessments_of_other_clauses_are_their_own(settings):
+    """latest_assessments() compiled for one deal's clauses, read for another's."""
+    import datetime as dt
+
+    from dealtracker.claims.models import Assessment
+    from dealtracker.claims.rollups import latest_assessments
+    from tests.factories import make_party
+
+    party = make_party()
+    clauses = []
+    for slug in ("gaza-2025", "lebanon-2024"):
+        clause = make_clause(make_deal(slug), "2.1")
+        clause.obliged_parties.add(party)
+        clauses.append(clause)
+        for day, level in ((1, "minimal"), (5, "full")):
+            Assessment.objects.create(
+                clause=clause,
+                party=party,
+                level=level,
+                assessed_on=dt.date(2025, 3, day),
+                rationale="Seen by our reporters",
+                is_published=True,
+                published_at=timezone.now(),
+            )
+    for clause in clauses:
+        for as_of, level in ((dt.date(2025, 3, 3), "minimal"), (dt.date(2025, 3, 9), "full")):
+            latest = latest_assessments(clauses=[clause], as_of=as_of, user=AnonymousUser())
+            assert {(key, a.level) for key, a in latest.items()} == {((clause.pk, party.pk), level)}
+    assert latest_assessments(clauses=[], as_of=dt.date(2025, 3, 9), user=None) == {}

@@ -148,11 +148,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The deals, newest activity first, and the latest claims across deals."""
 
     def context() -> dict[str, Any]:
-        deals = list(
-            claim_queries.deals_by_activity(deal_queries.deals_for_list(), user=request.user)[
-                :HOME_DEALS
-            ]
-        )
+        deals = list(claim_queries.most_active_deals(user=request.user, limit=HOME_DEALS))
         return {
             "deal_rows": _deal_rows(deals, user=request.user),
             "deal_total": Deal.objects.count(),
