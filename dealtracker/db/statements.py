@@ -127,7 +127,7 @@ def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -
     raise queryset.model.MultipleObjectsReturned(f"get() returned more than one {name}.")
 
 
-def compiled_slice(rows: Q, window: slice) -> Q:
+def compiled_slice(rows: Any, window: slice) -> Any:
     """rows[window] (a queryset or a list), compiled once per window when `rows` came
     from compiled()."""
     run = _run_of(rows)
@@ -140,7 +140,7 @@ def compiled_slice(rows: Q, window: slice) -> Q:
     )
 
 
-def compiled_page(rows: Q, keys: QuerySet, window: slice) -> Q:
+def compiled_page(rows: QuerySet, keys: QuerySet, window: slice) -> QuerySet:
     """The rows whose keys are keys[window] (rows.filter(pk__in=…)): a list's page whose
     per-row annotations only its own rows compute. Compiled once per window when both
     came from compiled() with the same values."""
@@ -245,7 +245,8 @@ def _stand_in(name: str, value: Any, n: int) -> Any:
 class _StandInList(list):
     """A stand-in list: equal to itself alone, so it is found among the parameters."""
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:  # type: ignore[override]  # a list has none
+        return id(self)
 
     def __eq__(self, other: object) -> bool:
         return other is self
