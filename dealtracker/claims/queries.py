@@ -281,9 +281,19 @@ def sources_for_list(
 def with_cited_claim_ids(assessments: QuerySet[Assessment], *, user) -> QuerySet[Assessment]:
     """`assessments`, each with `cited`: the ids of the claims it cites that the user may
     see, in id order, read in the assessments' own query (a prefetch was one more)."""
+    return with_cited_claims_seen(assessments, drafts=sees_drafts(user))
+
+
+def with_cited_claims_seen(
+    assessments: QuerySet[Assessment], *, drafts: bool
+) -> QuerySet[Assessment]:
+    """with_cited_claim_ids() for a user who sees drafts or not."""
     return assessments.annotate(
         cited=ArraySubquery(
-            visible_claims(user=user).filter(assessments=OuterRef("pk")).order_by("pk").values("pk")
+            claims_seen(drafts=drafts)
+            .filter(assessments=OuterRef("pk"))
+            .order_by("pk")
+            .values("pk")
         )
     )
 

@@ -13,15 +13,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
-from dealtracker.claims.queries import visible_assessments, visible_claims, with_cited_claim_ids
+from dealtracker.claims.queries import (
+    assessments_seen,
+    claims_seen,
+    with_cited_claims_seen,
+)
 from dealtracker.db.shared_parent import share_parent
+from dealtracker.db.statements import compiled
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.loose_dates import format_loose_date
@@ -474,8 +481,17 @@ def original_json(document) -> dict[str, Any] | None:
 
 
 def deal_claims(*, deal: Deal, user) -> QuerySet[Claim]:
-    """Claims of a deal (directly or through its phases and clauses) the user may see."""
-    claims = visible_claims(user=user).filter(claims_of_deal(deal))
+    """Claims of a deal (directly or through its phases and clauses) the user may see.
+    Iterate it as it is."""
+    drafts = sees_drafts(user)
+    return compiled(
+        ("interchange.deal_claims", drafts), partial(_deal_claims, drafts=drafts), deal_id=deal.pk
+    )
+
+
+def _deal_claims(*, deal_id: int, drafts: bool) -> QuerySet[Claim]:
+    # claims_of_deal(): a claim's phase and clause belong to its own deal.
+    claims = claims_seen(drafts=drafts).filter(deal_id=deal_id)
     return (
         claims.select_related("claimant", "clause__phase", "phase")
         .prefetch_related(
@@ -493,33 +509,55 @@ def deal_claims(*, deal: Deal, user) -> QuerySet[Claim]:
     )
 
 
-def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]:
-    """A whole deal: its parties, phases, clauses, claims and their evidence, and the sources cited.
-
-    Built from small per-object functions so new sections (ceasefire facts,
-    assessments) are one more key here and one more entry in DEAL_JSON_FIELDS.
-    """
-    memberships = list(
-        DealParty.objects.filter(deal=deal).select_related("party").order_by("party__name", "role")
+def _deal_memberships(*, deal_id: int) -> QuerySet[DealParty]:
+    return (
+        DealParty.objects.filter(deal_id=deal_id)
+        .select_related("party")
+        .order_by("party__name", "role")
     )
-    phases = deal_queries.phases_of_deal(deal=deal)
-    phase_orders = {p.pk: p.order for p in phases}
-    clauses = list(
-        deal.clauses.order_by("position", "reference")
+
+
+def _deal_clauses(*, deal_id: int) -> QuerySet[Clause]:
+    return (
+        Clause.objects.filter(deal_id=deal_id)
+        .order_by("position", "reference")
         .select_related("deal", "phase", "deadline_phase", "anchor__passage__revision_anchored")
         .defer("anchor__passage__revision_anchored__text", "anchor__passage__search_vector")
         .prefetch_related(
             Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
         )
     )
+
+
+def _deal_assessments(*, deal_id: int, drafts: bool) -> QuerySet[Assessment]:
+    assessments = (
+        assessments_seen(drafts=drafts)
+        .filter(clause__deal_id=deal_id)
+        .select_related("clause__deal", "party")
+    )
+    return with_cited_claims_seen(assessments, drafts=drafts).order_by(
+        "clause__position", "clause__reference", "party__name", "assessed_on", "id"
+    )
+
+
+def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]:
+    """A whole deal: its parties, phases, clauses, claims and their evidence, and the sources cited.
+
+    Built from small per-object functions so new sections (ceasefire facts,
+    assessments) are one more key here and one more entry in DEAL_JSON_FIELDS.
+    """
+    drafts = sees_drafts(user)
+    memberships = list(compiled("interchange.deal_memberships", _deal_memberships, deal_id=deal.pk))
+    phases = deal_queries.phases_of_deal(deal=deal)
+    phase_orders = {p.pk: p.order for p in phases}
+    clauses = list(compiled("interchange.deal_clauses", _deal_clauses, deal_id=deal.pk))
     claims = list(deal_claims(deal=deal, user=user))
     assessments = list(
-        with_cited_claim_ids(
-            visible_assessments(user=user)
-            .filter(clause__deal=deal)
-            .select_related("clause__deal", "party"),
-            user=user,
-        ).order_by("clause__position", "clause__reference", "party__name", "assessed_on", "id")
+        compiled(
+            ("interchange.deal_assessments", drafts),
+            partial(_deal_assessments, drafts=drafts),
+            deal_id=deal.pk,
+        )
     )
     claim_ids = {c.pk for c in claims}
 
