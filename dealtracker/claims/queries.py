@@ -17,6 +17,7 @@ from typing import cast
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -37,6 +38,7 @@ from dealtracker.deals.queries import deals_for_list
 from dealtracker.fulltext.matching import text_matches
 from dealtracker.sources.models import CONTEXT_CHARS as PASSAGE_CONTEXT_CHARS
 from dealtracker.sources.models import Passage, Source
+from dealtracker.sources.queries import sources_with_counts
 from dealtracker.sources.snippets import context_after, context_before
 
 from .models import Assessment, Claim, DealComplianceCount, Evidence
@@ -265,6 +267,43 @@ def sources_for_list(
 
     `q` is matched against title, outlet, author and text (the indexed search vector);
     pass it cleaned (fulltext.matching.clean_query_text) and accepted (query_problem)."""
+    sources = _sources_filtered(kind=kind, language=language, outlet=outlet)
+    q = (q or "").strip()
+    if q:
+        sources = sources.filter(text_matches(q))
+    return sources
+
+
+def source_list_rows(
+    *,
+    user,
+    kind: str | None = None,
+    language: str | None = None,
+    outlet: str | None = None,
+    q: str | None = None,
+) -> tuple[QuerySet[Source], QuerySet[Source]]:
+    """The sources list's rows (sources_for_list, each with its counts and the source it
+    duplicates), and the sources they are (to count and page). Compiled once for the
+    filters given, unless searched (a text match is planned for its words)."""
+    drafts = sees_drafts(user)
+    if (q or "").strip():
+        sources = sources_for_list(kind=kind, language=language, outlet=outlet, q=q)
+        return _with_source_counts(sources, drafts=drafts), sources
+    given = {
+        name: value
+        for name, value in (("kind", kind), ("language", language), ("outlet", outlet))
+        if value
+    }
+    sources = compiled(("claims.sources_filtered", *given), _sources_filtered, **given)
+    rows = compiled(
+        ("claims.source_rows", drafts, *given), partial(_source_rows, drafts=drafts), **given
+    )
+    return rows, sources
+
+
+def _sources_filtered(
+    *, kind: str | None = None, language: str | None = None, outlet: str | None = None
+) -> QuerySet[Source]:
     sources = Source.objects.defer("text", "search_vector")
     if kind:
         sources = sources.filter(kind=kind)
@@ -272,10 +311,21 @@ def sources_for_list(
         sources = sources.filter(language=language)
     if outlet:
         sources = sources.filter(outlet=outlet)
-    q = (q or "").strip()
-    if q:
-        sources = sources.filter(text_matches(q))
     return sources.order_by("-published_on", "-id")
+
+
+def _source_rows(*, drafts: bool, **filters: str) -> QuerySet[Source]:
+    return _with_source_counts(_sources_filtered(**filters), drafts=drafts)
+
+
+def _with_source_counts(sources: QuerySet[Source], *, drafts: bool) -> QuerySet[Source]:
+    shown = None
+    if not drafts:
+        # What the public sees on the source's page: passages a published claim rests on.
+        shown = Q(
+            Exists(Evidence.objects.filter(passage=OuterRef("pk"), claim__is_published=True))
+        ) & ~Q(anchor_status=Passage.AnchorStatus.ORPHANED)
+    return sources_with_counts(sources.select_related("duplicate_of"), shown_passages=shown)
 
 
 def with_cited_claim_ids(assessments: QuerySet[Assessment], *, user) -> QuerySet[Assessment]:

@@ -293,3 +293,24 @@ def test_the_latest_assessments_of_other_clauses_are_their_own(settings):
             latest = latest_assessments(clauses=[clause], as_of=as_of, user=AnonymousUser())
             assert {(key, a.level) for key, a in latest.items()} == {((clause.pk, party.pk), level)}
     assert latest_assessments(clauses=[], as_of=dt.date(2025, 3, 9), user=None) == {}
+
+
+def test_the_sources_list_filtered_in_turn_shows_each_filters_sources(
+    client, public_read, settings
+):
+    from tests.factories import make_source
+
+    settings.PAGE_CACHE = False
+    settings.DB_STATEMENTS_CHECKED = False  # what production runs
+    make_source("Text one.", title="An English report", language="en", outlet="Reuters")
+    make_source("Text two.", title="Un rapport français", language="fr", outlet="AFP")
+    make_source("Text three.", title="Another English report", language="en", outlet="AFP")
+    for _ in range(2):
+        english = client.get("/sources/", {"language": "en"}).content.decode()
+        french = client.get("/sources/", {"language": "fr"}).content.decode()
+        afp = client.get("/sources/", {"outlet": "AFP"}).content.decode()
+        assert "An English report" in english and "Another English report" in english
+        assert "rapport français" not in english
+        assert "rapport français" in french and "English report" not in french
+        assert "Un rapport français" in afp and "Another English report" in afp
+        assert "An English report" not in afp

@@ -12,16 +12,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dealtracker.accounts.roles import sees_drafts
-from dealtracker.claims.models import Claim, Evidence
-from dealtracker.claims.queries import sources_for_list
+from dealtracker.claims.models import Claim
+from dealtracker.claims.queries import source_list_rows
 from dealtracker.concurrency import Gone
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.paging import paginate
@@ -66,20 +64,12 @@ def source_list(request: HttpRequest) -> HttpResponse:
     )
     form.is_valid()
     filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
-    sources = sources_for_list(
+    rows, sources = source_list_rows(
+        user=request.user,
         kind=filters.get("kind"),
         language=filters.get("language"),
         outlet=filters.get("outlet"),
         q=filters.get("q"),
-    )
-    shown = None
-    if not sees_drafts(request.user):
-        # What the public sees on the source's page: passages a published claim rests on.
-        shown = Q(
-            Exists(Evidence.objects.filter(passage=OuterRef("pk"), claim__is_published=True))
-        ) & ~Q(anchor_status=Passage.AnchorStatus.ORPHANED)
-    rows = source_queries.sources_with_counts(
-        sources.select_related("duplicate_of"), shown_passages=shown
     )
     paging = paginate(request, rows, SOURCES_PER_PAGE, counted=sources)
     context = {
