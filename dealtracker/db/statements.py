@@ -95,8 +95,8 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
     `key` names the statement and everything that shapes its SQL besides `values`;
     `build` must give the same SQL for any values of the same key, those values
     appearing only as parameters (ints, strings, dates, lists of ids given to
-    any_of_values). Iterate the queryset
-    returned as it is (a copy of it compiles afresh)."""
+    any_of_values). Iterate the queryset returned as it is: a copy of it (sliced,
+    filtered, counted) is built again from the values and compiled as usual."""
     if is_plain("compiled"):
         return build(**values)
     entry = _compiled.get(key)
