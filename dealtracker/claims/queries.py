@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -43,6 +44,8 @@ from dealtracker.sources.snippets import context_after, context_before
 
 from .models import Assessment, Claim, DealComplianceCount, Evidence
 
+_Rows = TypeVar("_Rows", bound=QuerySet)
+
 # A claim's own columns but its search vector (kept by a trigger, never read in Python).
 CLAIM_OWN_FIELDS = tuple(
     field.name for field in Claim._meta.concrete_fields if field.name != "search_vector"
@@ -57,6 +60,13 @@ def visible_claims(*, user) -> QuerySet[Claim]:
 def claims_seen(*, drafts: bool) -> QuerySet[Claim]:
     """Every claim when drafts are seen, else the published ones."""
     return Claim.objects.all() if drafts else Claim.objects.filter(is_published=True)
+
+
+def compiled_as_seen(key: Hashable, build: Callable[..., _Rows], *, user, **values: Any) -> _Rows:
+    """compiled() of build(drafts=…, **values): a statement whose SQL differs by whether
+    the user sees drafts, one for each."""
+    drafts = sees_drafts(user)
+    return compiled((key, drafts), partial(build, drafts=drafts), **values)
 
 
 def visible_assessments(*, user) -> QuerySet[Assessment]:
@@ -143,11 +153,8 @@ def _evidence_count():
 
 def claims_for_clause(*, clause: Clause, user) -> QuerySet[Claim]:
     """Every claim about a clause the user may see, newest first, with its evidence."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.claims_for_clause", drafts),
-        partial(_claims_for_clause, drafts=drafts),
-        clause_id=clause.pk,
+    return compiled_as_seen(
+        "claims.claims_for_clause", _claims_for_clause, user=user, clause_id=clause.pk
     )
 
 
@@ -158,11 +165,8 @@ def _claims_for_clause(*, clause_id: int, drafts: bool) -> QuerySet[Claim]:
 
 def claims_for_phase(*, phase: Phase, user) -> QuerySet[Claim]:
     """Claims about a phase: said of the phase itself or of one of its clauses."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.claims_for_phase", drafts),
-        partial(_claims_for_phase, drafts=drafts),
-        phase_id=phase.pk,
+    return compiled_as_seen(
+        "claims.claims_for_phase", _claims_for_phase, user=user, phase_id=phase.pk
     )
 
 
@@ -184,10 +188,10 @@ def claims_for_deal(*, deal: Deal, user) -> QuerySet[Claim]:
 
 def recent_claims_for_deal(*, deal: Deal, user, limit: int = 8) -> QuerySet[Claim]:
     """claims_for_deal()'s first `limit`. Iterate it as it is."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.recent_claims_for_deal", drafts, limit),
-        partial(_recent_claims_for_deal, drafts=drafts, limit=limit),
+    return compiled_as_seen(
+        ("claims.recent_claims_for_deal", limit),
+        partial(_recent_claims_for_deal, limit=limit),
+        user=user,
         deal_id=deal.pk,
     )
 
@@ -198,11 +202,8 @@ def _recent_claims_for_deal(*, deal_id: int, drafts: bool, limit: int) -> QueryS
 
 def claims_made_by_party(*, party: Party, user) -> QuerySet[Claim]:
     """Claims the party made (it is the claimant)."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.claims_made_by_party", drafts),
-        partial(_claims_made_by_party, drafts=drafts),
-        party_id=party.pk,
+    return compiled_as_seen(
+        "claims.claims_made_by_party", _claims_made_by_party, user=user, party_id=party.pk
     )
 
 
@@ -212,11 +213,8 @@ def _claims_made_by_party(*, party_id: int, drafts: bool) -> QuerySet[Claim]:
 
 def claims_about_party(*, party: Party, user) -> QuerySet[Claim]:
     """Claims about the party (it is one of the subjects)."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.claims_about_party", drafts),
-        partial(_claims_about_party, drafts=drafts),
-        party_id=party.pk,
+    return compiled_as_seen(
+        "claims.claims_about_party", _claims_about_party, user=user, party_id=party.pk
     )
 
 
@@ -234,9 +232,8 @@ def claims_in_matrix_cell(*, clause: Clause, party: Party, user) -> QuerySet[Cla
 
 def latest_claims(*, user, limit: int = 10) -> QuerySet[Claim]:
     """The newest claims across deals (by date made, then by id). Iterate it as it is."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.latest_claims", drafts, limit), partial(_latest_claims, drafts=drafts, limit=limit)
+    return compiled_as_seen(
+        ("claims.latest_claims", limit), partial(_latest_claims, limit=limit), user=user
     )
 
 
@@ -406,10 +403,8 @@ def _by_activity(deals: QuerySet[Deal], *, drafts: bool) -> QuerySet[Deal]:
 def most_active_deals(*, user, limit: int) -> QuerySet[Deal]:
     """The `limit` deals of newest activity (deals_by_activity), with their parties and
     phases, as the home page lists them. Iterate it as it is."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("claims.most_active_deals", drafts, limit),
-        partial(_most_active_deals, drafts=drafts, limit=limit),
+    return compiled_as_seen(
+        ("claims.most_active_deals", limit), partial(_most_active_deals, limit=limit), user=user
     )
 
 

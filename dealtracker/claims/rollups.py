@@ -14,17 +14,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property, partial
+from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
 
-from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.any_of import any_of_values
-from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .models import Assessment
-from .queries import assessments_seen
+from .queries import assessments_seen, compiled_as_seen
 
 LEVEL_SCORE: dict[str, Fraction] = {
     Assessment.Level.NOT_STARTED: Fraction(0),
@@ -115,10 +113,10 @@ def latest_assessments(
     clause_ids = [clause.pk for clause in clauses]
     if not clause_ids:
         return {}  # as the ORM's empty IN: no query
-    drafts = sees_drafts(user)
-    rows = compiled(
-        ("claims.latest_assessments", drafts),
-        partial(_latest_assessments, drafts=drafts),
+    rows = compiled_as_seen(
+        "claims.latest_assessments",
+        _latest_assessments,
+        user=user,
         clause_ids=clause_ids,
         as_of=as_of,
     )

@@ -13,18 +13,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
-from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
 from dealtracker.claims.queries import (
     assessments_seen,
     claims_seen,
+    compiled_as_seen,
     with_cited_claims_seen,
 )
 from dealtracker.db.shared_parent import share_parent
@@ -483,10 +482,7 @@ def original_json(document) -> dict[str, Any] | None:
 def deal_claims(*, deal: Deal, user) -> QuerySet[Claim]:
     """Claims of a deal (directly or through its phases and clauses) the user may see.
     Iterate it as it is."""
-    drafts = sees_drafts(user)
-    return compiled(
-        ("interchange.deal_claims", drafts), partial(_deal_claims, drafts=drafts), deal_id=deal.pk
-    )
+    return compiled_as_seen("interchange.deal_claims", _deal_claims, user=user, deal_id=deal.pk)
 
 
 def _deal_claims(*, deal_id: int, drafts: bool) -> QuerySet[Claim]:
@@ -546,17 +542,14 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
     Built from small per-object functions so new sections (ceasefire facts,
     assessments) are one more key here and one more entry in DEAL_JSON_FIELDS.
     """
-    drafts = sees_drafts(user)
     memberships = list(compiled("interchange.deal_memberships", _deal_memberships, deal_id=deal.pk))
     phases = deal_queries.phases_of_deal(deal=deal)
     phase_orders = {p.pk: p.order for p in phases}
     clauses = list(compiled("interchange.deal_clauses", _deal_clauses, deal_id=deal.pk))
     claims = list(deal_claims(deal=deal, user=user))
     assessments = list(
-        compiled(
-            ("interchange.deal_assessments", drafts),
-            partial(_deal_assessments, drafts=drafts),
-            deal_id=deal.pk,
+        compiled_as_seen(
+            "interchange.deal_assessments", _deal_assessments, user=user, deal_id=deal.pk
         )
     )
     claim_ids = {c.pk for c in claims}
