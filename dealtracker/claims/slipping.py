@@ -266,7 +266,8 @@ class SlippingList:
                 ),
             )
             ids = [pk for (pk,) in cursor.fetchall()]
-        clauses = {c.pk: c for c in compiled("claims.slipping_clauses", _clauses_by_id, ids=ids)}
+        rows = compiled("claims.slipping_clauses", _clauses_by_id, ids=ids) if ids else ()
+        clauses = {c.pk: c for c in rows}
         terms = overdue_terms(today=self.today, user=self.user, clauses=[clauses[pk] for pk in ids])
         # overdue_terms() sorts by the same key; the SQL's order stands for ties.
         order = {pk: i for i, pk in enumerate(ids)}
