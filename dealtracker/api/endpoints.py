@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db import OperationalError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
@@ -26,6 +26,7 @@ from ninja.security import HttpBearer
 from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.listing import Cursor, claim_page, filtered_claims, with_list_details
 from dealtracker.claims.models import Claim, Evidence
+from dealtracker.db.statements import compiled_prefetch
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, Party
@@ -402,16 +403,17 @@ def claim_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
             "passage__revision_anchored__text",
         )
         .prefetch_related(
-            Prefetch(
+            compiled_prefetch(
+                "api.evidence.source",
                 "passage__source",
-                queryset=Source.objects.only(
-                    "id", "kind", "title", "outlet", "url", "published_on"
-                ),
+                Source.objects.only("id", "kind", "title", "outlet", "url", "published_on"),
             )
         )
         .order_by("id")
     )
-    return with_list_details(claims).prefetch_related(Prefetch("evidence", queryset=evidence))
+    return with_list_details(claims).prefetch_related(
+        compiled_prefetch("api.evidence", "evidence", evidence)
+    )
 
 
 @api.get(

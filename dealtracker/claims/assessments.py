@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
+from dealtracker.db.statements import compiled_prefetch
 from dealtracker.deals.models import Clause, Party
 from dealtracker.text import strip_controls
 
@@ -101,8 +101,10 @@ def assessment_history(
     if as_of is not None:
         qs = qs.filter(assessed_on__lte=as_of)
     qs = qs.select_related("party").prefetch_related(
-        Prefetch(
-            "claims", queryset=Claim.objects.select_related("claimant").order_by("-made_on", "-id")
+        compiled_prefetch(
+            "claims.assessment_claims",
+            "claims",
+            Claim.objects.select_related("claimant").order_by("-made_on", "-id"),
         )
     )
     history: dict[int, list[Assessment]] = defaultdict(list)

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from dealtracker.db.statements import compiled_prefetch
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
     # A claim of the list: annotated with the date it sorts by.
     Listed = WithAnnotations[Claim, _SortDate]
-from .queries import visible_claims
+from .queries import subjects_prefetch, visible_claims
 
 # An undated claim sorts as if made on this day (before any real one). The
 # same expression is indexed in claims migration 0003; keep them identical.
@@ -156,11 +157,13 @@ def with_list_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     scanned row before testing it.
     """
     lookups: list[Prefetch] = [  # of four models: no one type for a type checker to infer
-        Prefetch("claimant", queryset=Party.objects.all()),
-        Prefetch("deal", queryset=Deal.objects.only("id", "slug", "title")),
-        Prefetch("phase", queryset=Phase.objects.select_related("deal")),
-        Prefetch("clause", queryset=Clause.objects.select_related("deal", "phase")),
-        Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
+        compiled_prefetch("claims.list.claimant", "claimant", Party.objects.all()),
+        compiled_prefetch("claims.list.deal", "deal", Deal.objects.only("id", "slug", "title")),
+        compiled_prefetch("claims.list.phase", "phase", Phase.objects.select_related("deal")),
+        compiled_prefetch(
+            "claims.list.clause", "clause", Clause.objects.select_related("deal", "phase")
+        ),
+        subjects_prefetch(),
     ]
     return claims.prefetch_related(*lookups)
 

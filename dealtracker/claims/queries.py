@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, Greatest
 from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.any_of import any_of
 from dealtracker.db.shared_parent import share_parent
-from dealtracker.db.statements import compiled, compiled_get
+from dealtracker.db.statements import compiled, compiled_get, compiled_prefetch
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.deals.queries import deals_for_list
 from dealtracker.fulltext.matching import text_matches
@@ -79,18 +79,28 @@ def assessments_seen(*, drafts: bool) -> QuerySet[Assessment]:
     return Assessment.objects.all() if drafts else Assessment.objects.filter(is_published=True)
 
 
+def subjects_prefetch() -> Prefetch:
+    """A claim's subjects by name (then by id), every field."""
+    return compiled_prefetch("claims.subjects", "subjects", Party.objects.order_by("name", "id"))
+
+
 def evidence_prefetch(*, to_attr: str | None = None) -> Prefetch:
     """Evidence of claims with the passage, and each source once (its text can be long).
     The passage's anchored revision comes along without its text, for its page."""
-    return Prefetch(
+    return compiled_prefetch(
+        "claims.evidence",
         "evidence",
-        queryset=Evidence.objects.select_related("passage__revision_anchored")
+        Evidence.objects.select_related("passage__revision_anchored")
         .defer("passage__revision_anchored__text")
         .prefetch_related(
-            Prefetch("passage__source", queryset=Source.objects.defer("search_vector"))
+            compiled_prefetch(
+                "claims.evidence.source",
+                "passage__source",
+                Source.objects.defer("search_vector"),
+            )
         )
         .order_by("id"),
-        **({"to_attr": to_attr} if to_attr else {}),
+        to_attr=to_attr,
     )
 
 
@@ -124,9 +134,10 @@ def with_claim_details(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         claims.select_related("claimant", "deal", "phase", "clause")
         .only(*CLAIM_OWN_FIELDS, *CLAIM_ROW_JOINED_FIELDS)
         .prefetch_related(
-            Prefetch(
+            compiled_prefetch(
+                "claims.row_subjects",
                 "subjects",
-                queryset=Party.objects.only("name", "short_name", "slug").order_by("name", "id"),
+                Party.objects.only("name", "short_name", "slug").order_by("name", "id"),
             ),
         )
         .annotate(evidence_count=_evidence_count())
@@ -247,7 +258,7 @@ def claim_for_page(*, pk: int, user) -> Claim:
         "claimant", "deal", "phase__deal", "clause__deal", "clause__phase"
     )
     claims = claims.prefetch_related(
-        Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
+        subjects_prefetch(),
         evidence_prefetch(),
     )
     return claims.get(pk=pk)

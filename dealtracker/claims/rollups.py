@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from dealtracker.db.any_of import any_of_values
+from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Deal, Party
+from dealtracker.deals.queries import obliged_parties_prefetch
 
 from .models import Assessment
 from .queries import assessments_seen, compiled_as_seen
@@ -136,7 +138,13 @@ def _latest_assessments(
 
 def _clauses_with_parties(qs):
     return qs.select_related("phase", "deadline_phase", "deal").prefetch_related(
-        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+        obliged_parties_prefetch()
+    )
+
+
+def _clauses_obliging(*, party_id: int) -> QuerySet[Clause]:
+    return _clauses_with_parties(Clause.objects.filter(obliged_parties=party_id)).order_by(
+        "deal_id", "position", "reference"
     )
 
 
@@ -189,11 +197,7 @@ def deal_rollup(
 
 def party_rollup(*, party: Party, as_of: dt.date, user) -> Rollup:
     """How far one party has carried out the clauses that oblige it, across deals."""
-    clauses = list(
-        _clauses_with_parties(Clause.objects.filter(obliged_parties=party)).order_by(
-            "deal_id", "position", "reference"
-        )
-    )
+    clauses = list(compiled("claims.party_rollup", _clauses_obliging, party_id=party.pk))
     return Rollup(
         as_of=as_of, cells=rollup_cells(clauses=clauses, as_of=as_of, user=user, party=party)
     )

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.any_of import any_of_values
 from dealtracker.db.statements import compiled
 from dealtracker.deals.deadlines import DueDate
 from dealtracker.deals.models import DEAL_OVER_STATUSES, Clause, Deal, Party
+from dealtracker.deals.queries import obliged_parties_prefetch
 
 from .models import Assessment, AssessmentLevel
 from .rollups import latest_assessments
@@ -99,7 +100,7 @@ def _candidate_clauses(*, today: dt.date, deal: Deal | None) -> QuerySet[Clause]
     SQL superset of the overdue ones (the due date is computed in Python, as it depends
     on loose dates and phases)."""
     clauses = Clause.objects.select_related("deal", "phase", "deadline_phase").prefetch_related(
-        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+        obliged_parties_prefetch()
     )
     if deal is not None:
         clauses = clauses.filter(deal=deal)
@@ -281,7 +282,7 @@ def _clauses_by_id(*, ids: list[int]) -> QuerySet[Clause]:
 
 def _with_parties(clauses: QuerySet[Clause]) -> QuerySet[Clause]:
     return clauses.select_related("deal", "phase", "deadline_phase").prefetch_related(
-        Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
+        obliged_parties_prefetch()
     )
 
 

@@ -22,8 +22,14 @@ What keeps it from sending a wrong statement:
   the query from its real values and compiles it, and a statement that differs from
   the one remembered raises StatementMismatch: the whole suite checks every key.
 
+Prefetches (compiled_prefetch): Django reads a relation for a page's rows with
+`… WHERE claim_id IN (%s, %s, …)`, a statement new for each number of rows, compiled
+on every page (the evidence of a clause's claims: a third of what its page compiles).
+A Prefetch from compiled_prefetch() sends the ids as one array (`claim_id = ANY(%s)`,
+db/any_of.py), so its SQL is the same whatever the rows, compiled once per key.
+
 Plain path (DB_PLAIN=compiled): the function is called with the values, and the
-queryset compiled as usual.
+queryset compiled as usual; a compiled prefetch is Django's own.
 """
 
 from __future__ import annotations
@@ -38,9 +44,13 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import ColPairs
+from django.db.models.fields.related_lookups import RelatedIn
+from django.db.models.fields.tuple_lookups import TupleIn
 from django.db.models.sql.query import Query
 
+from .any_of import _AnyOfValues
 from .plain import is_plain
 
 Q = TypeVar("Q", bound=QuerySet)
@@ -289,6 +299,120 @@ class _CompiledQuery(Query):
             obj.__class__ = Query
             return obj
         return run.queryset().query.clone()
+
+
+def compiled_prefetch(
+    key: Hashable, lookup: str, queryset: QuerySet, *, to_attr: str | None = None
+) -> Prefetch:
+    """Prefetch(lookup, queryset, to_attr) whose statement is compiled once per key
+    (and database): the related rows of any number of objects in one statement,
+    `column = ANY(%s)` with their ids as one array. `queryset` must be the same query
+    for a key and take no value of its own (refused on its first run: such a value
+    would be sent again as it is); its own prefetches run as usual."""
+    if queryset.query.is_sliced:
+        raise UncompilableValue(f"prefetch {key!r}: a sliced queryset is not compilable")
+    return _CompiledPrefetch(key, lookup, queryset, to_attr)
+
+
+class _CompiledPrefetch(Prefetch):
+    def __init__(self, key: Hashable, lookup: str, queryset: QuerySet, to_attr: str | None):
+        super().__init__(lookup, queryset=queryset, to_attr=to_attr)
+        self.statement_key = ("prefetch", key)
+
+    def get_current_querysets(self, level):
+        querysets = super().get_current_querysets(level)
+        if not querysets or is_plain("compiled"):
+            return querysets
+        rows = querysets[0]._chain()
+        rows.query.__class__ = _PrefetchQuery
+        rows.query.__dict__["_statement_key"] = self.statement_key
+        return [rows]
+
+
+def _ids_filter(query: Query) -> tuple[int, Any, list] | None:
+    """Where the relation's filter Django added sits among the query's conditions: its
+    position, its column and its ids; None when it is not a list of ids on one column."""
+    found = None
+    for index, child in enumerate(query.where.children):
+        if isinstance(child, RelatedIn) and child.rhs_is_direct_value():
+            column, ids = child.lhs, list(child.rhs)
+        elif (
+            isinstance(child, TupleIn)
+            and isinstance(child.lhs, ColPairs)
+            and len(child.lhs) == 1
+            and child.rhs_is_direct_value()
+        ):
+            column, ids = child.lhs.get_cols()[0], [value[0] for value in child.rhs]
+        else:
+            continue
+        if found is not None:  # two lists: which one is the relation's is not known
+            return None
+        found = (index, column, ids)
+    if found is None or query.where.connector != "AND" or query.where.negated:
+        return None
+    index, column, ids = found
+    # As IN does: no NULL, each id once, in order.
+    ids = list(dict.fromkeys(value for value in ids if value is not None))
+    if not ids or not all(type(value) is int for value in ids):
+        return None
+    return index, column, ids
+
+
+def _with_ids(query: Query, index: int, column: Any, ids: list) -> Query:
+    """A copy of the query whose relation filter is `column = ANY(ids)`."""
+    rewritten = Query.clone(query)
+    rewritten.__class__ = Query
+    rewritten.where.children[index] = _AnyOfValues(column, ids)
+    return rewritten
+
+
+class _PrefetchQuery(Query):
+    """The query of a compiled prefetch: Django adds `<relation> IN (ids)` to it, and its
+    compiler sends the statement compiled once for the key with the ids as one array."""
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        key = self.__dict__.get("_statement_key")
+        found = _ids_filter(self) if key is not None else None
+        if found is None:
+            return super().get_compiler(using, connection, elide_empty)
+        index, column, ids = found
+        connection = connection if connection is not None else connections[using]
+        full_key = (key, connection.alias, index)
+        entry = _compiled.get(full_key)
+        if entry is None:
+            if len(_compiled) >= MAX_STATEMENTS:
+                return _with_ids(self, index, column, ids).get_compiler(
+                    using, connection, elide_empty
+                )
+            entry = _compiled[full_key] = _compile_prefetch(self, index, column, connection)
+        params = entry.params({"ids": ids})
+        if settings.DB_STATEMENTS_CHECKED:
+            expected = _with_ids(self, index, column, ids).get_compiler(connection=connection)
+            sql, expected_params = expected.as_sql()
+            if (sql, tuple(expected_params)) != (entry.sql, params):
+                raise StatementMismatch(
+                    f"prefetch {key!r}: compiled once {(entry.sql, params)!r},"
+                    f" now {(sql, expected_params)!r}"
+                )
+        compiler = copy.copy(entry.compiler)
+        compiler.query = self
+        compiler.connection = connection
+        compiler.using = connection.alias
+        compiler.as_sql = lambda *args, **kwargs: (entry.sql, params)
+        return compiler
+
+
+def _compile_prefetch(query: Query, index: int, column: Any, connection) -> _Compiled:
+    stand_in = _StandInList([_SENTINEL_INT])
+    rewritten = _with_ids(query, index, column, stand_in)
+    compiler = rewritten.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    if len(params) != 1 or params[0] is not stand_in:
+        raise UncompilableValue(
+            "a compiled prefetch's queryset takes values of its own: make it an ordinary Prefetch"
+        )
+    rows = QuerySet(model=rewritten.model, query=rewritten)
+    return _Compiled(queryset=rows, compiler=compiler, sql=sql, slots=((True, "ids"),))
 
 
 def forget() -> None:

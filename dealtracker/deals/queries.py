@@ -5,23 +5,35 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from dealtracker.db.statements import compiled, compiled_get
+from dealtracker.db.statements import compiled, compiled_get, compiled_prefetch
 
 from .models import Clause, Deal, DealParty, Party, Phase
 
 
 def memberships_prefetch() -> Prefetch:
-    return Prefetch(
+    """A deal's memberships by role, then by party, with the party."""
+    return compiled_prefetch(
+        "deals.memberships",
         "memberships",
-        queryset=DealParty.objects.select_related("party").order_by("role", "party__name", "id"),
+        DealParty.objects.select_related("party").order_by("role", "party__name", "id"),
+    )
+
+
+def phases_prefetch() -> Prefetch:
+    """A deal's phases in order."""
+    return compiled_prefetch("deals.phases", "phases", Phase.objects.order_by("order"))
+
+
+def obliged_parties_prefetch() -> Prefetch:
+    """A clause's obliged parties by name (then by id: one order whatever the names)."""
+    return compiled_prefetch(
+        "deals.obliged_parties", "obliged_parties", Party.objects.order_by("name", "id")
     )
 
 
 def deals_for_list(*, status: str | None = None, party: Party | None = None) -> QuerySet[Deal]:
     """Deals with their parties and phases, for lists; filtered by status and party."""
-    deals = Deal.objects.prefetch_related(
-        memberships_prefetch(), Prefetch("phases", queryset=Phase.objects.order_by("order"))
-    )
+    deals = Deal.objects.prefetch_related(memberships_prefetch(), phases_prefetch())
     if status:
         deals = deals.filter(status=status)
     if party is not None:
@@ -82,7 +94,7 @@ def _related_deals(*, deal_id: int) -> QuerySet[Deal]:
 
 def phases_of_deal(*, deal: Deal) -> list[Phase]:
     """A deal's phases in order, each given `deal` itself."""
-    return _of_deal(deal, compiled("deals.phases_of_deal", _phases_of_deal, deal_id=deal.pk))
+    return of_deal(deal, compiled("deals.phases_of_deal", _phases_of_deal, deal_id=deal.pk))
 
 
 def _phases_of_deal(*, deal_id: int) -> QuerySet[Phase]:
@@ -91,7 +103,7 @@ def _phases_of_deal(*, deal_id: int) -> QuerySet[Phase]:
 
 def deal_memberships(*, deal: Deal) -> list[DealParty]:
     """The parties of a deal by role, then name, each membership given `deal` itself."""
-    return _of_deal(deal, compiled("deals.deal_memberships", _deal_memberships, deal_id=deal.pk))
+    return of_deal(deal, compiled("deals.deal_memberships", _deal_memberships, deal_id=deal.pk))
 
 
 def _deal_memberships(*, deal_id: int) -> QuerySet[DealParty]:
@@ -103,37 +115,42 @@ def _deal_memberships(*, deal_id: int) -> QuerySet[DealParty]:
 
 
 def clauses_of_deal(*, deal: Deal) -> list[Clause]:
-    """clauses_for_deal(), read."""
-    return _of_deal(deal, compiled("deals.clauses_of_deal", _clauses_of_deal, deal_id=deal.pk))
+    """A deal's clauses in order, with phase, deadline phase and obliged parties, each
+    given `deal` itself."""
+    return of_deal(deal, compiled("deals.clauses_of_deal", _clauses_of_deal, deal_id=deal.pk))
 
 
 def _clauses_of_deal(*, deal_id: int) -> QuerySet[Clause]:
+    return _clauses_in_order(Clause.objects.filter(deal_id=deal_id))
+
+
+def clauses_of_phase(*, phase: Phase) -> QuerySet[Clause]:
+    """A phase's clauses as clauses_of_deal() gives them, to page through; give the page's
+    rows their deal with of_deal()."""
+    return compiled("deals.clauses_of_phase", _clauses_of_phase, phase_id=phase.pk)
+
+
+def _clauses_of_phase(*, phase_id: int) -> QuerySet[Clause]:
+    return _clauses_in_order(Clause.objects.filter(phase_id=phase_id))
+
+
+def _clauses_in_order(clauses: QuerySet[Clause]) -> QuerySet[Clause]:
     return (
-        Clause.objects.filter(deal_id=deal_id)
-        .select_related("phase", "deadline_phase")
-        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
+        clauses.select_related("phase", "deadline_phase")
+        .prefetch_related(obliged_parties_prefetch())
         .order_by("position", "reference", "id")
     )
 
 
-def _of_deal(deal: Deal, rows) -> list:
+def of_deal(deal: Deal, rows) -> list:
+    """rows, each given `deal` itself as its deal."""
     # What deal.phases (a related manager) does for its rows: each is given the deal
-    # object itself rather than loading its own copy when asked.
+    # object itself rather than loading its own copy when asked (a big deal's page built
+    # a copy per clause, then dropped it).
     rows = list(rows)
     for row in rows:
         row.deal = deal
     return rows
-
-
-def clauses_for_deal(*, deal: Deal) -> QuerySet[Clause]:
-    """A deal's clauses in order, with phase, deadline phase and obliged parties.
-    Each clause's deal is `deal` itself (the related manager gives it to every row:
-    a big deal's page built a copy per clause, then dropped it)."""
-    return (
-        deal.clauses.select_related("phase", "deadline_phase")
-        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
-        .order_by("position", "reference", "id")
-    )
 
 
 def clause_for_page(*, deal: Deal, ref: str) -> Clause:
@@ -145,7 +162,7 @@ def clause_for_page(*, deal: Deal, ref: str) -> Clause:
 def _clause_for_page(*, deal_id: int, ref: str) -> QuerySet[Clause]:
     return (
         Clause.objects.select_related("deal", "phase", "deadline_phase")
-        .prefetch_related(Prefetch("obliged_parties", queryset=Party.objects.order_by("name")))
+        .prefetch_related(obliged_parties_prefetch())
         .filter(deal_id=deal_id, reference=ref)
     )
 
@@ -187,8 +204,13 @@ def parties_for_list(*, kind: str | None = None, name: str | None = None) -> Que
 
 
 def party_memberships(*, party: Party) -> QuerySet[DealParty]:
+    """A party's memberships of deals, newest deal first, with the deal."""
+    return compiled("deals.party_memberships", _party_memberships, party_id=party.pk)
+
+
+def _party_memberships(*, party_id: int) -> QuerySet[DealParty]:
     return (
-        DealParty.objects.filter(party=party)
+        DealParty.objects.filter(party_id=party_id)
         .select_related("deal")
         .order_by("-deal__date_agreed", "deal__title", "role", "id")
     )
@@ -234,9 +256,7 @@ def clauses_for_list(
     clauses = (
         Clause.objects.select_related("deal", "phase", "deadline_phase")
         .defer("search_vector", "deal__summary", "deal__editor_note")
-        .prefetch_related(
-            Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
-        )
+        .prefetch_related(obliged_parties_prefetch())
     )
     if phase is not None:
         clauses = clauses.filter(phase=phase)

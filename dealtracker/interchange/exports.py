@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
+from dealtracker.claims import queries as claim_queries
 from dealtracker.claims.listing import claims_of_deal
 from dealtracker.claims.models import Assessment, Claim, ClauseAnchor, Evidence
 from dealtracker.claims.queries import (
@@ -27,7 +28,7 @@ from dealtracker.claims.queries import (
     with_cited_claims_seen,
 )
 from dealtracker.db.shared_parent import share_parent
-from dealtracker.db.statements import compiled
+from dealtracker.db.statements import compiled, compiled_prefetch
 from dealtracker.db.url_templates import reverse_path
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.loose_dates import format_loose_date
@@ -134,12 +135,11 @@ def csv_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     claims = claims.select_related(
         "claimant", "deal", "phase", "clause", "clause__phase"
     ).prefetch_related(
-        Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
-        Prefetch(
+        claim_queries.subjects_prefetch(),
+        compiled_prefetch(
+            "exports.claim_rows.evidence",
             "evidence",
-            queryset=Evidence.objects.select_related(
-                "passage__source", "passage__revision_anchored"
-            )
+            Evidence.objects.select_related("passage__source", "passage__revision_anchored")
             .defer(*HEAVY_EVIDENCE_FIELDS, "passage__revision_anchored__text")
             .order_by("id"),
         ),
@@ -491,10 +491,11 @@ def _deal_claims(*, deal_id: int, drafts: bool) -> QuerySet[Claim]:
     return (
         claims.select_related("claimant", "clause__phase", "phase")
         .prefetch_related(
-            Prefetch("subjects", queryset=Party.objects.order_by("name", "id")),
-            Prefetch(
+            claim_queries.subjects_prefetch(),
+            compiled_prefetch(
+                "exports.deal_claims.evidence",
                 "evidence",
-                queryset=Evidence.objects.select_related(
+                Evidence.objects.select_related(
                     "passage__source", "passage__revision_made", "passage__revision_anchored"
                 )
                 .defer(*HEAVY_EVIDENCE_FIELDS, *HEAVY_REVISION_FIELDS)
@@ -519,9 +520,7 @@ def _deal_clauses(*, deal_id: int) -> QuerySet[Clause]:
         .order_by("position", "reference")
         .select_related("deal", "phase", "deadline_phase", "anchor__passage__revision_anchored")
         .defer("anchor__passage__revision_anchored__text", "anchor__passage__search_vector")
-        .prefetch_related(
-            Prefetch("obliged_parties", queryset=Party.objects.order_by("name", "id"))
-        )
+        .prefetch_related(deal_queries.obliged_parties_prefetch())
     )
 
 
@@ -816,7 +815,7 @@ def feed_claims(*, deal: Deal | None = None, limit: int = FEED_ITEMS) -> list[Cl
         claims = claims.filter(claims_of_deal(deal))
     claims = (
         claims.select_related("claimant", "deal", "clause", "phase")
-        .prefetch_related(Prefetch("subjects", queryset=Party.objects.order_by("name", "id")))
+        .prefetch_related(claim_queries.subjects_prefetch())
         .order_by("-updated_at", "-id")
     )
     # A claim's clause and phase share its deal (see csv_claims): the deals joined once.

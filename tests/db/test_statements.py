@@ -25,11 +25,20 @@ from dealtracker.db.statements import (
     compiled,
     compiled_get,
     compiled_page,
+    compiled_prefetch,
     compiled_slice,
 )
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Clause, Deal, Party
-from tests.factories import make_claim, make_clause, make_deal, make_draft_claim
+from tests.factories import (
+    make_claim,
+    make_clause,
+    make_deal,
+    make_draft_claim,
+    make_party,
+    make_passage,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -369,3 +378,109 @@ def test_any_filters_any_page_and_any_viewer_give_the_ordinary_querys_rows(
     compiled_pages = pages()
     settings.DB_PLAIN = frozenset({"compiled"})
     assert pages() == compiled_pages
+
+
+# --- compiled prefetches ---------------------------------------------------------------
+
+
+def _claims_with(prefetch, claims):
+    return list(
+        claim_queries.Claim.objects.filter(pk__in=[c.pk for c in claims])
+        .order_by("pk")
+        .prefetch_related(prefetch)
+    )
+
+
+@pytest.fixture
+def claims_told():
+    """Five claims, each with its own subjects, claimant and evidence."""
+    parties = [make_party(f"party-{n}", f"Party {n}") for n in range(6)]
+    source = make_source()
+    quotes = ("Hamas is prepared", "The second phase", "Israeli officials said", "Gabe Witkoff")
+    passages = [make_passage(source, quote) for quote in quotes]
+    return [
+        make_claim(
+            f"Claim {n}",
+            claimant=parties[n],
+            subjects=parties[n + 1 : n + 1 + n % 3],
+            passages=passages[: n % 4],
+        )
+        for n in range(5)
+    ]
+
+
+def test_a_prefetch_gives_each_object_its_own_rows_for_any_number_of_objects(
+    settings, compiles, claims_told
+):
+    settings.DB_STATEMENTS_CHECKED = False
+    subjects = partial(compiled_prefetch, "subjects", "subjects", Party.objects.order_by("name"))
+    evidence = partial(compiled_prefetch, "evidence", "evidence", claim_queries.Evidence.objects.all())
+    claimant = partial(compiled_prefetch, "claimant", "claimant", Party.objects.all())
+    for chosen in (claims_told, claims_told[3:4], claims_told[1:3], claims_told[::2]):
+        before = len(compiles)
+        got = _claims_with(subjects(), chosen)
+        got = _claims_with(evidence(), got)
+        got = _claims_with(claimant(), got)
+        compiled_here = len(compiles) - before
+        for read, told in zip(got, chosen, strict=True):
+            assert list(read.subjects.all()) == sorted(told.subjects.all(), key=lambda p: p.name)
+            assert {e.passage_id for e in read.evidence.all()} == {
+                e.passage_id for e in told.evidence.all()
+            }
+            assert read.claimant == told.claimant
+        if chosen is not claims_told:
+            assert compiled_here == 3  # the claims' own queries; no prefetch's
+
+
+def test_a_prefetch_is_one_statement_whatever_the_number_of_objects(settings, claims_told):
+    texts = []
+    for chosen in (claims_told[:1], claims_told):
+        with CaptureQueriesContext(connection) as sent:
+            _claims_with(
+                compiled_prefetch("subjects", "subjects", Party.objects.order_by("name")), chosen
+            )
+        texts.append(
+            [q["sql"] for q in sent.captured_queries if "claims_claim_subjects" in q["sql"]]
+        )
+    assert len(texts[0]) == len(texts[1]) == 1
+    assert "= ANY(" in texts[1][0] and " IN (" not in texts[1][0]
+
+
+def test_a_prefetch_follows_to_its_own_prefetches(settings, claims_told):
+    """Evidence, then each passage's source (a forward relation, as Django prefetches it)."""
+    for chosen in (claims_told, claims_told[3:4]):
+        with CaptureQueriesContext(connection) as sent:
+            got = _claims_with(claim_queries.evidence_prefetch(), chosen)
+            titles = [e.passage.source.title for claim in got for e in claim.evidence.all()]
+        assert titles == ["Hamas offers to free all hostages"] * sum(
+            c.evidence.count() for c in chosen
+        )
+        sources = [q["sql"] for q in sent.captured_queries if 'FROM "sources_source"' in q["sql"]]
+        assert len(sources) == 1 and "= ANY(" in sources[0]
+
+
+def test_a_prefetch_with_values_of_its_own_is_refused(claims_told):
+    own_value = compiled_prefetch("named", "subjects", Party.objects.filter(name="Party 2"))
+    with pytest.raises(UncompilableValue, match="values of its own"):
+        _claims_with(own_value, claims_told)
+    with pytest.raises(UncompilableValue, match="sliced"):
+        compiled_prefetch("first", "subjects", Party.objects.order_by("name")[:1])
+
+
+def test_a_prefetch_key_reused_for_another_query_fails_the_check(settings, claims_told):
+    _claims_with(compiled_prefetch("k", "subjects", Party.objects.order_by("name")), claims_told)
+    with pytest.raises(StatementMismatch):
+        _claims_with(
+            compiled_prefetch("k", "subjects", Party.objects.order_by("-name")), claims_told
+        )
+
+
+def test_the_plain_path_prefetches_as_django_does(settings, claims_told):
+    settings.DB_PLAIN = frozenset({"compiled"})
+    with CaptureQueriesContext(connection) as sent:
+        got = _claims_with(
+            compiled_prefetch("subjects", "subjects", Party.objects.order_by("name")), claims_told
+        )
+    assert [len(c.subjects.all()) for c in got] == [0, 1, 2, 0, 1]
+    ran = [q["sql"] for q in sent.captured_queries if "claims_claim_subjects" in q["sql"]]
+    assert len(ran) == 1 and " IN (" in ran[0]

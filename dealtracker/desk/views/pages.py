@@ -533,7 +533,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
         raise Http404("No phase with this number in the deal.")
     clause_paging = paginate(
         request,
-        deal_queries.clauses_for_deal(deal=deal).filter(phase=phase),
+        deal_queries.clauses_of_phase(phase=phase),
         PHASE_CLAUSES,
         "clause_page",
         path=request.path,
@@ -543,7 +543,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
         "deal": deal,
         "phase": phase,
         "clause_paging": clause_paging,
-        "clauses": list(clause_paging.page.object_list),
+        "clauses": deal_queries.of_deal(deal, clause_paging.page.object_list),
     }
     if is_partial(request) and request.htmx.target == "phase-clauses":  # type: ignore[attr-defined]
         return render(request, "desk/phase_detail.html#phase-clauses", context)
