@@ -45,9 +45,9 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Prefetch, QuerySet
-from django.db.models.expressions import ColPairs
+from django.db.models.expressions import ColPairs  # type: ignore[attr-defined]  # new in 5.2
 from django.db.models.fields.related_lookups import RelatedIn
-from django.db.models.fields.tuple_lookups import TupleIn
+from django.db.models.fields.tuple_lookups import TupleIn  # type: ignore[import-untyped]
 from django.db.models.sql.query import Query
 
 from .any_of import _AnyOfValues
@@ -311,7 +311,8 @@ def compiled_prefetch(
     would be sent again as it is); its own prefetches run as usual."""
     if queryset.query.is_sliced:
         raise UncompilableValue(f"prefetch {key!r}: a sliced queryset is not compilable")
-    return _CompiledPrefetch(key, lookup, queryset, to_attr)
+    # Through Any: django-stubs' plugin fails on a Prefetch subclass's constructor.
+    return cast(Any, _CompiledPrefetch)(key, lookup, queryset, to_attr)
 
 
 class _CompiledPrefetch(Prefetch):
@@ -362,7 +363,8 @@ def _with_ids(query: Query, index: int, column: Any, ids: list) -> Query:
     """A copy of the query whose relation filter is `column = ANY(ids)`."""
     rewritten = Query.clone(query)
     rewritten.__class__ = Query
-    rewritten.where.children[index] = _AnyOfValues(column, ids)
+    # An expression among the conditions, as Django's own filters put them.
+    rewritten.where.children[index] = _AnyOfValues(column, ids)  # type: ignore[call-overload]
     return rewritten
 
 
@@ -411,7 +413,7 @@ def _compile_prefetch(query: Query, index: int, column: Any, connection) -> _Com
         raise UncompilableValue(
             "a compiled prefetch's queryset takes values of its own: make it an ordinary Prefetch"
         )
-    rows = QuerySet(model=rewritten.model, query=rewritten)
+    rows: QuerySet = QuerySet(model=rewritten.model, query=rewritten)
     return _Compiled(queryset=rows, compiler=compiler, sql=sql, slots=((True, "ids"),))
 
 

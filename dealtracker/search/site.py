@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.contrib.postgres.search import (
@@ -42,10 +44,13 @@ from django.db.models.functions import Greatest, Left, Right
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from dealtracker.accounts.roles import sees_drafts
 from dealtracker.claims.models import Claim
-from dealtracker.claims.queries import visible_claims
+from dealtracker.claims.queries import claims_seen
+from dealtracker.db.any_of import any_of_values
 from dealtracker.db.lexeme_statistics import lexeme_frequencies
 from dealtracker.db.planner import bitmap_scans_only
+from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Party
 from dealtracker.fulltext.matching import (
     any_config_query_sql,
@@ -150,7 +155,8 @@ def _text(value: str) -> Value:
 
 
 def _top(
-    rows: QuerySet,
+    rows_key: Hashable,
+    rows: Callable[[], QuerySet],
     q: str,
     *,
     text: str,
@@ -162,21 +168,72 @@ def _top(
     candidates_limit: int = CANDIDATES,
     candidates: list[int] | None = None,
 ) -> tuple[list[Hit], bool]:
-    """The best `limit` rows by rank, with a snippet of `text` for each (all of it if `whole`).
+    """The best `limit` rows of rows() by rank, with a snippet of `text` for each (all of
+    it if `whole`); `rows_key` names rows() among the statements compiled once.
 
     `candidates`: the rows to rank (from newest_candidates()); by default the
     first `candidates_limit` rows the GIN index finds.
     """
+    # One statement per group and shape, its SQL compiled once (db/statements.py): the
+    # search text and the candidates' ids are its values.
+    build = partial(
+        _found,
+        rows=rows,
+        text=text,
+        language=language,
+        limit=limit,
+        vector=vector,
+        whole=whole,
+        max_chars=max_chars,
+        candidates_limit=candidates_limit,
+    )
+    key = (rows_key, text, language, limit, vector, whole, max_chars, candidates_limit)
     if candidates is None:
+        found_rows = compiled(("search.top", "index", *key), build, q=q)
+    else:
+        found_rows = compiled(("search.top", "walked", *key), build, q=q, candidate_ids=candidates)
+    found = list(found_rows)
+    hits = [
+        Hit(
+            obj=row,
+            snippet=highlight(row.snippet) if whole else _fragment(row),
+            rank=row.rank,
+        )
+        for row in found
+    ]
+    return hits[:limit], len(hits) > limit
+
+
+def _found(
+    *,
+    q: str,
+    candidate_ids: list[int] | None = None,
+    rows: Callable[[], QuerySet],
+    text: str,
+    language: str,
+    limit: int,
+    vector: str,
+    whole: bool,
+    max_chars: int | None,
+    candidates_limit: int,
+) -> QuerySet:
+    candidates: QuerySet | Q
+    if candidate_ids is None:
         # Only the index test here, read as a bitmap scan of the GIN index (see
         # site_search's settings): it stops after CANDIDATES rows when the word is
         # common and costs nothing when it is absent. (An ORDER BY id here made
         # PostgreSQL walk the whole table backwards for a word that is nowhere.)
-        candidates = (
-            rows.model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk")
-        )[:candidates_limit]
+        model = rows().model
+        candidates = Q(
+            pk__in=(model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk"))[
+                :candidates_limit
+            ]
+        )
+    else:
+        candidates = any_of_values("pk", candidate_ids)
     top_ids = (
-        rows.filter(pk__in=candidates)
+        rows()
+        .filter(candidates)
         .filter(language_matches(q, language=language, vector=vector))
         .annotate(rank=text_rank(q, vector=vector))
         .order_by("-rank", "-pk")
@@ -200,20 +257,13 @@ def _top(
         stop_sel=STOP,
         **fragments,
     )
-    found = rows.filter(pk__in=top_ids).annotate(rank=text_rank(q, vector=vector), snippet=headline)
+    found = (
+        rows().filter(pk__in=top_ids).annotate(rank=text_rank(q, vector=vector), snippet=headline)
+    )
     if not whole:
         # The text's first and last characters tell whether a fragment is cut (an ellipsis).
         found = found.annotate(text_head=Left(text, EDGE_CHARS), text_tail=Right(text, EDGE_CHARS))
-    found = list(found.order_by("-rank", "-pk"))
-    hits = [
-        Hit(
-            obj=row,
-            snippet=highlight(row.snippet) if whole else _fragment(row),
-            rank=row.rank,
-        )
-        for row in found
-    ]
-    return hits[:limit], len(hits) > limit
+    return found.order_by("-rank", "-pk")
 
 
 def _fragment(row) -> SafeString:
@@ -229,17 +279,29 @@ def _fragment(row) -> SafeString:
 def search_clauses(
     q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
-    rows = Clause.objects.select_related("deal", "phase")
-    return _top(rows, q, text="text", language="language", limit=limit, candidates=candidates)
+    return _top(
+        "clauses",
+        _clause_rows,
+        q,
+        text="text",
+        language="language",
+        limit=limit,
+        candidates=candidates,
+    )
+
+
+def _clause_rows() -> QuerySet:
+    return Clause.objects.select_related("deal", "phase")
 
 
 def search_claims(
     q: str, *, user, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
     # Candidates come from the whole table; only visible ones are ranked and shown.
-    rows = visible_claims(user=user).select_related("claimant", "deal")
+    drafts = sees_drafts(user)
     return _top(
-        rows,
+        ("claims", drafts),
+        partial(_claim_rows, drafts=drafts),
         q,
         text="statement",
         language="language",
@@ -249,13 +311,16 @@ def search_claims(
     )
 
 
+def _claim_rows(*, drafts: bool) -> QuerySet:
+    return claims_seen(drafts=drafts).select_related("claimant", "deal")
+
+
 def search_sources(
     q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
-    # Only what a row shows; never the (possibly long) text itself.
-    rows = Source.objects.only("id", "title", "outlet", "published_on", "language", "kind")
     return _top(
-        rows,
+        "sources",
+        _source_rows,
         q,
         text="text",
         language="language",
@@ -266,10 +331,28 @@ def search_sources(
     )
 
 
+def _source_rows() -> QuerySet:
+    # Only what a row shows; never the (possibly long) text itself.
+    return Source.objects.only("id", "title", "outlet", "published_on", "language", "kind")
+
+
 def search_passages(
     q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
-    rows = Passage.objects.select_related("source").only(
+    return _top(
+        "passages",
+        _passage_rows,
+        q,
+        text="quote",
+        language="source__language",
+        limit=limit,
+        whole=True,
+        candidates=candidates,
+    )
+
+
+def _passage_rows() -> QuerySet:
+    return Passage.objects.select_related("source").only(
         "id",
         "start",
         "end",
@@ -278,15 +361,6 @@ def search_passages(
         "source__title",
         "source__outlet",
         "source__language",
-    )
-    return _top(
-        rows,
-        q,
-        text="quote",
-        language="source__language",
-        limit=limit,
-        whole=True,
-        candidates=candidates,
     )
 
 
@@ -300,6 +374,12 @@ def search_parties(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool
 
     Run inside site_search's transaction: its thresholds make "Isreal" find Israel.
     """
+    found = list(compiled(("search.parties", limit), partial(_parties_like, limit=limit), q=q))
+    hits = [Hit(obj=p, snippet=mark_safe(""), rank=p.score) for p in found]  # noqa: S308
+    return hits[:limit], len(hits) > limit
+
+
+def _parties_like(*, q: str, limit: int) -> QuerySet:
     rows = (
         Party.objects.annotate(alias_text=aliases_text())
         .filter(
@@ -319,9 +399,7 @@ def search_parties(q: str, *, limit: int = GROUP_LIMIT) -> tuple[list[Hit], bool
         )
         .order_by("-score", "name", "id")
     )
-    found = list(rows[: limit + 1])
-    hits = [Hit(obj=p, snippet=mark_safe(""), rank=p.score) for p in found]  # noqa: S308
-    return hits[:limit], len(hits) > limit
+    return rows[: limit + 1]
 
 
 def use_search_settings() -> None:

@@ -414,7 +414,9 @@ def test_a_prefetch_gives_each_object_its_own_rows_for_any_number_of_objects(
 ):
     settings.DB_STATEMENTS_CHECKED = False
     subjects = partial(compiled_prefetch, "subjects", "subjects", Party.objects.order_by("name"))
-    evidence = partial(compiled_prefetch, "evidence", "evidence", claim_queries.Evidence.objects.all())
+    evidence = partial(
+        compiled_prefetch, "evidence", "evidence", claim_queries.Evidence.objects.all()
+    )
     claimant = partial(compiled_prefetch, "claimant", "claimant", Party.objects.all())
     for chosen in (claims_told, claims_told[3:4], claims_told[1:3], claims_told[::2]):
         before = len(compiles)
