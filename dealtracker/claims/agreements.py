@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Deal, Phase
 from dealtracker.history import credit
 from dealtracker.sources.models import Passage, Source
@@ -69,8 +70,13 @@ def clauses_with_anchor(*, deal: Deal) -> QuerySet[Clause]:
 
 def clause_verbatim(*, clause: Clause) -> ClauseAnchor | None:
     """The clause's anchor with its passage, source and (text-less) revision, or None."""
-    return (
-        ClauseAnchor.objects.filter(clause=clause)
+    anchors = compiled("claims.clause_verbatim", _clause_verbatim, clause_id=clause.pk)
+    return next(iter(anchors), None)
+
+
+def _clause_verbatim(*, clause_id: int) -> QuerySet[ClauseAnchor]:
+    anchors = (
+        ClauseAnchor.objects.filter(clause_id=clause_id)
         .select_related("passage__source", "passage__revision_anchored")
         .defer(
             "passage__search_vector",
@@ -78,8 +84,8 @@ def clause_verbatim(*, clause: Clause) -> ClauseAnchor | None:
             "passage__source__search_vector",
             "passage__revision_anchored__text",
         )
-        .first()
     )
+    return anchors[:1]  # as .first(): a clause has one anchor at most
 
 
 def clause_anchor_of(clause: Clause) -> ClauseAnchor | None:

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dealtracker.db.statements import compiled_prefetch
@@ -18,7 +19,7 @@ from dealtracker.deals.models import Clause, Party
 from dealtracker.text import strip_controls
 
 from .models import Assessment, AssessmentLevel, Claim
-from .queries import visible_assessments
+from .queries import assessments_seen, compiled_as_seen
 from .rollups import LEVEL_SCORE
 
 # An assessment maps to the words claims use (DESIGN.md, compliance matrix).
@@ -97,20 +98,37 @@ def assessment_history(
     """Every visible assessment of a clause, per party id, oldest first (two queries).
 
     Cited claims come with their claimant (pages say who made them)."""
-    qs = visible_assessments(user=user).filter(clause=clause)
-    if as_of is not None:
-        qs = qs.filter(assessed_on__lte=as_of)
-    qs = qs.select_related("party").prefetch_related(
-        compiled_prefetch(
-            "claims.assessment_claims",
-            "claims",
-            Claim.objects.select_related("claimant").order_by("-made_on", "-id"),
-        )
+    dated = {"as_of": as_of} if as_of is not None else {}
+    rows = compiled_as_seen(
+        ("claims.assessment_history", as_of is None),
+        _assessment_history,
+        user=user,
+        clause_id=clause.pk,
+        **dated,
     )
     history: dict[int, list[Assessment]] = defaultdict(list)
-    for assessment in qs.order_by("party_id", "assessed_on", "id"):
+    for assessment in rows:
         history[assessment.party_id].append(assessment)
     return dict(history)
+
+
+def _assessment_history(
+    *, clause_id: int, drafts: bool, as_of: dt.date | None = None
+) -> QuerySet[Assessment]:
+    rows = assessments_seen(drafts=drafts).filter(clause_id=clause_id)
+    if as_of is not None:
+        rows = rows.filter(assessed_on__lte=as_of)
+    return (
+        rows.select_related("party")
+        .prefetch_related(
+            compiled_prefetch(
+                "claims.assessment_claims",
+                "claims",
+                Claim.objects.select_related("claimant").order_by("-made_on", "-id"),
+            )
+        )
+        .order_by("party_id", "assessed_on", "id")
+    )
 
 
 def disagrees(assessment: Assessment | None, latest_claim: Claim | None) -> bool:
