@@ -182,7 +182,7 @@ def claims_for_phase(*, phase: Phase, user) -> QuerySet[Claim]:
 
 
 def _claims_for_phase(*, phase_id: int, drafts: bool) -> QuerySet[Claim]:
-    clauses = Clause.objects.filter(phase_id=phase_id).values("pk")
+    clauses = Clause.objects.filter(phase_id=phase_id).order_by().values("pk")
     claims = claims_seen(drafts=drafts).filter(Q(phase_id=phase_id) | any_of("clause_id", clauses))
     return with_claim_details(claims).prefetch_related(evidence_prefetch())
 
