@@ -359,6 +359,21 @@ def _ids_filter(query: Query) -> tuple[int, Any, list] | None:
     return index, column, ids
 
 
+def _reads_rows(query: Query) -> bool:
+    """Whether the query reads the model's rows, as a prefetch does. A copy made for a
+    count, an exists() or a subquery changes its select, limits or role: it is compiled
+    as usual, never sent as the rows' statement."""
+    return bool(
+        query.default_cols
+        and not query.select
+        and not query.annotations
+        and not query.is_sliced
+        and not query.subquery
+        and not query.combinator
+        and not query.distinct
+    )
+
+
 def _with_ids(query: Query, index: int, column: Any, ids: list) -> Query:
     """A copy of the query whose relation filter is `column = ANY(ids)`."""
     rewritten = Query.clone(query)
@@ -374,12 +389,23 @@ class _PrefetchQuery(Query):
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
         key = self.__dict__.get("_statement_key")
-        found = _ids_filter(self) if key is not None else None
+        found = _ids_filter(self) if key is not None and _reads_rows(self) else None
         if found is None:
             return super().get_compiler(using, connection, elide_empty)
         index, column, ids = found
         connection = connection if connection is not None else connections[using]
-        full_key = (key, connection.alias, index)
+        # The key names the prefetch; what Django made of it here (the tables joined, the
+        # extra columns of a many-to-many, the column the ids are of) is in the key too,
+        # so a key given to two relations, or a query reaching here another way, is two
+        # statements, never one sent for the other.
+        shape = (
+            tuple(self.alias_map),
+            tuple(self.extra_select),
+            len(self.where.children),
+            column.alias,
+            column.target.column,
+        )
+        full_key = (key, connection.alias, index, shape)
         entry = _compiled.get(full_key)
         if entry is None:
             if len(_compiled) >= MAX_STATEMENTS:

@@ -486,3 +486,35 @@ def test_the_plain_path_prefetches_as_django_does(settings, claims_told):
     assert [len(c.subjects.all()) for c in got] == [0, 1, 2, 0, 1]
     ran = [q["sql"] for q in sent.captured_queries if "claims_claim_subjects" in q["sql"]]
     assert len(ran) == 1 and " IN (" in ran[0]
+
+
+def test_a_count_or_exists_of_a_prefetch_query_is_its_own_statement(claims_told):
+    """Only the rows a prefetch reads come from the statement compiled once: a count or
+    an exists() of its query (as any copy could ask) is compiled as usual, and its rows
+    read without the column Django adds for a many-to-many are a statement of their own."""
+    from django.db.models.fields.related_descriptors import _filter_prefetch_queryset
+
+    prefetch = compiled_prefetch("subjects", "subjects", Party.objects.order_by("name"))
+    _claims_with(prefetch, claims_told)  # compiled once
+    claim = claims_told[2]  # two subjects
+    (rows,) = prefetch.get_current_querysets(0)
+    rows = _filter_prefetch_queryset(rows, "claims_about", [claim])
+    assert rows.count() == 2
+    assert rows.values("pk").count() == 2
+    assert rows.exists()
+    assert sorted(p.pk for p in rows) == sorted(p.pk for p in claim.subjects.all())
+
+
+def test_one_key_given_to_two_relations_reads_each_relation(settings, claims_told):
+    clause = make_clause(make_deal("lebanon-2024"), "2.1")
+    clause.obliged_parties.set(claims_told[4].subjects.all()[:1])
+    parties = partial(compiled_prefetch, "parties", queryset=Party.objects.order_by("name"))
+    for _ in range(2):
+        got = _claims_with(parties(lookup="subjects"), claims_told[2:3])
+        assert len(got[0].subjects.all()) == 2
+        clauses = list(
+            Clause.objects.filter(pk=clause.pk).prefetch_related(parties(lookup="obliged_parties"))
+        )
+        assert [p.pk for p in clauses[0].obliged_parties.all()] == [
+            claims_told[4].subjects.all()[0].pk
+        ]
