@@ -64,11 +64,15 @@ def deals_named(*, text: str, limit: int) -> list[Deal]:
     text = " ".join(text.split())
     if not text:
         return []
-    deal = Deal.objects.filter(slug=text).first()
+    deal = next(iter(compiled("deals.deal_by_slug", _deal_by_slug, slug=text)), None)
     if deal is not None:
         return [deal]
     named = Deal.objects.filter(Q(title__iexact=text) | Q(slug__iexact=text))
     return list(named.order_by("title", "id")[:limit])
+
+
+def _deal_by_slug(*, slug: str) -> QuerySet[Deal]:
+    return Deal.objects.filter(slug=slug)[:1]  # as .first(): a slug is one deal's
 
 
 def deals_titled_like(*, text: str, limit: int) -> list[Deal]:
@@ -122,6 +126,15 @@ def clauses_of_deal(*, deal: Deal) -> list[Clause]:
 
 def _clauses_of_deal(*, deal_id: int) -> QuerySet[Clause]:
     return _clauses_in_order(Clause.objects.filter(deal_id=deal_id))
+
+
+def clause_choices(*, deal: Deal) -> list[Clause]:
+    """A deal's clauses in order, alone (a filter's choices), each given `deal` itself."""
+    return of_deal(deal, compiled("deals.clause_choices", _clause_choices, deal_id=deal.pk))
+
+
+def _clause_choices(*, deal_id: int) -> QuerySet[Clause]:
+    return Clause.objects.filter(deal_id=deal_id).order_by("position", "reference", "id")
 
 
 def clauses_of_phase(*, phase: Phase) -> QuerySet[Clause]:

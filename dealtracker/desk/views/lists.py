@@ -33,6 +33,7 @@ from dealtracker.claims.listing import (
 )
 from dealtracker.claims.models import Claim
 from dealtracker.db.url_templates import reverse_path
+from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Deal
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
@@ -175,8 +176,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "is_first_page": not (
                 form.cleaned_data.get("after") or form.cleaned_data.get("before")
             ),
-            "phases": list(filters.deal.phases.all()) if filters.deal else [],
-            "clauses": list(filters.deal.clauses.all()) if filters.deal else [],
+            "phases": deal_queries.phases_of_deal(deal=filters.deal) if filters.deal else [],
+            "clauses": deal_queries.clause_choices(deal=filters.deal) if filters.deal else [],
             "sees_drafts": sees_drafts(request.user),
             "vocabulary_controls": [
                 (
