@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from dealtracker.db.statements import compiled
+from dealtracker.db.statements import compiled_first
 from dealtracker.deals.models import Clause, Deal, Phase
 from dealtracker.history import credit
 from dealtracker.sources.models import Passage, Source
@@ -70,12 +70,11 @@ def clauses_with_anchor(*, deal: Deal) -> QuerySet[Clause]:
 
 def clause_verbatim(*, clause: Clause) -> ClauseAnchor | None:
     """The clause's anchor with its passage, source and (text-less) revision, or None."""
-    anchors = compiled("claims.clause_verbatim", _clause_verbatim, clause_id=clause.pk)
-    return next(iter(anchors), None)
+    return compiled_first("claims.clause_verbatim", _clause_verbatim, clause_id=clause.pk)
 
 
 def _clause_verbatim(*, clause_id: int) -> QuerySet[ClauseAnchor]:
-    anchors = (
+    return (
         ClauseAnchor.objects.filter(clause_id=clause_id)
         .select_related("passage__source", "passage__revision_anchored")
         .defer(
@@ -85,7 +84,6 @@ def _clause_verbatim(*, clause_id: int) -> QuerySet[ClauseAnchor]:
             "passage__revision_anchored__text",
         )
     )
-    return anchors[:1]  # as .first(): a clause has one anchor at most
 
 
 def clause_anchor_of(clause: Clause) -> ClauseAnchor | None:

@@ -139,6 +139,13 @@ def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -
     raise queryset.model.MultipleObjectsReturned(f"get() returned more than one {name}.")
 
 
+def compiled_first(key: Hashable, build: Callable[..., QuerySet], **values: Any) -> Any:
+    """The first row of build(**values) in its order, or None (QuerySet.first() for an
+    ordered query), compiled once as by compiled()."""
+    queryset = compiled(("first", key), lambda **given: build(**given)[:1], **values)
+    return next(iter(queryset), None)
+
+
 def compiled_slice(rows: Any, window: slice) -> Any:
     """rows[window] (a queryset or a list), compiled once per window when `rows` came
     from compiled()."""
@@ -225,10 +232,26 @@ def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compile
 
 
 def _check(key, entry: _Compiled, build, values: dict[str, Any], using: str) -> None:
-    expected = build(**values).query.get_compiler(using).as_sql()
-    got = (entry.sql, entry.params(values))
-    if (expected[0], tuple(expected[1])) != got:
-        raise StatementMismatch(f"statement {key!r}: compiled once {got!r}, now {expected!r}")
+    expected = build(**values).query.get_compiler(using)
+    _same_statement(key, (entry.sql, entry.params(values)), expected)
+
+
+def _same_statement(key, got: tuple[str, tuple], expected) -> None:
+    """Raise StatementMismatch when `got` is not what the compiler `expected` writes."""
+    sql, params = expected.as_sql()
+    if (sql, tuple(params)) != got:
+        raise StatementMismatch(f"statement {key!r}: compiled once {got!r}, now {(sql, params)!r}")
+
+
+def _reused(compiler, query: Query, connection, sql: str, params: tuple) -> Any:
+    """A copy of a remembered compiler for `query`, sending `sql` with `params`; its
+    column list and row layout are the remembered ones."""
+    reused = copy.copy(compiler)
+    reused.query = query
+    reused.connection = connection
+    reused.using = connection.alias
+    reused.as_sql = lambda *args, **kwargs: (sql, params)
+    return reused
 
 
 # Stand-ins: values no page sends, within every column's range (Django refuses an
@@ -282,13 +305,8 @@ class _CompiledQuery(Query):
         run = self.__dict__.get("_run")
         if run is None:
             return super().get_compiler(using, connection, elide_empty)
-        compiler = copy.copy(run.entry.compiler)
-        compiler.query = self
-        compiler.connection = connection if connection is not None else connections[using]
-        compiler.using = using
-        sql, params = run.entry.sql, run.params
-        compiler.as_sql = lambda *args, **kwargs: (sql, params)
-        return compiler
+        connection = connection if connection is not None else connections[using]
+        return _reused(run.entry.compiler, self, connection, run.entry.sql, run.params)
 
     def clone(self):
         # A copy may be changed (sliced, counted, filtered): it is an ordinary query, and
@@ -416,18 +434,8 @@ class _PrefetchQuery(Query):
         params = entry.params({"ids": ids})
         if settings.DB_STATEMENTS_CHECKED:
             expected = _with_ids(self, index, column, ids).get_compiler(connection=connection)
-            sql, expected_params = expected.as_sql()
-            if (sql, tuple(expected_params)) != (entry.sql, params):
-                raise StatementMismatch(
-                    f"prefetch {key!r}: compiled once {(entry.sql, params)!r},"
-                    f" now {(sql, expected_params)!r}"
-                )
-        compiler = copy.copy(entry.compiler)
-        compiler.query = self
-        compiler.connection = connection
-        compiler.using = connection.alias
-        compiler.as_sql = lambda *args, **kwargs: (entry.sql, params)
-        return compiler
+            _same_statement(key, (entry.sql, params), expected)
+        return _reused(entry.compiler, self, connection, entry.sql, params)
 
 
 def _compile_prefetch(query: Query, index: int, column: Any, connection) -> _Compiled:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from dealtracker.db.statements import compiled, compiled_get, compiled_prefetch
+from dealtracker.db.statements import compiled, compiled_first, compiled_get, compiled_prefetch
 
 from .models import Clause, Deal, DealParty, Party, Phase
 
@@ -64,7 +64,7 @@ def deals_named(*, text: str, limit: int) -> list[Deal]:
     text = " ".join(text.split())
     if not text:
         return []
-    deal = next(iter(compiled("deals.deal_by_slug", _deal_by_slug, slug=text)), None)
+    deal = compiled_first("deals.deal_by_slug", _deal_by_slug, slug=text)
     if deal is not None:
         return [deal]
     named = Deal.objects.filter(Q(title__iexact=text) | Q(slug__iexact=text))
@@ -72,7 +72,7 @@ def deals_named(*, text: str, limit: int) -> list[Deal]:
 
 
 def _deal_by_slug(*, slug: str) -> QuerySet[Deal]:
-    return Deal.objects.filter(slug=slug)[:1]  # as .first(): a slug is one deal's
+    return Deal.objects.filter(slug=slug)
 
 
 def deals_titled_like(*, text: str, limit: int) -> list[Deal]:
