@@ -17,7 +17,7 @@ from dealtracker.api.ratelimit import rate_limit_hit
 from dealtracker.claims.models import Claim
 from tests.redis_server import require_redis
 
-from .conftest import bearer
+from .conftest import LONG_WINDOW, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_over_the_limit_a_client_gets_429_with_retry_after(demo, anonymous, sett
     assert 1 <= int(refused["Retry-After"]) <= settings.API_RATE_LIMIT_WINDOW
     body = refused.json()
     assert body["error"] == "rate_limited"
-    assert "3 per 60 s" in body["message"] and "Try again in" in body["message"]
+    assert f"3 per {LONG_WINDOW} s" in body["message"] and "Try again in" in body["message"]
 
 
 def test_limits_are_per_token_and_per_address(demo, public_read, settings, reader_token):
@@ -175,7 +175,7 @@ def test_the_limit_holds_across_connections_at_once(settings):
     def hammer():
         try:
             for _ in range(15):
-                verdict = rate_limit_hit("a:198.51.100.7", limit=20, window=3600)
+                verdict = rate_limit_hit("a:198.51.100.7", limit=20, window=LONG_WINDOW)
                 with lock:
                     results.append(verdict.allowed)
         finally:
@@ -204,7 +204,7 @@ def test_with_redis_the_limit_is_counted_there(settings, db):
         },
     }
     key = f"a:test-{uuid.uuid4()}"
-    verdicts = [rate_limit_hit(key, limit=2, window=60) for _ in range(3)]
+    verdicts = [rate_limit_hit(key, limit=2, window=LONG_WINDOW) for _ in range(3)]
     assert [v.allowed for v in verdicts] == [True, True, False]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM api_ratewindow WHERE key = %s", [key])
@@ -221,7 +221,7 @@ def test_without_redis_answering_the_limit_falls_back_to_postgresql(settings, db
             "OPTIONS": {"socket_connect_timeout": 0.2},
         },
     }
-    verdicts = [rate_limit_hit("a:fallback", limit=1, window=60) for _ in range(2)]
+    verdicts = [rate_limit_hit("a:fallback", limit=1, window=LONG_WINDOW) for _ in range(2)]
     assert [v.allowed for v in verdicts] == [True, False]
 
 
