@@ -12,6 +12,7 @@ Filters are the HTML lists' own forms (api/params.py).
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,9 +25,15 @@ from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
 from dealtracker.claims import queries as claim_queries
-from dealtracker.claims.listing import Cursor, claim_page, filtered_claims, with_list_details
+from dealtracker.claims.listing import (
+    Cursor,
+    claim_page,
+    filtered_claims,
+    listed_claims,
+    with_list_details,
+)
 from dealtracker.claims.models import Claim, Evidence
-from dealtracker.db.statements import compiled_prefetch
+from dealtracker.db.statements import compiled_derived, compiled_prefetch, compiled_slice
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, Party
@@ -44,7 +51,14 @@ from dealtracker.sources.models import Source, SourceDocument, SourceKind
 from . import schemas as s
 from . import serialize
 from .gate import api_error
-from .params import BadParameters, filter_form, id_cursor, query_model, refuse_unknown
+from .params import (
+    DEFAULT_LIMIT,
+    BadParameters,
+    filter_form,
+    id_cursor,
+    query_model,
+    refuse_unknown,
+)
 
 DESCRIPTION = """\
 Read what the desk has recorded: deals and their phases and clauses, parties,
@@ -188,9 +202,13 @@ def _answer(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
 def _id_page(request: HttpRequest, rows: QuerySet, filters, render) -> HttpResponse:
     """One page of an id-ordered list after the cursor's id."""
     after = id_cursor(filters.cursor)
-    if after is not None:
-        rows = rows.filter(pk__gt=after)
-    page = list(rows[: filters.limit + 1])
+    if filters.limit != DEFAULT_LIMIT:  # compiled for the default page alone (see claims)
+        page = list(_ids_after(rows, limit=filters.limit, after=after))
+    elif after is None:
+        page = list(compiled_slice(rows, slice(0, filters.limit + 1)))
+    else:
+        window = partial(_ids_after, limit=filters.limit)
+        page = list(compiled_derived(rows, ("ids after", filters.limit), window, after=after))
     more = len(page) > filters.limit
     page = page[: filters.limit]
     cursor = str(page[-1].pk) if more else None
@@ -202,6 +220,11 @@ def _id_page(request: HttpRequest, rows: QuerySet, filters, render) -> HttpRespo
             "next": _next_link(request, cursor),
         },
     )
+
+
+def _ids_after(rows: QuerySet, *, limit: int, after: int | None) -> QuerySet:
+    """The first limit + 1 rows whose id is past `after`."""
+    return (rows.filter(pk__gt=after) if after is not None else rows)[: limit + 1]
 
 
 # --- deals ------------------------------------------------------------------------
@@ -307,13 +330,14 @@ def clause_list(request: HttpRequest, filters: Query[ClauseQuery]):
     refuse_unknown(request.GET, ClauseQuery)
     form = filter_form(ClauseFilterForm(request.GET))
     data = form.cleaned_data
-    clauses = deal_queries.clauses_for_list(
+    clauses = deal_queries.clauses_listed(
         deal=data.get("deal"),
         phase=form.phase_obj,
         category=data.get("category"),
         party=data.get("party"),
+        then=_with_verbatim,
     )
-    return _id_page(request, _with_verbatim(clauses), filters, serialize.clause_out)
+    return _id_page(request, clauses, filters, serialize.clause_out)
 
 
 def _with_verbatim(clauses: QuerySet[Clause]) -> QuerySet[Clause]:
@@ -438,9 +462,12 @@ def claim_list(request: HttpRequest, filters: Query[ClaimQuery]):
             ) from None
     claim_filters = form.filters()
     client = _client(request)
-    claims = filtered_claims(user=client.user, filters=claim_filters)
+    if filters.limit == DEFAULT_LIMIT:
+        claims = listed_claims(user=client.user, filters=claim_filters, details=claim_details)
+    else:  # compiled once for the default page alone: a limit of each size would be one more
+        claims = claim_details(filtered_claims(user=client.user, filters=claim_filters))
     page = claim_page(
-        claim_details(claims),
+        claims,
         oldest_first=claim_filters.oldest_first,
         after=after,
         size=filters.limit,

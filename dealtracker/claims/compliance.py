@@ -24,17 +24,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db.models import CharField, Count, F, Func, Max, Q, Sum, Value
+from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, LPad
 from django.utils import timezone
 
 from dealtracker.accounts.roles import sees_drafts
+from dealtracker.db.any_of import any_of_values
+from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Deal, Party
 
 from .assessments import disagrees
 from .models import Assessment, Claim, ClaimCompliance, ClaimVerification, MatrixCount
-from .queries import visible_claims
+from .queries import claims_seen, compiled_as_seen, visible_claims
 from .rollups import latest_assessments
 
 # The order the counts are read out in a cell.
@@ -186,25 +189,22 @@ def _kept_cell_counts(
     *, clause_ids, user, party_id: int | None = None
 ) -> dict[tuple[int, int], dict]:
     """What _cell_counts gives for today's matrix, read from the kept counts."""
-    rows = MatrixCount.objects.filter(clause_id__in=clause_ids)
-    if party_id is not None:
-        rows = rows.filter(party_id=party_id)
-    if not sees_drafts(user):
-        rows = rows.filter(is_published=True)
-    not_refuted = Q(refuted=False)
-    grouped = (
-        rows.values("clause_id", "party_id", "compliance")
-        .annotate(
-            counted=Sum("n", filter=not_refuted, default=0),
-            refuted_n=Sum("n", filter=Q(refuted=True), default=0),
-            latest_key=Max("latest", filter=not_refuted),
+    clause_ids = list(clause_ids)
+    if not clause_ids:
+        return {}
+    drafts = sees_drafts(user)
+    build = partial(_kept_counts, drafts=drafts)
+    if party_id is None:
+        rows = compiled(("claims.kept_cell_counts", drafts), build, clause_ids=clause_ids)
+    else:
+        rows = compiled(
+            ("claims.kept_cell_counts", drafts, "party"),
+            build,
+            clause_ids=clause_ids,
+            party_id=party_id,
         )
-        .order_by()
-    )
     cells: dict[tuple[int, int], dict] = {}
-    for row in grouped.values_list(
-        "clause_id", "party_id", "compliance", "counted", "refuted_n", "latest_key"
-    ):
+    for row in rows:
         clause_id, party_id_, compliance, counted, refuted, latest = row
         cell = cells.setdefault((clause_id, party_id_), {"counts": {}, "refuted": 0, "latest": ""})
         cell["refuted"] += refuted
@@ -214,6 +214,25 @@ def _kept_cell_counts(
             cell["latest"] = latest
             cell["latest_compliance"] = compliance
     return cells
+
+
+def _kept_counts(*, clause_ids: list[int], drafts: bool, party_id: int | None = None) -> QuerySet:
+    rows = MatrixCount.objects.filter(any_of_values("clause_id", clause_ids))
+    if party_id is not None:
+        rows = rows.filter(party_id=party_id)
+    if not drafts:
+        rows = rows.filter(is_published=True)
+    not_refuted = Q(refuted=False)
+    return (
+        rows.values("clause_id", "party_id", "compliance")
+        .annotate(
+            counted=Sum("n", filter=not_refuted, default=0),
+            refuted_n=Sum("n", filter=Q(refuted=True), default=0),
+            latest_key=Max("latest", filter=not_refuted),
+        )
+        .order_by()
+        .values_list("clause_id", "party_id", "compliance", "counted", "refuted_n", "latest_key")
+    )
 
 
 def compliance_matrix(
@@ -299,12 +318,18 @@ def clause_cells(*, clause: Clause, user) -> list[MatrixCell]:
 
 def party_compliance_counts(*, party: Party, user) -> dict[str, int]:
     """Counted compliance claims about a party, by asserted compliance (refuted excluded)."""
-    rows = (
-        visible_claims(user=user)
-        .filter(kind=Claim.Kind.COMPLIANCE, subjects=party)
+    rows = compiled_as_seen(
+        "claims.party_compliance_counts", _party_compliance_counts, user=user, party_id=party.pk
+    )
+    return {row["compliance"]: row["n"] for row in rows}
+
+
+def _party_compliance_counts(*, party_id: int, drafts: bool) -> QuerySet:
+    return (
+        claims_seen(drafts=drafts)
+        .filter(kind=Claim.Kind.COMPLIANCE, subjects=party_id)
         .exclude(verification=ClaimVerification.REFUTED)
         .order_by()
         .values("compliance")
         .annotate(n=Count("pk"))
     )
-    return {row["compliance"]: row["n"] for row in rows}

@@ -12,9 +12,10 @@ and the indexes of claims migration 0003 serve both directions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import (
     BooleanField,
@@ -31,7 +32,8 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from dealtracker.db.statements import compiled_prefetch
+from dealtracker.accounts.roles import sees_drafts
+from dealtracker.db.statements import compiled, compiled_derived, compiled_prefetch, compiled_slice
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
     # A claim of the list: annotated with the date it sorts by.
     Listed = WithAnnotations[Claim, _SortDate]
-from .queries import subjects_prefetch, visible_claims
+from .queries import claims_seen, subjects_prefetch
 
 # An undated claim sorts as if made on this day (before any real one). The
 # same expression is indexed in claims migration 0003; keep them identical.
@@ -99,52 +101,116 @@ class ClaimFilters:
         )
 
 
-def claims_of_deal(deal: Deal) -> Q:
+def claims_of_deal(deal_id: int) -> Q:
     """Claims of a deal, whether about the deal, one of its phases or one of its clauses.
 
     A claim's phase and clause always belong to its deal (claims/services.py
     refuses anything else), so this is one indexed test (claims migration 0005).
     """
-    return Q(deal_id=deal.pk)
+    return Q(deal_id=deal_id)
 
 
-def claims_about(party: Party) -> Exists:
+def claims_about(party_id: int) -> Exists:
     """The party is one of the claim's subjects (index on the through table's party_id)."""
     through = Claim.subjects.through
-    return Exists(through.objects.filter(claim_id=OuterRef("pk"), party_id=party.pk))
+    return Exists(through.objects.filter(claim_id=OuterRef("pk"), party_id=party_id))
 
 
 def filtered_claims(*, user, filters: ClaimFilters) -> QuerySet[Claim]:
     """The claims the user may see, narrowed by the filters, in list order."""
-    claims = visible_claims(user=user).annotate(sort_date=sort_date())
+    return _claims_filtered(
+        drafts=sees_drafts(user), oldest_first=filters.oldest_first, **_filter_values(filters)
+    )
+
+
+def listed_claims(
+    *, user, filters: ClaimFilters, details: Callable[[QuerySet[Claim]], QuerySet[Claim]]
+) -> QuerySet[Claim]:
+    """details(filtered_claims(...)), its SQL compiled once per shape of the filters
+    (which are set, the order, who sees drafts) and `details` (a module-level function
+    giving the rows what a reader of them shows): the list, its CSV and the API pass
+    it to claim_page() and claims_by_keyset(), whose pages are compiled once too."""
+    values = _filter_values(filters)
+    drafts = sees_drafts(user)
+    key = (
+        "claims.listed",
+        f"{details.__module__}.{details.__qualname__}",
+        drafts,
+        filters.oldest_first,
+        *sorted(values),
+    )
+    build = partial(_listed, details=details, drafts=drafts, oldest_first=filters.oldest_first)
+    return compiled(key, build, **values)
+
+
+def _listed(*, details, drafts: bool, oldest_first: bool, **values: Any) -> QuerySet[Claim]:
+    return details(_claims_filtered(drafts=drafts, oldest_first=oldest_first, **values))
+
+
+def _filter_values(filters: ClaimFilters) -> dict[str, Any]:
+    """The filters set, as the values of _claims_filtered (ids for the objects)."""
+    values: dict[str, Any] = {}
     if filters.clause is not None:
-        claims = claims.filter(clause_id=filters.clause.pk)
+        values["clause_id"] = filters.clause.pk
     elif filters.phase is not None:
+        values["phase_id"] = filters.phase.pk
+    elif filters.deal is not None:
+        values["deal_id"] = filters.deal.pk
+    if filters.claimant is not None:
+        values["claimant_id"] = filters.claimant.pk
+    if filters.subject is not None:
+        values["subject_id"] = filters.subject.pk
+    for name in ("kind", "compliance", "verification", "made_from", "made_to", "q"):
+        if getattr(filters, name):
+            values[name] = getattr(filters, name)
+    return values
+
+
+def _claims_filtered(
+    *,
+    drafts: bool,
+    oldest_first: bool,
+    clause_id: int | None = None,
+    phase_id: int | None = None,
+    deal_id: int | None = None,
+    claimant_id: int | None = None,
+    subject_id: int | None = None,
+    kind: str = "",
+    compliance: str = "",
+    verification: str = "",
+    made_from: dt.date | None = None,
+    made_to: dt.date | None = None,
+    q: str = "",
+) -> QuerySet[Claim]:
+    claims = claims_seen(drafts=drafts).annotate(sort_date=sort_date())
+    if clause_id is not None:
+        claims = claims.filter(clause_id=clause_id)
+    elif phase_id is not None:
         # A claim about a phase: said of the phase itself or of one of its clauses.
         claims = claims.filter(
-            Q(phase_id=filters.phase.pk)
-            | Q(clause_id__in=Clause.objects.filter(phase_id=filters.phase.pk).values("pk"))
+            Q(phase_id=phase_id)
+            | Q(clause_id__in=Clause.objects.filter(phase_id=phase_id).values("pk"))
         )
-    elif filters.deal is not None:
-        claims = claims.filter(claims_of_deal(filters.deal))
-    if filters.claimant is not None:
-        claims = claims.filter(claimant_id=filters.claimant.pk)
-    if filters.subject is not None:
-        claims = claims.filter(claims_about(filters.subject))
-    if filters.kind:
-        claims = claims.filter(kind=filters.kind)
-    if filters.compliance:
-        claims = claims.filter(compliance=filters.compliance)
-    if filters.verification:
-        claims = claims.filter(verification=filters.verification)
-    if filters.made_from:
+    elif deal_id is not None:
+        claims = claims.filter(claims_of_deal(deal_id))
+    if claimant_id is not None:
+        claims = claims.filter(claimant_id=claimant_id)
+    if subject_id is not None:
+        claims = claims.filter(claims_about(subject_id))
+    if kind:
+        claims = claims.filter(kind=kind)
+    if compliance:
+        claims = claims.filter(compliance=compliance)
+    if verification:
+        claims = claims.filter(verification=verification)
+    if made_from:
         # On the sort date, so the range bounds the index scan.
-        claims = claims.filter(sort_date__gte=filters.made_from)
-    if filters.made_to:
-        claims = claims.filter(made_on__isnull=False, sort_date__lte=filters.made_to)
-    if filters.q:
-        claims = claims.filter(text_matches(filters.q))
-    if filters.oldest_first:
+        claims = claims.filter(sort_date__gte=made_from)
+    if made_to:
+        claims = claims.filter(made_on__isnull=False, sort_date__lte=made_to)
+    if q:
+        claims = claims.filter(text_matches(q))
+    if oldest_first:
         return claims.order_by("sort_date", "id")
     return claims.order_by("-sort_date", "-id")
 
@@ -257,21 +323,46 @@ def claim_page(
     # "After" means further along the list's order, whichever way it runs.
     forward_op, backward_op = (">", "<") if oldest_first else ("<", ">")
     if before is not None:
-        rows = list(claims.filter(_beyond(before, op=backward_op)).reverse()[: size + 1])
+        rows = list(
+            compiled_derived(
+                claims,
+                ("before", backward_op, size),
+                partial(_rows_beyond, op=backward_op, size=size, backwards=True),
+                day=before.day,
+                pk=before.pk,
+            )
+        )
         has_more_before = len(rows) > size
         rows = rows[:size][::-1]
         page = ClaimPage(claims=rows)
         page.next_cursor = Cursor.of(rows[-1]) if rows else before
         page.prev_cursor = Cursor.of(rows[0]) if rows and has_more_before else None
     else:
-        page_qs = claims.filter(_beyond(after, op=forward_op)) if after is not None else claims
-        rows = list(page_qs[: size + 1])
+        if after is None:
+            page_qs = compiled_slice(claims, slice(0, size + 1))
+        else:
+            page_qs = compiled_derived(
+                claims,
+                ("after", forward_op, size),
+                partial(_rows_beyond, op=forward_op, size=size, backwards=False),
+                day=after.day,
+                pk=after.pk,
+            )
+        rows = list(page_qs)
         has_more = len(rows) > size
         rows = rows[:size]
         page = ClaimPage(claims=rows)
         page.next_cursor = Cursor.of(rows[-1]) if has_more else None
         page.prev_cursor = Cursor.of(rows[0]) if after is not None and rows else None
     return page
+
+
+def _rows_beyond(
+    claims: QuerySet[Claim], *, day: dt.date, pk: int, op: str, size: int, backwards: bool
+) -> QuerySet[Claim]:
+    """The size + 1 rows past (day, pk) in the list's order (against it when backwards)."""
+    beyond = claims.filter(_beyond(Cursor(day, pk), op=op))
+    return (beyond.reverse() if backwards else beyond)[: size + 1]
 
 
 def claims_by_keyset(

@@ -31,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from dealtracker.accounts.roles import sees_drafts
-from dealtracker.db.any_of import any_of
+from dealtracker.db.any_of import any_of, any_of_values
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.db.statements import compiled, compiled_get, compiled_prefetch
 from dealtracker.deals.models import Clause, Deal, Party, Phase
@@ -254,14 +254,17 @@ def _latest_claims(*, drafts: bool, limit: int) -> QuerySet[Claim]:
 
 def claim_for_page(*, pk: int, user) -> Claim:
     """One claim with everything its page shows; raises Claim.DoesNotExist when hidden."""
-    claims = visible_claims(user=user).select_related(
+    drafts = sees_drafts(user)
+    return compiled_get(
+        ("claims.claim_for_page", drafts), partial(_claim_for_page, drafts=drafts), pk=pk
+    )
+
+
+def _claim_for_page(*, pk: int, drafts: bool) -> QuerySet[Claim]:
+    claims = claims_seen(drafts=drafts).select_related(
         "claimant", "deal", "phase__deal", "clause__deal", "clause__phase"
     )
-    claims = claims.prefetch_related(
-        subjects_prefetch(),
-        evidence_prefetch(),
-    )
-    return claims.get(pk=pk)
+    return claims.prefetch_related(subjects_prefetch(), evidence_prefetch()).filter(pk=pk)
 
 
 def sources_for_list(
@@ -454,13 +457,24 @@ def compliance_counts_by_deal(*, deal_ids: list[int], user) -> dict[int, DealCom
     keeps per deal (DealComplianceCount, claims/deal_count_sql.py): a few rows per deal
     however many claims it has. `_compliance_counts_live` counts the claims themselves
     (the tests hold the two equal)."""
-    kept = DealComplianceCount.objects.filter(deal_id__in=deal_ids, refuted=False, n__gt=0)
-    if not sees_drafts(user):
-        kept = kept.filter(is_published=True)
+    if not deal_ids:
+        return {}
+    kept = compiled_as_seen(
+        "claims.compliance_counts_by_deal", _kept_compliance_counts, user=user, deal_ids=deal_ids
+    )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for deal_id, compliance, n in kept.values_list("deal_id", "compliance", "n"):
+    for deal_id, compliance, n in kept:
         counts[deal_id][compliance] = counts[deal_id].get(compliance, 0) + n
     return {pk: DealComplianceCounts(counts.get(pk, {})) for pk in deal_ids}
+
+
+def _kept_compliance_counts(*, deal_ids: list[int], drafts: bool) -> QuerySet:
+    kept = DealComplianceCount.objects.filter(
+        any_of_values("deal_id", deal_ids), refuted=False, n__gt=0
+    )
+    if not drafts:
+        kept = kept.filter(is_published=True)
+    return kept.values_list("deal_id", "compliance", "n")
 
 
 def _compliance_counts_live(*, deal_ids: list[int], user) -> dict[int, DealComplianceCounts]:

@@ -42,6 +42,7 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Prefetch, QuerySet
@@ -71,9 +72,18 @@ class _Compiled:
     sql: str
     # Per parameter of the SQL: (True, value name) or (False, the constant it always is).
     slots: tuple[tuple[bool, Any], ...]
+    # Per parameter: the type Django gave the value when it is not the value's own
+    # (psycopg's Int2 for a small integer column), else None.
+    wrappers: tuple[type | None, ...] = ()
 
     def params(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[slot] if is_value else slot for is_value, slot in self.slots)
+        params = tuple(values[slot] if is_value else slot for is_value, slot in self.slots)
+        if not any(self.wrappers):
+            return params
+        return tuple(
+            wrap(param) if wrap is not None and is_value else param
+            for param, wrap, (is_value, _) in zip(params, self.wrappers, self.slots, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,41 @@ def compiled_page(rows: QuerySet, keys: QuerySet, window: slice) -> QuerySet:
     )
 
 
+def compiled_derived(
+    rows: Any, key: Hashable, derive: Callable[..., QuerySet], **values: Any
+) -> Any:
+    """derive(rows, **values): a page of rows past a position, say. Compiled once per
+    key when `rows` came from compiled(); `derive` must be a module-level function (or
+    a partial of one whose arguments `key` holds) and its `values` only parameters."""
+    run = _run_of(rows)
+    if run is None or values.keys() & run.values.keys():
+        return derive(rows, **values)
+    return compiled(
+        (run.key, "derived", key),
+        partial(_derived, run.build, tuple(run.values), derive),
+        **run.values,
+        **values,
+    )
+
+
+def compiled_count(rows: Any, *, cap: int) -> int | None:
+    """How many of rows' first cap + 1 rows there are (a list's capped count), its
+    statement compiled once when `rows` came from compiled(); None when it did not
+    (count it as usual). Only the rows' keys are read, in no order."""
+    run = _run_of(rows)
+    if run is None:
+        return None
+    keys = compiled((run.key, "count", cap), partial(_keys, run.build, cap), **run.values)
+    keys_run = _run_of(keys)
+    if keys_run is None:  # the process keeps MAX_STATEMENTS already
+        return None
+    with connections[keys.db].cursor() as cursor:
+        # The inner SQL is the ORM's own; the request's values travel as parameters.
+        sql = f"SELECT count(*) FROM ({keys_run.entry.sql}) counted"  # noqa: S608
+        cursor.execute(sql, keys_run.params)
+        return cursor.fetchone()[0]
+
+
 def _run_of(rows: Any) -> _Run | None:
     query = getattr(rows, "query", None)
     return query.__dict__.get("_run") if query is not None else None
@@ -188,6 +233,20 @@ def _run_of(rows: Any) -> _Run | None:
 
 def _slice(build: Callable[..., QuerySet], window: slice, **values: Any) -> QuerySet:
     return build(**values)[window]
+
+
+def _derived(
+    build: Callable[..., QuerySet],
+    names: tuple[str, ...],
+    derive: Callable[..., QuerySet],
+    **values: Any,
+) -> QuerySet:
+    rows = build(**{name: values[name] for name in names})
+    return derive(rows, **{name: value for name, value in values.items() if name not in names})
+
+
+def _keys(build: Callable[..., QuerySet], cap: int, **values: Any) -> QuerySet:
+    return build(**values).order_by().values("pk")[: cap + 1]
 
 
 def _page(
@@ -206,11 +265,26 @@ def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compile
     stand_ins = {name: _stand_in(name, value, n) for n, (name, value) in enumerate(values.items())}
     rows = build(**stand_ins)
     compiler = rows.query.get_compiler(rows.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        # A number a column cannot hold matches nothing, and Django writes no SQL for
+        # it: a small positive integer column (a phase's order). Stand-ins it can hold.
+        stand_ins = {
+            name: _SENTINEL_SMALL - n if type(value) is int else value
+            for n, (name, value) in enumerate(stand_ins.items())
+        }
+        rows = build(**stand_ins)
+        compiler = rows.query.get_compiler(rows.db)
+        sql, params = compiler.as_sql()
     names = {_marker(value): name for name, value in stand_ins.items()}
     slots = tuple(
         (True, names[_marker(param)]) if _marker(param) in names else (False, param)
         for param in params
+    )
+    wrappers = tuple(
+        type(param) if is_value and type(param) is not type(stand_ins[slot]) else None
+        for param, (is_value, slot) in zip(params, slots, strict=True)
     )
     found = {slot for is_value, slot in slots if is_value}
     for name, value in stand_ins.items():
@@ -228,7 +302,7 @@ def _compile(build: Callable[..., QuerySet], values: dict[str, Any]) -> _Compile
             _, prefetch_params = prefetch.query.get_compiler(rows.db).as_sql()
             if any(_marker(param) in names for param in prefetch_params):
                 raise UncompilableValue("a value reaches a prefetch's queryset: not compilable")
-    return _Compiled(queryset=rows, compiler=compiler, sql=sql, slots=slots)
+    return _Compiled(queryset=rows, compiler=compiler, sql=sql, slots=slots, wrappers=wrappers)
 
 
 def _check(key, entry: _Compiled, build, values: dict[str, Any], using: str) -> None:
@@ -257,6 +331,9 @@ def _reused(compiler, query: Query, connection, sql: str, params: tuple) -> Any:
 # Stand-ins: values no page sends, within every column's range (Django refuses an
 # integer a column cannot hold before it writes any SQL).
 _SENTINEL_INT = -1_987_654_000
+# For the columns that refuse it: within a positive smallint, and no count or limit
+# a query writes as a constant.
+_SENTINEL_SMALL = 32_109
 _SENTINEL_DATE = dt.date(1, 2, 3)
 
 
@@ -288,11 +365,14 @@ class _StandInList(list):
 
 
 def _marker(value: Any) -> Hashable:
-    # A stand-in is known by its type and value: 1 and True, 0 and 0.0 are not the same.
+    # A stand-in is known by its type and value: 1 and True, 0 and 0.0 are not the same;
+    # an integer Django wrapped for its column (psycopg's Int2) is the integer.
     try:
         hash(value)
     except TypeError:  # a list or an array: never a stand-in
         return (type(value), id(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (int, value)
     return (type(value), value)
 
 
@@ -372,9 +452,9 @@ def _ids_filter(query: Query) -> tuple[int, Any, list] | None:
     index, column, ids = found
     # As IN does: no NULL, each id once, in order.
     ids = list(dict.fromkeys(value for value in ids if value is not None))
-    if not ids or not all(type(value) is int for value in ids):
+    if not all(type(value) is int for value in ids):
         return None
-    return index, column, ids
+    return index, column, ids  # no ids at all: the rows have none of the relation
 
 
 def _reads_rows(query: Query) -> bool:
@@ -411,6 +491,16 @@ class _PrefetchQuery(Query):
         if found is None:
             return super().get_compiler(using, connection, elide_empty)
         index, column, ids = found
+        if not ids:
+            # None of the objects has the relation (no claim of the page on a phase):
+            # Django's `IN ()` matches nothing and sends no query, found only once it has
+            # compiled the rest of the statement. Nothing to compile, nothing to send.
+            compiler = super().get_compiler(using, connection, elide_empty)
+            # What a model's rows are read with (ModelIterable), for no rows and no columns.
+            compiler.select, compiler.col_count, compiler.annotation_col_map = [], 0, {}
+            compiler.klass_info = {"model": self.model, "select_fields": [0]}
+            compiler.as_sql = _matches_nothing
+            return compiler
         connection = connection if connection is not None else connections[using]
         # The key names the prefetch; what Django made of it here (the tables joined, the
         # extra columns of a many-to-many, the column the ids are of) is in the key too,
@@ -436,6 +526,10 @@ class _PrefetchQuery(Query):
             expected = _with_ids(self, index, column, ids).get_compiler(connection=connection)
             _same_statement(key, (entry.sql, params), expected)
         return _reused(entry.compiler, self, connection, entry.sql, params)
+
+
+def _matches_nothing(*args: Any, **kwargs: Any) -> tuple[str, list]:
+    raise EmptyResultSet
 
 
 def _compile_prefetch(query: Query, index: int, column: Any, connection) -> _Compiled:

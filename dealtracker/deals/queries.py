@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -180,6 +184,18 @@ def _clause_for_page(*, deal_id: int, ref: str) -> QuerySet[Clause]:
     )
 
 
+def phase_of_deal(*, deal: Deal, order: int) -> Phase | None:
+    """A deal's phase by its number (given `deal` as its deal), or None."""
+    phase = compiled_first("deals.phase_of_deal", _phase_of_deal, deal_id=deal.pk, order=order)
+    if phase is not None:
+        phase.deal = deal
+    return phase
+
+
+def _phase_of_deal(*, deal_id: int, order: int) -> QuerySet[Phase]:
+    return Phase.objects.filter(deal_id=deal_id, order=order).order_by("pk")
+
+
 def current_phase(phases: list[Phase]) -> Phase | None:
     """The phase a reader should see as 'now': the active (or stalled) one, else the
     latest completed, else the first scheduled."""
@@ -214,6 +230,15 @@ def parties_for_list(*, kind: str | None = None, name: str | None = None) -> Que
             Q(name__icontains=name) | Q(short_name__icontains=name) | Q(aliases__contains=[name])
         )
     return parties.order_by("name", "id")
+
+
+def party_for_page(*, slug: str) -> Party | None:
+    """A party by its slug, or None."""
+    return compiled_first("deals.party_for_page", _party_by_slug, slug=slug)
+
+
+def _party_by_slug(*, slug: str) -> QuerySet[Party]:
+    return Party.objects.filter(slug=slug).order_by("pk")
 
 
 def party_memberships(*, party: Party) -> QuerySet[DealParty]:
@@ -266,19 +291,61 @@ def clauses_for_list(
 ) -> QuerySet[Clause]:
     """Clauses with deal, phase, deadline phase and obliged parties, filtered by deal,
     phase, category and a party they oblige, in id order (the read API)."""
+    return _clauses_filtered(**_clause_filters(deal, phase, category, party))
+
+
+def _clause_filters(deal, phase, category, party) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if phase is not None:
+        values["phase_id"] = phase.pk
+    elif deal is not None:
+        values["deal_id"] = deal.pk
+    if category:
+        values["category"] = category
+    if party is not None:
+        values["party_id"] = party.pk
+    return values
+
+
+def _clauses_filtered(
+    *,
+    phase_id: int | None = None,
+    deal_id: int | None = None,
+    category: str = "",
+    party_id: int | None = None,
+    then: Callable[[QuerySet[Clause]], QuerySet[Clause]] | None = None,
+) -> QuerySet[Clause]:
     clauses = (
         Clause.objects.select_related("deal", "phase", "deadline_phase")
         .defer("search_vector", "deal__summary", "deal__editor_note")
         .prefetch_related(obliged_parties_prefetch())
     )
-    if phase is not None:
-        clauses = clauses.filter(phase=phase)
-    elif deal is not None:
-        clauses = clauses.filter(deal=deal)
+    if phase_id is not None:
+        clauses = clauses.filter(phase_id=phase_id)
+    elif deal_id is not None:
+        clauses = clauses.filter(deal_id=deal_id)
     if category:
         clauses = clauses.filter(category=category)
-    if party is not None:
+    if party_id is not None:
         clauses = clauses.filter(
-            pk__in=Clause.obliged_parties.through.objects.filter(party=party).values("clause_id")
+            pk__in=Clause.obliged_parties.through.objects.filter(party_id=party_id).values(
+                "clause_id"
+            )
         )
-    return clauses.order_by("id")
+    clauses = clauses.order_by("id")
+    return then(clauses) if then is not None else clauses
+
+
+def clauses_listed(
+    *,
+    deal: Deal | None = None,
+    phase: Phase | None = None,
+    category: str | None = None,
+    party: Party | None = None,
+    then: Callable[[QuerySet[Clause]], QuerySet[Clause]],
+) -> QuerySet[Clause]:
+    """then(clauses_for_list(...)), compiled once per shape of the filters and `then`
+    (a module-level function: what a reader of the rows needs joined)."""
+    values = _clause_filters(deal, phase, category, party)
+    key = ("deals.clauses_listed", f"{then.__module__}.{then.__qualname__}", *sorted(values))
+    return compiled(key, partial(_clauses_filtered, then=then), **values)

@@ -17,7 +17,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dealtracker.db.statements import compiled_page, compiled_slice
+from dealtracker.db.statements import compiled_count, compiled_page, compiled_slice
 
 COUNT_CAP = 2_000
 
@@ -51,6 +51,9 @@ class CappedPaginator(Paginator):
         if hasattr(rows, "order_by"):
             # COUNT(*) over a LIMIT: at most cap + 1 rows are read, their keys alone (a
             # sliced count would otherwise compute every per-row annotation).
+            counted = compiled_count(rows, cap=self.cap)
+            if counted is not None:
+                return counted
             return rows.order_by().values("pk")[: self.cap + 1].count()
         return min(len(rows), self.cap + 1)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from dealtracker.claims.queries import (
     compiled_as_seen,
     with_cited_claims_seen,
 )
+from dealtracker.db.any_of import any_of_values
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.db.statements import compiled, compiled_prefetch
 from dealtracker.db.url_templates import reverse_path
@@ -514,6 +516,10 @@ def _deal_memberships(*, deal_id: int) -> QuerySet[DealParty]:
     )
 
 
+def _source_documents(*, source_ids: list[int]) -> QuerySet[SourceDocument]:
+    return SourceDocument.objects.filter(any_of_values("source_id", source_ids)).order_by("id")
+
+
 def _deal_clauses(*, deal_id: int) -> QuerySet[Clause]:
     return (
         Clause.objects.filter(deal_id=deal_id)
@@ -574,7 +580,10 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             sources.setdefault(evidence.passage.source_id, evidence.passage.source)
     for pk, party in others.items():
         parties.setdefault(pk, {**party_json(party), "roles": []})
-    for document in SourceDocument.objects.filter(source_id__in=list(sources)).order_by("id"):
+    documents = compiled(
+        "interchange.source_documents", _source_documents, source_ids=list(sources)
+    )
+    for document in documents if sources else ():
         # The latest original of each source.
         sources[document.source_id].original = document
 
@@ -810,16 +819,23 @@ FEED_ITEMS = 50
 
 def feed_claims(*, deal: Deal | None = None, limit: int = FEED_ITEMS) -> list[Claim]:
     """New and changed published claims, most recently changed first (drafts never)."""
+    build = partial(_feed_claims, limit=limit)
+    if deal is None:
+        return list(compiled(("interchange.feed_claims", limit), build))
+    return list(compiled(("interchange.feed_claims", limit, "deal"), build, deal_id=deal.pk))
+
+
+def _feed_claims(*, limit: int, deal_id: int | None = None) -> QuerySet[Claim]:
     claims = Claim.objects.filter(is_published=True)
-    if deal is not None:
-        claims = claims.filter(claims_of_deal(deal))
+    if deal_id is not None:
+        claims = claims.filter(claims_of_deal(deal_id))
     claims = (
         claims.select_related("claimant", "deal", "clause", "phase")
         .prefetch_related(claim_queries.subjects_prefetch())
         .order_by("-updated_at", "-id")
     )
     # A claim's clause and phase share its deal (see csv_claims): the deals joined once.
-    return list(share_parent(claims, parent="deal", children=("clause", "phase"))[:limit])
+    return share_parent(claims, parent="deal", children=("clause", "phase"))[:limit]
 
 
 def feed_summary_html(claim: Claim) -> str:

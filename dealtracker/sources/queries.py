@@ -23,8 +23,9 @@ from django.db.models import (
 )
 
 from dealtracker.db.distinct import distinct_values
+from dealtracker.db.statements import compiled_first
 
-from .models import Passage, Reanchoring, Source, SourceRevision
+from .models import Passage, Reanchoring, Source, SourceDocument, SourceRevision
 from .review import to_review
 
 
@@ -71,6 +72,36 @@ def orphaned_passages(*, source: Source) -> QuerySet[Passage]:
         .only("id", "number", "quote", "source_id", "anchor_status", "needs_review")
         .order_by("id")
     )
+
+
+def source_for_page(*, pk: int) -> Source | None:
+    """A source with its text, or None."""
+    return compiled_first("sources.source_for_page", _source_for_page, pk=pk)
+
+
+def _source_for_page(*, pk: int) -> QuerySet[Source]:
+    return Source.objects.filter(pk=pk).order_by("pk")
+
+
+def current_revision(*, source: Source) -> SourceRevision | None:
+    """source.revisions.current() (given `source` as its source), compiled once."""
+    revision = compiled_first("sources.current_revision", _revisions_newest, source_id=source.pk)
+    if revision is not None:
+        revision.source = source
+    return revision
+
+
+def _revisions_newest(*, source_id: int) -> QuerySet[SourceRevision]:
+    return SourceRevision.objects.filter(source_id=source_id).order_by("-number")
+
+
+def original_document(*, source_id: int) -> SourceDocument | None:
+    """The file the source's text was last read from (its latest upload), or None."""
+    return compiled_first("sources.original_document", _documents_newest, source_id=source_id)
+
+
+def _documents_newest(*, source_id: int) -> QuerySet[SourceDocument]:
+    return SourceDocument.objects.filter(source_id=source_id).order_by("-id")
 
 
 def passages_for_page() -> QuerySet[Passage]:

@@ -518,3 +518,177 @@ def test_one_key_given_to_two_relations_reads_each_relation(settings, claims_tol
         assert [p.pk for p in clauses[0].obliged_parties.all()] == [
             claims_told[4].subjects.all()[0].pk
         ]
+
+
+# --- counts, lookups by a small number, and a list's keyset pages ----------------------
+
+
+def _deals_of_status(*, status: str):
+    return Deal.objects.filter(status=status).order_by("slug")
+
+
+@pytest.mark.parametrize("cap", [2, 5, 50])
+def test_a_capped_count_counts_each_runs_own_rows_compiled_once(settings, compiles, cap):
+    settings.DB_STATEMENTS_CHECKED = False
+    for n in range(7):
+        make_deal(f"deal-{n}")
+    Deal.objects.filter(slug__in=["deal-0", "deal-1", "deal-2"]).update(status="agreed")
+    assert statements.compiled_count(_deals_of_status(status="agreed"), cap=cap) is None
+    counted = []
+    for status in ("collapsed", "agreed", "proposed", "agreed"):
+        rows = compiled("of status", _deals_of_status, status=status)
+        counted.append(statements.compiled_count(rows, cap=cap))
+        if status == "collapsed":
+            after_first = len(compiles)
+    assert counted == [0, min(3, cap + 1), min(4, cap + 1), min(3, cap + 1)]
+    assert len(compiles) == after_first  # neither the rows nor their count again
+
+
+def test_a_lists_count_on_its_page_is_the_compiled_count(client, public_read, settings):
+    """A phase's clauses and claims, counted for two phases in turn: each its own."""
+    from tests.factories import make_phase
+
+    settings.PAGE_CACHE = False
+    settings.DB_STATEMENTS_CHECKED = False
+    deal = make_deal("gaza-2025")
+    first, second = make_phase(deal, 1), make_phase(deal, 2)
+    for n in range(3):
+        Clause.objects.create(deal=deal, phase=first, reference=f"1.{n}", title="Hostages")
+    Clause.objects.create(deal=deal, phase=second, reference="2.1", title="Withdrawal")
+    for n in range(4):
+        make_claim(f"Said of phase two, number {n}", phase=second)
+    for _ in range(2):
+        one = client.get("/deals/gaza-2025/phases/1/").content.decode()
+        two = client.get("/deals/gaza-2025/phases/2/").content.decode()
+        assert '<p class="count">0 claims</p>' in one
+        assert '<p class="count">4 claims</p>' in two
+
+
+def test_a_number_a_small_column_holds_is_a_value_too(settings, compiles):
+    """A phase by its number (a positive smallint, which refuses the usual stand-in):
+    compiled once, each run its own phase, the value sent as the column's type."""
+    from tests.factories import make_phase
+
+    settings.DB_STATEMENTS_CHECKED = False
+    deals = [make_deal("gaza-2025"), make_deal("lebanon-2024")]
+    phases = {(d.pk, n): make_phase(d, n) for d in deals for n in (1, 2, 3)}
+    before = len(compiles)
+    for (deal_id, order), phase in list(phases.items()) * 2:
+        deal = next(d for d in deals if d.pk == deal_id)
+        found = deal_queries.phase_of_deal(deal=deal, order=order)
+        assert found.pk == phase.pk and found.deal is deal
+    assert deal_queries.phase_of_deal(deal=deals[0], order=32767) is None
+    # The first run's two: with the usual stand-in (which the column refuses), then
+    # with a small one.
+    assert len(compiles) == before + 2
+    run = statements._run_of(
+        compiled(
+            ("first", "deals.phase_of_deal"),
+            lambda **given: deal_queries._phase_of_deal(**given)[:1],
+            deal_id=deals[0].pk,
+            order=2,
+        )
+    )
+    assert [type(p).__name__ for p in run.params] == ["int", "Int2"]
+
+
+def _claim_pages(user, filters, *, oldest_first, size):
+    """Every page of the claims list forward, then every page back from the end."""
+    from dealtracker.claims.listing import claim_page, listed_claims, with_list_details
+
+    def page(**cursor):
+        rows = listed_claims(user=user, filters=filters, details=with_list_details)
+        return claim_page(rows, oldest_first=oldest_first, size=size, **cursor)
+
+    forward, seen = [], page()
+    while True:
+        forward.append([(c.pk, [p.pk for p in c.subjects.all()]) for c in seen.claims])
+        if seen.next_cursor is None:
+            break
+        seen = page(after=seen.next_cursor)
+    back, cursor = [], seen.prev_cursor
+    while cursor is not None:
+        seen = page(before=cursor)
+        back.append([c.pk for c in seen.claims])
+        cursor = seen.prev_cursor
+    return forward, back
+
+
+@pytest.fixture
+def claims_listed(db):
+    import datetime as dt
+
+    deals = [make_deal("gaza-2025"), make_deal("lebanon-2024")]
+    parties = [make_party("israel", "Israel"), make_party("hamas", "Hamas")]
+    for n in range(14):
+        make = make_draft_claim if n % 5 == 4 else make_claim
+        make(
+            f"Claim {n} on the crossings",
+            deal=deals[n % 2],
+            claimant=parties[n % 3 % 2],
+            subjects=parties[: n % 3],
+            made_on=None if n % 6 == 0 else dt.date(2025, 1, 1 + n % 4),
+            **({"compliance": ("complied", "partly", "not_complied")[n % 3]} if n % 2 else {}),
+        )
+    return deals, parties
+
+
+@hypothesis.given(data=st.data())
+@hypothesis.settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+def test_any_filters_any_cursor_give_the_claims_lists_ordinary_pages(
+    claims_listed, settings, reader, data
+):
+    """The claims list's compiled rows and keyset pages (after and before a position)
+    against the ORM compiling every page afresh, for filters, orders, page sizes and
+    viewers drawn at random: each key compiled for some values, read for others."""
+    import datetime as dt
+
+    from dealtracker.claims.listing import ClaimFilters
+
+    deals, parties = claims_listed
+    settings.DB_STATEMENTS_CHECKED = False
+    settings.DB_PLAIN = frozenset()
+    filters = ClaimFilters(
+        deal=data.draw(st.sampled_from([None, *deals])),
+        claimant=data.draw(st.sampled_from([None, *parties])),
+        subject=data.draw(st.sampled_from([None, *parties])),
+        kind=data.draw(st.sampled_from(["", "compliance"])),
+        compliance=data.draw(st.sampled_from(["", "complied", "not_complied"])),
+        made_from=data.draw(st.sampled_from([None, dt.date(2025, 1, 2)])),
+        q=data.draw(st.sampled_from(["", "crossings", "nowhere"])),
+        oldest_first=data.draw(st.booleans()),
+    )
+    user = data.draw(st.sampled_from([reader, AnonymousUser()]))
+    size = data.draw(st.sampled_from([1, 3, 25]))
+    compiled_pages = _claim_pages(user, filters, oldest_first=filters.oldest_first, size=size)
+    settings.DB_PLAIN = frozenset({"compiled"})
+    assert _claim_pages(user, filters, oldest_first=filters.oldest_first, size=size) == (
+        compiled_pages
+    )
+
+
+def test_a_claims_list_page_compiles_nothing_after_its_first(
+    client, public_read, settings, compiles
+):
+    settings.PAGE_CACHE = False
+    settings.DB_STATEMENTS_CHECKED = False
+    deal = make_deal("gaza-2025")
+    for n in range(30):
+        make_claim(f"Claim {n}", deal=deal, compliance="complied")
+    addresses = ["/claims/", "/claims/?deal=gaza-2025&kind=compliance", "/claims.csv"]
+    for address in addresses:
+        response = client.get(address)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    before = len(compiles)
+    pages = [client.get(a) for a in addresses]
+    csv_rows = b"".join(pages[2].streaming_content).decode().count("\n")
+    assert [p.status_code for p in pages] == [200, 200, 200] and csv_rows == 31
+    # None of the claims has a claimant, phase or clause: those prefetches match nothing
+    # and are neither compiled nor sent. Still compiled at each request: the facets' statement (hand-written around the
+    # list's filters, which the ORM writes), once per list page; the CSV nothing.
+    assert len(compiles) - before == 2, compiles[before:]

@@ -18,13 +18,14 @@ the marking POST; see annotate_forms.new_claim_prefill for the fields.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,6 +45,7 @@ from dealtracker.claims.services import (
     evidence_update,
 )
 from dealtracker.concurrency import Gone
+from dealtracker.db.statements import compiled
 from dealtracker.desk.access import permission_required, reader_required
 from dealtracker.desk.answers import (
     Confirm,
@@ -96,12 +98,25 @@ def _reading_passages(*, source: Source, revision: SourceRevision | None, user) 
     """The passages shown on the text: anchored to the current revision; for
     public visitors only those a published claim rests on. Each carries the
     number of claims the user may see resting on it."""
-    passages = Passage.objects.filter(source=source).exclude(
+    drafts = sees_drafts(user)
+    build = partial(_passages_read, drafts=drafts)
+    if revision is None:
+        return compiled(("desk.reading_passages", drafts, "all"), build, source_id=source.pk)
+    return compiled(
+        ("desk.reading_passages", drafts),
+        build,
+        source_id=source.pk,
+        revision_id=revision.pk,
+    )
+
+
+def _passages_read(*, source_id: int, drafts: bool, revision_id: int | None = None) -> QuerySet:
+    passages = Passage.objects.filter(source_id=source_id).exclude(
         anchor_status=Passage.AnchorStatus.ORPHANED
     )
-    if revision is not None:
-        passages = passages.filter(revision_anchored=revision)
-    if sees_drafts(user):
+    if revision_id is not None:
+        passages = passages.filter(revision_anchored_id=revision_id)
+    if drafts:
         count = Count("evidence", distinct=True)
     else:
         # A clause's verbatim words in its agreement text are public like the clause.
@@ -206,7 +221,7 @@ def _text_context(
     """What the text region shows: the current revision's text with its highlights
     (the passage `selected`, shown in the panel, marked more strongly)."""
     user = request.user
-    revision = source.revisions.current()
+    revision = source_queries.current_revision(source=source)
     passages = list(_reading_passages(source=source, revision=revision, user=user))
     text = revision.text if revision is not None else source.text
     base = reverse("desk:source-detail", kwargs={"pk": source.pk})
@@ -245,7 +260,7 @@ def _page_context(
     )
     if can_suggest(request.user) and "suggestion_page" not in context:
         context.update(panel_context(source=source, revision=context.get("revision"), came=came))
-    context["original"] = source.documents.order_by("-id").first()
+    context["original"] = source_queries.original_document(source_id=source.pk)
     if sees_drafts(request.user):
         context["orphans"] = list(source_queries.orphaned_passages(source=source))
     return context
@@ -344,7 +359,9 @@ def _get_passage(source: Source, passage_pk: int) -> Passage:
 @reader_required
 @vary_on_headers("HX-Request")
 def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    source = get_object_or_404(Source, pk=pk)
+    source = source_queries.source_for_page(pk=pk)
+    if source is None:
+        raise Http404("No source at this address.")
     came = came_from(request)
     context = _page_context(request, source=source, passage=None, came=came)
     if is_partial(request):

@@ -29,6 +29,7 @@ from dealtracker.claims.listing import (
     claim_page,
     claims_by_keyset,
     filtered_claims,
+    listed_claims,
     with_list_details,
 )
 from dealtracker.claims.models import Claim
@@ -157,7 +158,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         # The facets count the matches (up to FACET_SCAN): the page needs no count of its own.
         facets = claim_facets(claims, filters=filters)
         page = claim_page(
-            with_list_details(claims),
+            listed_claims(user=request.user, filters=filters, details=with_list_details),
             oldest_first=filters.oldest_first,
             after=form.cleaned_data.get("after"),
             before=form.cleaned_data.get("before"),
@@ -214,7 +215,7 @@ def claim_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     filters = form.filters()
-    claims = exports.csv_claims(filtered_claims(user=request.user, filters=filters))
+    claims = listed_claims(user=request.user, filters=filters, details=exports.csv_claims)
     lines = exports.csv_lines(claims_by_keyset(claims, oldest_first=filters.oldest_first))
     # The header and the first row before the response starts: the query has run, so
     # a failure of it is an error page, not a file cut short after its header.
@@ -261,7 +262,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @reader_required
 def deal_json(request: HttpRequest, slug: str) -> HttpResponse:
     """A whole deal as JSON (see /data/ for every key)."""
-    deal = get_object_or_404(Deal.objects.select_related("supersedes", "answers"), slug=slug)
+    try:
+        deal = deal_queries.deal_for_page(slug=slug)
+    except Deal.DoesNotExist:
+        raise Http404("No deal at this address.") from None
     document = exports.deal_document(
         deal, user=request.user, include_internal=sees_drafts(request.user)
     )
@@ -320,7 +324,7 @@ class DealFeed(ClaimsFeed):
     """New and changed published claims of one deal."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Deal:
-        return Deal.objects.get(slug=slug)
+        return deal_queries.deal_for_page(slug=slug)
 
     def title(self, obj: Deal) -> str:
         return f"dealtracker — claims about {obj.title}"

@@ -36,7 +36,7 @@ from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
 from dealtracker.deals.facts import deals_with_facts
-from dealtracker.deals.models import Clause, Deal, DealParty, Party, Phase
+from dealtracker.deals.models import Clause, Deal, DealParty, Phase
 from dealtracker.desk import sharing
 from dealtracker.desk.access import reader_required
 from dealtracker.desk.forms.lists import DealFilterForm, PartyFilterForm
@@ -56,6 +56,7 @@ from dealtracker.desk.record_context import clause_records, deal_records, party_
 from dealtracker.desk.timeline import phase_timeline
 from dealtracker.interchange.claimreview import claim_review_script
 from dealtracker.interchange.exports import absolute
+from dealtracker.sources import queries as source_queries
 
 DEALS_PER_PAGE = 20
 PARTIES_PER_PAGE = 50
@@ -487,7 +488,7 @@ def deal_matrix_cell(request: HttpRequest, slug: str, ref: str, party_slug: str)
     """One matrix cell's claims: in place on the deal page (HTMX), or the deal page
     opened at that cell when the address is visited directly."""
     deal = _get_deal(slug)
-    party = Party.objects.filter(slug=party_slug).first()
+    party = deal_queries.party_for_page(slug=party_slug)
     if party is None:
         raise Http404("No party at this address.")
     show_internal = sees_drafts(request.user)
@@ -528,7 +529,7 @@ def phase_detail(request: HttpRequest, slug: str, order: int) -> HttpResponse:
     """A phase: its dates and status, its clauses a page at a time, and every claim about
     it. An HTMX link of its clause pages (hx-target "phase-clauses") gets that list alone."""
     deal = _get_deal(slug)
-    phase = Phase.objects.filter(deal=deal, order=order).first()
+    phase = deal_queries.phase_of_deal(deal=deal, order=order)
     if phase is None:
         raise Http404("No phase with this number in the deal.")
     clause_paging = paginate(
@@ -580,7 +581,11 @@ def clause_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
             "deal": deal,
             "clause": clause,
             "anchor": anchor,
-            "original": anchor.passage.source.documents.order_by("-id").first() if anchor else None,
+            "original": (
+                source_queries.original_document(source_id=anchor.passage.source_id)
+                if anchor
+                else None
+            ),
             "as_of": as_of,
             "notices": notices,
             "due": clause.due_date(),
@@ -655,7 +660,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @reader_required
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A party: its deals and roles, the clauses that oblige it, claims it made and about it."""
-    party = Party.objects.filter(slug=slug).first()
+    party = deal_queries.party_for_page(slug=slug)
     if party is None:
         raise Http404("No party at this address.")
     user = request.user

@@ -370,7 +370,7 @@ def source_document(request: HttpRequest, pk: int) -> HttpResponse:
     from django.http import FileResponse
 
     source = get_object_or_404(Source.objects.only("id"), pk=pk)
-    document = source.documents.order_by("-id").first()
+    document = source_queries.original_document(source_id=source.pk)
     if document is None:
         raise Http404("This source has no original file.")
     try:
