@@ -7,7 +7,6 @@ from django.test import Client
 
 from dealtracker.accounts.tokens import api_token_create
 
-
 # Eleven and a half days: the chance that a test runs across a window's end is
 # about one in a million (with 60 s windows it was one in a hundred on a slow machine).
 LONG_WINDOW = 1_000_000
