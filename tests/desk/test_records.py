@@ -469,6 +469,20 @@ def test_slipping_feed_is_atom_with_absolute_links_and_public_items_only(
 
 
 @time_machine.travel(TODAY, tick=False)
+def test_the_slipping_feed_drops_characters_xml_cannot_carry(history, client, public_read):
+    """A clause title pasted with a control character in it: the feed still parses, in
+    one piece, and says the title without it."""
+    Clause.objects.filter(pk=history.hostages.pk).update(title="Release of\x01 hostages\x0b")
+    response = client.get(reverse("desk:slipping-feed"))
+    assert response.status_code == 200
+    assert [piece for piece in response if piece] == [response.content]
+    titles = [
+        e.findtext(f"{ATOM}title") for e in ET.fromstring(response.content).iter(f"{ATOM}entry")
+    ]
+    assert any("1.1 Release of hostages" in t for t in titles)
+
+
+@time_machine.travel(TODAY, tick=False)
 def test_editors_see_their_draft_judgement_on_the_slipping_page(history, editor_client):
     assess(history.hostages, history.hamas, D(2025, 4, 1), "full", published=False)
     html = text_of(editor_client.get(reverse("desk:slipping")).content.decode())

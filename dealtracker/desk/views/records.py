@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -33,6 +32,7 @@ from dealtracker.desk.access import permission_required, reader_required
 from dealtracker.desk.forms.records import AssessmentForm
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.record_context import clause_records
+from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
 from dealtracker.interchange.exports import absolute
 
 SLIPPING_PER_PAGE = 25
@@ -169,7 +169,7 @@ def slipping(request: HttpRequest) -> HttpResponse:
 class SlippingFeed(Feed):
     """Overdue terms across deals. Feeds are read anonymously: published assessments only."""
 
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed  # no forbidden character, one piece (desk/xmlsafe.py)
     title = "dealtracker — slipping terms"
     subtitle = "Terms of ceasefire deals that are due and not carried out in full."
 
