@@ -396,20 +396,6 @@ def test_a_feed_reaches_the_server_in_one_piece(client, public_read, w):
         assert len(entries(parse_feed(response))) == 50
 
 
-def test_the_csv_comes_in_large_pieces_after_its_first_row(client, public_read, w):
-    """Its header and first row at once (the download starts), then pieces of about 64 KB
-    rather than one per line; the file is the same, line for line."""
-    bulk_claims(1500, deal=w.deal)
-    pieces = list(client.get("/claims.csv").streaming_content)
-    header, first_row, *rest = pieces
-    assert header.decode().lstrip("\ufeff").startswith(CSV_COLUMNS[0][0])
-    assert header.count(b"\n") == 1 and first_row.count(b"\n") == 1
-    assert 1 < len(rest) < 20
-    assert all(len(piece) >= 64 * 1024 for piece in rest[:-1])
-    rows = list(csv.reader(io.StringIO(b"".join(pieces).decode().lstrip("\ufeff"))))
-    assert len(rows) == 1 + Claim.objects.filter(is_published=True).count()
-
-
 def test_feed_query_count_is_bounded(client, public_read, w, django_assert_max_num_queries):
     bulk_claims(200, deal=w.deal, subjects=[w.israel, w.hamas])
     with django_assert_max_num_queries(6):

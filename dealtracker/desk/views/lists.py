@@ -221,27 +221,11 @@ def claim_csv(request: HttpRequest) -> HttpResponse:
     # a failure of it is an error page, not a file cut short after its header.
     first = list(itertools.islice(lines, 2))
     response = StreamingHttpResponse(
-        _cut_on_failure(itertools.chain(first, _in_pieces(lines)), request.get_full_path()),
+        _cut_on_failure(itertools.chain(first, lines), request.get_full_path()),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="dealtracker-claims.csv"'
     return response
-
-
-def _in_pieces(lines: Iterator[str], *, size: int = 64 * 1024) -> Iterator[str]:
-    """The lines joined into pieces of about `size` characters: the WSGI server sends
-    each piece it is given with a system call of its own, one per line otherwise
-    (170,000 for the scale-1 archive's claims)."""
-    piece: list[str] = []
-    length = 0
-    for line in lines:
-        piece.append(line)
-        length += len(line)
-        if length >= size:
-            yield "".join(piece)
-            piece, length = [], 0
-    if piece:
-        yield "".join(piece)
 
 
 def _cut_on_failure(lines: Iterator[str], where: str) -> Iterator[str]:
