@@ -692,3 +692,19 @@ def test_a_claims_list_page_compiles_nothing_after_its_first(
     # and are neither compiled nor sent. Still compiled at each request: the facets' statement (hand-written around the
     # list's filters, which the ORM writes), once per list page; the CSV nothing.
     assert len(compiles) - before == 2, compiles[before:]
+
+
+@pytest.mark.parametrize("number", ["0", "40000", "99999999999999999999"])
+def test_a_number_no_row_can_hold_finds_nothing(client, public_read, settings, number):
+    """Addresses with numbers beyond their column's type: 404s, as the ORM's own range
+    check gives, never a 500 from the driver (checked mode on: the ORM sends nothing)."""
+    from tests.factories import make_phase
+
+    settings.PAGE_CACHE = False
+    deal = make_deal("gaza-2025")
+    make_phase(deal, 1)
+    for _ in range(2):  # compiled on the first request, reused on the second
+        assert client.get(f"/deals/gaza-2025/phases/{number}/").status_code == 404
+        assert client.get(f"/claims/{number}/").status_code == 404
+        assert client.get(f"/sources/{number}/").status_code == 404
+        assert client.get("/deals/gaza-2025/phases/1/").status_code == 200
