@@ -33,7 +33,12 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from dealtracker.accounts.roles import sees_drafts
-from dealtracker.db.statements import compiled, compiled_derived, compiled_prefetch, compiled_slice
+from dealtracker.db.statements import (
+    compiled_derived,
+    compiled_prefetch,
+    compiled_slice,
+    compiled_then,
+)
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.fulltext.matching import text_matches
 
@@ -132,19 +137,12 @@ def listed_claims(
     it to claim_page() and claims_by_keyset(), whose pages are compiled once too."""
     values = _filter_values(filters)
     drafts = sees_drafts(user)
-    key = (
-        "claims.listed",
-        f"{details.__module__}.{details.__qualname__}",
-        drafts,
-        filters.oldest_first,
-        *sorted(values),
+    return compiled_then(
+        ("claims.listed", drafts, filters.oldest_first, *sorted(values)),
+        partial(_claims_filtered, drafts=drafts, oldest_first=filters.oldest_first),
+        details,
+        **values,
     )
-    build = partial(_listed, details=details, drafts=drafts, oldest_first=filters.oldest_first)
-    return compiled(key, build, **values)
-
-
-def _listed(*, details, drafts: bool, oldest_first: bool, **values: Any) -> QuerySet[Claim]:
-    return details(_claims_filtered(drafts=drafts, oldest_first=oldest_first, **values))
 
 
 def _filter_values(filters: ClaimFilters) -> dict[str, Any]:

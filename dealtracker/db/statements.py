@@ -150,6 +150,20 @@ def compiled(key: Hashable, build: Callable[..., Q], **values: Any) -> Q:
     return cast(Q, rows)
 
 
+def compiled_then(
+    key: Hashable,
+    build: Callable[..., QuerySet],
+    then: Callable[[QuerySet], QuerySet],
+    **values: Any,
+) -> QuerySet:
+    """then(build(**values)), compiled once per key and `then`: rows one query filters,
+    given what a reader of them needs joined (the list, its CSV and the API each their
+    own). `then` must be a module-level function: its name is part of the key."""
+    return compiled(
+        (key, f"{then.__module__}.{then.__qualname__}"), partial(_then, build, then), **values
+    )
+
+
 def compiled_get(key: Hashable, build: Callable[..., QuerySet], **values: Any) -> Any:
     """The one row of build(**values), compiled once as by compiled(), raising what
     QuerySet.get() raises: the model's DoesNotExist when there is none,
@@ -244,6 +258,10 @@ def compiled_count(rows: Any, *, cap: int) -> int | None:
 def _run_of(rows: Any) -> _Run | None:
     query = getattr(rows, "query", None)
     return query.__dict__.get("_run") if query is not None else None
+
+
+def _then(build: Callable[..., QuerySet], then: Callable[[QuerySet], QuerySet], **values: Any):
+    return then(build(**values))
 
 
 def _slice(build: Callable[..., QuerySet], window: slice, **values: Any) -> QuerySet:

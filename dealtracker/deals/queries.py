@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from dealtracker.db.statements import compiled, compiled_first, compiled_get, compiled_prefetch
+from dealtracker.db.statements import (
+    compiled,
+    compiled_first,
+    compiled_get,
+    compiled_prefetch,
+    compiled_then,
+)
 
 from .models import Clause, Deal, DealParty, Party, Phase
 
@@ -313,7 +318,6 @@ def _clauses_filtered(
     deal_id: int | None = None,
     category: str = "",
     party_id: int | None = None,
-    then: Callable[[QuerySet[Clause]], QuerySet[Clause]] | None = None,
 ) -> QuerySet[Clause]:
     clauses = (
         Clause.objects.select_related("deal", "phase", "deadline_phase")
@@ -332,8 +336,7 @@ def _clauses_filtered(
                 "clause_id"
             )
         )
-    clauses = clauses.order_by("id")
-    return then(clauses) if then is not None else clauses
+    return clauses.order_by("id")
 
 
 def clauses_listed(
@@ -347,5 +350,6 @@ def clauses_listed(
     """then(clauses_for_list(...)), compiled once per shape of the filters and `then`
     (a module-level function: what a reader of the rows needs joined)."""
     values = _clause_filters(deal, phase, category, party)
-    key = ("deals.clauses_listed", f"{then.__module__}.{then.__qualname__}", *sorted(values))
-    return compiled(key, partial(_clauses_filtered, then=then), **values)
+    return compiled_then(
+        ("deals.clauses_listed", *sorted(values)), _clauses_filtered, then, **values
+    )

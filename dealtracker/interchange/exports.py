@@ -580,12 +580,13 @@ def deal_document(deal: Deal, *, user, include_internal: bool) -> dict[str, Any]
             sources.setdefault(evidence.passage.source_id, evidence.passage.source)
     for pk, party in others.items():
         parties.setdefault(pk, {**party_json(party), "roles": []})
-    documents = compiled(
-        "interchange.source_documents", _source_documents, source_ids=list(sources)
-    )
-    for document in documents if sources else ():
-        # The latest original of each source.
-        sources[document.source_id].original = document
+    if sources:
+        documents = compiled(
+            "interchange.source_documents", _source_documents, source_ids=list(sources)
+        )
+        for document in documents:
+            # The latest original of each source.
+            sources[document.source_id].original = document
 
     return {
         "format": "dealtracker-deal",
