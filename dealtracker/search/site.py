@@ -53,7 +53,7 @@ from dealtracker.db.planner import bitmap_scans_only
 from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Party
 from dealtracker.fulltext.matching import (
-    any_config_query_sql,
+    distinct_config_query_sql,
     index_matches,
     is_single_word,
     language_matches,
@@ -457,7 +457,7 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
             walks[key] = (model, wanted, math.ceil(WALK_SLACK * wanted / freq))
     if not walks:
         return {}
-    query, query_params = any_config_query_sql(q)
+    query, query_params = distinct_config_query_sql(q)
     found = _walk(walks, query, query_params, newest_first=True)
     # Too few matches among the newest rows (the bound was reached, or the statistics
     # are stale). The word is common, so the oldest rows are walked next, as boundedly:

@@ -6,11 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import hypothesis
 import pytest
 from django.db import connection
+from hypothesis import strategies as st
 
 from dealtracker.claims.models import Claim
-from dealtracker.fulltext.matching import SEARCH_CONFIGS, text_matches
+from dealtracker.fulltext.matching import (
+    SEARCH_CONFIGS,
+    any_config_query_sql,
+    distinct_config_query_sql,
+    text_matches,
+)
 from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
 from dealtracker.search.site import START, STOP, highlight, search_parties
 from tests.factories import (
@@ -495,3 +502,77 @@ def test_search_hits_drawn_in_python_are_the_templates_rows(reader, reader_clien
     assert seen == {"parties", "clauses", "claims", "sources", "passages"}
     assert "<script>" not in drawn and drawn.count("&lt;script&gt;") >= 4
     assert 'class="badge draft"' in drawn and 'data-label="Made on" class="is-empty"' in drawn
+
+
+# Words in several languages, some sharing stems across configurations, some stop words.
+RANK_WORDS = [
+    "hostages",
+    "hostage",
+    "release",
+    "released",
+    "withdrawal",
+    "withdraws",
+    "ceasefire",
+    "otages",
+    "libérés",
+    "retrait",
+    "Geiseln",
+    "the",
+    "and",
+    "phase",
+    "two",
+    "Israel",
+]
+RANK_TEXTS = [
+    ("The hostages were released; the release of hostages followed the ceasefire", "en"),
+    ("Withdrawal in phase two: Israel withdraws, then the hostage release", "en"),
+    ("Les otages seront libérés après le retrait, phase deux", "fr"),
+    ("Die Geiseln wurden freigelassen; Waffenstillstand und Rückzug", "de"),
+    ("ceasefire ceasefire ceasefire, and the withdrawal of two brigades", "en"),
+    ("Phase two hostages release Israel withdrawal ceasefire otages", "xx"),
+]
+
+
+@hypothesis.given(data=st.data())
+@hypothesis.settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+def test_each_configurations_query_once_ranks_and_matches_as_all_of_them(db, data):
+    """The search ranks against the query of every configuration with each distinct one
+    once (distinct_config_query_sql): same rows, same ts_rank_cd for every row, for any
+    web-search text (words, phrases, "or", excluded words, stop words)."""
+    if not Claim.objects.exists():
+        for statement, language in RANK_TEXTS:
+            make_claim(statement=statement, language=language)
+    parts = data.draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(RANK_WORDS),
+                st.builds(lambda w: "-" + w, st.sampled_from(RANK_WORDS)),
+                st.builds(
+                    lambda ws: '"' + " ".join(ws) + '"',
+                    st.lists(st.sampled_from(RANK_WORDS), min_size=2, max_size=3),
+                ),
+                st.just("or"),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    q = " ".join(parts)
+    every, every_params = any_config_query_sql(q)
+    once, once_params = distinct_config_query_sql(q)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, search_vector @@ {every}, search_vector @@ {once},"  # noqa: S608 — constants
+            f" ts_rank_cd(search_vector, {every}), ts_rank_cd(search_vector, {once})"
+            " FROM claims_claim ORDER BY id",
+            every_params + once_params + every_params + once_params,
+        )
+        rows = cursor.fetchall()
+    assert rows
+    for _, matches_every, matches_once, rank_every, rank_once in rows:
+        assert matches_once == matches_every, q
+        assert rank_once == rank_every, q
