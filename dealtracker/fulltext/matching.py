@@ -15,6 +15,7 @@ row from the row's language cannot use the index, so a match is two tests:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
 from django.db import DatabaseError, connection, transaction
@@ -55,8 +56,33 @@ QUERY_REFUSED = (
 _NOT_THE_TEXT = ("08", "53", "57", "58")
 
 
-def query_problem(q: str) -> str | None:
-    """Why PostgreSQL cannot run q as a web search (None: it can).
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A web-search text and, as tsquery text, the queries PostgreSQL makes of it.
+
+    Sent back as constants (`%s::tsquery`), they cost a statement no parsing while it
+    is planned: PostgreSQL folds the eleven configurations' websearch_to_tsquery calls
+    into a constant at every place they appear (0.3 ms each; a search group's
+    statement had three), and planning was most of a rare word's search.
+    """
+
+    text: str
+    # Every configuration's query OR-ed, as AnyConfigQuery(text): what the GIN indexes answer.
+    every: str
+    # The same with each distinct configuration's query once: what ranks. Most
+    # configurations make the same query of a word ("ceasefire": three distinct among
+    # eleven), and ts_rank_cd, like `@@` on a row that does not match, goes through
+    # every branch: 200 clause candidates ranked in 4.3-5.7 ms against all eleven,
+    # 1.2-1.6 against the distinct ones, with the same ranks.
+    distinct: str
+
+
+class QueryRefused(ValueError):
+    """PostgreSQL cannot run the text as a web search; str() says so to a visitor."""
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """q's queries, as PostgreSQL parses them (QueryRefused when it cannot).
 
     websearch_to_tsquery takes almost any text, but not all: PostgreSQL 15 raises
     "tsquery stack too small" for 32 or more "-" operators in a row, and other
@@ -65,26 +91,45 @@ def query_problem(q: str) -> str | None:
     export starts sending. One query (on a savepoint when inside a transaction,
     so that a refusal leaves the transaction usable).
     """
-    if not q:
-        return None
-    sql, params = any_config_query_sql(q)
+    queries = ", ".join(f"websearch_to_tsquery('{c}'::regconfig, %s)" for c in SEARCH_CONFIGS)
+    sql = f"SELECT ARRAY[{queries}]::text[]"  # noqa: S608 — constants; q is a parameter
+    params = [q] * len(SEARCH_CONFIGS)
     try:
         if connection.in_atomic_block:
             with transaction.atomic():
-                _parse(sql, params)
+                each = _parse(sql, params)
         else:
-            _parse(sql, params)
+            each = _parse(sql, params)
     except DatabaseError as exc:
         state = getattr(exc.__cause__, "sqlstate", None) or ""
         if state.startswith(_NOT_THE_TEXT):
             raise
-        return QUERY_REFUSED
+        raise QueryRefused(QUERY_REFUSED) from exc
+    # tsquery's text form reads back as the same query; each in parentheses keeps its
+    # own precedence. A query of stop words only is empty, and OR-ing it adds nothing.
+    branches = [query for query in each if query]
+    return ParsedQuery(
+        text=q,
+        every=" | ".join(f"( {query} )" for query in branches),
+        distinct=" | ".join(f"( {query} )" for query in dict.fromkeys(branches)),
+    )
+
+
+def query_problem(q: str) -> str | None:
+    """Why PostgreSQL cannot run q as a web search (None: it can); see parse_query()."""
+    if not q:
+        return None
+    try:
+        parse_query(q)
+    except QueryRefused as refused:
+        return str(refused)
     return None
 
 
-def _parse(sql: str, params: list[str]) -> None:
+def _parse(sql: str, params: list[str]) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", params)  # noqa: S608 — constants; q is a parameter
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def ts_config(language: str | Expression) -> Func:
@@ -121,33 +166,21 @@ def any_config_query(q: str) -> AnyConfigQuery:
     return AnyConfigQuery(q)
 
 
-def distinct_config_query_sql(q: str) -> tuple[str, list[str]]:
-    """The SQL (and parameters) of the same query with each configuration's query once.
+class ParsedTsQuery(Expression):
+    """A query parsed beforehand (ParsedQuery), sent as a tsquery constant."""
 
-    Most configurations turn a word into the same lexemes ("ceasefire": three distinct
-    queries among eleven). ts_rank_cd and `@@` on a row that does not match go
-    through every branch, so with the repeats ranking 200 candidates took 4.3-5.7 ms
-    where the distinct branches take 1.2-1.6 (scale-1 archive), and the ranks are
-    the same. Not a constant to the planner (a subquery, run once per statement):
-    for ranking and for filtering rows already chosen, never for the index's match,
-    whose plan is made for its words.
-    """
-    queries = ", ".join(f"websearch_to_tsquery('{c}'::regconfig, %s)" for c in SEARCH_CONFIGS)
-    # tsquery's text form reads back as the same query; each branch in parentheses keeps
-    # its own precedence. An empty branch (only stop words) is left out, as OR-ing it is.
-    sql = (
-        "(SELECT coalesce(string_agg('(' || x::text || ')', ' | ' ORDER BY i), '')::tsquery"  # noqa: S608 — constants; q is a parameter
-        f" FROM (SELECT DISTINCT ON (x) x, i FROM unnest(ARRAY[{queries}]) WITH ORDINALITY"
-        " AS u(x, i) WHERE numnode(x) > 0 ORDER BY x, i) AS distinct_queries)"
-    )
-    return sql, [q] * len(SEARCH_CONFIGS)
+    output_field = SearchQueryField()
 
-
-class DistinctConfigQuery(AnyConfigQuery):
-    """AnyConfigQuery(q) with each configuration's query once (distinct_config_query_sql)."""
+    def __init__(self, tsquery: str):
+        super().__init__()
+        self.tsquery = tsquery
 
     def as_sql(self, compiler, connection):
-        return distinct_config_query_sql(self.q)
+        return "%s::tsquery", [self.tsquery]
+
+
+def _text(q: str | ParsedQuery) -> str:
+    return q.text if isinstance(q, ParsedQuery) else q
 
 
 def row_config_query(q: str, language: str | Expression) -> SearchQuery:
@@ -165,14 +198,17 @@ class _Matches(Func):
         super().__init__(vector, query, output_field=BooleanField())
 
 
-def index_matches(q: str, *, vector: str = "search_vector") -> Q:
+def index_matches(q: str | ParsedQuery, *, vector: str = "search_vector") -> Q:
     """Test 1 alone: what the GIN index answers (a superset of the real matches)."""
-    return Q(_Matches(F(vector), any_config_query(q)))
+    query = ParsedTsQuery(q.every) if isinstance(q, ParsedQuery) else any_config_query(q)
+    return Q(_Matches(F(vector), query))
 
 
-def language_matches(q: str, *, language: str = "language", vector: str = "search_vector") -> Q:
+def language_matches(
+    q: str | ParsedQuery, *, language: str = "language", vector: str = "search_vector"
+) -> Q:
     """Test 2 alone: the exact match under the row's own configuration (per row, no index)."""
-    return Q(_Matches(F(vector), row_config_query(q, language)))
+    return Q(_Matches(F(vector), row_config_query(_text(q), language)))
 
 
 def text_matches(q: str, *, language: str = "language", vector: str = "search_vector") -> Q:
@@ -180,10 +216,10 @@ def text_matches(q: str, *, language: str = "language", vector: str = "search_ve
     return index_matches(q, vector=vector) & language_matches(q, language=language, vector=vector)
 
 
-def text_rank(q: str, *, vector: str = "search_vector") -> SearchRank:
+def text_rank(q: ParsedQuery, *, vector: str = "search_vector") -> SearchRank:
     """ts_rank_cd (cover density: words near each other count more) against the query of
     every configuration, each distinct one once."""
-    return SearchRank(F(vector), DistinctConfigQuery(q), cover_density=True)
+    return SearchRank(F(vector), ParsedTsQuery(q.distinct), cover_density=True)
 
 
 # Letters and digits only: no quotes, no "-word", no "or", no punctuation that

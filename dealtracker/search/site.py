@@ -53,10 +53,11 @@ from dealtracker.db.planner import bitmap_scans_only
 from dealtracker.db.statements import compiled
 from dealtracker.deals.models import Clause, Party
 from dealtracker.fulltext.matching import (
-    distinct_config_query_sql,
+    ParsedQuery,
     index_matches,
     is_single_word,
     language_matches,
+    parse_query,
     row_config_query,
     text_rank,
     ts_config,
@@ -157,7 +158,7 @@ def _text(value: str) -> Value:
 def _top(
     rows_key: Hashable,
     rows: Callable[[], QuerySet],
-    q: str,
+    q: ParsedQuery,
     *,
     text: str,
     language: str,
@@ -175,7 +176,7 @@ def _top(
     first `candidates_limit` rows the GIN index finds.
     """
     # One statement per group and shape, its SQL compiled once (db/statements.py): the
-    # search text and the candidates' ids are its values.
+    # search text, its parsed queries and the candidates' ids are its values.
     build = partial(
         _found,
         rows=rows,
@@ -188,10 +189,13 @@ def _top(
         candidates_limit=candidates_limit,
     )
     key = (rows_key, text, language, limit, vector, whole, max_chars, candidates_limit)
+    values = {"q": q.text, "distinct": q.distinct}
     if candidates is None:
-        found_rows = compiled(("search.top", "index", *key), build, q=q)
+        found_rows = compiled(("search.top", "index", *key), build, every=q.every, **values)
     else:
-        found_rows = compiled(("search.top", "walked", *key), build, q=q, candidate_ids=candidates)
+        found_rows = compiled(
+            ("search.top", "walked", *key), build, candidate_ids=candidates, **values
+        )
     found = list(found_rows)
     hits = [
         Hit(
@@ -207,6 +211,8 @@ def _top(
 def _found(
     *,
     q: str,
+    distinct: str,
+    every: str = "",  # read only without candidate_ids
     candidate_ids: list[int] | None = None,
     rows: Callable[[], QuerySet],
     text: str,
@@ -217,6 +223,7 @@ def _found(
     max_chars: int | None,
     candidates_limit: int,
 ) -> QuerySet:
+    parsed = ParsedQuery(text=q, every=every, distinct=distinct)
     candidates: QuerySet | Q
     if candidate_ids is None:
         # Only the index test here, read as a bitmap scan of the GIN index (see
@@ -225,17 +232,17 @@ def _found(
         # PostgreSQL walk the whole table backwards for a word that is nowhere.)
         model = rows().model
         candidates = Q(
-            pk__in=(model.objects.filter(index_matches(q, vector=vector)).order_by().values("pk"))[
-                :candidates_limit
-            ]
+            pk__in=(
+                model.objects.filter(index_matches(parsed, vector=vector)).order_by().values("pk")
+            )[:candidates_limit]
         )
     else:
         candidates = any_of_values("pk", candidate_ids)
     top_ids = (
         rows()
         .filter(candidates)
-        .filter(language_matches(q, language=language, vector=vector))
-        .annotate(rank=text_rank(q, vector=vector))
+        .filter(language_matches(parsed, language=language, vector=vector))
+        .annotate(rank=text_rank(parsed, vector=vector))
         .order_by("-rank", "-pk")
         .values("pk")
     )[: limit + 1]
@@ -258,7 +265,9 @@ def _found(
         **fragments,
     )
     found = (
-        rows().filter(pk__in=top_ids).annotate(rank=text_rank(q, vector=vector), snippet=headline)
+        rows()
+        .filter(pk__in=top_ids)
+        .annotate(rank=text_rank(parsed, vector=vector), snippet=headline)
     )
     if not whole:
         # The text's first and last characters tell whether a fragment is cut (an ellipsis).
@@ -277,12 +286,12 @@ def _fragment(row) -> SafeString:
 
 
 def search_clauses(
-    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+    q: str | ParsedQuery, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
     return _top(
         "clauses",
         _clause_rows,
-        q,
+        _parsed(q),
         text="text",
         language="language",
         limit=limit,
@@ -295,14 +304,14 @@ def _clause_rows() -> QuerySet:
 
 
 def search_claims(
-    q: str, *, user, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+    q: str | ParsedQuery, *, user, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
     # Candidates come from the whole table; only visible ones are ranked and shown.
     drafts = sees_drafts(user)
     return _top(
         ("claims", drafts),
         partial(_claim_rows, drafts=drafts),
-        q,
+        _parsed(q),
         text="statement",
         language="language",
         limit=limit,
@@ -316,12 +325,12 @@ def _claim_rows(*, drafts: bool) -> QuerySet:
 
 
 def search_sources(
-    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+    q: str | ParsedQuery, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
     return _top(
         "sources",
         _source_rows,
-        q,
+        _parsed(q),
         text="text",
         language="language",
         limit=limit,
@@ -337,12 +346,12 @@ def _source_rows() -> QuerySet:
 
 
 def search_passages(
-    q: str, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
+    q: str | ParsedQuery, *, limit: int = GROUP_LIMIT, candidates: list[int] | None = None
 ) -> tuple[list[Hit], bool]:
     return _top(
         "passages",
         _passage_rows,
-        q,
+        _parsed(q),
         text="quote",
         language="source__language",
         limit=limit,
@@ -438,7 +447,11 @@ def walk_pays(freq: float, rows: float, *, wanted: int, row_cost: float) -> bool
     return freq > 0 and (wanted / freq) * row_cost < freq * rows
 
 
-def newest_candidates(q: str) -> dict[str, list[int]]:
+def _parsed(q: str | ParsedQuery) -> ParsedQuery:
+    return q if isinstance(q, ParsedQuery) else parse_query(q)
+
+
+def newest_candidates(q: str | ParsedQuery) -> dict[str, list[int]]:
     """Per group worth walking (see the module doc): ids of the newest matching rows,
     or of the oldest when the newest rows hold too few.
 
@@ -446,10 +459,11 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
     left out use the index; so do all of them when q is not one plain word or
     the statistics are missing.
     """
-    if not is_single_word(q):
+    text = q.text if isinstance(q, ParsedQuery) else q
+    if not is_single_word(text):
         return {}
     tables = _walked_tables()
-    stats = lexeme_frequencies(q, [model for model, _ in tables.values()])
+    stats = lexeme_frequencies(text, [model for model, _ in tables.values()])
     walks: dict[str, tuple[type[Model], int, int]] = {}
     for key, (model, wanted) in tables.items():
         freq, rows = stats.get(model._meta.db_table, (0.0, 0.0))
@@ -457,7 +471,9 @@ def newest_candidates(q: str) -> dict[str, list[int]]:
             walks[key] = (model, wanted, math.ceil(WALK_SLACK * wanted / freq))
     if not walks:
         return {}
-    query, query_params = distinct_config_query_sql(q)
+    # The distinct queries: a row that does not match is tested against each (see
+    # distinct_config_query_sql), and most of the rows walked do not.
+    query, query_params = "%s::tsquery", [_parsed(q).distinct]
     found = _walk(walks, query, query_params, newest_first=True)
     # Too few matches among the newest rows (the bound was reached, or the statistics
     # are stale). The word is common, so the oldest rows are walked next, as boundedly:
@@ -497,8 +513,9 @@ def _walk(
     return {key: list(ids) for key, ids in zip(walks, row, strict=True)}
 
 
-def site_search(q: str, *, user) -> SearchResults:
-    """Every group's best matches for the header's search box."""
+def site_search(q: str, *, user, parsed: ParsedQuery | None = None) -> SearchResults:
+    """Every group's best matches for the header's search box. `parsed`: q's
+    parse_query(), when the caller has it (it is parsed here otherwise)."""
     groups = [
         Group("parties", "Parties"),
         Group("clauses", "Terms of deals"),
@@ -509,21 +526,23 @@ def site_search(q: str, *, user) -> SearchResults:
     if not q:
         return SearchResults(q=q, groups=groups)
     by_key = {g.key: g for g in groups}
+    if parsed is None:
+        parsed = parse_query(q)
     with transaction.atomic():
         # The walk first: it is a plain index scan, which use_search_settings() turns off.
-        walked = newest_candidates(q)
+        walked = newest_candidates(parsed)
         use_search_settings()
         by_key["parties"].hits, by_key["parties"].has_more = search_parties(q)
         by_key["clauses"].hits, by_key["clauses"].has_more = search_clauses(
-            q, candidates=walked.get("clauses")
+            parsed, candidates=walked.get("clauses")
         )
         by_key["claims"].hits, by_key["claims"].has_more = search_claims(
-            q, user=user, candidates=walked.get("claims")
+            parsed, user=user, candidates=walked.get("claims")
         )
         by_key["sources"].hits, by_key["sources"].has_more = search_sources(
-            q, candidates=walked.get("sources")
+            parsed, candidates=walked.get("sources")
         )
         by_key["passages"].hits, by_key["passages"].has_more = search_passages(
-            q, candidates=walked.get("passages")
+            parsed, candidates=walked.get("passages")
         )
     return SearchResults(q=q, groups=groups)

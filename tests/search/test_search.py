@@ -15,7 +15,7 @@ from dealtracker.claims.models import Claim
 from dealtracker.fulltext.matching import (
     SEARCH_CONFIGS,
     any_config_query_sql,
-    distinct_config_query_sql,
+    parse_query,
     text_matches,
 )
 from dealtracker.fulltext.sql import TS_CONFIG_FUNCTION
@@ -539,10 +539,12 @@ RANK_TEXTS = [
     deadline=None,
     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
 )
-def test_each_configurations_query_once_ranks_and_matches_as_all_of_them(db, data):
-    """The search ranks against the query of every configuration with each distinct one
-    once (distinct_config_query_sql): same rows, same ts_rank_cd for every row, for any
-    web-search text (words, phrases, "or", excluded words, stop words)."""
+def test_parsed_queries_match_and_rank_as_every_configurations_query(db, data):
+    """The search sends its text's queries parsed beforehand (parse_query): every
+    configuration's, and the distinct ones once for ranking. Same rows and same
+    ts_rank_cd for every row as the OR of every configuration's query made in the
+    statement, for any web-search text (words, phrases, "or", excluded words, stop
+    words)."""
     if not Claim.objects.exists():
         for statement, language in RANK_TEXTS:
             make_claim(statement=statement, language=language)
@@ -562,17 +564,19 @@ def test_each_configurations_query_once_ranks_and_matches_as_all_of_them(db, dat
         )
     )
     q = " ".join(parts)
-    every, every_params = any_config_query_sql(q)
-    once, once_params = distinct_config_query_sql(q)
+    parsed = parse_query(q)
+    made, made_params = any_config_query_sql(q)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, search_vector @@ {every}, search_vector @@ {once},"  # noqa: S608 — constants
-            f" ts_rank_cd(search_vector, {every}), ts_rank_cd(search_vector, {once})"
+            f"SELECT id, search_vector @@ {made}, search_vector @@ %s::tsquery,"  # noqa: S608 — constants
+            " search_vector @@ %s::tsquery,"
+            f" ts_rank_cd(search_vector, {made}), ts_rank_cd(search_vector, %s::tsquery)"
             " FROM claims_claim ORDER BY id",
-            every_params + once_params + every_params + once_params,
+            [*made_params, parsed.every, parsed.distinct, *made_params, parsed.distinct],
         )
         rows = cursor.fetchall()
     assert rows
-    for _, matches_every, matches_once, rank_every, rank_once in rows:
-        assert matches_once == matches_every, q
-        assert rank_once == rank_every, q
+    for _, matches, matches_every, matches_distinct, rank, rank_distinct in rows:
+        assert matches_every == matches, q
+        assert matches_distinct == matches, q
+        assert rank_distinct == rank, q

@@ -38,7 +38,7 @@ from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.models import Deal
 from dealtracker.desk.htmx import is_partial
 from dealtracker.desk.xmlsafe import XmlSafeAtom1Feed
-from dealtracker.fulltext.matching import query_problem
+from dealtracker.fulltext.matching import QueryRefused, parse_query
 from dealtracker.interchange import annotations, dictionary, exports
 from dealtracker.search.site import site_search
 from dealtracker.sources.models import Source
@@ -250,9 +250,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
     def context() -> dict:
         # Asked here, not in the form, so that a cached page costs no query for it.
-        problem = query_problem(q)
-        results = None if problem else site_search(q, user=request.user)
-        return {"results": results, "notices": notices + ([problem] if problem else [])}
+        try:
+            parsed = parse_query(q) if q else None
+        except QueryRefused as refused:
+            return {"results": None, "notices": [*notices, str(refused)]}
+        return {"results": site_search(q, user=request.user, parsed=parsed), "notices": notices}
 
     page_cache = PageFragments(request, context)
     return render_page(request, "desk/search.html", page_cache, {"form": form, "q": q})
