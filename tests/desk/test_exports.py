@@ -179,6 +179,27 @@ def test_csv_streams_many_rows_with_a_bounded_number_of_queries(
     assert len({r["id"] for r in rows}) == 1206
 
 
+def test_csv_starts_after_reading_a_first_chunk_of_rows_only(reader_client, w):
+    """The response starts once the first FIRST_CHUNK rows are read (the query has run,
+    so a failure is an error page), not the first 500: the download starts at once,
+    and every row still comes, each once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dealtracker.claims.listing import FIRST_CHUNK
+
+    bulk_claims(60, subjects=[w.israel], passages=[w.p_aid])
+    with CaptureQueriesContext(connection) as ctx:
+        response = reader_client.get("/claims.csv")
+        started = [q["sql"] for q in ctx.captured_queries if 'FROM "claims_claim"' in q["sql"]]
+    rows_read = [int(m) for sql in started for m in re.findall(r"LIMIT (\d+)", sql)]
+    assert rows_read == [FIRST_CHUNK + 1], "one page of the first chunk, one row to spare"
+    assert FIRST_CHUNK <= 10, "50 rows built before the first byte took 11-17 ms"
+    rows = read_csv(response)
+    assert len(rows) == Claim.objects.count() == 66
+    assert len({r["id"] for r in rows}) == 66
+
+
 def test_csv_joins_the_deals_once_and_still_reads_a_deal_through_the_clause(reader_client, w):
     """Each chunk's query joins the deals table once: a claim's clause and phase share
     the claim's deal (planning seven joins cost several times the query). A claim that
