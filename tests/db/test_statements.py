@@ -17,6 +17,7 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from dealtracker.claims import queries as claim_queries
+from dealtracker.claims.models import Evidence
 from dealtracker.db import statements
 from dealtracker.db.any_of import any_of_values
 from dealtracker.db.statements import (
@@ -708,3 +709,38 @@ def test_a_number_no_row_can_hold_finds_nothing(client, public_read, settings, n
         assert client.get(f"/claims/{number}/").status_code == 404
         assert client.get(f"/sources/{number}/").status_code == 404
         assert client.get("/deals/gaza-2025/phases/1/").status_code == 200
+
+
+def test_annotation_pages_are_their_own_rows_and_compile_once(
+    client, public_read, reader_client, settings, compiles
+):
+    """The whole database's annotation pages (/annotations.jsonld?page=N): each page its
+    own evidence, a draft claim's only for a reader, compiled once per kind of viewer."""
+    from dealtracker.interchange.annotations import PAGE_SIZE
+
+    settings.PAGE_CACHE = False
+    settings.DB_STATEMENTS_CHECKED = False
+    source = make_source("Truce holds, said the mediators; the truce was broken, said others.")
+    passage = make_passage(source, "Truce holds")
+    for n in range(5):
+        make_claim(f"Published {n}", passages=[passage])
+    draft = make_draft_claim("Not yet published", passages=[passage])
+    evidence = list(Evidence.objects.order_by("id").values_list("id", "claim_id"))
+    numbers = sorted({(pk - 1) // PAGE_SIZE for pk, _ in evidence})
+
+    def read(viewer) -> list[str]:
+        ids = []
+        for number in numbers:
+            answer = viewer.get(f"/annotations.jsonld?page={number}")
+            assert answer.status_code == 200
+            ids += [item["id"].rsplit("-", 1)[1] for item in answer.json()["items"]]
+        return ids
+
+    first = [read(client), read(reader_client)]
+    before = len(compiles)
+    assert [read(client), read(reader_client)] == first
+    assert client.get("/annotations.jsonld?page=0").status_code == 200  # another number
+    # The page's statements: its evidence and the newest evidence's id (the last page).
+    assert Evidence not in compiles[before:], compiles[before:]
+    published = [str(pk) for pk, claim in evidence if claim != draft.pk]
+    assert first == [published, [str(pk) for pk, _ in evidence]]
