@@ -34,6 +34,7 @@ from dealtracker.accounts.roles import sees_drafts
 from dealtracker.db.any_of import any_of, any_of_values
 from dealtracker.db.shared_parent import share_parent
 from dealtracker.db.statements import compiled, compiled_get, compiled_prefetch
+from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, Party, Phase
 from dealtracker.deals.queries import deals_for_list
 from dealtracker.fulltext.matching import text_matches
@@ -412,6 +413,21 @@ def _by_activity(deals: QuerySet[Deal], *, drafts: bool) -> QuerySet[Deal]:
     return deals.annotate(
         last_activity=Greatest(F("updated_at"), F(f"claim_activity__{kept}"))
     ).order_by("-last_activity", "-id")
+
+
+def deals_listed(*, user, status: str | None = None, party: Party | None = None, **facts: Any):
+    """The deals list's rows: deals_for_list() by status and party, narrowed by the
+    deals' facts (deals.facts.deals_with_facts), newest activity first. Unfiltered (the
+    list as most open it), compiled once with its count and pages (desk/paging.py)."""
+    if not status and party is None and all(value in (None, "") for value in facts.values()):
+        return compiled_as_seen("claims.deals_listed", _deals_listed, user=user)
+    return deals_by_activity(
+        deals_with_facts(deals_for_list(status=status, party=party), **facts), user=user
+    )
+
+
+def _deals_listed(*, drafts: bool) -> QuerySet[Deal]:
+    return _by_activity(deals_for_list(), drafts=drafts)
 
 
 def most_active_deals(*, user, limit: int) -> QuerySet[Deal]:

@@ -215,7 +215,17 @@ def current_phase(phases: list[Phase]) -> Phase | None:
 
 
 def parties_for_list(*, kind: str | None = None, name: str | None = None) -> QuerySet[Party]:
-    """Parties with how many deals they are in and how many clauses oblige them."""
+    """Parties with how many deals they are in and how many clauses oblige them.
+    Compiled once (with its count and pages, desk/paging.py) unless filtered by name,
+    whose text is also the one element of an array: not a parameter of its own."""
+    if name:
+        return _parties_for_list(kind=kind, name=name)
+    if kind:
+        return compiled("deals.parties_for_list.kind", _parties_for_list, kind=kind)
+    return compiled("deals.parties_for_list", _parties_for_list)
+
+
+def _parties_for_list(*, kind: str | None = None, name: str | None = None) -> QuerySet[Party]:
     parties = Party.objects.annotate(
         deal_count=Coalesce(
             Subquery(

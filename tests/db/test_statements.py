@@ -4,6 +4,7 @@ that changes the SQL's shape can hide in a value."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import hypothesis
@@ -744,3 +745,33 @@ def test_annotation_pages_are_their_own_rows_and_compile_once(
     assert Evidence not in compiles[before:], compiles[before:]
     published = [str(pk) for pk, claim in evidence if claim != draft.pk]
     assert first == [published, [str(pk) for pk, _ in evidence]]
+
+
+def test_the_deals_and_parties_lists_compile_nothing_after_their_first_pages(
+    client, public_read, settings, compiles
+):
+    """Unfiltered, and the parties by kind: rows, count and pages compiled once; each
+    page, filter and viewer still reads its own rows."""
+    settings.PAGE_CACHE = False
+    settings.DB_STATEMENTS_CHECKED = False
+    for n in range(30):
+        make_deal(f"deal-{n:02}")
+    for n in range(60):  # two pages of each list
+        make_party(f"party-{n:02}", f"Party {n:02}")
+    Party.objects.filter(slug__in=["party-03", "party-07"]).update(kind="mediator")
+    addresses = ["/deals/", "/deals/?page=2", "/parties/", "/parties/?page=2"]
+    addresses.append("/parties/?kind=mediator")
+    first = [client.get(a).content.decode() for a in addresses]
+    before = len(compiles)
+    again = [client.get(a).content.decode() for a in addresses]
+    assert len(compiles) == before, compiles[before:]
+
+    def slugs(body, kind):
+        return re.findall(rf'href="/{kind}/([a-z0-9-]+)/"', body)
+
+    deals = [slugs(body, "deals") for body in again[:2]]
+    parties = [slugs(body, "parties") for body in again[2:]]
+    assert len(set(deals[0] + deals[1])) == 30 and not set(deals[0]) & set(deals[1])
+    assert len(set(parties[0] + parties[1])) == 60 and not set(parties[0]) & set(parties[1])
+    assert set(parties[2]) == {"party-03", "party-07"}
+    assert [slugs(b, "deals") for b in first[:2]] == deals

@@ -35,7 +35,6 @@ from dealtracker.claims.models import Claim
 from dealtracker.claims.slipping import OverdueTerm, overdue_terms
 from dealtracker.deals import queries as deal_queries
 from dealtracker.deals.compare import compare_clauses, comparison_counts
-from dealtracker.deals.facts import deals_with_facts
 from dealtracker.deals.models import Clause, Deal, DealParty, Phase
 from dealtracker.desk import sharing
 from dealtracker.desk.access import reader_required
@@ -168,16 +167,15 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     """All deals, filtered by status and party, paginated, newest activity first."""
     form = DealFilterForm(request.GET)
     filters = _valid_filters(form)
-    deals = claim_queries.deals_by_activity(
-        deals_with_facts(
-            deal_queries.deals_for_list(status=filters.get("status"), party=filters.get("party")),
-            purpose=filters.get("purpose"),
-            stage=filters.get("stage"),
-            form=filters.get("form"),
-            mediated=filters.get("mediated"),
-            mechanism=filters.get("mechanism"),
-        ),
+    deals = claim_queries.deals_listed(
         user=request.user,
+        status=filters.get("status"),
+        party=filters.get("party"),
+        purpose=filters.get("purpose"),
+        stage=filters.get("stage"),
+        form=filters.get("form"),
+        mediated=filters.get("mediated"),
+        mechanism=filters.get("mechanism"),
     )
     paging = paginate(request, deals, DEALS_PER_PAGE)
     context = {
