@@ -364,6 +364,7 @@ def _rows_beyond(
 
 
 FIRST_CHUNK = 10
+CHUNK_GROWTH = 4
 
 
 def claims_by_keyset(
@@ -376,14 +377,17 @@ def claims_by_keyset(
     cursor outside a transaction is WITH HOLD, which PostgreSQL materialises whole
     before the first row: 1.3 s for 200,000 claims)."""
     after: Cursor | None = None
-    # A small first chunk: the download starts at once. Its rows are built before the
-    # first byte goes out (claim_csv reads one so that a failing query is an error
-    # page): 10 rather than 50 brought the first byte of the whole archive's CSV from
-    # 11-17 to 4-7 ms in-process; the download as a whole costs one query more.
+    # A small first chunk, the next ones each CHUNK_GROWTH times larger up to
+    # chunk_size: the download starts at once (the first chunk's rows are built before
+    # the first byte goes out: claim_csv reads one so that a failing query is an error
+    # page), and a client that leaves early (a preview, a cancelled download) costs its
+    # worker a small chunk more, not 500 rows, before the worker finds it gone. Against
+    # 50 then 500: first byte of the whole archive's CSV 21 -> 12 ms (p50, two clients
+    # reading the first chunk only, gunicorn), for three keyset queries more in all.
     size = min(FIRST_CHUNK, chunk_size)
     while True:
         page = claim_page(claims, oldest_first=oldest_first, after=after, size=size)
         yield from page.claims
         if page.next_cursor is None:
             return
-        after, size = page.next_cursor, chunk_size
+        after, size = page.next_cursor, min(size * CHUNK_GROWTH, chunk_size)
