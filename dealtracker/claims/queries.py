@@ -415,10 +415,12 @@ def _by_activity(deals: QuerySet[Deal], *, drafts: bool) -> QuerySet[Deal]:
     ).order_by("-last_activity", "-id")
 
 
-def deals_listed(*, user, status: str | None = None, party: Party | None = None, **facts: Any):
+def deals_listed(
+    *, user, status: str | None = None, party: Party | None = None, **facts: Any
+) -> QuerySet[Deal]:
     """The deals list's rows: deals_for_list() by status and party, narrowed by the
-    deals' facts (deals.facts.deals_with_facts), newest activity first. Unfiltered (the
-    list as most open it), compiled once with its count and pages (desk/paging.py)."""
+    deals' facts (deals.facts.deals_with_facts), newest activity first. Unfiltered (as
+    most visitors open it), compiled once with its count and pages (desk/paging.py)."""
     if not status and party is None and all(value in (None, "") for value in facts.values()):
         return compiled_as_seen("claims.deals_listed", _deals_listed, user=user)
     return deals_by_activity(

@@ -471,8 +471,8 @@ def newest_candidates(q: str | ParsedQuery) -> dict[str, list[int]]:
             walks[key] = (model, wanted, math.ceil(WALK_SLACK * wanted / freq))
     if not walks:
         return {}
-    # The distinct queries: a row that does not match is tested against each (see
-    # distinct_config_query_sql), and most of the rows walked do not.
+    # Each distinct configuration's query once: a row that does not match is tested
+    # against each branch (ParsedQuery.distinct), and most of the rows walked do not.
     query, query_params = "%s::tsquery", [_parsed(q).distinct]
     found = _walk(walks, query, query_params, newest_first=True)
     # Too few matches among the newest rows (the bound was reached, or the statistics
