@@ -459,11 +459,11 @@ def newest_candidates(q: str | ParsedQuery) -> dict[str, list[int]]:
     left out use the index; so do all of them when q is not one plain word or
     the statistics are missing.
     """
-    text = q.text if isinstance(q, ParsedQuery) else q
-    if not is_single_word(text):
+    parsed = _parsed(q)
+    if not is_single_word(parsed.text):
         return {}
     tables = _walked_tables()
-    stats = lexeme_frequencies(text, [model for model, _ in tables.values()])
+    stats = lexeme_frequencies(parsed.text, [model for model, _ in tables.values()])
     walks: dict[str, tuple[type[Model], int, int]] = {}
     for key, (model, wanted) in tables.items():
         freq, rows = stats.get(model._meta.db_table, (0.0, 0.0))
@@ -473,7 +473,7 @@ def newest_candidates(q: str | ParsedQuery) -> dict[str, list[int]]:
         return {}
     # Each distinct configuration's query once: a row that does not match is tested
     # against each branch (ParsedQuery.distinct), and most of the rows walked do not.
-    query, query_params = "%s::tsquery", [_parsed(q).distinct]
+    query, query_params = "%s::tsquery", [parsed.distinct]
     found = _walk(walks, query, query_params, newest_first=True)
     # Too few matches among the newest rows (the bound was reached, or the statistics
     # are stale). The word is common, so the oldest rows are walked next, as boundedly:
